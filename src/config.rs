@@ -1,0 +1,54 @@
+//! Settings from flags and environment (STYLE.md habit 10).
+
+use clap::Args;
+
+/// Settings of a running service.
+#[derive(Clone, Args)]
+pub struct Settings {
+    /// Minimum age on the appointment date; married applicants are exempt
+    /// (UU 24/2013 art. 63; recording at 16 is allowed, so offices may lower it).
+    #[arg(long, env = "REKAM_MIN_AGE", default_value_t = 17)]
+    pub min_age: u32,
+    /// Temperature above which the door turns people away, °C (KMK 382/2020).
+    #[arg(long, env = "REKAM_MAX_TEMPERATURE", default_value_t = 37.3)]
+    pub max_temperature_c: f64,
+    /// Connections in the database pool (readers, for SQLite).
+    #[arg(long, env = "REKAM_DB_CONNECTIONS", default_value_t = 16)]
+    pub db_connections: u32,
+    /// Public base URL used in calendar files, e.g. https://rekam.example.go.id.
+    #[arg(long, env = "REKAM_PUBLIC_URL", default_value = "")]
+    pub public_url: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            min_age: 17,
+            max_temperature_c: 37.3,
+            db_connections: 16,
+            public_url: String::new(),
+        }
+    }
+}
+
+/// Hides credentials in a database URL for printing.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***{}", &url[..scheme], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_print() {
+        assert_eq!(
+            super::redact_url("postgres://rekam:s3cret@db:5432/rekam"),
+            "postgres://***@db:5432/rekam"
+        );
+        assert_eq!(super::redact_url("sqlite://rekam.db"), "sqlite://rekam.db");
+    }
+}

@@ -1,0 +1,335 @@
+//! Offices: identity, time zone, opening hours and recording resources.
+
+use super::CertificateRules;
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// An office's URL name: lowercase letters, digits and dashes, 2–40 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OfficeSlug(String);
+
+impl OfficeSlug {
+    /// Parses a slug.
+    pub fn parse(s: &str) -> Option<Self> {
+        let ok = (2..=40).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-');
+        ok.then(|| Self(s.to_string()))
+    }
+
+    /// The slug's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Days of the week as keys of `hours`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Weekday {
+    /// Monday
+    Mon,
+    /// Tuesday
+    Tue,
+    /// Wednesday
+    Wed,
+    /// Thursday
+    Thu,
+    /// Friday
+    Fri,
+    /// Saturday
+    Sat,
+    /// Sunday
+    Sun,
+}
+
+impl Weekday {
+    /// All days, Monday first.
+    pub const ALL: [Weekday; 7] = [
+        Self::Mon,
+        Self::Tue,
+        Self::Wed,
+        Self::Thu,
+        Self::Fri,
+        Self::Sat,
+        Self::Sun,
+    ];
+
+    /// The JSON key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Mon => "mon",
+            Self::Tue => "tue",
+            Self::Wed => "wed",
+            Self::Thu => "thu",
+            Self::Fri => "fri",
+            Self::Sat => "sat",
+            Self::Sun => "sun",
+        }
+    }
+
+    /// From chrono's weekday.
+    pub fn from_chrono(d: chrono::Weekday) -> Self {
+        Self::ALL[d.num_days_from_monday() as usize]
+    }
+}
+
+/// Opening hours of one day, local time, `open < close`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hours {
+    /// Counter opens.
+    pub open: NaiveTime,
+    /// Counter closes; the last slot ends no later.
+    pub close: NaiveTime,
+}
+
+/// Everything the planner needs to know of an office, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfficeSpec {
+    /// Display name.
+    pub name: String,
+    /// IANA zone; one of Indonesia's three in practice.
+    pub timezone: Tz,
+    /// Street address shown on confirmations.
+    pub address: String,
+    /// Recording sets (PC, camera, pads, scanners) that can run at once.
+    pub recording_sets: u32,
+    /// Minutes one recording takes (about 10 in practice; reports range 2–20).
+    pub minutes_per_recording: u32,
+    /// Seats in the waiting room.
+    pub waiting_room_seats: u32,
+    /// Length of a booking slot.
+    pub slot_minutes: u32,
+    /// Absolute daily maximum set by the supervisor, if any.
+    pub max_visitors_per_day: Option<u32>,
+    /// How many days ahead applicants may book.
+    pub booking_horizon_days: u32,
+    /// Opening hours by weekday; a missing day is closed.
+    pub hours: BTreeMap<Weekday, Hours>,
+    /// Accepted certificate kinds and their validity.
+    pub certificates: CertificateRules,
+}
+
+/// The office as integrators send it (API.md, "Offices").
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OfficeInput {
+    /// Display name.
+    pub name: String,
+    /// IANA time zone, e.g. `Asia/Jakarta`.
+    pub timezone: String,
+    /// Street address.
+    pub address: String,
+    /// Recording sets.
+    pub recording_sets: i64,
+    /// Minutes per recording.
+    pub minutes_per_recording: i64,
+    /// Waiting-room seats.
+    pub waiting_room_seats: i64,
+    /// Slot length in minutes.
+    pub slot_minutes: i64,
+    /// Daily maximum, or null.
+    pub max_visitors_per_day: Option<i64>,
+    /// Booking horizon in days.
+    pub booking_horizon_days: i64,
+    /// `{"mon": ["08:00", "15:00"], …}`; missing days are closed.
+    pub hours: BTreeMap<String, Vec<String>>,
+    /// Optional: accepted certificate kinds with validity in hours; defaults to
+    /// antigen 24, pcr 72, surat_sehat 168.
+    #[serde(default)]
+    pub certificate_kinds: Option<BTreeMap<String, u32>>,
+}
+
+/// A field that failed validation, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's name as the client sent it (`hours.mon`).
+    pub field: String,
+    /// Human text.
+    pub message: String,
+}
+
+fn field_err(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn bounded(field: &str, v: i64, lo: i64, hi: i64) -> Result<u32, FieldError> {
+    if (lo..=hi).contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(field_err(field, format!("must be between {lo} and {hi}")))
+    }
+}
+
+impl OfficeInput {
+    /// Validates the input into a spec, naming the first bad field.
+    pub fn parse(&self) -> Result<OfficeSpec, FieldError> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(field_err("name", "must be 1–200 characters"));
+        }
+        let timezone: Tz = self
+            .timezone
+            .parse()
+            .map_err(|_| field_err("timezone", "not an IANA time zone, e.g. Asia/Jakarta"))?;
+        if self.address.chars().count() > 500 {
+            return Err(field_err("address", "at most 500 characters"));
+        }
+        let mut hours = BTreeMap::new();
+        for (key, pair) in &self.hours {
+            let field = format!("hours.{key}");
+            let day = Weekday::ALL
+                .into_iter()
+                .find(|d| d.key() == key)
+                .ok_or_else(|| field_err(&field, "unknown weekday; use mon … sun"))?;
+            let [open, close] = pair.as_slice() else {
+                return Err(field_err(&field, "give [\"HH:MM\", \"HH:MM\"]"));
+            };
+            let parse = |s: &str| NaiveTime::parse_from_str(s, "%H:%M");
+            let (Ok(open), Ok(close)) = (parse(open), parse(close)) else {
+                return Err(field_err(&field, "times are HH:MM"));
+            };
+            if open >= close {
+                return Err(field_err(&field, "opening must be before closing"));
+            }
+            hours.insert(day, Hours { open, close });
+        }
+        let certificates = match &self.certificate_kinds {
+            None => CertificateRules::default(),
+            Some(kinds) => {
+                if kinds.is_empty()
+                    || kinds.iter().any(|(k, h)| {
+                        k.is_empty()
+                            || k.len() > 40
+                            || !k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                            || *h == 0
+                            || *h > 24 * 60
+                    })
+                {
+                    return Err(field_err(
+                        "certificate_kinds",
+                        "kinds are lowercase words with 1–1440 hours of validity",
+                    ));
+                }
+                CertificateRules(kinds.clone())
+            }
+        };
+        Ok(OfficeSpec {
+            name: name.to_string(),
+            timezone,
+            address: self.address.trim().to_string(),
+            recording_sets: bounded("recording_sets", self.recording_sets, 1, 1000)?,
+            minutes_per_recording: bounded(
+                "minutes_per_recording",
+                self.minutes_per_recording,
+                1,
+                240,
+            )?,
+            waiting_room_seats: bounded("waiting_room_seats", self.waiting_room_seats, 1, 10_000)?,
+            slot_minutes: bounded("slot_minutes", self.slot_minutes, 5, 240)?,
+            max_visitors_per_day: self
+                .max_visitors_per_day
+                .map(|v| bounded("max_visitors_per_day", v, 0, 100_000))
+                .transpose()?,
+            booking_horizon_days: bounded(
+                "booking_horizon_days",
+                self.booking_horizon_days,
+                1,
+                366,
+            )?,
+            hours,
+            certificates,
+        })
+    }
+}
+
+impl OfficeSpec {
+    /// Back to the wire shape (for storage and GET answers).
+    pub fn to_input(&self) -> OfficeInput {
+        OfficeInput {
+            name: self.name.clone(),
+            timezone: self.timezone.name().to_string(),
+            address: self.address.clone(),
+            recording_sets: self.recording_sets.into(),
+            minutes_per_recording: self.minutes_per_recording.into(),
+            waiting_room_seats: self.waiting_room_seats.into(),
+            slot_minutes: self.slot_minutes.into(),
+            max_visitors_per_day: self.max_visitors_per_day.map(Into::into),
+            booking_horizon_days: self.booking_horizon_days.into(),
+            hours: self
+                .hours
+                .iter()
+                .map(|(d, h)| {
+                    (
+                        d.key().to_string(),
+                        vec![
+                            h.open.format("%H:%M").to_string(),
+                            h.close.format("%H:%M").to_string(),
+                        ],
+                    )
+                })
+                .collect(),
+            certificate_kinds: Some(self.certificates.0.clone()),
+        }
+    }
+
+    /// The zone's Indonesian abbreviation (WIB/WITA/WIT) or the zone name.
+    pub fn zone_abbreviation(&self) -> &'static str {
+        zone_abbreviation(self.timezone)
+    }
+}
+
+/// WIB/WITA/WIT for Indonesia's zones (no daylight saving); otherwise the IANA name.
+pub fn zone_abbreviation(tz: Tz) -> &'static str {
+    match tz.name() {
+        "Asia/Jakarta" | "Asia/Pontianak" => "WIB",
+        "Asia/Makassar" => "WITA",
+        "Asia/Jayapura" => "WIT",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn ciruas() -> OfficeInput {
+        serde_json::from_str(
+            r#"{"name": "UPT Disdukcapil Ciruas", "timezone": "Asia/Jakarta",
+                "address": "Jl. Raya Serang km 8", "recording_sets": 2,
+                "minutes_per_recording": 10, "waiting_room_seats": 10, "slot_minutes": 30,
+                "max_visitors_per_day": null, "booking_horizon_days": 14,
+                "hours": {"mon": ["08:00", "15:00"], "fri": ["08:00", "11:00"]}}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_contract_example_parses_and_round_trips() {
+        let spec = ciruas().parse().unwrap();
+        assert_eq!(spec.zone_abbreviation(), "WIB");
+        assert_eq!(spec.hours.len(), 2);
+        assert_eq!(spec.to_input().parse().unwrap(), spec);
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let mut o = ciruas();
+        o.timezone = "Mars/Olympus".into();
+        assert_eq!(o.parse().unwrap_err().field, "timezone");
+        let mut o = ciruas();
+        o.hours
+            .insert("mon".into(), vec!["15:00".into(), "08:00".into()]);
+        assert_eq!(o.parse().unwrap_err().field, "hours.mon");
+        let mut o = ciruas();
+        o.slot_minutes = 0;
+        assert_eq!(o.parse().unwrap_err().field, "slot_minutes");
+        assert!(OfficeSlug::parse("Ciruas").is_none());
+        assert!(OfficeSlug::parse("ciruas-2").is_some());
+    }
+}

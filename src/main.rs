@@ -1,0 +1,141 @@
+//! The `rekam` command line: serve, manage staff.
+
+use clap::{Parser, Subcommand};
+use rekam::clock::Clock;
+use rekam::config::{Settings, redact_url};
+use rekam::domain::Role;
+use rekam::store::Store;
+use std::io::Read;
+
+/// Appointments for first-time e-KTP biometric recording under PPKM capacity limits.
+#[derive(Parser)]
+#[command(name = "rekam", version)]
+struct Cli {
+    /// Database URL: sqlite://FILE (created if missing) or postgres://…
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = "sqlite://rekam.db"
+    )]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve HTTP.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "REKAM_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Load a demo office and one login per role, and print them.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Add an account; the password is read from standard input.
+    Add {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// admin, supervisor or desk.
+        #[arg(long, value_parser = ["admin", "supervisor", "desk"])]
+        role: String,
+        /// The office a desk officer or supervisor works at.
+        #[arg(long)]
+        office: Option<String>,
+    },
+    /// Print a new API token for an account.
+    Token {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let clock = Clock::system();
+    match cli.command {
+        Command::Serve {
+            bind,
+            demo,
+            settings,
+        } => {
+            let app =
+                rekam::Application::build(&bind, &cli.database, settings, clock.clone()).await?;
+            if demo {
+                let logins = rekam::demo::load(&app.store, clock.now()).await?;
+                println!(
+                    "Demo office: http://{}/o/{}",
+                    app.addr(),
+                    rekam::demo::DEMO_OFFICE
+                );
+                for l in logins {
+                    println!(
+                        "  {:<10} username {:<16} password {:<18} API token {}",
+                        l.role.as_str(),
+                        l.username,
+                        l.password.as_deref().unwrap_or("(unchanged)"),
+                        l.token
+                    );
+                }
+            }
+            tracing::info!(addr = %app.addr(), database = %redact_url(&cli.database), "serving");
+            println!("rekam listening on http://{}", app.addr());
+            app.serve().await
+        }
+        Command::Staff { command } => {
+            let store = Store::connect(&cli.database, 2).await?;
+            match command {
+                StaffCommand::Add {
+                    username,
+                    role,
+                    office,
+                } => {
+                    let mut password = String::new();
+                    std::io::stdin().read_to_string(&mut password)?;
+                    let password = password.trim_end_matches(['\r', '\n']);
+                    let role = Role::parse(&role).expect("clap checked the role");
+                    rekam::staff::add(
+                        &store,
+                        &username,
+                        password,
+                        role,
+                        office.as_deref(),
+                        clock.now(),
+                    )
+                    .await?;
+                    eprintln!("added {username} ({})", role.as_str());
+                }
+                StaffCommand::Token { username } => {
+                    println!(
+                        "{}",
+                        rekam::staff::issue_token(&store, &username, clock.now()).await?
+                    );
+                }
+            }
+            store.close().await;
+            Ok(())
+        }
+    }
+}

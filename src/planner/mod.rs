@@ -1,0 +1,294 @@
+//! The pure planning core: slots from opening hours, capacities from resources.
+//!
+//! No I/O and no clock: callers pass the office, the date and "now". The capacity
+//! model follows DOMAIN.md ("Capacity of a recording office"): a slot holds at most what
+//! the recording sets can serve in it and at most what the waiting room seats; a day
+//! holds at most the sum of its slots and at most the supervisor's absolute maximum.
+//! Restriction levels (issue 3) plug in as further limits on the same figures.
+
+use crate::domain::{OfficeSpec, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+
+/// One bookable slot of a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotPlan {
+    /// Start, UTC.
+    pub start: DateTime<Utc>,
+    /// End, UTC.
+    pub end: DateTime<Utc>,
+    /// How many people may be booked into it.
+    pub capacity: u32,
+}
+
+/// Which limit decides a figure, so pages can say "dibatasi oleh …".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Recording sets × slot length ÷ minutes per recording.
+    Throughput,
+    /// Waiting-room seats.
+    WaitingRoom,
+    /// The supervisor's absolute daily maximum.
+    DailyMaximum,
+}
+
+impl Limit {
+    /// A stable key for pages and JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Throughput => "throughput",
+            Self::WaitingRoom => "waiting_room",
+            Self::DailyMaximum => "daily_maximum",
+        }
+    }
+}
+
+/// The plan of one local calendar day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayPlan {
+    /// The office-local date.
+    pub date: NaiveDate,
+    /// Slots in time order; empty when the office is closed that day.
+    pub slots: Vec<SlotPlan>,
+    /// The most people the day may hold (≤ the sum of slot capacities).
+    pub cap: u32,
+    /// The limit that binds the day's cap, if the office is open.
+    pub binding: Option<Limit>,
+}
+
+/// How many people one slot may hold, and which limit decides it.
+pub fn slot_capacity(office: &OfficeSpec) -> (u32, Limit) {
+    // Integer arithmetic over the whole slot, not per set: 2 sets × 10 min in a 15-min
+    // slot serve 3, not 2.
+    let throughput = office.recording_sets * office.slot_minutes / office.minutes_per_recording;
+    if office.waiting_room_seats < throughput {
+        (office.waiting_room_seats, Limit::WaitingRoom)
+    } else {
+        (throughput, Limit::Throughput)
+    }
+}
+
+/// Plans one office-local day: its slots and caps.
+pub fn plan_day(office: &OfficeSpec, date: NaiveDate) -> DayPlan {
+    let Some(hours) = office.hours.get(&Weekday::from_chrono(date.weekday())) else {
+        return DayPlan {
+            date,
+            slots: Vec::new(),
+            cap: 0,
+            binding: None,
+        };
+    };
+    let (capacity, slot_limit) = slot_capacity(office);
+    let step = Duration::minutes(i64::from(office.slot_minutes));
+    let close = date.and_time(hours.close);
+    let mut slots = Vec::new();
+    let mut local = date.and_time(hours.open);
+    while local + step <= close {
+        // Indonesian zones have no daylight saving, so local times are never ambiguous;
+        // `earliest` keeps other zones safe too.
+        if let (Some(start), Some(end)) = (
+            office.timezone.from_local_datetime(&local).earliest(),
+            office
+                .timezone
+                .from_local_datetime(&(local + step))
+                .earliest(),
+        ) {
+            slots.push(SlotPlan {
+                start: start.with_timezone(&Utc),
+                end: end.with_timezone(&Utc),
+                capacity,
+            });
+        }
+        local += step;
+    }
+    let sum: u32 = slots.iter().map(|s| s.capacity).sum();
+    let (cap, binding) = match office.max_visitors_per_day {
+        Some(max) if max < sum => (max, Limit::DailyMaximum),
+        _ => (sum, slot_limit),
+    };
+    DayPlan {
+        date,
+        slots,
+        cap,
+        binding: Some(binding),
+    }
+}
+
+/// The office-local date of an instant.
+pub fn local_date(office: &OfficeSpec, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&office.timezone).date_naive()
+}
+
+/// Dates applicants may book, today through today + horizon.
+pub fn bookable_dates(office: &OfficeSpec, now: DateTime<Utc>) -> Vec<NaiveDate> {
+    let today = local_date(office, now);
+    (0..=office.booking_horizon_days)
+        .map(|d| today + Duration::days(i64::from(d)))
+        .collect()
+}
+
+/// Why a requested slot cannot be booked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotProblem {
+    /// No slot of this office starts at that instant.
+    NoSuchSlot,
+    /// The slot has started or is over.
+    InThePast,
+    /// The date lies beyond the booking horizon.
+    BeyondHorizon,
+}
+
+/// Finds the slot starting at `start`, with its day's plan, if applicants may book it now.
+pub fn bookable_slot(
+    office: &OfficeSpec,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(DayPlan, SlotPlan), SlotProblem> {
+    let date = local_date(office, start);
+    let day = plan_day(office, date);
+    let slot = *day
+        .slots
+        .iter()
+        .find(|s| s.start == start)
+        .ok_or(SlotProblem::NoSuchSlot)?;
+    if slot.start <= now {
+        return Err(SlotProblem::InThePast);
+    }
+    if date > local_date(office, now) + Duration::days(i64::from(office.booking_horizon_days)) {
+        return Err(SlotProblem::BeyondHorizon);
+    }
+    Ok((day, slot))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::office::OfficeInput;
+    use proptest::prelude::*;
+
+    fn demo() -> OfficeSpec {
+        let input: OfficeInput = serde_json::from_value(serde_json::json!({
+            "name": "UPT Ciruas", "timezone": "Asia/Jakarta", "address": "",
+            "recording_sets": 2, "minutes_per_recording": 10, "waiting_room_seats": 10,
+            "slot_minutes": 30, "max_visitors_per_day": null, "booking_horizon_days": 14,
+            "hours": {"mon": ["08:00", "15:00"], "tue": ["08:00", "15:00"],
+                      "wed": ["08:00", "15:00"], "thu": ["08:00", "15:00"],
+                      "fri": ["08:00", "11:00"]}
+        }))
+        .unwrap();
+        input.parse().unwrap()
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn the_demo_office_serves_six_per_half_hour() {
+        // 2 sets × 30 min ÷ 10 min = 6 per slot, under the 10 seats.
+        let tue = plan_day(&demo(), date(2026, 12, 1));
+        assert_eq!(tue.slots.len(), 14);
+        assert_eq!(tue.cap, 84);
+        assert_eq!(tue.binding, Some(Limit::Throughput));
+        assert_eq!(
+            tue.slots[0].start,
+            Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap(),
+            "08:00 WIB is 01:00 UTC"
+        );
+        let fri = plan_day(&demo(), date(2026, 12, 4));
+        assert_eq!((fri.slots.len(), fri.cap), (6, 36));
+        let sat = plan_day(&demo(), date(2026, 12, 5));
+        assert_eq!((sat.slots.len(), sat.cap, sat.binding), (0, 0, None));
+    }
+
+    #[test]
+    fn seats_and_the_daily_maximum_bind_when_lower() {
+        let mut o = demo();
+        o.waiting_room_seats = 4;
+        let day = plan_day(&o, date(2026, 12, 1));
+        assert_eq!((day.slots[0].capacity, day.cap), (4, 56));
+        assert_eq!(day.binding, Some(Limit::WaitingRoom));
+        o.max_visitors_per_day = Some(35);
+        let day = plan_day(&o, date(2026, 12, 1));
+        assert_eq!((day.cap, day.binding), (35, Some(Limit::DailyMaximum)));
+    }
+
+    #[test]
+    fn a_partial_last_slot_is_dropped() {
+        let mut o = demo();
+        o.slot_minutes = 45;
+        let fri = plan_day(&o, date(2026, 12, 4)); // 08:00–11:00 = 4 × 45 min
+        assert_eq!(fri.slots.len(), 4);
+        o.slot_minutes = 50; // 3 × 50 = 150 ≤ 180, a fourth would end 11:20
+        assert_eq!(plan_day(&o, date(2026, 12, 4)).slots.len(), 3);
+    }
+
+    #[test]
+    fn past_unknown_and_far_slots_are_not_bookable() {
+        let o = demo();
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 2, 10, 0).unwrap(); // 09:10 WIB
+        let at = |d: u32, h: u32, m: u32| Utc.with_ymd_and_hms(2026, 12, d, h, m, 0).unwrap();
+        assert_eq!(
+            bookable_slot(&o, at(1, 2, 0), now).unwrap_err(),
+            SlotProblem::InThePast
+        );
+        assert!(bookable_slot(&o, at(1, 2, 30), now).is_ok());
+        assert_eq!(
+            bookable_slot(&o, at(1, 2, 15), now).unwrap_err(),
+            SlotProblem::NoSuchSlot
+        );
+        assert_eq!(
+            bookable_slot(&o, at(5, 2, 0), now).unwrap_err(),
+            SlotProblem::NoSuchSlot
+        );
+        assert!(bookable_slot(&o, at(15, 1, 0), now).is_ok());
+        assert_eq!(
+            bookable_slot(&o, at(16, 1, 0), now).unwrap_err(),
+            SlotProblem::BeyondHorizon
+        );
+    }
+
+    prop_compose! {
+        fn office()(sets in 1u32..6, mpr in 1u32..30, seats in 1u32..30, slot in 5u32..120,
+                    max in proptest::option::of(0u32..200), open_h in 6u32..10,
+                    len_min in 30u32..600) -> OfficeSpec {
+            let mut o = demo();
+            o.recording_sets = sets;
+            o.minutes_per_recording = mpr;
+            o.waiting_room_seats = seats;
+            o.slot_minutes = slot;
+            o.max_visitors_per_day = max;
+            let open = chrono::NaiveTime::from_hms_opt(open_h, 0, 0).unwrap();
+            let close = open + Duration::minutes(i64::from(len_min));
+            for h in o.hours.values_mut() {
+                h.open = open;
+                h.close = close.max(open + Duration::minutes(1));
+            }
+            o
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn plans_respect_every_limit(o in office(), day in 0i64..28) {
+            let date = date(2026, 11, 30) + Duration::days(day);
+            let plan = plan_day(&o, date);
+            let sum: u32 = plan.slots.iter().map(|s| s.capacity).sum();
+            prop_assert!(plan.cap <= sum);
+            if let Some(max) = o.max_visitors_per_day { prop_assert!(plan.cap <= max); }
+            let hours = o.hours.get(&Weekday::from_chrono(date.weekday()));
+            for (i, s) in plan.slots.iter().enumerate() {
+                prop_assert!(s.capacity <= o.waiting_room_seats);
+                prop_assert!(s.capacity * o.minutes_per_recording
+                    <= o.recording_sets * o.slot_minutes);
+                prop_assert_eq!(s.end - s.start, Duration::minutes(i64::from(o.slot_minutes)));
+                let h = hours.unwrap();
+                let local = s.start.with_timezone(&o.timezone);
+                prop_assert_eq!(local.date_naive(), date);
+                prop_assert!(local.time() >= h.open);
+                prop_assert!(s.end.with_timezone(&o.timezone).time() <= h.close);
+                if i > 0 { prop_assert!(plan.slots[i - 1].end <= s.start); }
+            }
+            if hours.is_none() { prop_assert!(plan.slots.is_empty() && plan.cap == 0); }
+        }
+    }
+}

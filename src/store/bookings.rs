@@ -1,0 +1,621 @@
+//! Bookings, their certificates and the seats they hold.
+
+use super::{Store, StoreError, StoreResult, audit, from_ts, is_unique_violation, ts};
+use crate::domain::{BookingCode, BookingStatus};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::AnyConnection;
+
+/// Statuses that hold a seat in their slot. A displaced (`needs_rebooking`) or cancelled
+/// booking holds none; a booking that came (or did not) keeps its seat on its past day.
+pub const SEAT_HOLDING: &str = "('confirmed', 'checked_in', 'recorded', 'no_show', 'turned_away')";
+
+/// A certificate as uploaded, already judged by content.
+#[derive(Debug, Clone)]
+pub struct NewCertificate {
+    /// Accepted kind, e.g. `antigen`.
+    pub kind: String,
+    /// Sample or issue time.
+    pub issued_at: DateTime<Utc>,
+    /// Sniffed MIME type.
+    pub content_type: &'static str,
+    /// The file.
+    pub content: Vec<u8>,
+}
+
+/// Everything needed to take a seat.
+#[derive(Debug, Clone)]
+pub struct NewBooking {
+    /// Office row id.
+    pub office_id: i64,
+    /// Slot start and end.
+    pub slot_start: DateTime<Utc>,
+    /// Slot end.
+    pub slot_end: DateTime<Utc>,
+    /// Office-local date of the slot.
+    pub local_date: NaiveDate,
+    /// The slot's capacity now.
+    pub slot_capacity: u32,
+    /// The day's cap now.
+    pub day_cap: u32,
+    /// 16 digits.
+    pub nik: String,
+    /// Name.
+    pub name: String,
+    /// Birth date.
+    pub birth_date: NaiveDate,
+    /// `+628…`.
+    pub phone: String,
+    /// Optional e-mail.
+    pub email: Option<String>,
+    /// Married applicants may record before 17.
+    pub married: bool,
+    /// Language for later messages (`id`/`en`).
+    pub lang: String,
+    /// Health certificate.
+    pub certificate: NewCertificate,
+    /// Who: `applicant` or `staff:<username>` for walk-ins.
+    pub actor: String,
+}
+
+/// A booking as read back, with its current certificate.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Booking {
+    /// Row id.
+    pub id: i64,
+    /// Booking code.
+    pub code: String,
+    /// SHA-256 of the secret token.
+    pub token_hash: String,
+    /// Office row id.
+    pub office_id: i64,
+    /// Office slug.
+    pub office_slug: String,
+    /// Slot start, epoch seconds.
+    pub slot_start: i64,
+    /// Slot end, epoch seconds.
+    pub slot_end: i64,
+    /// Local date.
+    pub local_date: String,
+    /// Status text.
+    pub status: String,
+    /// Full NIK (staff eyes only; lists mask it).
+    pub nik: String,
+    /// Name.
+    pub name: String,
+    /// Birth date `YYYY-MM-DD`.
+    pub birth_date: String,
+    /// Phone.
+    pub phone: String,
+    /// E-mail.
+    pub email: Option<String>,
+    /// 0/1.
+    pub married: i64,
+    /// Version for optimistic concurrency.
+    pub version: i64,
+    /// When booked.
+    pub created_at: i64,
+    /// Certificate kind.
+    pub certificate_kind: String,
+    /// Certificate issue time.
+    pub certificate_issued_at: i64,
+    /// `submitted`/`accepted`/`rejected`.
+    pub certificate_status: String,
+    /// Review reason.
+    pub certificate_reason: Option<String>,
+}
+
+impl Booking {
+    /// Slot start as an instant.
+    pub fn slot_start(&self) -> DateTime<Utc> {
+        from_ts(self.slot_start)
+    }
+    /// Slot end as an instant.
+    pub fn slot_end(&self) -> DateTime<Utc> {
+        from_ts(self.slot_end)
+    }
+    /// Certificate issue time as an instant.
+    pub fn certificate_issued_at(&self) -> DateTime<Utc> {
+        from_ts(self.certificate_issued_at)
+    }
+    /// Parsed status.
+    pub fn status(&self) -> BookingStatus {
+        BookingStatus::parse(&self.status).unwrap_or(BookingStatus::Cancelled)
+    }
+}
+
+const BOOKING_SELECT: &str = "SELECT b.id, b.code, b.token_hash, b.office_id, o.slug AS office_slug, \
+    b.slot_start, b.slot_end, b.local_date, b.status, b.nik, b.name, b.birth_date, b.phone, \
+    b.email, b.married, b.version, b.created_at, c.kind AS certificate_kind, \
+    c.issued_at AS certificate_issued_at, c.status AS certificate_status, \
+    c.review_reason AS certificate_reason \
+    FROM bookings b JOIN offices o ON o.id = b.office_id \
+    JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL";
+
+/// What an idempotent write answered the first time.
+#[derive(Debug, Clone)]
+pub struct StoredAnswer {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body.
+    pub body: String,
+}
+
+/// The outcome of `create_booking`.
+#[derive(Debug)]
+pub enum Created {
+    /// A new booking with its secret token.
+    New {
+        /// The booking.
+        booking: Box<Booking>,
+        /// Secret token, shown once.
+        token: String,
+    },
+    /// The same Idempotency-Key was used before: its first answer.
+    Replay(StoredAnswer),
+}
+
+/// Takes a seat in a slot and its day: the conditional updates fail when full.
+async fn take_seat(
+    conn: &mut AnyConnection,
+    office_id: i64,
+    slot_start: DateTime<Utc>,
+    local_date: NaiveDate,
+    slot_capacity: u32,
+    day_cap: u32,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO slot_loads (office_id, slot_start, booked) VALUES ($1, $2, 0) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(office_id)
+    .bind(ts(slot_start))
+    .execute(&mut *conn)
+    .await?;
+    let slot = sqlx::query(
+        "UPDATE slot_loads SET booked = booked + 1 \
+         WHERE office_id = $1 AND slot_start = $2 AND booked < $3",
+    )
+    .bind(office_id)
+    .bind(ts(slot_start))
+    .bind(i64::from(slot_capacity))
+    .execute(&mut *conn)
+    .await?;
+    if slot.rows_affected() == 0 {
+        return Err(StoreError::SlotFull);
+    }
+    sqlx::query(
+        "INSERT INTO day_loads (office_id, local_date, booked) VALUES ($1, $2, 0) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(office_id)
+    .bind(local_date.to_string())
+    .execute(&mut *conn)
+    .await?;
+    let day = sqlx::query(
+        "UPDATE day_loads SET booked = booked + 1 \
+         WHERE office_id = $1 AND local_date = $2 AND booked < $3",
+    )
+    .bind(office_id)
+    .bind(local_date.to_string())
+    .bind(i64::from(day_cap))
+    .execute(&mut *conn)
+    .await?;
+    if day.rows_affected() == 0 {
+        return Err(StoreError::DayFull);
+    }
+    Ok(())
+}
+
+/// Gives a seat back.
+async fn release_seat(
+    conn: &mut AnyConnection,
+    office_id: i64,
+    slot_start: i64,
+    local_date: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE slot_loads SET booked = booked - 1 WHERE office_id = $1 AND slot_start = $2",
+    )
+    .bind(office_id)
+    .bind(slot_start)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE day_loads SET booked = booked - 1 WHERE office_id = $1 AND local_date = $2",
+    )
+    .bind(office_id)
+    .bind(local_date)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_certificate(
+    conn: &mut AnyConnection,
+    booking_id: i64,
+    cert: &NewCertificate,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO certificates (booking_id, kind, issued_at, content_type, size_bytes, \
+         content, status, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7)",
+    )
+    .bind(booking_id)
+    .bind(&cert.kind)
+    .bind(ts(cert.issued_at))
+    .bind(cert.content_type)
+    .bind(cert.content.len() as i64)
+    .bind(&cert.content)
+    .bind(ts(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Answer stored for an Idempotency-Key, if any.
+    pub async fn idempotent_answer(
+        &self,
+        key: &str,
+        scope: &str,
+    ) -> StoreResult<Option<StoredAnswer>> {
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT status, body FROM idempotency_keys WHERE key = $1 AND scope = $2",
+        )
+        .bind(key)
+        .bind(scope)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|(status, body)| StoredAnswer {
+            status: u16::try_from(status).unwrap_or(200),
+            body,
+        }))
+    }
+
+    /// Books a seat: the booking, its certificate, the seat counters, an audit record and
+    /// (with a key) the idempotent answer, all in one transaction. `answer` renders the
+    /// response body stored for the key.
+    pub async fn create_booking(
+        &self,
+        new: &NewBooking,
+        now: DateTime<Utc>,
+        idempotency: Option<(&str, &str)>,
+        answer: impl Fn(&Booking, &str) -> String,
+    ) -> StoreResult<Created> {
+        if let Some((key, scope)) = idempotency {
+            if let Some(stored) = self.idempotent_answer(key, scope).await? {
+                return Ok(Created::Replay(stored));
+            }
+        }
+        // A code collision (≈ 2^-40 per pair) is retried with a fresh code.
+        for _ in 0..5 {
+            let code = BookingCode::generate();
+            let token = crate::domain::code::new_secret();
+            match self
+                .try_create(new, now, &code, &token, idempotency, &answer)
+                .await
+            {
+                Err(StoreError::Duplicate) => continue,
+                Err(StoreError::Conflict) if idempotency.is_some() => {
+                    // Another request with the same key committed first: replay it.
+                    let (key, scope) = idempotency.expect("checked");
+                    return self
+                        .idempotent_answer(key, scope)
+                        .await?
+                        .map(Created::Replay)
+                        .ok_or(StoreError::Conflict);
+                }
+                other => return other,
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    async fn try_create(
+        &self,
+        new: &NewBooking,
+        now: DateTime<Utc>,
+        code: &BookingCode,
+        token: &str,
+        idempotency: Option<(&str, &str)>,
+        answer: &impl Fn(&Booking, &str) -> String,
+    ) -> StoreResult<Created> {
+        let mut tx = self.write.begin().await?;
+        // The key first: a concurrent twin waits here, then replays our answer.
+        if let Some((key, scope)) = idempotency {
+            sqlx::query(
+                "INSERT INTO idempotency_keys (key, scope, status, body, created_at) \
+                 VALUES ($1, $2, 201, '', $3)",
+            )
+            .bind(key)
+            .bind(scope)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e, "key") {
+                    StoreError::Conflict
+                } else {
+                    e.into()
+                }
+            })?;
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO bookings (code, token_hash, office_id, slot_start, slot_end, local_date, \
+             status, nik, name, birth_date, phone, email, married, lang, version, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $7, $8, $9, $10, $11, $12, \
+             $13, 1, $14, $14) RETURNING id",
+        )
+        .bind(code.as_str())
+        .bind(crate::domain::code::hash_secret(token))
+        .bind(new.office_id)
+        .bind(ts(new.slot_start))
+        .bind(ts(new.slot_end))
+        .bind(new.local_date.to_string())
+        .bind(&new.nik)
+        .bind(&new.name)
+        .bind(new.birth_date.to_string())
+        .bind(&new.phone)
+        .bind(&new.email)
+        .bind(i64::from(new.married))
+        .bind(&new.lang)
+        .bind(ts(now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e, "nik") {
+                StoreError::ActiveBookingExists
+            } else if is_unique_violation(&e, "code") {
+                StoreError::Duplicate
+            } else {
+                e.into()
+            }
+        })?;
+        take_seat(
+            &mut tx,
+            new.office_id,
+            new.slot_start,
+            new.local_date,
+            new.slot_capacity,
+            new.day_cap,
+        )
+        .await?;
+        insert_certificate(&mut tx, id, &new.certificate, now).await?;
+        audit(
+            &mut tx,
+            now,
+            &new.actor,
+            "booking.create",
+            Some(new.office_id),
+            Some(id),
+            "",
+        )
+        .await?;
+        let booking: Booking = sqlx::query_as(&format!("{BOOKING_SELECT} WHERE b.id = $1"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if let Some((key, scope)) = idempotency {
+            sqlx::query("UPDATE idempotency_keys SET body = $3 WHERE key = $1 AND scope = $2")
+                .bind(key)
+                .bind(scope)
+                .bind(answer(&booking, token))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Created::New {
+            booking: Box::new(booking),
+            token: token.to_string(),
+        })
+    }
+
+    /// A booking by code.
+    pub async fn booking(&self, code: &str) -> StoreResult<Booking> {
+        sqlx::query_as(&format!("{BOOKING_SELECT} WHERE b.code = $1"))
+            .bind(code)
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Cancels a confirmed or displaced booking and frees its seat at once.
+    pub async fn cancel_booking(
+        &self,
+        code: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Booking> {
+        // A concurrent change bumps the version; re-read and try again a few times.
+        for _ in 0..10 {
+            let b = self.booking(code).await?;
+            if b.status() == BookingStatus::Cancelled {
+                return Ok(b);
+            }
+            if !b.status().is_changeable() {
+                return Err(StoreError::Conflict);
+            }
+            let mut tx = self.write.begin().await?;
+            let changed = sqlx::query(
+                "UPDATE bookings SET status = 'cancelled', version = version + 1, updated_at = $3 \
+                 WHERE id = $1 AND version = $2",
+            )
+            .bind(b.id)
+            .bind(b.version)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?;
+            if changed.rows_affected() == 0 {
+                continue;
+            }
+            if b.status() == BookingStatus::Confirmed {
+                release_seat(&mut tx, b.office_id, b.slot_start, &b.local_date).await?;
+            }
+            audit(
+                &mut tx,
+                now,
+                actor,
+                "booking.cancel",
+                Some(b.office_id),
+                Some(b.id),
+                "",
+            )
+            .await?;
+            tx.commit().await?;
+            return self.booking(code).await;
+        }
+        Err(StoreError::Conflict)
+    }
+
+    /// Moves a booking to another slot atomically: it holds the old seat or the new one,
+    /// never both and never none. `b` is the booking as the caller read and judged it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn reschedule_booking(
+        &self,
+        b: &Booking,
+        slot_start: DateTime<Utc>,
+        slot_end: DateTime<Utc>,
+        local_date: NaiveDate,
+        slot_capacity: u32,
+        day_cap: u32,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Booking> {
+        let mut tx = self.write.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE bookings SET status = 'confirmed', slot_start = $3, slot_end = $4, \
+             local_date = $5, version = version + 1, updated_at = $6 \
+             WHERE id = $1 AND version = $2 AND status IN ('confirmed', 'needs_rebooking')",
+        )
+        .bind(b.id)
+        .bind(b.version)
+        .bind(ts(slot_start))
+        .bind(ts(slot_end))
+        .bind(local_date.to_string())
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 0 {
+            return Err(StoreError::Conflict);
+        }
+        if b.status() == BookingStatus::Confirmed {
+            release_seat(&mut tx, b.office_id, b.slot_start, &b.local_date).await?;
+        }
+        take_seat(
+            &mut tx,
+            b.office_id,
+            slot_start,
+            local_date,
+            slot_capacity,
+            day_cap,
+        )
+        .await?;
+        let detail = format!("{} -> {}", b.slot_start, ts(slot_start));
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "booking.reschedule",
+            Some(b.office_id),
+            Some(b.id),
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        self.booking(&b.code).await
+    }
+
+    /// Replaces the booking's certificate; the old one is kept as superseded until the
+    /// retention job removes it.
+    pub async fn replace_certificate(
+        &self,
+        b: &Booking,
+        cert: &NewCertificate,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Booking> {
+        let mut tx = self.write.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE bookings SET version = version + 1, updated_at = $3 \
+             WHERE id = $1 AND version = $2 AND status IN ('confirmed', 'needs_rebooking')",
+        )
+        .bind(b.id)
+        .bind(b.version)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 0 {
+            return Err(StoreError::Conflict);
+        }
+        sqlx::query(
+            "UPDATE certificates SET superseded_at = $2 WHERE booking_id = $1 AND superseded_at IS NULL",
+        )
+        .bind(b.id)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        insert_certificate(&mut tx, b.id, cert, now).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "certificate.replace",
+            Some(b.office_id),
+            Some(b.id),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        self.booking(&b.code).await
+    }
+
+    /// Issues a new manage token (the old link stops working).
+    pub async fn replace_booking_token(
+        &self,
+        booking_id: i64,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("UPDATE bookings SET token_hash = $2, updated_at = $3 WHERE id = $1")
+            .bind(booking_id)
+            .bind(token_hash)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            now,
+            "applicant",
+            "booking.token_reissued",
+            None,
+            Some(booking_id),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Counts that must agree with the seat counters: seat-holding bookings per slot.
+    pub async fn seat_holding_counts(&self, office_id: i64) -> StoreResult<Vec<(i64, i64)>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT slot_start, COUNT(*) FROM bookings WHERE office_id = $1 \
+             AND status IN {SEAT_HOLDING} GROUP BY slot_start ORDER BY slot_start"
+        ))
+        .bind(office_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The seat counters of an office, per slot (non-zero only).
+    pub async fn slot_counters(&self, office_id: i64) -> StoreResult<Vec<(i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT slot_start, booked FROM slot_loads WHERE office_id = $1 AND booked > 0 \
+             ORDER BY slot_start",
+        )
+        .bind(office_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+}

@@ -1,0 +1,212 @@
+//! Every query and transaction boundary (STYLE.md habit 5).
+//!
+//! One set of SQL serves SQLite and PostgreSQL through sqlx's `Any` driver: instants are
+//! stored as UTC epoch seconds and local dates as `YYYY-MM-DD`, placeholders are `$n`.
+//! Capacity is taken inside the writing transaction with conditional updates on
+//! `slot_loads`/`day_loads` (`booked < capacity`), which PostgreSQL re-checks after
+//! waiting for a concurrent writer's row lock and SQLite serialises with its single
+//! writer, so the caps hold for any number of processes.
+
+mod bookings;
+mod offices;
+mod staff;
+
+pub use bookings::*;
+pub use offices::*;
+pub use staff::*;
+
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+/// The database engine behind a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default.
+    Sqlite,
+    /// For deployments that outgrow one machine.
+    Postgres,
+}
+
+/// Errors at the store boundary.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No such row.
+    #[error("not found")]
+    NotFound,
+    /// The slot holds as many bookings as its capacity.
+    #[error("the slot is full")]
+    SlotFull,
+    /// The day holds as many bookings as its cap.
+    #[error("the day is full")]
+    DayFull,
+    /// The NIK already has an active booking.
+    #[error("this NIK already has an active booking")]
+    ActiveBookingExists,
+    /// Lost a race with another change of the same row.
+    #[error("changed by someone else meanwhile")]
+    Conflict,
+    /// A unique value (username, slug) is taken.
+    #[error("already exists")]
+    Duplicate,
+    /// Anything else from the database: a bug or an outage.
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Result of store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Handles to the database.
+#[derive(Clone)]
+pub struct Store {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+/// Turns a user-facing `sqlite://rekam.db` into a URL that creates the file if missing.
+fn sqlite_url(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+impl Store {
+    /// Connects and runs the migrations of the engine named by `url`.
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            anyhow::bail!("the database URL must start with sqlite: or postgres:");
+        };
+        let store = match backend {
+            Backend::Sqlite => {
+                let url = sqlite_url(url);
+                let options = || {
+                    AnyPoolOptions::new()
+                        .acquire_timeout(Duration::from_secs(30))
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                // WAL: readers never wait for the writer. synchronous=FULL
+                                // syncs the log at every commit, so a 201 survives even a
+                                // power cut, not just a crash of the process.
+                                // busy_timeout lets other processes' writers queue.
+                                conn.execute(
+                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                                )
+                                .await?;
+                                Ok(())
+                            })
+                        })
+                };
+                // One writer connection: SQLite admits one writer at a time anyway, and
+                // queuing in the pool is cheaper than spinning on SQLITE_BUSY.
+                let write = options().max_connections(1).connect(&url).await?;
+                sqlx::migrate!("migrations/sqlite").run(&write).await?;
+                let read = options()
+                    .max_connections(max_connections.max(2))
+                    .connect(&url)
+                    .await?;
+                Store {
+                    read,
+                    write,
+                    backend,
+                }
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect(url)
+                    .await?;
+                sqlx::migrate!("migrations/postgres").run(&pool).await?;
+                Store {
+                    read: pool.clone(),
+                    write: pool,
+                    backend,
+                }
+            }
+        };
+        Ok(store)
+    }
+
+    /// Which engine this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Does the database answer?
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    /// Closes the pools (tests, shutdown).
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+/// Seconds since the epoch, as stored.
+pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+/// Back from stored seconds.
+pub(crate) fn from_ts(s: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(s, 0).single().unwrap_or_default()
+}
+
+/// Is this a unique violation whose constraint or message mentions `needle`?
+fn is_unique_violation(err: &sqlx::Error, needle: &str) -> bool {
+    match err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            db.constraint().is_some_and(|c| c.contains(needle)) || db.message().contains(needle)
+        }
+        _ => false,
+    }
+}
+
+/// Appends an audit record inside a transaction.
+pub(crate) async fn audit(
+    conn: &mut sqlx::AnyConnection,
+    at: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    office_id: Option<i64>,
+    booking_id: Option<i64>,
+    detail: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, action, office_id, booking_id, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(ts(at))
+    .bind(actor)
+    .bind(action)
+    .bind(office_id)
+    .bind(booking_id)
+    .bind(detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,219 @@
+//! Offices.
+
+use super::{Store, StoreError, StoreResult, from_ts, ts};
+use crate::domain::office::OfficeInput;
+use crate::domain::{OfficeSlug, OfficeSpec};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::HashMap;
+
+/// A stored office.
+#[derive(Debug, Clone)]
+pub struct Office {
+    /// Row id.
+    pub id: i64,
+    /// URL name.
+    pub slug: String,
+    /// Validated settings.
+    pub spec: OfficeSpec,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OfficeRow {
+    id: i64,
+    slug: String,
+    name: String,
+    timezone: String,
+    address: String,
+    recording_sets: i64,
+    minutes_per_recording: i64,
+    waiting_room_seats: i64,
+    slot_minutes: i64,
+    max_visitors_per_day: Option<i64>,
+    booking_horizon_days: i64,
+    hours: String,
+    certificate_kinds: String,
+    updated_at: i64,
+}
+
+const OFFICE_COLUMNS: &str = "id, slug, name, timezone, address, recording_sets, \
+    minutes_per_recording, waiting_room_seats, slot_minutes, max_visitors_per_day, \
+    booking_horizon_days, hours, certificate_kinds, updated_at";
+
+impl OfficeRow {
+    fn into_office(self) -> StoreResult<Office> {
+        let input = OfficeInput {
+            name: self.name,
+            timezone: self.timezone,
+            address: self.address,
+            recording_sets: self.recording_sets,
+            minutes_per_recording: self.minutes_per_recording,
+            waiting_room_seats: self.waiting_room_seats,
+            slot_minutes: self.slot_minutes,
+            max_visitors_per_day: self.max_visitors_per_day,
+            booking_horizon_days: self.booking_horizon_days,
+            hours: serde_json::from_str(&self.hours)
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            certificate_kinds: Some(
+                serde_json::from_str(&self.certificate_kinds)
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            ),
+        };
+        let spec = input
+            .parse()
+            .map_err(|e| sqlx::Error::Decode(format!("stored office is invalid: {e:?}").into()))?;
+        Ok(Office {
+            id: self.id,
+            slug: self.slug,
+            spec,
+            updated_at: from_ts(self.updated_at),
+        })
+    }
+}
+
+/// Seats taken, per slot start and for the day.
+#[derive(Debug, Clone, Default)]
+pub struct Loads {
+    /// Booked per slot start (UTC seconds).
+    pub slots: HashMap<i64, u32>,
+    /// Booked per local date.
+    pub days: HashMap<NaiveDate, u32>,
+}
+
+impl Store {
+    /// Creates or replaces an office; true when it was created.
+    pub async fn put_office(
+        &self,
+        slug: &OfficeSlug,
+        spec: &OfficeSpec,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let input = spec.to_input();
+        let hours = serde_json::to_string(&input.hours).expect("serialisable");
+        let kinds = serde_json::to_string(&spec.certificates.0).expect("serialisable");
+        let mut tx = self.write.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE offices SET name = $2, timezone = $3, address = $4, recording_sets = $5, \
+             minutes_per_recording = $6, waiting_room_seats = $7, slot_minutes = $8, \
+             max_visitors_per_day = $9, booking_horizon_days = $10, hours = $11, \
+             certificate_kinds = $12, updated_at = $13 WHERE slug = $1",
+        )
+        .bind(slug.as_str())
+        .bind(&input.name)
+        .bind(&input.timezone)
+        .bind(&input.address)
+        .bind(input.recording_sets)
+        .bind(input.minutes_per_recording)
+        .bind(input.waiting_room_seats)
+        .bind(input.slot_minutes)
+        .bind(input.max_visitors_per_day)
+        .bind(input.booking_horizon_days)
+        .bind(&hours)
+        .bind(&kinds)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let created = updated == 0;
+        if created {
+            sqlx::query(
+                "INSERT INTO offices (slug, name, timezone, address, recording_sets, \
+                 minutes_per_recording, waiting_room_seats, slot_minutes, max_visitors_per_day, \
+                 booking_horizon_days, hours, certificate_kinds, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+            )
+            .bind(slug.as_str())
+            .bind(&input.name)
+            .bind(&input.timezone)
+            .bind(&input.address)
+            .bind(input.recording_sets)
+            .bind(input.minutes_per_recording)
+            .bind(input.waiting_room_seats)
+            .bind(input.slot_minutes)
+            .bind(input.max_visitors_per_day)
+            .bind(input.booking_horizon_days)
+            .bind(&hours)
+            .bind(&kinds)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                if super::is_unique_violation(&e, "slug") {
+                    StoreError::Conflict
+                } else {
+                    e.into()
+                }
+            })?;
+        }
+        let action = if created {
+            "office.create"
+        } else {
+            "office.update"
+        };
+        super::audit(&mut tx, now, actor, action, None, None, slug.as_str()).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// All offices, by name.
+    pub async fn list_offices(&self) -> StoreResult<Vec<Office>> {
+        let rows: Vec<OfficeRow> = sqlx::query_as(&format!(
+            "SELECT {OFFICE_COLUMNS} FROM offices ORDER BY name"
+        ))
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter().map(OfficeRow::into_office).collect()
+    }
+
+    /// One office by slug.
+    pub async fn office(&self, slug: &str) -> StoreResult<Office> {
+        let row: Option<OfficeRow> = sqlx::query_as(&format!(
+            "SELECT {OFFICE_COLUMNS} FROM offices WHERE slug = $1"
+        ))
+        .bind(slug)
+        .fetch_optional(&self.read)
+        .await?;
+        row.ok_or(StoreError::NotFound)?.into_office()
+    }
+
+    /// Seats taken between two local dates (inclusive) and the matching instants.
+    pub async fn loads(
+        &self,
+        office_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+        from_instant: DateTime<Utc>,
+        to_instant: DateTime<Utc>,
+    ) -> StoreResult<Loads> {
+        let slots: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT slot_start, booked FROM slot_loads \
+             WHERE office_id = $1 AND slot_start >= $2 AND slot_start < $3",
+        )
+        .bind(office_id)
+        .bind(ts(from_instant))
+        .bind(ts(to_instant))
+        .fetch_all(&self.read)
+        .await?;
+        let days: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT local_date, booked FROM day_loads \
+             WHERE office_id = $1 AND local_date >= $2 AND local_date <= $3",
+        )
+        .bind(office_id)
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        Ok(Loads {
+            slots: slots
+                .into_iter()
+                .map(|(s, b)| (s, u32::try_from(b).unwrap_or(0)))
+                .collect(),
+            days: days
+                .into_iter()
+                .filter_map(|(d, b)| Some((d.parse().ok()?, u32::try_from(b).unwrap_or(0))))
+                .collect(),
+        })
+    }
+}

@@ -1,0 +1,119 @@
+//! Staff accounts and API tokens.
+
+use super::{Store, StoreError, StoreResult, audit, is_unique_violation, ts};
+use crate::domain::Role;
+use chrono::{DateTime, Utc};
+
+/// A staff member as seen by authorisation.
+#[derive(Debug, Clone)]
+pub struct StaffMember {
+    /// Row id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// The office a desk officer or supervisor belongs to; admins have none.
+    pub office_id: Option<i64>,
+}
+
+impl StaffMember {
+    /// How the audit log names this person.
+    pub fn actor(&self) -> String {
+        format!("staff:{}", self.username)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct StaffRow {
+    id: i64,
+    username: String,
+    role: String,
+    office_id: Option<i64>,
+}
+
+impl From<StaffRow> for StaffMember {
+    fn from(r: StaffRow) -> Self {
+        StaffMember {
+            id: r.id,
+            username: r.username,
+            role: Role::parse(&r.role).unwrap_or(Role::Desk),
+            office_id: r.office_id,
+        }
+    }
+}
+
+impl Store {
+    /// Adds a staff account; `Duplicate` when the username is taken.
+    pub async fn add_staff(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        office_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.write.begin().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO staff (username, password_hash, role, office_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(office_id)
+        .bind(ts(now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e, "username") {
+                StoreError::Duplicate
+            } else {
+                e.into()
+            }
+        })?;
+        audit(&mut tx, now, "cli", "staff.add", office_id, None, username).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A staff member by username.
+    pub async fn staff_by_username(&self, username: &str) -> StoreResult<StaffMember> {
+        let row: Option<StaffRow> =
+            sqlx::query_as("SELECT id, username, role, office_id FROM staff WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&self.read)
+                .await?;
+        row.map(Into::into).ok_or(StoreError::NotFound)
+    }
+
+    /// Stores the hash of a new API token for a staff member.
+    pub async fn add_staff_token(
+        &self,
+        staff_id: i64,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO staff_tokens (staff_id, token_hash, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(staff_id)
+        .bind(token_hash)
+        .bind(ts(now))
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// The staff member a token belongs to, unless revoked.
+    pub async fn staff_by_token(&self, token_hash: &str) -> StoreResult<StaffMember> {
+        let row: Option<StaffRow> = sqlx::query_as(
+            "SELECT s.id, s.username, s.role, s.office_id FROM staff_tokens t \
+             JOIN staff s ON s.id = t.staff_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(Into::into).ok_or(StoreError::NotFound)
+    }
+}

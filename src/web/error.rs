@@ -1,0 +1,169 @@
+//! One error type for the web layer, rendered once (STYLE.md habit 3).
+
+use crate::store::StoreError;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// The error codes of the public contract (API.md, "Conventions").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// 422
+    Invalid,
+    /// 404
+    NotFound,
+    /// 401
+    Unauthorized,
+    /// 403
+    Forbidden,
+    /// 409
+    SlotFull,
+    /// 409
+    DayFull,
+    /// 409
+    ActiveBookingExists,
+    /// 422
+    CertificateNotValidForSlot,
+    /// 409
+    Closed,
+    /// 413
+    TooLarge,
+    /// 415
+    UnsupportedMediaType,
+    /// 429
+    RateLimited,
+    /// 409
+    Conflict,
+    /// 500: always a bug or an outage.
+    Internal,
+}
+
+impl Code {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invalid => "invalid",
+            Self::NotFound => "not_found",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::SlotFull => "slot_full",
+            Self::DayFull => "day_full",
+            Self::ActiveBookingExists => "active_booking_exists",
+            Self::CertificateNotValidForSlot => "certificate_not_valid_for_slot",
+            Self::Closed => "closed",
+            Self::TooLarge => "too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::RateLimited => "rate_limited",
+            Self::Conflict => "conflict",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::Invalid | Self::CertificateNotValidForSlot => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::SlotFull
+            | Self::DayFull
+            | Self::ActiveBookingExists
+            | Self::Closed
+            | Self::Conflict => StatusCode::CONFLICT,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// An error answer: code, the field at fault, and a message key (see `i18n`).
+#[derive(Debug, Clone)]
+pub struct AppError {
+    /// Contract code.
+    pub code: Code,
+    /// The request field at fault, if one is.
+    pub field: Option<String>,
+    /// A key of the message table, translated when rendered.
+    pub message: &'static str,
+}
+
+impl AppError {
+    /// An error with a field.
+    pub fn field(code: Code, field: &str, message: &'static str) -> Self {
+        Self {
+            code,
+            field: Some(field.to_string()),
+            message,
+        }
+    }
+
+    /// An error about the whole request.
+    pub fn new(code: Code, message: &'static str) -> Self {
+        Self {
+            code,
+            field: None,
+            message,
+        }
+    }
+
+    /// 404, the same answer for an unknown code and a wrong token.
+    pub fn not_found() -> Self {
+        Self::new(Code::NotFound, "err.not_found")
+    }
+
+    /// 500 after logging the cause; the cause never reaches the client.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(Code::Internal, "err.internal")
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::not_found(),
+            StoreError::SlotFull => Self::field(Code::SlotFull, "slot_start", "err.slot_full"),
+            StoreError::DayFull => Self::field(Code::DayFull, "slot_start", "err.day_full"),
+            StoreError::ActiveBookingExists => Self::field(
+                Code::ActiveBookingExists,
+                "nik",
+                "err.active_booking_exists",
+            ),
+            StoreError::Conflict => Self::new(Code::Conflict, "err.conflict"),
+            StoreError::Duplicate => Self::new(Code::Conflict, "err.duplicate"),
+            StoreError::Db(e) => Self::internal(e),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'a str,
+    message: &'a str,
+    field: Option<&'a str>,
+}
+
+impl IntoResponse for AppError {
+    /// The JSON body of the contract; pages render their own errors.
+    fn into_response(self) -> Response {
+        let message = super::i18n::Lang::En.text(self.message);
+        let mut resp = (
+            self.code.status(),
+            Json(Body {
+                error: self.code.as_str(),
+                message,
+                field: self.field.as_deref(),
+            }),
+        )
+            .into_response();
+        if self.code == Code::RateLimited {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        }
+        resp
+    }
+}
