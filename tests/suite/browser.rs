@@ -1,0 +1,359 @@
+//! Real headless Chromium at a phone-sized viewport, through WebDriver (fantoccini).
+
+use crate::helpers::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// One browser at a time: two Chromiums on two cores starve each other's start-up.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// chromedriver on a free port, killed when dropped; holds the one-browser lock.
+pub struct Driver {
+    child: Child,
+    _profile: tempfile::TempDir,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn find_binary(names: &[&str]) -> Option<String> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    names.iter().find_map(|n| {
+        std::env::split_paths(&path)
+            .map(|d| d.join(n))
+            .find(|p| p.is_file())
+            .map(|p| p.display().to_string())
+    })
+}
+
+/// Starts chromedriver and a Chromium session, or None (skipped loudly).
+pub async fn browser() -> Option<(Driver, Client)> {
+    let (Some(driver_bin), Some(chromium)) = (
+        find_binary(&["chromedriver"]),
+        find_binary(&["chromium", "chromium-browser", "google-chrome"]),
+    ) else {
+        skip("chromium and chromedriver are not installed: browser tests did not run");
+        return None;
+    };
+    let turn = ONE_BROWSER.lock().await;
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(driver_bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let url = format!("http://127.0.0.1:{port}");
+    let profile = tempfile::tempdir().unwrap();
+    let driver = Driver {
+        child,
+        _profile: profile,
+        _turn: turn,
+    };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                "--window-size=390,844",
+                format!("--user-data-dir={}", driver._profile.path().display()),
+            ]
+        }),
+    );
+    // Chromium's first start on a busy machine can miss chromedriver's deadline: retry.
+    let mut last_error = None;
+    for _ in 0..3 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => return Some((driver, client)),
+            Err(e) => {
+                eprintln!("starting a Chromium session failed, retrying: {e}");
+                last_error = Some(e);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+    panic!("no Chromium session: {last_error:?}");
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn set_value(c: &Client, css: &str, value: &str) {
+    // Date pickers differ by locale; set the value as a picker would.
+    c.execute(
+        "document.querySelector(arguments[0]).value = arguments[1];",
+        vec![json!(css), json!(value)],
+    )
+    .await
+    .unwrap();
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels() {
+    let Some(app) = spawn(Db::Sqlite).await else {
+        return;
+    };
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let png = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
+    std::fs::write(png.path(), tiny_png()).unwrap();
+
+    c.goto(&app.url("/")).await.unwrap();
+    screenshot(&c, "1-home").await;
+    c.find(Locator::Css("a[href='/o/ciruas']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The first open day is unfolded; its first slot is Monday 08:00.
+    c.find(Locator::Css("details[open] a.slot"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        text(&c, ".chosen")
+            .await
+            .contains("Senin, 30 November 2026, 08:00–08:30 WIB")
+    );
+
+    // A wrong phone number first: the form comes back with everything typed kept.
+    c.find(Locator::Id("f-name"))
+        .await
+        .unwrap()
+        .send_keys("Siti Aminah")
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-nik"))
+        .await
+        .unwrap()
+        .send_keys(&nik(42))
+        .await
+        .unwrap();
+    set_value(&c, "#f-birth_date", "2009-05-07").await;
+    c.find(Locator::Id("f-phone"))
+        .await
+        .unwrap()
+        .send_keys("123")
+        .await
+        .unwrap();
+    set_value(&c, "#f-certificate_issued_at", "2026-11-30T06:00").await;
+    c.find(Locator::Id("f-consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let file = c.find(Locator::Id("f-certificate")).await.unwrap();
+    file.send_keys(&png.path().display().to_string())
+        .await
+        .unwrap();
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    screenshot(&c, "2-form-error").await;
+    assert!(text(&c, "#e-phone").await.contains("nomor HP"));
+    let name = c
+        .find(Locator::Id("f-name"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(name.as_deref(), Some("Siti Aminah"));
+    let consent = c
+        .find(Locator::Id("f-consent"))
+        .await
+        .unwrap()
+        .prop("checked")
+        .await
+        .unwrap();
+    assert_eq!(consent.as_deref(), Some("true"));
+
+    let phone = c.find(Locator::Id("f-phone")).await.unwrap();
+    phone.clear().await.unwrap();
+    phone.send_keys("0812 3456 7890").await.unwrap();
+    let file = c.find(Locator::Id("f-certificate")).await.unwrap();
+    file.send_keys(&png.path().display().to_string())
+        .await
+        .unwrap();
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // The confirmation: code, QR, date and zone.
+    screenshot(&c, "3-confirmation").await;
+    let code = text(&c, "#booking-code").await;
+    assert_eq!(code.len(), 8, "{code}");
+    assert!(
+        c.find(Locator::Css(".qr svg")).await.is_ok(),
+        "QR code shown"
+    );
+    assert_eq!(
+        text(&c, "#booking-when").await,
+        "Senin, 30 November 2026, 08:00–08:30 WIB"
+    );
+    let manage = c.current_url().await.unwrap();
+    assert!(manage.path().ends_with(&code));
+
+    // The manage link works on reload.
+    c.goto(manage.as_str()).await.unwrap();
+    assert_eq!(text(&c, "#booking-code").await, code);
+
+    // Reschedule to the next free time.
+    c.find(Locator::Id("reschedule-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    screenshot(&c, "4-reschedule").await;
+    c.find(Locator::Css("details[open] button.slot"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&c, "#booking-when").await,
+        "Senin, 30 November 2026, 08:30–09:00 WIB"
+    );
+    assert!(text(&c, ".notice").await.contains("berhasil diganti"));
+
+    // Cancel, confirming on the next page.
+    c.find(Locator::Id("cancel-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("confirm-cancel"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    screenshot(&c, "5-cancelled").await;
+    assert!(text(&c, ".status").await.contains("Dibatalkan"));
+    assert_eq!(
+        app.remaining("ciruas", &wib(11, 30, 8, 30)).await,
+        6,
+        "the seat is free again"
+    );
+
+    // The language switch keeps the page.
+    c.find(Locator::Css("a[hreflang='en']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(text(&c, ".status").await.contains("Cancelled"));
+    let manage_again = c.current_url().await.unwrap();
+    assert_eq!(manage_again.path(), manage.path());
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_link_is_found_again_with_code_nik_and_birth_date() {
+    let Some(app) = spawn(Db::Sqlite).await else {
+        return;
+    };
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let b: Value = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 9, 0), &nik(5)))
+        .await;
+    let code = b["code"].as_str().unwrap().to_lowercase();
+    c.goto(&app.url("/find")).await.unwrap();
+    c.find(Locator::Id("f-code"))
+        .await
+        .unwrap()
+        .send_keys(&code)
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-nik"))
+        .await
+        .unwrap()
+        .send_keys(&nik(6))
+        .await
+        .unwrap();
+    set_value(&c, "#f-birth_date", "2009-05-07").await;
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        text(&c, "#e-code").await.contains("Tidak ada jadwal"),
+        "wrong NIK is not found"
+    );
+    let nik_field = c.find(Locator::Id("f-nik")).await.unwrap();
+    nik_field.clear().await.unwrap();
+    nik_field.send_keys(&nik(5)).await.unwrap();
+    set_value(&c, "#f-birth_date", "2009-05-07").await;
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "#booking-code").await, code.to_uppercase());
+    // The old link was replaced by the new one.
+    let old = app
+        .get_booking(b["code"].as_str().unwrap(), b["token"].as_str().unwrap())
+        .await;
+    assert_eq!(old.status(), 404);
+    c.close().await.unwrap();
+}

@@ -1,0 +1,339 @@
+//! Spawning the real application on port 0 over a fresh database, and talking HTTP to it.
+
+use chrono::{DateTime, TimeZone, Utc};
+use rekam::clock::Clock;
+use rekam::config::Settings;
+use rekam::store::Store;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// Which engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// True when CI demands every test run (a skip becomes a failure).
+pub fn require_all() -> bool {
+    std::env::var("REKAM_REQUIRE_ALL").is_ok_and(|v| v == "1")
+}
+
+/// Skips loudly, or fails under REKAM_REQUIRE_ALL=1.
+pub fn skip(what: &str) {
+    assert!(!require_all(), "REKAM_REQUIRE_ALL=1 but {what}");
+    eprintln!("\n!!!!! SKIPPED: {what} !!!!!\n");
+}
+
+/// Monday 30 November 2026, 07:00 WIB: the tests' "now".
+pub fn monday_7am() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap()
+}
+
+/// A slot start on a date of December 2026 (or 30 Nov with day 30), local WIB time.
+pub fn wib(month: u32, day: u32, hour: u32, minute: u32) -> String {
+    format!("2026-{month:02}-{day:02}T{hour:02}:{minute:02}:00+07:00")
+}
+
+/// A fresh database URL for one test, or None (skipped).
+pub async fn database_url(db: Db, dir: &tempfile::TempDir) -> Option<String> {
+    match db {
+        Db::Sqlite => Some(format!(
+            "sqlite://{}",
+            dir.path().join("rekam.db").display()
+        )),
+        Db::Postgres => {
+            let Ok(base) = std::env::var("REKAM_TEST_POSTGRES_URL") else {
+                skip("REKAM_TEST_POSTGRES_URL is not set: PostgreSQL tests did not run");
+                return None;
+            };
+            use sqlx::Connection;
+            let mut admin = sqlx::PgConnection::connect(&base)
+                .await
+                .expect("connect to REKAM_TEST_POSTGRES_URL");
+            let name = format!("rekam_t_{}", uuid::Uuid::new_v4().simple());
+            sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {name}").as_str())
+                .await
+                .expect("create test database");
+            let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
+            Some(format!("{prefix}/{name}"))
+        }
+    }
+}
+
+/// A running instance.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Clock,
+    pub store: Store,
+    pub admin_token: String,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts the app with the demo office `ciruas` loaded through the admin API.
+pub async fn spawn(db: Db) -> Option<TestApp> {
+    spawn_with(db, Settings::default()).await
+}
+
+/// Starts the app with settings.
+pub async fn spawn_with(db: Db, settings: Settings) -> Option<TestApp> {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = database_url(db, &dir).await?;
+    let clock = Clock::fixed(monday_7am());
+    let settings = Settings {
+        db_connections: 20,
+        ..settings
+    };
+    let app = rekam::Application::build("127.0.0.1:0", &database_url, settings, clock.clone())
+        .await
+        .expect("application starts");
+    let base = format!("http://{}", app.addr());
+    let store = app.store.clone();
+    tokio::spawn(app.serve());
+    rekam::staff::add(
+        &store,
+        "test-admin",
+        "a long test password",
+        rekam::domain::Role::Admin,
+        None,
+        clock.now(),
+    )
+    .await
+    .unwrap();
+    let admin_token = rekam::staff::issue_token(&store, "test-admin", clock.now())
+        .await
+        .unwrap();
+    let app = TestApp {
+        base,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        clock,
+        store,
+        admin_token,
+        database_url,
+        _dir: dir,
+    };
+    let r = app.put_office("ciruas", demo_office()).await;
+    assert_eq!(r.status(), 201, "creating the demo office");
+    Some(app)
+}
+
+/// The demo office of the issue: 2 sets × 10 min, 10 seats, 30-min slots → 6 per slot.
+pub fn demo_office() -> Value {
+    json!({
+        "name": "UPT Disdukcapil Ciruas", "timezone": "Asia/Jakarta",
+        "address": "Jl. Raya Serang km 8, Ciruas", "recording_sets": 2,
+        "minutes_per_recording": 10, "waiting_room_seats": 10, "slot_minutes": 30,
+        "max_visitors_per_day": null, "booking_horizon_days": 14,
+        "hours": {"mon": ["08:00", "15:00"], "tue": ["08:00", "15:00"], "wed": ["08:00", "15:00"],
+                  "thu": ["08:00", "15:00"], "fri": ["08:00", "11:00"]}
+    })
+}
+
+/// A 1×1 PNG.
+pub fn tiny_png() -> Vec<u8> {
+    let hex = "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5d8a8e80000000049454e44ae426082";
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// A valid NIK for a man born 7 May 2009, serial `n` (1–9999).
+pub fn nik(n: u32) -> String {
+    format!("3604050705 09{n:04}").replace(' ', "")
+}
+
+/// A booking form with valid defaults; override fields by name, `None` removes one.
+pub struct BookingForm {
+    pub fields: HashMap<&'static str, Option<String>>,
+    pub file: Option<(Vec<u8>, &'static str, &'static str)>,
+}
+
+impl BookingForm {
+    pub fn new(slot_start: &str, nik: &str) -> Self {
+        let mut fields = HashMap::new();
+        for (k, v) in [
+            ("office", "ciruas"),
+            ("slot_start", slot_start),
+            ("nik", nik),
+            ("name", "Budi Santoso"),
+            ("birth_date", "2009-05-07"),
+            ("phone", "0812-3456-7890"),
+            ("certificate_kind", "surat_sehat"),
+            ("certificate_issued_at", "2026-11-29T09:00:00+07:00"),
+            ("consent", "true"),
+        ] {
+            fields.insert(k, Some(v.to_string()));
+        }
+        Self {
+            fields,
+            file: Some((tiny_png(), "surat.png", "image/png")),
+        }
+    }
+
+    pub fn set(mut self, k: &'static str, v: &str) -> Self {
+        self.fields.insert(k, Some(v.to_string()));
+        self
+    }
+
+    pub fn without(mut self, k: &'static str) -> Self {
+        self.fields.insert(k, None);
+        self
+    }
+
+    pub fn file(mut self, bytes: Vec<u8>, name: &'static str, mime: &'static str) -> Self {
+        self.file = Some((bytes, name, mime));
+        self
+    }
+
+    pub fn no_file(mut self) -> Self {
+        self.file = None;
+        self
+    }
+
+    pub fn multipart(&self) -> Form {
+        let mut form = Form::new();
+        for (k, v) in &self.fields {
+            if let Some(v) = v {
+                form = form.text(*k, v.clone());
+            }
+        }
+        if let Some((bytes, name, mime)) = &self.file {
+            form = form.part(
+                "certificate",
+                Part::bytes(bytes.clone())
+                    .file_name(*name)
+                    .mime_str(mime)
+                    .unwrap(),
+            );
+        }
+        form
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn put_office(&self, slug: &str, body: Value) -> reqwest::Response {
+        self.client
+            .put(self.url(&format!("/api/v1/admin/offices/{slug}")))
+            .bearer_auth(&self.admin_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn book(&self, form: &BookingForm) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/bookings"))
+            .multipart(form.multipart())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Books and returns the 201 body.
+    pub async fn book_ok(&self, form: &BookingForm) -> Value {
+        let r = self.book(form).await;
+        let status = r.status();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+
+    pub async fn availability(&self, office: &str, from: &str, to: &str) -> Value {
+        let r = self
+            .client
+            .get(self.url(&format!(
+                "/api/v1/offices/{office}/availability?from={from}&to={to}"
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    /// The `remaining` of the slot starting at `start`.
+    pub async fn remaining(&self, office: &str, start: &str) -> u64 {
+        let date = &start[..10];
+        let a = self.availability(office, date, date).await;
+        a["days"][0]["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["start"] == start)
+            .unwrap_or_else(|| panic!("slot {start} in {a}"))["remaining"]
+            .as_u64()
+            .unwrap()
+    }
+
+    pub async fn get_booking(&self, code: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(&format!("/api/v1/bookings/{code}")))
+            .header("X-Booking-Token", token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_booking_action(
+        &self,
+        code: &str,
+        token: &str,
+        action: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.url(&format!("/api/v1/bookings/{code}/{action}")))
+            .header("X-Booking-Token", token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Number of rows in a table (to prove nothing was written).
+    pub async fn count(&self, table: &str) -> i64 {
+        let pool = sqlx::AnyPool::connect(&self.database_url).await.unwrap();
+        let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        n
+    }
+}
+
+/// Runs a test body on SQLite and on PostgreSQL, as two tests.
+#[macro_export]
+macro_rules! both_databases {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    if let Some(app) = $crate::helpers::spawn($crate::helpers::Db::Sqlite).await {
+                        super::$name(app).await;
+                    }
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    if let Some(app) = $crate::helpers::spawn($crate::helpers::Db::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            }
+        )*
+    };
+}

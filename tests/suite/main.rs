@@ -1,0 +1,9 @@
+//! The black-box suite: the real application on a random port, over a real SQLite file
+//! or a real PostgreSQL database, driven over HTTP (and through Chromium).
+
+mod bad_input;
+mod booking;
+mod browser;
+mod concurrency;
+mod durability;
+mod helpers;
