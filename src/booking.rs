@@ -21,6 +21,8 @@ pub struct RawForm {
     pub certificate: Option<Vec<u8>>,
     /// The upload was cut off at the size limit.
     pub certificate_too_large: bool,
+    /// Text fields refused as sent (too long, not UTF-8, control characters).
+    pub bad_fields: Vec<String>,
 }
 
 impl RawForm {
@@ -31,6 +33,14 @@ impl RawForm {
 
     fn flag(&self, name: &str) -> bool {
         matches!(self.get(name), "true" | "on" | "1" | "yes")
+    }
+
+    /// One error per refused text field, first in line.
+    fn bad_field_errors(&self) -> Vec<AppError> {
+        self.bad_fields
+            .iter()
+            .map(|f| invalid(f, "err.text"))
+            .collect()
     }
 }
 
@@ -189,7 +199,7 @@ pub async fn validate(
     lang: &str,
 ) -> Result<ValidBooking, Vec<AppError>> {
     let now = state.clock.now();
-    let mut errors = Vec::new();
+    let mut errors = form.bad_field_errors();
     let office = match state.store.office(office_slug).await {
         Ok(o) => Some(o),
         Err(StoreError::NotFound) => {
@@ -292,6 +302,7 @@ pub async fn validate(
         ) if errors.is_empty() => Ok(ValidBooking {
             new: NewBooking {
                 office_id: office.id,
+                office_slug: office.slug.clone(),
                 slot_start: slot.start,
                 slot_end: slot.end,
                 local_date: day.date,

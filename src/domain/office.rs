@@ -170,15 +170,21 @@ impl OfficeInput {
     /// Validates the input into a spec, naming the first bad field.
     pub fn parse(&self) -> Result<OfficeSpec, FieldError> {
         let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(field_err("name", "must be 1–200 characters"));
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+            return Err(field_err(
+                "name",
+                "must be 1–200 characters, no control characters",
+            ));
         }
         let timezone: Tz = self
             .timezone
             .parse()
             .map_err(|_| field_err("timezone", "not an IANA time zone, e.g. Asia/Jakarta"))?;
-        if self.address.chars().count() > 500 {
-            return Err(field_err("address", "at most 500 characters"));
+        if self.address.chars().count() > 500 || self.address.chars().any(char::is_control) {
+            return Err(field_err(
+                "address",
+                "at most 500 characters, no control characters",
+            ));
         }
         let mut hours = BTreeMap::new();
         for (key, pair) in &self.hours {

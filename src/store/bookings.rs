@@ -27,6 +27,8 @@ pub struct NewCertificate {
 pub struct NewBooking {
     /// Office row id.
     pub office_id: i64,
+    /// Office slug.
+    pub office_slug: String,
     /// Slot start and end.
     pub slot_start: DateTime<Utc>,
     /// Slot end.
@@ -154,7 +156,9 @@ pub enum Created {
     Replay(StoredAnswer),
 }
 
-/// Takes a seat in a slot and its day: the conditional updates fail when full.
+/// Takes a seat in a slot and its day. Each counter is one upsert whose update only
+/// applies while `booked < capacity`: no row changed means full. PostgreSQL re-checks
+/// the condition after waiting for a concurrent writer's row lock; SQLite has one writer.
 async fn take_seat(
     conn: &mut AnyConnection,
     office_id: i64,
@@ -163,17 +167,18 @@ async fn take_seat(
     slot_capacity: u32,
     day_cap: u32,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO slot_loads (office_id, slot_start, booked) VALUES ($1, $2, 0) \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(office_id)
-    .bind(ts(slot_start))
-    .execute(&mut *conn)
-    .await?;
+    // The insert branch takes the first seat unconditionally, so a zero capacity must
+    // be refused here.
+    if slot_capacity == 0 {
+        return Err(StoreError::SlotFull);
+    }
+    if day_cap == 0 {
+        return Err(StoreError::DayFull);
+    }
     let slot = sqlx::query(
-        "UPDATE slot_loads SET booked = booked + 1 \
-         WHERE office_id = $1 AND slot_start = $2 AND booked < $3",
+        "INSERT INTO slot_loads (office_id, slot_start, booked) VALUES ($1, $2, 1) \
+         ON CONFLICT (office_id, slot_start) DO UPDATE SET booked = slot_loads.booked + 1 \
+         WHERE slot_loads.booked < $3",
     )
     .bind(office_id)
     .bind(ts(slot_start))
@@ -183,17 +188,10 @@ async fn take_seat(
     if slot.rows_affected() == 0 {
         return Err(StoreError::SlotFull);
     }
-    sqlx::query(
-        "INSERT INTO day_loads (office_id, local_date, booked) VALUES ($1, $2, 0) \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(office_id)
-    .bind(local_date.to_string())
-    .execute(&mut *conn)
-    .await?;
     let day = sqlx::query(
-        "UPDATE day_loads SET booked = booked + 1 \
-         WHERE office_id = $1 AND local_date = $2 AND booked < $3",
+        "INSERT INTO day_loads (office_id, local_date, booked) VALUES ($1, $2, 1) \
+         ON CONFLICT (office_id, local_date) DO UPDATE SET booked = day_loads.booked + 1 \
+         WHERE day_loads.booked < $3",
     )
     .bind(office_id)
     .bind(local_date.to_string())

@@ -167,8 +167,12 @@ impl Store {
         rows.into_iter().map(OfficeRow::into_office).collect()
     }
 
-    /// One office by slug.
+    /// One office by slug. A string that is not a valid slug cannot name an office, so it
+    /// is not found without asking the database.
     pub async fn office(&self, slug: &str) -> StoreResult<Office> {
+        if OfficeSlug::parse(slug).is_none() {
+            return Err(StoreError::NotFound);
+        }
         let row: Option<OfficeRow> = sqlx::query_as(&format!(
             "SELECT {OFFICE_COLUMNS} FROM offices WHERE slug = $1"
         ))

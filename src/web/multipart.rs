@@ -10,10 +10,13 @@ use axum::http::StatusCode;
 /// Longest text field accepted.
 const MAX_TEXT_FIELD: usize = 4096;
 
-/// Reads the form. The certificate is read chunk by chunk and abandoned as soon as it
-/// passes 5 MB; the body limit refuses larger requests before they are read whole.
-/// A cut-off upload keeps the text fields read so far (pages put the file input last,
-/// so every text field arrives before it) and sets `certificate_too_large`.
+/// Reads the whole form, keeping at most 5 MB of certificate and 4 KB per text field.
+///
+/// Problems with a field (too long, not UTF-8, control characters, a file over 5 MB) are
+/// recorded and the rest of the body is still read: answering in the middle of an upload
+/// makes the client see a broken connection instead of the error. The body limit
+/// (`MAX_BODY_BYTES`) bounds that reading; a body over it is refused before it is read
+/// whole, and then the certificate is what was too large.
 pub async fn read_form(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<RawForm, AppError> {
@@ -39,17 +42,15 @@ pub async fn read_form(
             MAX_TEXT_FIELD
         };
         let mut bytes = Vec::new();
+        let mut over = false;
         loop {
             match field.chunk().await {
                 Ok(Some(chunk)) => {
-                    if bytes.len() + chunk.len() > limit {
-                        if is_file {
-                            form.certificate_too_large = true;
-                            return Ok(form);
-                        }
-                        return Err(AppError::field(Code::TooLarge, &name, "err.too_large"));
+                    if over || bytes.len() + chunk.len() > limit {
+                        over = true; // keep reading, keep nothing
+                    } else {
+                        bytes.extend_from_slice(&chunk);
                     }
-                    bytes.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
                 Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -60,15 +61,29 @@ pub async fn read_form(
             }
         }
         if is_file {
-            // A browser sends an empty part with no file name when nothing was chosen.
-            let chose_nothing = bytes.is_empty() && file_name.is_empty();
-            if !chose_nothing && form.certificate.is_none() {
+            if over {
+                form.certificate_too_large = true;
+            } else if form.certificate.is_none() && !(bytes.is_empty() && file_name.is_empty()) {
+                // (A browser sends an empty part with no file name when nothing was chosen.)
                 form.certificate = Some(bytes);
             }
-        } else if !name.is_empty() {
-            let text = String::from_utf8(bytes)
-                .map_err(|_| AppError::field(Code::Invalid, &name, "err.required"))?;
-            form.fields.entry(name).or_insert(text);
+            continue;
+        }
+        if name.is_empty() || form.fields.contains_key(&name) {
+            continue;
+        }
+        // Control characters (NUL above all, which PostgreSQL refuses in text) have no
+        // place in any field of ours; tabs and newlines are harmless.
+        match String::from_utf8(bytes) {
+            Ok(text)
+                if !over
+                    && !text
+                        .chars()
+                        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) =>
+            {
+                form.fields.insert(name, text);
+            }
+            _ => form.bad_fields.push(name),
         }
     }
     Ok(form)

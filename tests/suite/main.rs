@@ -7,3 +7,4 @@ mod browser;
 mod concurrency;
 mod durability;
 mod helpers;
+mod hostile;
