@@ -94,11 +94,25 @@ impl Store {
         let hours = serde_json::to_string(&input.hours).expect("serialisable");
         let kinds = serde_json::to_string(&spec.certificates.0).expect("serialisable");
         let mut tx = self.write.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE offices SET name = $2, timezone = $3, address = $4, recording_sets = $5, \
-             minutes_per_recording = $6, waiting_room_seats = $7, slot_minutes = $8, \
-             max_visitors_per_day = $9, booking_horizon_days = $10, hours = $11, \
-             certificate_kinds = $12, updated_at = $13 WHERE slug = $1",
+        let existing: Option<(i64,)> = sqlx::query_as("SELECT id FROM offices WHERE slug = $1")
+            .bind(slug.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let created = existing.is_none();
+        sqlx::query(
+            "INSERT INTO offices (slug, name, timezone, address, recording_sets, \
+             minutes_per_recording, waiting_room_seats, slot_minutes, max_visitors_per_day, \
+             booking_horizon_days, hours, certificate_kinds, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+             ON CONFLICT (slug) DO UPDATE SET name = excluded.name, \
+             timezone = excluded.timezone, address = excluded.address, \
+             recording_sets = excluded.recording_sets, \
+             minutes_per_recording = excluded.minutes_per_recording, \
+             waiting_room_seats = excluded.waiting_room_seats, \
+             slot_minutes = excluded.slot_minutes, \
+             max_visitors_per_day = excluded.max_visitors_per_day, \
+             booking_horizon_days = excluded.booking_horizon_days, hours = excluded.hours, \
+             certificate_kinds = excluded.certificate_kinds, updated_at = excluded.updated_at",
         )
         .bind(slug.as_str())
         .bind(&input.name)
@@ -114,39 +128,7 @@ impl Store {
         .bind(&kinds)
         .bind(ts(now))
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let created = updated == 0;
-        if created {
-            sqlx::query(
-                "INSERT INTO offices (slug, name, timezone, address, recording_sets, \
-                 minutes_per_recording, waiting_room_seats, slot_minutes, max_visitors_per_day, \
-                 booking_horizon_days, hours, certificate_kinds, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
-            )
-            .bind(slug.as_str())
-            .bind(&input.name)
-            .bind(&input.timezone)
-            .bind(&input.address)
-            .bind(input.recording_sets)
-            .bind(input.minutes_per_recording)
-            .bind(input.waiting_room_seats)
-            .bind(input.slot_minutes)
-            .bind(input.max_visitors_per_day)
-            .bind(input.booking_horizon_days)
-            .bind(&hours)
-            .bind(&kinds)
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| {
-                if super::is_unique_violation(&e, "slug") {
-                    StoreError::Conflict
-                } else {
-                    e.into()
-                }
-            })?;
-        }
+        .await?;
         let action = if created {
             "office.create"
         } else {

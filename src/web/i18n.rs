@@ -356,6 +356,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "An office slug has lowercase letters, digits and dashes.",
     ),
     (
+        "err.text",
+        "Isian berisi karakter yang tidak diperbolehkan.",
+        "The field contains characters that are not allowed.",
+    ),
+    (
         "err.fix_below",
         "Periksa lagi isian berikut:",
         "Please check the following:",
