@@ -156,76 +156,147 @@ pub enum Created {
     Replay(StoredAnswer),
 }
 
-/// Takes a seat in a slot and its day. Each counter is one upsert whose update only
-/// applies while `booked < capacity`: no row changed means full. PostgreSQL re-checks
-/// the condition after waiting for a concurrent writer's row lock; SQLite has one writer.
-async fn take_seat(
+/// Takes a seat in a slot: one upsert whose update only applies while
+/// `booked < capacity`; no row changed means full. PostgreSQL re-checks the condition
+/// after waiting for a concurrent writer's row lock; SQLite has one writer.
+async fn take_slot(
     conn: &mut AnyConnection,
     office_id: i64,
-    slot_start: DateTime<Utc>,
-    local_date: NaiveDate,
-    slot_capacity: u32,
-    day_cap: u32,
+    slot_start: i64,
+    capacity: u32,
 ) -> StoreResult<()> {
-    // The insert branch takes the first seat unconditionally, so a zero capacity must
-    // be refused here.
-    if slot_capacity == 0 {
+    // The insert branch takes the first seat unconditionally: refuse a zero capacity here.
+    if capacity == 0 {
         return Err(StoreError::SlotFull);
     }
-    if day_cap == 0 {
-        return Err(StoreError::DayFull);
-    }
-    let slot = sqlx::query(
+    let done = sqlx::query(
         "INSERT INTO slot_loads (office_id, slot_start, booked) VALUES ($1, $2, 1) \
          ON CONFLICT (office_id, slot_start) DO UPDATE SET booked = slot_loads.booked + 1 \
          WHERE slot_loads.booked < $3",
     )
     .bind(office_id)
-    .bind(ts(slot_start))
-    .bind(i64::from(slot_capacity))
-    .execute(&mut *conn)
+    .bind(slot_start)
+    .bind(i64::from(capacity))
+    .execute(conn)
     .await?;
-    if slot.rows_affected() == 0 {
+    if done.rows_affected() == 0 {
         return Err(StoreError::SlotFull);
     }
-    let day = sqlx::query(
+    Ok(())
+}
+
+/// Takes a seat in a day, like [`take_slot`].
+async fn take_day(
+    conn: &mut AnyConnection,
+    office_id: i64,
+    local_date: &str,
+    cap: u32,
+) -> StoreResult<()> {
+    if cap == 0 {
+        return Err(StoreError::DayFull);
+    }
+    let done = sqlx::query(
         "INSERT INTO day_loads (office_id, local_date, booked) VALUES ($1, $2, 1) \
          ON CONFLICT (office_id, local_date) DO UPDATE SET booked = day_loads.booked + 1 \
          WHERE day_loads.booked < $3",
     )
     .bind(office_id)
-    .bind(local_date.to_string())
-    .bind(i64::from(day_cap))
-    .execute(&mut *conn)
+    .bind(local_date)
+    .bind(i64::from(cap))
+    .execute(conn)
     .await?;
-    if day.rows_affected() == 0 {
+    if done.rows_affected() == 0 {
         return Err(StoreError::DayFull);
     }
     Ok(())
 }
 
-/// Gives a seat back.
-async fn release_seat(
+async fn release_slot(
     conn: &mut AnyConnection,
     office_id: i64,
     slot_start: i64,
-    local_date: &str,
 ) -> StoreResult<()> {
     sqlx::query(
         "UPDATE slot_loads SET booked = booked - 1 WHERE office_id = $1 AND slot_start = $2",
     )
     .bind(office_id)
     .bind(slot_start)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
+    Ok(())
+}
+
+async fn release_day(
+    conn: &mut AnyConnection,
+    office_id: i64,
+    local_date: &str,
+) -> StoreResult<()> {
     sqlx::query(
         "UPDATE day_loads SET booked = booked - 1 WHERE office_id = $1 AND local_date = $2",
     )
     .bind(office_id)
     .bind(local_date)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
     Ok(())
+}
+
+/// A seat: the slot and the day it counts against.
+#[derive(Debug, Clone, Copy)]
+struct Seat<'a> {
+    slot_start: i64,
+    local_date: &'a str,
+}
+
+/// Gives up `old` (if any) and takes `new` (if any) with its capacities.
+///
+/// Counter rows are locked in one global order — slots by start, then days by date —
+/// whatever the direction of the move, so two transactions moving people in opposite
+/// directions cannot deadlock in PostgreSQL.
+async fn move_seat(
+    conn: &mut AnyConnection,
+    office_id: i64,
+    old: Option<Seat<'_>>,
+    new: Option<(Seat<'_>, u32, u32)>,
+) -> StoreResult<()> {
+    match (old, new) {
+        (Some(o), Some((n, _, _))) if o.slot_start == n.slot_start => return Ok(()),
+        _ => {}
+    }
+    let release_old_slot_first = match (old, new) {
+        (Some(o), Some((n, _, _))) => o.slot_start < n.slot_start,
+        _ => true,
+    };
+    let take_new_slot = async |conn: &mut AnyConnection| match new {
+        Some((n, slot_cap, _)) => take_slot(conn, office_id, n.slot_start, slot_cap).await,
+        None => Ok(()),
+    };
+    if release_old_slot_first {
+        if let Some(o) = old {
+            release_slot(conn, office_id, o.slot_start).await?;
+        }
+        take_new_slot(conn).await?;
+    } else {
+        take_new_slot(conn).await?;
+        if let Some(o) = old {
+            release_slot(conn, office_id, o.slot_start).await?;
+        }
+    }
+    match (old, new) {
+        // A move within one day leaves the day's count as it is.
+        (Some(o), Some((n, _, _))) if o.local_date == n.local_date => Ok(()),
+        (Some(o), Some((n, _, day_cap))) if o.local_date < n.local_date => {
+            release_day(conn, office_id, o.local_date).await?;
+            take_day(conn, office_id, n.local_date, day_cap).await
+        }
+        (Some(o), Some((n, _, day_cap))) => {
+            take_day(conn, office_id, n.local_date, day_cap).await?;
+            release_day(conn, office_id, o.local_date).await
+        }
+        (Some(o), None) => release_day(conn, office_id, o.local_date).await,
+        (None, Some((n, _, day_cap))) => take_day(conn, office_id, n.local_date, day_cap).await,
+        (None, None) => Ok(()),
+    }
 }
 
 async fn insert_certificate(
@@ -369,13 +440,16 @@ impl Store {
                 e.into()
             }
         })?;
-        take_seat(
+        let date = new.local_date.to_string();
+        let seat = Seat {
+            slot_start: ts(new.slot_start),
+            local_date: &date,
+        };
+        move_seat(
             &mut tx,
             new.office_id,
-            new.slot_start,
-            new.local_date,
-            new.slot_capacity,
-            new.day_cap,
+            None,
+            Some((seat, new.slot_capacity, new.day_cap)),
         )
         .await?;
         insert_certificate(&mut tx, id, &new.certificate, now).await?;
@@ -447,7 +521,11 @@ impl Store {
                 continue;
             }
             if b.status() == BookingStatus::Confirmed {
-                release_seat(&mut tx, b.office_id, b.slot_start, &b.local_date).await?;
+                let seat = Seat {
+                    slot_start: b.slot_start,
+                    local_date: &b.local_date,
+                };
+                move_seat(&mut tx, b.office_id, Some(seat), None).await?;
             }
             audit(
                 &mut tx,
@@ -496,16 +574,20 @@ impl Store {
         if changed.rows_affected() == 0 {
             return Err(StoreError::Conflict);
         }
-        if b.status() == BookingStatus::Confirmed {
-            release_seat(&mut tx, b.office_id, b.slot_start, &b.local_date).await?;
-        }
-        take_seat(
+        let old = (b.status() == BookingStatus::Confirmed).then_some(Seat {
+            slot_start: b.slot_start,
+            local_date: &b.local_date,
+        });
+        let date = local_date.to_string();
+        let new = Seat {
+            slot_start: ts(slot_start),
+            local_date: &date,
+        };
+        move_seat(
             &mut tx,
             b.office_id,
-            slot_start,
-            local_date,
-            slot_capacity,
-            day_cap,
+            old,
+            Some((new, slot_capacity, day_cap)),
         )
         .await?;
         let detail = format!("{} -> {}", b.slot_start, ts(slot_start));

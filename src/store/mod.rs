@@ -52,7 +52,24 @@ pub enum StoreError {
     Duplicate,
     /// Anything else from the database: a bug or an outage.
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A deadlock or serialisation failure means this transaction lost a race and was
+    /// rolled back whole: a 409 `conflict` to retry, not a 500. (Counter rows are locked
+    /// in one order, so deadlocks should not happen; this is the safety net.)
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("40P01" | "40001")) =>
+            {
+                tracing::warn!(error = %e, "transaction lost a race");
+                StoreError::Conflict
+            }
+            _ => StoreError::Db(e),
+        }
+    }
 }
 
 /// Result of store calls.

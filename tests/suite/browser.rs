@@ -102,6 +102,33 @@ pub async fn browser() -> Option<(Driver, Client)> {
     panic!("no Chromium session: {last_error:?}");
 }
 
+/// Clicks something that navigates and waits until the next page has loaded: a click can
+/// return before the navigation it starts, most of all on a busy machine.
+async fn click_to_next_page(c: &Client, locator: Locator<'_>) {
+    let old_page = c.find(Locator::Css("html")).await.unwrap();
+    c.find(locator).await.unwrap().click().await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    // The old document's root goes stale once the new document replaces it.
+    while old_page.tag_name().await.is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the page did not change"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    loop {
+        let state = c.execute("return document.readyState", vec![]).await;
+        if matches!(state, Ok(Value::String(s)) if s == "complete") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the page did not finish loading"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn text(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
@@ -141,19 +168,9 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels() {
 
     c.goto(&app.url("/")).await.unwrap();
     screenshot(&c, "1-home").await;
-    c.find(Locator::Css("a[href='/o/ciruas']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_to_next_page(&c, Locator::Css("a[href='/o/ciruas']")).await;
     // The first open day is unfolded; its first slot is Monday 08:00.
-    c.find(Locator::Css("details[open] a.slot"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_to_next_page(&c, Locator::Css("details[open] a.slot")).await;
     assert!(
         text(&c, ".chosen")
             .await
@@ -191,12 +208,7 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels() {
     file.send_keys(&png.path().display().to_string())
         .await
         .unwrap();
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     screenshot(&c, "2-form-error").await;
     assert!(text(&c, "#e-phone").await.contains("nomor HP"));
     let name = c
@@ -223,12 +235,7 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels() {
     file.send_keys(&png.path().display().to_string())
         .await
         .unwrap();
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
 
     // The confirmation: code, QR, date and zone.
     screenshot(&c, "3-confirmation").await;
@@ -250,19 +257,9 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels() {
     assert_eq!(text(&c, "#booking-code").await, code);
 
     // Reschedule to the next free time.
-    c.find(Locator::Id("reschedule-link"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_to_next_page(&c, Locator::Id("reschedule-link")).await;
     screenshot(&c, "4-reschedule").await;
-    c.find(Locator::Css("details[open] button.slot"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_to_next_page(&c, Locator::Css("details[open] button.slot")).await;
     assert_eq!(
         text(&c, "#booking-when").await,
         "Senin, 30 November 2026, 08:30–09:00 WIB"
@@ -270,18 +267,8 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels() {
     assert!(text(&c, ".notice").await.contains("berhasil diganti"));
 
     // Cancel, confirming on the next page.
-    c.find(Locator::Id("cancel-link"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("confirm-cancel"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_to_next_page(&c, Locator::Id("cancel-link")).await;
+    click_to_next_page(&c, Locator::Id("confirm-cancel")).await;
     screenshot(&c, "5-cancelled").await;
     assert!(text(&c, ".status").await.contains("Dibatalkan"));
     assert_eq!(
@@ -291,12 +278,7 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels() {
     );
 
     // The language switch keeps the page.
-    c.find(Locator::Css("a[hreflang='en']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_to_next_page(&c, Locator::Css("a[hreflang='en']")).await;
     assert!(text(&c, ".status").await.contains("Cancelled"));
     let manage_again = c.current_url().await.unwrap();
     assert_eq!(manage_again.path(), manage.path());
@@ -329,12 +311,7 @@ async fn a_lost_link_is_found_again_with_code_nik_and_birth_date() {
         .await
         .unwrap();
     set_value(&c, "#f-birth_date", "2009-05-07").await;
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     assert!(
         text(&c, "#e-code").await.contains("Tidak ada jadwal"),
         "wrong NIK is not found"
@@ -343,12 +320,7 @@ async fn a_lost_link_is_found_again_with_code_nik_and_birth_date() {
     nik_field.clear().await.unwrap();
     nik_field.send_keys(&nik(5)).await.unwrap();
     set_value(&c, "#f-birth_date", "2009-05-07").await;
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     assert_eq!(text(&c, "#booking-code").await, code.to_uppercase());
     // The old link was replaced by the new one.
     let old = app
