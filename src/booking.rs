@@ -329,7 +329,7 @@ pub async fn book(
     state: &AppState,
     valid: &ValidBooking,
     idempotency: Option<(&str, &str)>,
-    answer: impl Fn(&Booking, &str) -> String,
+    answer: impl Fn(&Booking, &str) -> String + Send + Sync + 'static,
 ) -> Result<Created, AppError> {
     let now = state.clock.now();
     Ok(state

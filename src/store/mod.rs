@@ -81,6 +81,8 @@ pub struct Store {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// SQLite only: new bookings go through the group-commit writer.
+    group_commit: Option<bookings::GroupCommit>,
 }
 
 impl std::fmt::Debug for Store {
@@ -143,6 +145,7 @@ impl Store {
                     .connect(&url)
                     .await?;
                 Store {
+                    group_commit: Some(bookings::GroupCommit::start(write.clone())),
                     read,
                     write,
                     backend,
@@ -155,10 +158,13 @@ impl Store {
                     .connect(url)
                     .await?;
                 sqlx::migrate!("migrations/postgres").run(&pool).await?;
+                // PostgreSQL commits concurrent transactions in parallel (and groups
+                // their WAL flushes itself): one transaction per booking.
                 Store {
                     read: pool.clone(),
                     write: pool,
                     backend,
+                    group_commit: None,
                 }
             }
         };

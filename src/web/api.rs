@@ -246,6 +246,10 @@ pub async fn create_booking(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
     let key = idempotency_key(&headers)?;
+    // The whole form is read before any answer, a replay included: answering in the
+    // middle of an upload breaks the client's connection.
+    let form = read_form(multipart).await?;
+    // A repeat is answered as the first time, even if the slot has filled up since.
     if let Some(key) = &key {
         if let Some(stored) = state
             .store
@@ -255,13 +259,12 @@ pub async fn create_booking(
             return Ok(replay(stored.status, stored.body));
         }
     }
-    let form = read_form(multipart).await?;
     let lang = if form.get("lang") == "en" { "en" } else { "id" };
     let valid = booking::validate(&state, &form, form.get("office"), "applicant", lang)
         .await
         .map_err(first_error)?;
     let office = valid.office.clone();
-    let render = |b: &Booking, token: &str| {
+    let render = move |b: &Booking, token: &str| {
         serde_json::to_string(&BookingView::new(b, &office, Some(token))).expect("serialisable")
     };
     let created = booking::book(
