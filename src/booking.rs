@@ -6,7 +6,7 @@ use crate::domain::certificate::{FileProblem, MAX_CERTIFICATE_BYTES, sniff_certi
 use crate::domain::nik::NikError;
 use crate::domain::{ApplicantName, Nik, PhoneNumber, Validity};
 use crate::planner::{self, SlotProblem};
-use crate::store::{Booking, Created, NewBooking, NewCertificate, Office, StoreError};
+use crate::store::{Booking, Created, NewBooking, NewCertificate, Office, SeatRequest, StoreError};
 use crate::web::AppState;
 use crate::web::error::{AppError, Code};
 use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -84,6 +84,7 @@ pub fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
 fn slot_error(p: SlotProblem) -> AppError {
     match p {
         SlotProblem::NoSuchSlot => invalid("slot_start", "err.slot_unknown"),
+        SlotProblem::Closed(_) => AppError::field(Code::Closed, "slot_start", "err.closed"),
         SlotProblem::InThePast => invalid("slot_start", "err.slot_past"),
         SlotProblem::BeyondHorizon => invalid("slot_start", "err.slot_beyond_horizon"),
     }
@@ -213,7 +214,7 @@ pub async fn validate(
             errors.push(invalid("slot_start", "err.slot_unknown"));
             return None;
         };
-        match planner::bookable_slot(&office.spec, start, now) {
+        match planner::bookable_slot(&office.spec, &office.calendar, start, now) {
             Ok(found) => Some(found),
             Err(p) => {
                 errors.push(slot_error(p));
@@ -303,6 +304,7 @@ pub async fn validate(
             new: NewBooking {
                 office_id: office.id,
                 office_slug: office.slug.clone(),
+                plan_version: office.plan_version,
                 slot_start: slot.start,
                 slot_end: slot.end,
                 local_date: day.date,
@@ -324,7 +326,11 @@ pub async fn validate(
     }
 }
 
-/// Takes the seat of a valid request.
+/// How often a request re-plans when the office's capacity changes under it.
+const PLAN_RETRIES: usize = 3;
+
+/// Takes the seat of a valid request. When a level change or closure commits between
+/// planning and the seat, the capacities are planned again against the new calendar.
 pub async fn book(
     state: &AppState,
     valid: &ValidBooking,
@@ -332,10 +338,28 @@ pub async fn book(
     answer: impl Fn(&Booking, &str) -> String + Send + Sync + 'static,
 ) -> Result<Created, AppError> {
     let now = state.clock.now();
-    Ok(state
-        .store
-        .create_booking(&valid.new, now, idempotency, answer)
-        .await?)
+    let answer = std::sync::Arc::new(answer);
+    let mut new = valid.new.clone();
+    for _ in 0..PLAN_RETRIES {
+        let render = answer.clone();
+        match state
+            .store
+            .create_booking(&new, now, idempotency, move |b, t| render(b, t))
+            .await
+        {
+            Err(StoreError::PlanChanged) => {
+                let office = state.store.office(&valid.office.slug).await?;
+                let (day, slot) =
+                    planner::bookable_slot(&office.spec, &office.calendar, new.slot_start, now)
+                        .map_err(slot_error)?;
+                new.slot_capacity = slot.capacity;
+                new.day_cap = day.cap;
+                new.plan_version = office.plan_version;
+            }
+            other => return Ok(other?),
+        }
+    }
+    Err(AppError::new(Code::Conflict, "err.plan_changed"))
 }
 
 /// Moves a booking to the slot starting at `start`, re-judging its certificate.
@@ -349,41 +373,46 @@ pub async fn reschedule(
     if !booking.status().is_changeable() {
         return Err(AppError::new(Code::Conflict, "err.not_changeable"));
     }
-    let office = state.store.office(&booking.office_slug).await?;
     let start = parse_instant(start).ok_or_else(|| invalid("slot_start", "err.slot_unknown"))?;
     if start == booking.slot_start() && booking.status() == crate::domain::BookingStatus::Confirmed
     {
         return Ok(booking.clone());
     }
-    let (day, slot) = planner::bookable_slot(&office.spec, start, now).map_err(slot_error)?;
-    match office.spec.certificates.judge(
-        &booking.certificate_kind,
-        booking.certificate_issued_at(),
-        slot.start,
-        now,
-    ) {
-        Validity::Valid => {}
-        _ => {
+    for _ in 0..PLAN_RETRIES {
+        let office = state.store.office(&booking.office_slug).await?;
+        let (day, slot) = planner::bookable_slot(&office.spec, &office.calendar, start, now)
+            .map_err(slot_error)?;
+        if office.spec.certificates.judge(
+            &booking.certificate_kind,
+            booking.certificate_issued_at(),
+            slot.start,
+            now,
+        ) != Validity::Valid
+        {
             return Err(AppError::field(
                 Code::CertificateNotValidForSlot,
                 "slot_start",
                 "err.certificate_expired_for_new_slot",
             ));
         }
+        let to = SeatRequest {
+            slot_start: slot.start,
+            slot_end: slot.end,
+            local_date: day.date,
+            slot_capacity: slot.capacity,
+            day_cap: day.cap,
+            plan_version: office.plan_version,
+        };
+        match state
+            .store
+            .reschedule_booking(booking, &to, actor, now)
+            .await
+        {
+            Err(StoreError::PlanChanged) => continue,
+            other => return Ok(other?),
+        }
     }
-    Ok(state
-        .store
-        .reschedule_booking(
-            booking,
-            slot.start,
-            slot.end,
-            day.date,
-            slot.capacity,
-            day.cap,
-            actor,
-            now,
-        )
-        .await?)
+    Err(AppError::new(Code::Conflict, "err.plan_changed"))
 }
 
 /// Replaces a booking's certificate after checking it against the booking's slot.

@@ -2,12 +2,14 @@
 
 pub mod certificate;
 pub mod code;
+pub mod level;
 pub mod nik;
 pub mod office;
 pub mod phone;
 
 pub use certificate::{CertificateRules, Validity};
 pub use code::BookingCode;
+pub use level::{Level, LevelRule};
 pub use nik::Nik;
 pub use office::{OfficeSlug, OfficeSpec, Weekday};
 pub use phone::PhoneNumber;

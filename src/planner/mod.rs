@@ -1,13 +1,97 @@
-//! The pure planning core: slots from opening hours, capacities from resources.
+//! The pure planning core: slots from opening hours, capacities from resources, the
+//! restriction level and the calendar, and who is displaced when capacity drops.
 //!
-//! No I/O and no clock: callers pass the office, the date and "now". The capacity
-//! model follows DOMAIN.md ("Capacity of a recording office"): a slot holds at most what
-//! the recording sets can serve in it and at most what the waiting room seats; a day
-//! holds at most the sum of its slots and at most the supervisor's absolute maximum.
-//! Restriction levels (issue 3) plug in as further limits on the same figures.
+//! No I/O and no clock: callers pass the office, its calendar, the date and "now". The
+//! capacity model follows DOMAIN.md ("Capacity of a recording office"): recording sets
+//! that can be staffed = sets × WFO % (at least one while open); a slot holds at most what
+//! those sets can record in it and at most the waiting-room seats × occupancy %; a day
+//! holds at most the sum of its slots, the level's absolute maximum and the office's
+//! daily maximum. A level may also shorten opening hours.
 
-use crate::domain::{OfficeSpec, Weekday};
+mod replan;
+
+pub use replan::{Displacement, Placed, displace};
+
+use crate::domain::level::seed_rules;
+use crate::domain::{Level, LevelRule, OfficeSpec, Weekday};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use std::collections::BTreeMap;
+
+/// A level in force over a date range (`to` inclusive, open-ended when `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LevelPeriod {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day, if any.
+    pub to: Option<NaiveDate>,
+    /// The level.
+    pub level: Level,
+    /// Why (the instruction number).
+    pub reason: String,
+}
+
+/// An office's own decision about one date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DayOverride {
+    /// Closed, with the reason (e.g. disinfection after a positive case).
+    Closed(String),
+    /// Open although the date is a public holiday or joint leave day.
+    Open,
+}
+
+/// Everything besides the office itself that decides a day's capacity.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Calendar {
+    /// Level periods in the order they were set; a later one wins where they overlap.
+    pub levels: Vec<LevelPeriod>,
+    /// The rule of each level; missing levels fall back to the seed rules.
+    pub rules: BTreeMap<Level, LevelRule>,
+    /// Public holidays and joint leave days, with their names.
+    pub holidays: BTreeMap<NaiveDate, String>,
+    /// The office's closures and openings.
+    pub overrides: BTreeMap<NaiveDate, DayOverride>,
+}
+
+impl Calendar {
+    /// The level in force on `date` (`none` when no period covers it).
+    pub fn level_on(&self, date: NaiveDate) -> Level {
+        self.levels
+            .iter()
+            .rev()
+            .find(|p| p.from <= date && p.to.is_none_or(|to| date <= to))
+            .map(|p| p.level)
+            .unwrap_or(Level::None)
+    }
+
+    /// The reason the level in force on `date` was set, if a period covers it.
+    pub fn level_reason(&self, date: NaiveDate) -> Option<&str> {
+        self.levels
+            .iter()
+            .rev()
+            .find(|p| p.from <= date && p.to.is_none_or(|to| date <= to))
+            .map(|p| p.reason.as_str())
+    }
+
+    /// Why the office is closed on `date`, if it is (the office's word beats the
+    /// holiday list: it may open on a joint leave day or close on a working day).
+    pub fn closed_on(&self, date: NaiveDate) -> Option<&str> {
+        match self.overrides.get(&date) {
+            Some(DayOverride::Closed(reason)) => Some(reason),
+            Some(DayOverride::Open) => None,
+            None => self.holidays.get(&date).map(String::as_str),
+        }
+    }
+
+    /// The rule of a level.
+    pub fn rule(&self, level: Level) -> LevelRule {
+        self.rules.get(&level).cloned().unwrap_or_else(|| {
+            seed_rules()
+                .into_iter()
+                .find(|r| r.level == level.as_str())
+                .expect("a seed rule for every level")
+        })
+    }
+}
 
 /// One bookable slot of a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,11 +107,13 @@ pub struct SlotPlan {
 /// Which limit decides a figure, so pages can say "dibatasi oleh …".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
-    /// Recording sets × slot length ÷ minutes per recording.
+    /// Recording sets that can be staffed × slot length ÷ minutes per recording.
     Throughput,
-    /// Waiting-room seats.
+    /// Waiting-room seats × occupancy %.
     WaitingRoom,
-    /// The supervisor's absolute daily maximum.
+    /// The level's absolute maximum of visitors a day.
+    LevelMaximum,
+    /// The office's own daily maximum.
     DailyMaximum,
 }
 
@@ -37,6 +123,7 @@ impl Limit {
         match self {
             Self::Throughput => "throughput",
             Self::WaitingRoom => "waiting_room",
+            Self::LevelMaximum => "level_maximum",
             Self::DailyMaximum => "daily_maximum",
         }
     }
@@ -47,39 +134,63 @@ impl Limit {
 pub struct DayPlan {
     /// The office-local date.
     pub date: NaiveDate,
-    /// Slots in time order; empty when the office is closed that day.
+    /// The level in force.
+    pub level: Level,
+    /// Why the office is closed, if it is (holiday, closure). A weekday without
+    /// opening hours is not "closed" here; it simply has no slots.
+    pub closed: Option<String>,
+    /// Slots in time order; empty when closed or without opening hours.
     pub slots: Vec<SlotPlan>,
     /// The most people the day may hold (≤ the sum of slot capacities).
     pub cap: u32,
     /// The limit that binds the day's cap, if the office is open.
     pub binding: Option<Limit>,
+    /// Recording sets that can be staffed.
+    pub staffed_sets: u32,
+    /// Waiting-room seats usable at once.
+    pub seats: u32,
 }
 
-/// How many people one slot may hold, and which limit decides it.
-pub fn slot_capacity(office: &OfficeSpec) -> (u32, Limit) {
+/// Recording sets that can be staffed and seats usable under `rule`, with the slot
+/// capacity and which limit decides it.
+pub fn slot_capacity(office: &OfficeSpec, rule: &LevelRule) -> (u32, u32, u32, Limit) {
+    // Inmendagri 22/2021: WFO caps the operators present; one set still runs while open.
+    let staffed = (office.recording_sets * rule.wfo_percent / 100).max(1);
+    let seats = (office.waiting_room_seats * rule.occupancy_percent / 100).max(1);
     // Integer arithmetic over the whole slot, not per set: 2 sets × 10 min in a 15-min
     // slot serve 3, not 2.
-    let throughput = office.recording_sets * office.slot_minutes / office.minutes_per_recording;
-    if office.waiting_room_seats < throughput {
-        (office.waiting_room_seats, Limit::WaitingRoom)
+    let throughput = staffed * office.slot_minutes / office.minutes_per_recording;
+    if seats < throughput {
+        (staffed, seats, seats, Limit::WaitingRoom)
     } else {
-        (throughput, Limit::Throughput)
+        (staffed, seats, throughput, Limit::Throughput)
     }
 }
 
 /// Plans one office-local day: its slots and caps.
-pub fn plan_day(office: &OfficeSpec, date: NaiveDate) -> DayPlan {
-    let Some(hours) = office.hours.get(&Weekday::from_chrono(date.weekday())) else {
+pub fn plan_day(office: &OfficeSpec, calendar: &Calendar, date: NaiveDate) -> DayPlan {
+    let level = calendar.level_on(date);
+    let rule = calendar.rule(level);
+    let (staffed_sets, seats, capacity, slot_limit) = slot_capacity(office, &rule);
+    let closed = calendar.closed_on(date).map(str::to_string);
+    let hours = office.hours.get(&Weekday::from_chrono(date.weekday()));
+    let (Some(hours), None) = (hours, &closed) else {
         return DayPlan {
             date,
+            level,
+            closed,
             slots: Vec::new(),
             cap: 0,
             binding: None,
+            staffed_sets,
+            seats,
         };
     };
-    let (capacity, slot_limit) = slot_capacity(office);
     let step = Duration::minutes(i64::from(office.slot_minutes));
-    let close = date.and_time(hours.close);
+    let close = match rule.latest_close_time() {
+        Some(latest) if latest < hours.close => date.and_time(latest),
+        _ => date.and_time(hours.close),
+    };
     let mut slots = Vec::new();
     let mut local = date.and_time(hours.open);
     while local + step <= close {
@@ -100,16 +211,23 @@ pub fn plan_day(office: &OfficeSpec, date: NaiveDate) -> DayPlan {
         }
         local += step;
     }
-    let sum: u32 = slots.iter().map(|s| s.capacity).sum();
-    let (cap, binding) = match office.max_visitors_per_day {
-        Some(max) if max < sum => (max, Limit::DailyMaximum),
-        _ => (sum, slot_limit),
-    };
+    let mut cap = slots.iter().map(|s| s.capacity).sum::<u32>();
+    let mut binding = slot_limit;
+    if let Some(max) = rule.max_visitors.filter(|m| *m < cap) {
+        (cap, binding) = (max, Limit::LevelMaximum);
+    }
+    if let Some(max) = office.max_visitors_per_day.filter(|m| *m < cap) {
+        (cap, binding) = (max, Limit::DailyMaximum);
+    }
     DayPlan {
         date,
+        level,
+        closed,
         slots,
         cap,
         binding: Some(binding),
+        staffed_sets,
+        seats,
     }
 }
 
@@ -127,24 +245,30 @@ pub fn bookable_dates(office: &OfficeSpec, now: DateTime<Utc>) -> Vec<NaiveDate>
 }
 
 /// Why a requested slot cannot be booked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SlotProblem {
     /// No slot of this office starts at that instant.
     NoSuchSlot,
+    /// The office is closed that day, and why.
+    Closed(String),
     /// The slot has started or is over.
     InThePast,
     /// The date lies beyond the booking horizon.
     BeyondHorizon,
 }
 
-/// Finds the slot starting at `start`, with its day's plan, if applicants may book it now.
+/// Finds the slot starting at `start`, with its day's plan, if it may be taken now.
 pub fn bookable_slot(
     office: &OfficeSpec,
+    calendar: &Calendar,
     start: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(DayPlan, SlotPlan), SlotProblem> {
     let date = local_date(office, start);
-    let day = plan_day(office, date);
+    let day = plan_day(office, calendar, date);
+    if let Some(reason) = &day.closed {
+        return Err(SlotProblem::Closed(reason.clone()));
+    }
     let slot = *day
         .slots
         .iter()
@@ -185,7 +309,7 @@ mod tests {
     #[test]
     fn the_demo_office_serves_six_per_half_hour() {
         // 2 sets × 30 min ÷ 10 min = 6 per slot, under the 10 seats.
-        let tue = plan_day(&demo(), date(2026, 12, 1));
+        let tue = plan_day(&demo(), &Calendar::default(), date(2026, 12, 1));
         assert_eq!(tue.slots.len(), 14);
         assert_eq!(tue.cap, 84);
         assert_eq!(tue.binding, Some(Limit::Throughput));
@@ -194,9 +318,9 @@ mod tests {
             Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap(),
             "08:00 WIB is 01:00 UTC"
         );
-        let fri = plan_day(&demo(), date(2026, 12, 4));
+        let fri = plan_day(&demo(), &Calendar::default(), date(2026, 12, 4));
         assert_eq!((fri.slots.len(), fri.cap), (6, 36));
-        let sat = plan_day(&demo(), date(2026, 12, 5));
+        let sat = plan_day(&demo(), &Calendar::default(), date(2026, 12, 5));
         assert_eq!((sat.slots.len(), sat.cap, sat.binding), (0, 0, None));
     }
 
@@ -204,11 +328,11 @@ mod tests {
     fn seats_and_the_daily_maximum_bind_when_lower() {
         let mut o = demo();
         o.waiting_room_seats = 4;
-        let day = plan_day(&o, date(2026, 12, 1));
+        let day = plan_day(&o, &Calendar::default(), date(2026, 12, 1));
         assert_eq!((day.slots[0].capacity, day.cap), (4, 56));
         assert_eq!(day.binding, Some(Limit::WaitingRoom));
         o.max_visitors_per_day = Some(35);
-        let day = plan_day(&o, date(2026, 12, 1));
+        let day = plan_day(&o, &Calendar::default(), date(2026, 12, 1));
         assert_eq!((day.cap, day.binding), (35, Some(Limit::DailyMaximum)));
     }
 
@@ -216,10 +340,15 @@ mod tests {
     fn a_partial_last_slot_is_dropped() {
         let mut o = demo();
         o.slot_minutes = 45;
-        let fri = plan_day(&o, date(2026, 12, 4)); // 08:00–11:00 = 4 × 45 min
+        let fri = plan_day(&o, &Calendar::default(), date(2026, 12, 4)); // 08:00–11:00 = 4 × 45 min
         assert_eq!(fri.slots.len(), 4);
         o.slot_minutes = 50; // 3 × 50 = 150 ≤ 180, a fourth would end 11:20
-        assert_eq!(plan_day(&o, date(2026, 12, 4)).slots.len(), 3);
+        assert_eq!(
+            plan_day(&o, &Calendar::default(), date(2026, 12, 4))
+                .slots
+                .len(),
+            3
+        );
     }
 
     #[test]
@@ -228,21 +357,21 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 12, 1, 2, 10, 0).unwrap(); // 09:10 WIB
         let at = |d: u32, h: u32, m: u32| Utc.with_ymd_and_hms(2026, 12, d, h, m, 0).unwrap();
         assert_eq!(
-            bookable_slot(&o, at(1, 2, 0), now).unwrap_err(),
+            bookable_slot(&o, &Calendar::default(), at(1, 2, 0), now).unwrap_err(),
             SlotProblem::InThePast
         );
-        assert!(bookable_slot(&o, at(1, 2, 30), now).is_ok());
+        assert!(bookable_slot(&o, &Calendar::default(), at(1, 2, 30), now).is_ok());
         assert_eq!(
-            bookable_slot(&o, at(1, 2, 15), now).unwrap_err(),
+            bookable_slot(&o, &Calendar::default(), at(1, 2, 15), now).unwrap_err(),
             SlotProblem::NoSuchSlot
         );
         assert_eq!(
-            bookable_slot(&o, at(5, 2, 0), now).unwrap_err(),
+            bookable_slot(&o, &Calendar::default(), at(5, 2, 0), now).unwrap_err(),
             SlotProblem::NoSuchSlot
         );
-        assert!(bookable_slot(&o, at(15, 1, 0), now).is_ok());
+        assert!(bookable_slot(&o, &Calendar::default(), at(15, 1, 0), now).is_ok());
         assert_eq!(
-            bookable_slot(&o, at(16, 1, 0), now).unwrap_err(),
+            bookable_slot(&o, &Calendar::default(), at(16, 1, 0), now).unwrap_err(),
             SlotProblem::BeyondHorizon
         );
     }
@@ -271,7 +400,7 @@ mod tests {
         #[test]
         fn plans_respect_every_limit(o in office(), day in 0i64..28) {
             let date = date(2026, 11, 30) + Duration::days(day);
-            let plan = plan_day(&o, date);
+            let plan = plan_day(&o, &Calendar::default(), date);
             let sum: u32 = plan.slots.iter().map(|s| s.capacity).sum();
             prop_assert!(plan.cap <= sum);
             if let Some(max) = o.max_visitors_per_day { prop_assert!(plan.cap <= max); }

@@ -11,6 +11,23 @@ use tokio::sync::{mpsc, oneshot};
 /// booking holds none; a booking that came (or did not) keeps its seat on its past day.
 pub const SEAT_HOLDING: &str = "('confirmed', 'checked_in', 'recorded', 'no_show', 'turned_away')";
 
+/// A seat to take, as the planner sized it.
+#[derive(Debug, Clone)]
+pub struct SeatRequest {
+    /// Slot start.
+    pub slot_start: DateTime<Utc>,
+    /// Slot end.
+    pub slot_end: DateTime<Utc>,
+    /// Office-local date.
+    pub local_date: NaiveDate,
+    /// The slot's capacity.
+    pub slot_capacity: u32,
+    /// The day's cap.
+    pub day_cap: u32,
+    /// The plan version these came from.
+    pub plan_version: i64,
+}
+
 /// A certificate as uploaded, already judged by content.
 #[derive(Debug, Clone)]
 pub struct NewCertificate {
@@ -41,6 +58,8 @@ pub struct NewBooking {
     pub slot_capacity: u32,
     /// The day's cap now.
     pub day_cap: u32,
+    /// The office's plan version the capacities were computed with.
+    pub plan_version: i64,
     /// 16 digits.
     pub nik: String,
     /// Name.
@@ -333,6 +352,7 @@ async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> StoreResult<B
         .map(|(k, s)| (k.as_str(), s.as_str()));
     let answer = &job.answer;
     {
+        super::check_plan_version(tx, job.backend, new.office_id, new.plan_version).await?;
         // The key first: a concurrent twin waits here, then replays our answer.
         if let Some((key, scope)) = idempotency {
             sqlx::query(
@@ -447,6 +467,7 @@ type Answer = Arc<dyn Fn(&Booking, &str) -> String + Send + Sync>;
 
 /// One booking to write.
 struct BookingJob {
+    backend: super::Backend,
     new: NewBooking,
     now: DateTime<Utc>,
     code: BookingCode,
@@ -591,6 +612,7 @@ impl Store {
             let code = BookingCode::generate();
             let token = crate::domain::code::new_secret();
             let job = BookingJob {
+                backend: self.backend,
                 new: new.clone(),
                 now,
                 code,
@@ -654,6 +676,8 @@ impl Store {
                 return Err(StoreError::Conflict);
             }
             let mut tx = self.write.begin().await?;
+            // Freeing a seat moves counters a re-plan reads: take the office's shared lock.
+            super::lock_office_shared(&mut tx, self.backend, b.office_id).await?;
             let changed = sqlx::query(
                 "UPDATE bookings SET status = 'cancelled', version = version + 1, updated_at = $3 \
                  WHERE id = $1 AND version = $2",
@@ -691,19 +715,17 @@ impl Store {
 
     /// Moves a booking to another slot atomically: it holds the old seat or the new one,
     /// never both and never none. `b` is the booking as the caller read and judged it.
-    #[allow(clippy::too_many_arguments)]
     pub async fn reschedule_booking(
         &self,
         b: &Booking,
-        slot_start: DateTime<Utc>,
-        slot_end: DateTime<Utc>,
-        local_date: NaiveDate,
-        slot_capacity: u32,
-        day_cap: u32,
+        to: &SeatRequest,
         actor: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Booking> {
+        let (slot_start, slot_end, local_date) = (to.slot_start, to.slot_end, to.local_date);
+        let (slot_capacity, day_cap) = (to.slot_capacity, to.day_cap);
         let mut tx = self.write.begin().await?;
+        super::check_plan_version(&mut tx, self.backend, b.office_id, to.plan_version).await?;
         let changed = sqlx::query(
             "UPDATE bookings SET status = 'confirmed', slot_start = $3, slot_end = $4, \
              local_date = $5, version = version + 1, updated_at = $6 \

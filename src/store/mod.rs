@@ -8,16 +8,20 @@
 //! writer, so the caps hold for any number of processes.
 
 mod bookings;
+mod calendar;
 mod offices;
 mod staff;
 
 pub use bookings::*;
+pub use calendar::{LevelScheduleRow, RuleVersion};
 pub use offices::*;
 pub use staff::*;
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The database engine behind a store.
@@ -47,6 +51,9 @@ pub enum StoreError {
     /// Lost a race with another change of the same row.
     #[error("changed by someone else meanwhile")]
     Conflict,
+    /// The office's capacity changed after the caller planned: plan again.
+    #[error("the office's plan changed meanwhile")]
+    PlanChanged,
     /// A unique value (username, slug) is taken.
     #[error("already exists")]
     Duplicate,
@@ -83,6 +90,8 @@ pub struct Store {
     backend: Backend,
     /// SQLite only: new bookings go through the group-commit writer.
     group_commit: Option<bookings::GroupCommit>,
+    /// Office calendars by office id, with the plan version they were loaded at.
+    calendars: Arc<Mutex<HashMap<i64, (i64, Arc<crate::planner::Calendar>)>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -149,6 +158,7 @@ impl Store {
                     read,
                     write,
                     backend,
+                    calendars: Arc::default(),
                 }
             }
             Backend::Postgres => {
@@ -165,6 +175,7 @@ impl Store {
                     write: pool,
                     backend,
                     group_commit: None,
+                    calendars: Arc::default(),
                 }
             }
         };
@@ -187,6 +198,43 @@ impl Store {
         self.write.close().await;
         self.read.close().await;
     }
+}
+
+/// First statement of every transaction that takes or moves seats: confirms that the
+/// caller planned with the office's current plan version. On PostgreSQL the row is read
+/// `FOR SHARE`: seat-takers do not block each other, but a re-plan (which updates the row)
+/// waits for them and holds new ones back until it commits; SQLite has one writer.
+pub(crate) async fn check_plan_version(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    office_id: i64,
+    planned_with: i64,
+) -> StoreResult<()> {
+    let sql = match backend {
+        Backend::Sqlite => "SELECT plan_version FROM offices WHERE id = $1",
+        Backend::Postgres => "SELECT plan_version FROM offices WHERE id = $1 FOR SHARE",
+    };
+    let (current,): (i64,) = sqlx::query_as(sql).bind(office_id).fetch_one(conn).await?;
+    if current == planned_with {
+        Ok(())
+    } else {
+        Err(StoreError::PlanChanged)
+    }
+}
+
+/// Takes the office row's shared lock on PostgreSQL (see [`check_plan_version`]).
+pub(crate) async fn lock_office_shared(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    office_id: i64,
+) -> StoreResult<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM offices WHERE id = $1 FOR SHARE")
+            .bind(office_id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Seconds since the epoch, as stored.

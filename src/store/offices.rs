@@ -3,8 +3,10 @@
 use super::{Store, StoreError, StoreResult, from_ts, ts};
 use crate::domain::office::OfficeInput;
 use crate::domain::{OfficeSlug, OfficeSpec};
+use crate::planner::Calendar;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A stored office.
 #[derive(Debug, Clone)]
@@ -17,6 +19,10 @@ pub struct Office {
     pub spec: OfficeSpec,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Moves with every change of capacity (level, closure, resources, rules, holidays).
+    pub plan_version: i64,
+    /// Levels, holidays and closures: with `spec`, all the planner needs.
+    pub calendar: Arc<Calendar>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -35,14 +41,15 @@ struct OfficeRow {
     hours: String,
     certificate_kinds: String,
     updated_at: i64,
+    plan_version: i64,
 }
 
 const OFFICE_COLUMNS: &str = "id, slug, name, timezone, address, recording_sets, \
     minutes_per_recording, waiting_room_seats, slot_minutes, max_visitors_per_day, \
-    booking_horizon_days, hours, certificate_kinds, updated_at";
+    booking_horizon_days, hours, certificate_kinds, updated_at, plan_version";
 
 impl OfficeRow {
-    fn into_office(self) -> StoreResult<Office> {
+    fn into_office(self, calendar: Arc<Calendar>) -> StoreResult<Office> {
         let input = OfficeInput {
             name: self.name,
             timezone: self.timezone,
@@ -68,6 +75,8 @@ impl OfficeRow {
             slug: self.slug,
             spec,
             updated_at: from_ts(self.updated_at),
+            plan_version: self.plan_version,
+            calendar,
         })
     }
 }
@@ -146,7 +155,12 @@ impl Store {
         ))
         .fetch_all(&self.read)
         .await?;
-        rows.into_iter().map(OfficeRow::into_office).collect()
+        let mut offices = Vec::with_capacity(rows.len());
+        for row in rows {
+            let calendar = self.calendar(row.id, row.plan_version).await?;
+            offices.push(row.into_office(calendar)?);
+        }
+        Ok(offices)
     }
 
     /// One office by slug. A string that is not a valid slug cannot name an office, so it
@@ -161,7 +175,9 @@ impl Store {
         .bind(slug)
         .fetch_optional(&self.read)
         .await?;
-        row.ok_or(StoreError::NotFound)?.into_office()
+        let row = row.ok_or(StoreError::NotFound)?;
+        let calendar = self.calendar(row.id, row.plan_version).await?;
+        row.into_office(calendar)
     }
 
     /// Seats taken between two local dates (inclusive) and the matching instants.

@@ -134,6 +134,7 @@ impl From<StoreError> for AppError {
                 "err.active_booking_exists",
             ),
             StoreError::Conflict => Self::new(Code::Conflict, "err.conflict"),
+            StoreError::PlanChanged => Self::new(Code::Conflict, "err.plan_changed"),
             StoreError::Duplicate => Self::new(Code::Conflict, "err.duplicate"),
             StoreError::Db(e) => Self::internal(e),
         }

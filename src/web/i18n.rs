@@ -361,6 +361,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The field contains characters that are not allowed.",
     ),
     (
+        "err.closed",
+        "Kantor tutup pada hari itu. Silakan pilih hari lain.",
+        "The office is closed that day. Please choose another day.",
+    ),
+    (
+        "err.plan_changed",
+        "Kapasitas kantor baru saja berubah. Silakan pilih jam lagi.",
+        "The office's capacity has just changed. Please choose a time again.",
+    ),
+    (
         "err.fix_below",
         "Periksa lagi isian berikut:",
         "Please check the following:",

@@ -88,7 +88,7 @@ pub async fn availability(
     let plans: Vec<_> = from
         .iter_days()
         .take_while(|d| *d <= to)
-        .map(|d| planner::plan_day(spec, d))
+        .map(|d| planner::plan_day(spec, &office.calendar, d))
         .collect();
     let (lo, hi) = (
         plans
@@ -140,9 +140,12 @@ pub async fn availability(
             };
             DayView {
                 date: plan.date,
-                level: "none".to_string(),
+                level: plan.level.as_str().to_string(),
                 closed: !open,
-                reason: (!open).then(|| "closed_weekday".to_string()),
+                reason: plan
+                    .closed
+                    .clone()
+                    .or_else(|| (!open).then(|| "no opening hours".to_string())),
                 cap: plan.cap,
                 booked,
                 limited_by: plan.binding.map(Limit::key),

@@ -1,0 +1,294 @@
+//! Level rules, level schedules, holidays and office closures: what the planner's
+//! `Calendar` is made of.
+
+use super::{Store, StoreResult, audit, ts};
+use crate::domain::{Level, LevelRule};
+use crate::planner::{Calendar, DayOverride, LevelPeriod};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::AnyConnection;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(sqlx::FromRow)]
+struct RuleRow {
+    level: String,
+    wfo_percent: i64,
+    occupancy_percent: i64,
+    max_visitors: Option<i64>,
+    latest_close: Option<String>,
+    source: String,
+}
+
+impl From<RuleRow> for LevelRule {
+    fn from(r: RuleRow) -> Self {
+        LevelRule {
+            level: r.level,
+            wfo_percent: u32::try_from(r.wfo_percent).unwrap_or(100),
+            occupancy_percent: u32::try_from(r.occupancy_percent).unwrap_or(100),
+            max_visitors: r.max_visitors.and_then(|m| u32::try_from(m).ok()),
+            latest_close: r.latest_close,
+            source: r.source,
+        }
+    }
+}
+
+/// A version of a level rule, with who changed it, when and why.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct RuleVersion {
+    /// Level.
+    pub level: String,
+    /// Version, from 1.
+    pub version: i64,
+    /// WFO %.
+    pub wfo_percent: i64,
+    /// Occupancy %.
+    pub occupancy_percent: i64,
+    /// Absolute daily maximum.
+    pub max_visitors: Option<i64>,
+    /// Latest closing time.
+    pub latest_close: Option<String>,
+    /// Legal source.
+    pub source: String,
+    /// Who.
+    pub changed_by: String,
+    /// When (epoch seconds).
+    pub changed_at: i64,
+    /// Why.
+    pub reason: String,
+}
+
+/// A row of an office's level schedule.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct LevelScheduleRow {
+    /// Level.
+    pub level: String,
+    /// First day.
+    pub effective_from: String,
+    /// Last day, or null.
+    pub effective_to: Option<String>,
+    /// The instruction number.
+    pub reason: String,
+    /// Who set it.
+    pub set_by: String,
+}
+
+const CURRENT_RULES: &str = "SELECT r.level, r.wfo_percent, r.occupancy_percent, r.max_visitors, \
+    r.latest_close, r.source FROM level_rules r WHERE r.version = \
+    (SELECT MAX(v.version) FROM level_rules v WHERE v.level = r.level)";
+
+/// Loads the calendar of an office on a connection (inside a transaction if need be).
+pub(crate) async fn load_calendar(
+    conn: &mut AnyConnection,
+    office_id: i64,
+) -> StoreResult<Calendar> {
+    let rules: Vec<RuleRow> = sqlx::query_as(CURRENT_RULES).fetch_all(&mut *conn).await?;
+    let levels: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT level, effective_from, effective_to, reason FROM office_levels \
+         WHERE office_id = $1 ORDER BY id",
+    )
+    .bind(office_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let holidays: Vec<(String, String)> = sqlx::query_as("SELECT day, name FROM holidays")
+        .fetch_all(&mut *conn)
+        .await?;
+    let overrides: Vec<(String, i64, String)> =
+        sqlx::query_as("SELECT day, closed, reason FROM office_days WHERE office_id = $1")
+            .bind(office_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    Ok(Calendar {
+        rules: rules
+            .into_iter()
+            .filter_map(|r| Some((Level::parse(&r.level)?, LevelRule::from(r))))
+            .collect(),
+        levels: levels
+            .into_iter()
+            .filter_map(|(level, from, to, reason)| {
+                Some(LevelPeriod {
+                    from: date(&from)?,
+                    to: to.as_deref().and_then(date),
+                    level: Level::parse(&level)?,
+                    reason,
+                })
+            })
+            .collect(),
+        holidays: holidays
+            .into_iter()
+            .filter_map(|(d, name)| Some((date(&d)?, name)))
+            .collect(),
+        overrides: overrides
+            .into_iter()
+            .filter_map(|(d, closed, reason)| {
+                let o = if closed == 1 {
+                    DayOverride::Closed(reason)
+                } else {
+                    DayOverride::Open
+                };
+                Some((date(&d)?, o))
+            })
+            .collect(),
+    })
+}
+
+/// Bumps the plan version of one office (or of all, for national data) inside a
+/// transaction. On PostgreSQL this also takes the office rows' write lock, which waits for
+/// bookings holding them shared and holds new ones back until the change commits.
+pub(crate) async fn bump_plan_version(
+    conn: &mut AnyConnection,
+    office_id: Option<i64>,
+) -> StoreResult<()> {
+    match office_id {
+        Some(id) => {
+            sqlx::query("UPDATE offices SET plan_version = plan_version + 1 WHERE id = $1")
+                .bind(id)
+                .execute(conn)
+                .await?
+        }
+        None => {
+            sqlx::query("UPDATE offices SET plan_version = plan_version + 1")
+                .execute(conn)
+                .await?
+        }
+    };
+    Ok(())
+}
+
+impl Store {
+    /// The calendar of an office at a plan version, from the cache when it is current.
+    pub(crate) async fn calendar(
+        &self,
+        office_id: i64,
+        version: i64,
+    ) -> StoreResult<Arc<Calendar>> {
+        if let Some((v, cal)) = self.calendars.lock().expect("cache lock").get(&office_id) {
+            if *v == version {
+                return Ok(cal.clone());
+            }
+        }
+        let mut conn = self.read.acquire().await?;
+        let cal = Arc::new(load_calendar(&mut conn, office_id).await?);
+        self.calendars
+            .lock()
+            .expect("cache lock")
+            .insert(office_id, (version, cal.clone()));
+        Ok(cal)
+    }
+
+    /// The rules in force, one per level.
+    pub async fn level_rules(&self) -> StoreResult<Vec<LevelRule>> {
+        let rows: Vec<RuleRow> = sqlx::query_as(CURRENT_RULES).fetch_all(&self.read).await?;
+        let mut rules: Vec<LevelRule> = rows.into_iter().map(Into::into).collect();
+        rules.sort_by_key(|r| Level::parse(&r.level));
+        Ok(rules)
+    }
+
+    /// Every version of every rule, newest first.
+    pub async fn level_rule_history(&self) -> StoreResult<Vec<RuleVersion>> {
+        Ok(sqlx::query_as(
+            "SELECT level, version, wfo_percent, occupancy_percent, max_visitors, latest_close, \
+             source, changed_by, changed_at, reason FROM level_rules ORDER BY changed_at DESC, id DESC",
+        )
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Adds a new version of a level's rule. Capacity everywhere may change, so every
+    /// office's plan version moves. (Existing bookings are not re-planned by a rule edit;
+    /// the next level change or closure of an office re-plans it.)
+    pub async fn put_level_rule(
+        &self,
+        rule: &LevelRule,
+        actor: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        bump_plan_version(&mut tx, None).await?;
+        let (version,): (i64,) = sqlx::query_as(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM level_rules WHERE level = $1",
+        )
+        .bind(&rule.level)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO level_rules (level, version, wfo_percent, occupancy_percent, max_visitors, \
+             latest_close, source, changed_by, changed_at, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&rule.level)
+        .bind(version)
+        .bind(i64::from(rule.wfo_percent))
+        .bind(i64::from(rule.occupancy_percent))
+        .bind(rule.max_visitors.map(i64::from))
+        .bind(&rule.latest_close)
+        .bind(&rule.source)
+        .bind(actor)
+        .bind(ts(now))
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "level_rule.update",
+            None,
+            None,
+            &rule.level,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An office's level schedule, in the order it was set.
+    pub async fn level_schedule(&self, office_id: i64) -> StoreResult<Vec<LevelScheduleRow>> {
+        Ok(sqlx::query_as(
+            "SELECT level, effective_from, effective_to, reason, set_by FROM office_levels \
+             WHERE office_id = $1 ORDER BY id",
+        )
+        .bind(office_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Replaces the holidays of `year` with `days`, all or nothing.
+    pub async fn load_holidays(
+        &self,
+        year: i32,
+        days: &BTreeMap<NaiveDate, String>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        bump_plan_version(&mut tx, None).await?;
+        sqlx::query("DELETE FROM holidays WHERE year = $1")
+            .bind(i64::from(year))
+            .execute(&mut *tx)
+            .await?;
+        for (day, name) in days {
+            sqlx::query("INSERT INTO holidays (day, name, year) VALUES ($1, $2, $3)")
+                .bind(day.to_string())
+                .bind(name)
+                .bind(i64::from(year))
+                .execute(&mut *tx)
+                .await?;
+        }
+        let detail = format!("{year}: {} days", days.len());
+        audit(&mut tx, now, actor, "holidays.load", None, None, &detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Holidays of a year.
+    pub async fn holidays(&self, year: i32) -> StoreResult<Vec<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT day, name FROM holidays WHERE year = $1 ORDER BY day")
+                .bind(i64::from(year))
+                .fetch_all(&self.read)
+                .await?,
+        )
+    }
+}
