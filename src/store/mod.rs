@@ -82,6 +82,9 @@ impl From<sqlx::Error> for StoreError {
 /// Result of store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Office calendars by office id, each with the plan version it was loaded at.
+type CalendarCache = Arc<Mutex<HashMap<i64, (i64, Arc<crate::planner::Calendar>)>>>;
+
 /// Handles to the database.
 #[derive(Clone)]
 pub struct Store {
@@ -91,7 +94,7 @@ pub struct Store {
     /// SQLite only: new bookings go through the group-commit writer.
     group_commit: Option<bookings::GroupCommit>,
     /// Office calendars by office id, with the plan version they were loaded at.
-    calendars: Arc<Mutex<HashMap<i64, (i64, Arc<crate::planner::Calendar>)>>>,
+    calendars: CalendarCache,
 }
 
 impl std::fmt::Debug for Store {
