@@ -2,6 +2,7 @@
 
 pub mod certificate;
 pub mod code;
+pub mod holidays;
 pub mod level;
 pub mod nik;
 pub mod office;

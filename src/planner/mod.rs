@@ -283,6 +283,56 @@ pub fn bookable_slot(
     Ok((day, slot))
 }
 
+/// How many open days, from `from`, it takes to seat `backlog` people in the seats left
+/// over (cap − already booked) — at the calendar's own levels, or at `level` throughout.
+/// `None` when a year is not enough.
+pub fn days_to_clear(
+    office: &OfficeSpec,
+    calendar: &Calendar,
+    level: Option<Level>,
+    from: NaiveDate,
+    booked: &std::collections::HashMap<NaiveDate, u32>,
+    backlog: u32,
+) -> Option<u32> {
+    if backlog == 0 {
+        return Some(0);
+    }
+    let what_if;
+    let calendar = match level {
+        Some(level) => {
+            what_if = Calendar {
+                levels: vec![LevelPeriod {
+                    from,
+                    to: None,
+                    level,
+                    reason: String::new(),
+                }],
+                ..calendar.clone()
+            };
+            &what_if
+        }
+        None => calendar,
+    };
+    let mut left = backlog;
+    let mut open_days = 0;
+    for d in 0..366 {
+        let date = from + Duration::days(d);
+        let plan = plan_day(office, calendar, date);
+        if plan.slots.is_empty() {
+            continue;
+        }
+        open_days += 1;
+        left = left.saturating_sub(
+            plan.cap
+                .saturating_sub(booked.get(&date).copied().unwrap_or(0)),
+        );
+        if left == 0 {
+            return Some(open_days);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

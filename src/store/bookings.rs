@@ -264,9 +264,9 @@ async fn release_day(
 
 /// A seat: the slot and the day it counts against.
 #[derive(Debug, Clone, Copy)]
-struct Seat<'a> {
-    slot_start: i64,
-    local_date: &'a str,
+pub(crate) struct Seat<'a> {
+    pub(crate) slot_start: i64,
+    pub(crate) local_date: &'a str,
 }
 
 /// Gives up `old` (if any) and takes `new` (if any) with its capacities.
@@ -274,7 +274,7 @@ struct Seat<'a> {
 /// Counter rows are locked in one global order — slots by start, then days by date —
 /// whatever the direction of the move, so two transactions moving people in opposite
 /// directions cannot deadlock in PostgreSQL.
-async fn move_seat(
+pub(crate) async fn move_seat(
     conn: &mut AnyConnection,
     office_id: i64,
     old: Option<Seat<'_>>,
@@ -843,6 +843,17 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Bookings of an office waiting for a new slot.
+    pub async fn needs_rebooking_count(&self, office_id: i64) -> StoreResult<u32> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM bookings WHERE office_id = $1 AND status = 'needs_rebooking'",
+        )
+        .bind(office_id)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(u32::try_from(n).unwrap_or(0))
     }
 
     /// Counts that must agree with the seat counters: seat-holding bookings per slot.

@@ -10,11 +10,13 @@
 mod bookings;
 mod calendar;
 mod offices;
+mod replan;
 mod staff;
 
 pub use bookings::*;
 pub use calendar::{LevelScheduleRow, RuleVersion};
 pub use offices::*;
+pub use replan::{DayImpact, DisplacedBooking, PlanChange, ReplanReport};
 pub use staff::*;
 
 use chrono::{DateTime, TimeZone, Utc};

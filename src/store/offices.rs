@@ -81,6 +81,65 @@ impl OfficeRow {
     }
 }
 
+/// Inserts or updates an office's settings (bumping its plan version on update).
+pub(crate) async fn write_office(
+    conn: &mut sqlx::AnyConnection,
+    slug: &str,
+    spec: &OfficeSpec,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let input = spec.to_input();
+    let hours = serde_json::to_string(&input.hours).expect("serialisable");
+    let kinds = serde_json::to_string(&spec.certificates.0).expect("serialisable");
+    sqlx::query(
+        "INSERT INTO offices (slug, name, timezone, address, recording_sets, \
+         minutes_per_recording, waiting_room_seats, slot_minutes, max_visitors_per_day, \
+         booking_horizon_days, hours, certificate_kinds, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+         ON CONFLICT (slug) DO UPDATE SET name = excluded.name, \
+         timezone = excluded.timezone, address = excluded.address, \
+         recording_sets = excluded.recording_sets, \
+         minutes_per_recording = excluded.minutes_per_recording, \
+         waiting_room_seats = excluded.waiting_room_seats, \
+         slot_minutes = excluded.slot_minutes, \
+         max_visitors_per_day = excluded.max_visitors_per_day, \
+         booking_horizon_days = excluded.booking_horizon_days, hours = excluded.hours, \
+         certificate_kinds = excluded.certificate_kinds, updated_at = excluded.updated_at, \
+         plan_version = offices.plan_version + 1",
+    )
+    .bind(slug)
+    .bind(&input.name)
+    .bind(&input.timezone)
+    .bind(&input.address)
+    .bind(input.recording_sets)
+    .bind(input.minutes_per_recording)
+    .bind(input.waiting_room_seats)
+    .bind(input.slot_minutes)
+    .bind(input.max_visitors_per_day)
+    .bind(input.booking_horizon_days)
+    .bind(&hours)
+    .bind(&kinds)
+    .bind(ts(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An office's slug and settings, read on a connection (inside a transaction).
+pub(crate) async fn office_in(
+    conn: &mut sqlx::AnyConnection,
+    office_id: i64,
+) -> StoreResult<(String, OfficeSpec)> {
+    let row: OfficeRow = sqlx::query_as(&format!(
+        "SELECT {OFFICE_COLUMNS} FROM offices WHERE id = $1"
+    ))
+    .bind(office_id)
+    .fetch_one(conn)
+    .await?;
+    let office = row.into_office(Arc::default())?;
+    Ok((office.slug, office.spec))
+}
+
 /// Seats taken, per slot start and for the day.
 #[derive(Debug, Clone, Default)]
 pub struct Loads {
@@ -91,61 +150,41 @@ pub struct Loads {
 }
 
 impl Store {
-    /// Creates or replaces an office; true when it was created.
+    /// Creates an office, or replaces its settings through a re-plan: when the new
+    /// resources or hours hold fewer people, displaced bookings are moved or marked in the
+    /// same transaction (see `apply_plan_change`). True when it was created.
     pub async fn put_office(
         &self,
         slug: &OfficeSlug,
         spec: &OfficeSpec,
         actor: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let input = spec.to_input();
-        let hours = serde_json::to_string(&input.hours).expect("serialisable");
-        let kinds = serde_json::to_string(&spec.certificates.0).expect("serialisable");
-        let mut tx = self.write.begin().await?;
+    ) -> StoreResult<(bool, Option<super::ReplanReport>)> {
         let existing: Option<(i64,)> = sqlx::query_as("SELECT id FROM offices WHERE slug = $1")
             .bind(slug.as_str())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&self.write)
             .await?;
-        let created = existing.is_none();
-        sqlx::query(
-            "INSERT INTO offices (slug, name, timezone, address, recording_sets, \
-             minutes_per_recording, waiting_room_seats, slot_minutes, max_visitors_per_day, \
-             booking_horizon_days, hours, certificate_kinds, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
-             ON CONFLICT (slug) DO UPDATE SET name = excluded.name, \
-             timezone = excluded.timezone, address = excluded.address, \
-             recording_sets = excluded.recording_sets, \
-             minutes_per_recording = excluded.minutes_per_recording, \
-             waiting_room_seats = excluded.waiting_room_seats, \
-             slot_minutes = excluded.slot_minutes, \
-             max_visitors_per_day = excluded.max_visitors_per_day, \
-             booking_horizon_days = excluded.booking_horizon_days, hours = excluded.hours, \
-             certificate_kinds = excluded.certificate_kinds, updated_at = excluded.updated_at",
+        if let Some((id,)) = existing {
+            let change = super::PlanChange::Office(Box::new(spec.clone()));
+            let report = self
+                .apply_plan_change(id, &change, "office settings changed", actor, now, false)
+                .await?;
+            return Ok((false, Some(report)));
+        }
+        let mut tx = self.write.begin().await?;
+        write_office(&mut tx, slug.as_str(), spec, now).await?;
+        super::audit(
+            &mut tx,
+            now,
+            actor,
+            "office.create",
+            None,
+            None,
+            slug.as_str(),
         )
-        .bind(slug.as_str())
-        .bind(&input.name)
-        .bind(&input.timezone)
-        .bind(&input.address)
-        .bind(input.recording_sets)
-        .bind(input.minutes_per_recording)
-        .bind(input.waiting_room_seats)
-        .bind(input.slot_minutes)
-        .bind(input.max_visitors_per_day)
-        .bind(input.booking_horizon_days)
-        .bind(&hours)
-        .bind(&kinds)
-        .bind(ts(now))
-        .execute(&mut *tx)
         .await?;
-        let action = if created {
-            "office.create"
-        } else {
-            "office.update"
-        };
-        super::audit(&mut tx, now, actor, action, None, None, slug.as_str()).await?;
         tx.commit().await?;
-        Ok(created)
+        Ok((true, None))
     }
 
     /// All offices, by name.

@@ -46,7 +46,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Parses a JSON body, answering 422 `invalid` (not axum's plain-text 400) when it fails.
-fn parse_json<T: serde::de::DeserializeOwned>(
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<T, AppError> {
@@ -159,7 +159,7 @@ pub async fn put_office(
         field: Some(e.field),
         message: "err.required",
     })?;
-    let created = state
+    let (created, replan) = state
         .store
         .put_office(&slug, &spec, &member.actor(), state.clock.now())
         .await?;
@@ -168,7 +168,12 @@ pub async fn put_office(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(spec.to_input())).into_response())
+    // The settings as stored, and for a change what it did to existing bookings.
+    let mut body = serde_json::to_value(spec.to_input()).expect("serialisable");
+    if let Some(report) = replan {
+        body["replan"] = serde_json::to_value(report).expect("serialisable");
+    }
+    Ok((status, Json(body)).into_response())
 }
 
 /// Read an office's settings (admin).

@@ -371,6 +371,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The office's capacity has just changed. Please choose a time again.",
     ),
     (
+        "err.holiday_type",
+        "Kirim berkas sebagai text/csv atau text/calendar.",
+        "Send the file as text/csv or text/calendar.",
+    ),
+    (
+        "err.holiday_file",
+        "Berkas hari libur tidak dapat dibaca; tidak ada yang diubah.",
+        "The holiday file could not be read; nothing was changed.",
+    ),
+    (
         "err.fix_below",
         "Periksa lagi isian berikut:",
         "Please check the following:",

@@ -7,6 +7,7 @@ pub mod i18n;
 pub mod multipart;
 pub mod openapi;
 pub mod pages;
+pub mod staff_api;
 pub mod views;
 
 use crate::clock::Clock;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(api::router())
+        .merge(staff_api::router())
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)

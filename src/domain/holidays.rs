@@ -1,0 +1,155 @@
+//! Public-holiday files a supervisor loads for a year: CSV or iCalendar.
+//!
+//! Dates move after the moon sighting and decrees are amended mid-year (DOMAIN.md,
+//! "Time"), so holidays are data. A file is taken whole or not at all.
+
+use chrono::{Datelike, NaiveDate};
+use std::collections::BTreeMap;
+
+/// Why a file was refused; `line` is 1-based where known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolidayFileError {
+    /// The line at fault.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn err(line: Option<usize>, message: impl Into<String>) -> HolidayFileError {
+    HolidayFileError {
+        line,
+        message: message.into(),
+    }
+}
+
+fn check_name(name: &str, line: Option<usize>) -> Result<String, HolidayFileError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(err(line, "a holiday needs a name of 1–200 characters"));
+    }
+    Ok(name.to_string())
+}
+
+fn insert(
+    days: &mut BTreeMap<NaiveDate, String>,
+    year: i32,
+    date: NaiveDate,
+    name: String,
+    line: Option<usize>,
+) -> Result<(), HolidayFileError> {
+    if date.year() != year {
+        return Err(err(line, format!("{date} is not in {year}")));
+    }
+    if days.insert(date, name).is_some() {
+        return Err(err(line, format!("{date} is listed twice")));
+    }
+    Ok(())
+}
+
+/// Parses `YYYY-MM-DD,Name` lines (an optional `date,name` header; `#` comments).
+pub fn parse_csv(text: &str, year: i32) -> Result<BTreeMap<NaiveDate, String>, HolidayFileError> {
+    let mut days = BTreeMap::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = Some(i + 1);
+        let l = raw.trim().trim_start_matches('\u{feff}');
+        if l.is_empty()
+            || l.starts_with('#')
+            || (i == 0 && l.to_ascii_lowercase().starts_with("date"))
+        {
+            continue;
+        }
+        let (date, name) = l
+            .split_once([',', ';'])
+            .ok_or_else(|| err(line, "expected YYYY-MM-DD,name"))?;
+        let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+            .map_err(|_| err(line, format!("'{}' is not a date YYYY-MM-DD", date.trim())))?;
+        let name = check_name(name.trim_matches(|c| c == '"' || c == ' '), line)?;
+        insert(&mut days, year, date, name, line)?;
+    }
+    finish(days)
+}
+
+/// Parses an iCalendar file: each all-day `VEVENT` is a holiday (its `SUMMARY` the name;
+/// a multi-day event covers each of its days).
+pub fn parse_ical(text: &str, year: i32) -> Result<BTreeMap<NaiveDate, String>, HolidayFileError> {
+    use icalendar::{Component, DatePerhapsTime};
+    let cal: icalendar::Calendar = text.parse().map_err(|e: String| {
+        err(
+            None,
+            format!("not an iCalendar file: {}", e.lines().next().unwrap_or("")),
+        )
+    })?;
+    let mut days = BTreeMap::new();
+    for event in cal.components.iter().filter_map(|c| c.as_event()) {
+        let name = check_name(event.get_summary().unwrap_or(""), None)?;
+        let Some(DatePerhapsTime::Date(start)) = event.get_start() else {
+            return Err(err(None, format!("'{name}' is not an all-day event")));
+        };
+        // DTEND of an all-day event is exclusive.
+        let end = match event.get_end() {
+            Some(DatePerhapsTime::Date(end)) if end > start => end,
+            _ => start.succ_opt().unwrap_or(start),
+        };
+        if (end - start).num_days() > 31 {
+            return Err(err(None, format!("'{name}' lasts more than a month")));
+        }
+        let mut d = start;
+        while d < end {
+            insert(&mut days, year, d, name.clone(), None)?;
+            d = d.succ_opt().unwrap_or(end);
+        }
+    }
+    finish(days)
+}
+
+fn finish(
+    days: BTreeMap<NaiveDate, String>,
+) -> Result<BTreeMap<NaiveDate, String>, HolidayFileError> {
+    if days.is_empty() {
+        return Err(err(None, "the file lists no holidays"));
+    }
+    if days.len() > 100 {
+        return Err(err(
+            None,
+            "more than 100 days in a year is not a holiday list",
+        ));
+    }
+    Ok(days)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_is_read_with_its_errors_named_by_line() {
+        let ok = parse_csv(
+            "date,name\n2027-01-01,Tahun Baru\n# comment\n2027-03-10;Nyepi\n",
+            2027,
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 2);
+        let e = parse_csv("2027-01-01,Tahun Baru\n2027-02-30,Oops\n", 2027).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert_eq!(
+            parse_csv("2026-01-01,Wrong year\n", 2027).unwrap_err().line,
+            Some(1)
+        );
+        assert_eq!(
+            parse_csv("2027-01-01,A\n2027-01-01,B\n", 2027)
+                .unwrap_err()
+                .line,
+            Some(2)
+        );
+        assert!(parse_csv("", 2027).is_err());
+        assert!(parse_csv("2027-01-01\n", 2027).is_err());
+    }
+
+    #[test]
+    fn ical_all_day_events_are_read() {
+        let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20261101T000000Z\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:Tahun Baru\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:2\r\nDTSTAMP:20261101T000000Z\r\nDTSTART;VALUE=DATE:20270310\r\nDTEND;VALUE=DATE:20270312\r\nSUMMARY:Idul Fitri\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let days = parse_ical(ics, 2027).unwrap();
+        assert_eq!(days.len(), 3);
+        assert!(parse_ical("hello", 2027).is_err());
+    }
+}

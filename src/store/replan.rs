@@ -1,0 +1,364 @@
+//! Changes that move capacity — a level, a closure, a reopening, new office settings —
+//! applied in one transaction that also moves or marks every booking that no longer fits.
+
+use super::bookings::{SEAT_HOLDING, Seat, move_seat};
+use super::calendar::{bump_plan_version, load_calendar};
+use super::offices::{office_in, write_office};
+use super::{Store, StoreResult, audit, from_ts, ts};
+use crate::domain::{Level, OfficeSpec};
+use crate::planner::{self, Calendar, DayPlan, Placed};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use sqlx::AnyConnection;
+use std::collections::{BTreeMap, HashMap};
+
+/// A change of what an office can hold.
+#[derive(Debug, Clone)]
+pub enum PlanChange {
+    /// A level in force from `from` to `to` (inclusive; open-ended when `None`).
+    Level {
+        /// The level.
+        level: Level,
+        /// First day.
+        from: NaiveDate,
+        /// Last day.
+        to: Option<NaiveDate>,
+    },
+    /// The office closes on a date.
+    Close(NaiveDate),
+    /// The office opens on a date it had closed, or on a holiday.
+    Reopen(NaiveDate),
+    /// New resources, hours or limits.
+    Office(Box<OfficeSpec>),
+}
+
+/// One day's figures before and after a change.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct DayImpact {
+    /// Office-local date.
+    pub date: String,
+    /// Cap before.
+    pub cap_before: u32,
+    /// Cap after.
+    pub cap_after: u32,
+    /// Seats held before.
+    pub booked: u32,
+}
+
+/// A booking that no longer fits.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct DisplacedBooking {
+    /// Booking code.
+    pub code: String,
+    /// Its slot before, RFC 3339 with the office's offset.
+    pub from_slot_start: String,
+    /// Its new slot, or null when it needs rebooking.
+    pub to_slot_start: Option<String>,
+    #[serde(skip)]
+    #[schema(ignore)]
+    /// Booking id (not published).
+    pub id: i64,
+}
+
+/// What a change does (dry run) or did.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ReplanReport {
+    /// Days whose cap changes or that hold more than their new cap.
+    pub days: Vec<DayImpact>,
+    /// Bookings displaced, the most recently booked first.
+    pub displaced: Vec<DisplacedBooking>,
+    /// Whether the change was applied.
+    pub applied: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct PlacedRow {
+    id: i64,
+    code: String,
+    slot_start: i64,
+    local_date: String,
+    status: String,
+    created_at: i64,
+    kind: String,
+    issued_at: i64,
+}
+
+async fn write_change(
+    conn: &mut AnyConnection,
+    office_id: i64,
+    slug: &str,
+    change: &PlanChange,
+    reason: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    match change {
+        PlanChange::Level { level, from, to } => {
+            sqlx::query(
+                "INSERT INTO office_levels (office_id, level, effective_from, effective_to, reason, \
+                 set_by, set_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(office_id)
+            .bind(level.as_str())
+            .bind(from.to_string())
+            .bind(to.map(|d| d.to_string()))
+            .bind(reason)
+            .bind(actor)
+            .bind(ts(now))
+            .execute(conn)
+            .await?;
+        }
+        PlanChange::Close(date) | PlanChange::Reopen(date) => {
+            let closed = i64::from(matches!(change, PlanChange::Close(_)));
+            sqlx::query(
+                "INSERT INTO office_days (office_id, day, closed, reason, set_by, set_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (office_id, day) DO UPDATE SET \
+                 closed = excluded.closed, reason = excluded.reason, set_by = excluded.set_by, \
+                 set_at = excluded.set_at",
+            )
+            .bind(office_id)
+            .bind(date.to_string())
+            .bind(closed)
+            .bind(reason)
+            .bind(actor)
+            .bind(ts(now))
+            .execute(conn)
+            .await?;
+        }
+        PlanChange::Office(spec) => write_office(conn, slug, spec, now).await?,
+    }
+    Ok(())
+}
+
+fn plans(spec: &OfficeSpec, cal: &Calendar, dates: &[NaiveDate]) -> BTreeMap<NaiveDate, DayPlan> {
+    dates
+        .iter()
+        .map(|d| (*d, planner::plan_day(spec, cal, *d)))
+        .collect()
+}
+
+impl Store {
+    /// Applies (or, with `dry_run`, only works out) a change of capacity in one
+    /// transaction: the change itself, the plan version, and for every booking that no
+    /// longer fits either a move to the earliest slot its certificate still covers or the
+    /// mark `needs_rebooking`, each with a notification record and an audit entry. The dry
+    /// run is this same transaction rolled back, so it shows exactly what applying does.
+    pub async fn apply_plan_change(
+        &self,
+        office_id: i64,
+        change: &PlanChange,
+        reason: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+        dry_run: bool,
+    ) -> StoreResult<ReplanReport> {
+        let mut tx = self.write.begin().await?;
+        // First: the office row's write lock (PostgreSQL) — seat-takers hold it shared.
+        bump_plan_version(&mut tx, Some(office_id)).await?;
+        let (slug, spec_before) = office_in(&mut tx, office_id).await?;
+        let cal_before = load_calendar(&mut tx, office_id).await?;
+        write_change(&mut tx, office_id, &slug, change, reason, actor, now).await?;
+        let (_, spec) = office_in(&mut tx, office_id).await?;
+        let cal = load_calendar(&mut tx, office_id).await?;
+
+        let today = planner::local_date(&spec, now);
+        let today_start = spec
+            .timezone
+            .from_local_datetime(&today.and_hms_opt(0, 0, 0).expect("midnight"))
+            .earliest()
+            .map_or(now, |t| t.with_timezone(&Utc));
+        let rows: Vec<PlacedRow> = sqlx::query_as(&format!(
+            "SELECT b.id, b.code, b.slot_start, b.local_date, b.status, b.created_at, c.kind, \
+             c.issued_at FROM bookings b JOIN certificates c ON c.booking_id = b.id \
+             AND c.superseded_at IS NULL WHERE b.office_id = $1 AND b.slot_start >= $2 \
+             AND b.status IN {SEAT_HOLDING}"
+        ))
+        .bind(office_id)
+        .bind(ts(today_start))
+        .fetch_all(&mut *tx)
+        .await?;
+        let horizon = i64::from(
+            spec.booking_horizon_days
+                .max(spec_before.booking_horizon_days),
+        );
+        let mut dates: Vec<NaiveDate> = (0..=horizon).map(|d| today + Duration::days(d)).collect();
+        for r in &rows {
+            if let Ok(d) = r.local_date.parse::<NaiveDate>() {
+                if !dates.contains(&d) {
+                    dates.push(d);
+                }
+            }
+        }
+        dates.sort();
+        let after = plans(&spec, &cal, &dates);
+        let before = plans(&spec_before, &cal_before, &dates);
+        let placed: Vec<Placed> = rows
+            .iter()
+            .map(|r| Placed {
+                id: r.id,
+                slot_start: from_ts(r.slot_start),
+                booked_at: r.created_at,
+                movable: r.status == "confirmed" && from_ts(r.slot_start) > now,
+                valid_until: spec
+                    .certificates
+                    .valid_until(&r.kind, from_ts(r.issued_at))
+                    .unwrap_or(now),
+            })
+            .collect();
+        let moves = planner::displace(&spec, &after, &placed, now);
+
+        let mut booked: HashMap<NaiveDate, u32> = HashMap::new();
+        for r in &rows {
+            if let Ok(d) = r.local_date.parse::<NaiveDate>() {
+                *booked.entry(d).or_default() += 1;
+            }
+        }
+        let days = dates
+            .iter()
+            .filter_map(|d| {
+                let (b, a) = (before[d].cap, after[d].cap);
+                let n = booked.get(d).copied().unwrap_or(0);
+                (b != a || n > a).then(|| DayImpact {
+                    date: d.to_string(),
+                    cap_before: b,
+                    cap_after: a,
+                    booked: n,
+                })
+            })
+            .collect();
+        let by_id: HashMap<i64, &PlacedRow> = rows.iter().map(|r| (r.id, r)).collect();
+        let local = |t: DateTime<Utc>| crate::web::views::local_rfc3339(t, spec.timezone);
+        let displaced = moves
+            .iter()
+            .map(|m| DisplacedBooking {
+                code: by_id[&m.id].code.clone(),
+                from_slot_start: local(m.from),
+                to_slot_start: m.to.map(|s| local(s.start)),
+                id: m.id,
+            })
+            .collect();
+        let report = ReplanReport {
+            days,
+            displaced,
+            applied: !dry_run,
+        };
+        if dry_run {
+            tx.rollback().await?;
+            return Ok(report);
+        }
+
+        // Every displaced seat is given up first, then the new ones are taken, so a move
+        // into a seat another displaced booking has just left always fits.
+        for m in &moves {
+            let r = by_id[&m.id];
+            let seat = Seat {
+                slot_start: r.slot_start,
+                local_date: &r.local_date,
+            };
+            move_seat(&mut tx, office_id, Some(seat), None).await?;
+        }
+        for m in &moves {
+            let r = by_id[&m.id];
+            match m.to {
+                Some(slot) => {
+                    let date = planner::local_date(&spec, slot.start);
+                    let date_text = date.to_string();
+                    sqlx::query(
+                        "UPDATE bookings SET slot_start = $2, slot_end = $3, local_date = $4, \
+                         version = version + 1, updated_at = $5 WHERE id = $1",
+                    )
+                    .bind(m.id)
+                    .bind(ts(slot.start))
+                    .bind(ts(slot.end))
+                    .bind(&date_text)
+                    .bind(ts(now))
+                    .execute(&mut *tx)
+                    .await?;
+                    let seat = Seat {
+                        slot_start: ts(slot.start),
+                        local_date: &date_text,
+                    };
+                    move_seat(
+                        &mut tx,
+                        office_id,
+                        None,
+                        Some((seat, slot.capacity, after[&date].cap)),
+                    )
+                    .await?;
+                }
+                None => {
+                    sqlx::query(
+                        "UPDATE bookings SET status = 'needs_rebooking', version = version + 1, \
+                         updated_at = $2 WHERE id = $1",
+                    )
+                    .bind(m.id)
+                    .bind(ts(now))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            let kind = if m.to.is_some() {
+                "moved"
+            } else {
+                "needs_rebooking"
+            };
+            sqlx::query(
+                "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(m.id)
+            .bind(kind)
+            .bind(r.slot_start)
+            .bind(m.to.map(|s| ts(s.start)))
+            .bind(reason)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?;
+            let detail = format!("{kind}: {}", reason);
+            audit(
+                &mut tx,
+                now,
+                actor,
+                "booking.displaced",
+                Some(office_id),
+                Some(m.id),
+                &detail,
+            )
+            .await?;
+        }
+        let action = match change {
+            PlanChange::Level { .. } => "plan.level",
+            PlanChange::Close(_) => "plan.close",
+            PlanChange::Reopen(_) => "plan.reopen",
+            PlanChange::Office(_) => "office.update",
+        };
+        audit(&mut tx, now, actor, action, Some(office_id), None, reason).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// The latest message about a booking: (kind, from, to, reason).
+    pub async fn latest_notification(
+        &self,
+        booking_id: i64,
+    ) -> StoreResult<Option<(String, i64, Option<i64>, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT kind, from_slot, to_slot, reason FROM notifications WHERE booking_id = $1 \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(booking_id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    /// Notification records of an office's bookings (tests and the planner page).
+    pub async fn notification_count(&self, office_id: i64) -> StoreResult<i64> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM notifications n JOIN bookings b ON b.id = n.booking_id \
+             WHERE b.office_id = $1",
+        )
+        .bind(office_id)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(n)
+    }
+}
