@@ -246,6 +246,14 @@ impl Store {
             return Ok(report);
         }
 
+        // What applicants are told: the level and its instruction, or the reason given.
+        let notice = match change {
+            PlanChange::Level {
+                level: Level::None, ..
+            } => format!("PPKM dicabut ({reason})"),
+            PlanChange::Level { level, .. } => format!("PPKM level {} ({reason})", level.as_str()),
+            _ => reason.to_string(),
+        };
         // Every displaced seat is given up first, then the new ones are taken, so a move
         // into a seat another displaced booking has just left always fits.
         for m in &moves {
@@ -309,11 +317,11 @@ impl Store {
             .bind(kind)
             .bind(r.slot_start)
             .bind(m.to.map(|s| ts(s.start)))
-            .bind(reason)
+            .bind(&notice)
             .bind(ts(now))
             .execute(&mut *tx)
             .await?;
-            let detail = format!("{kind}: {}", reason);
+            let detail = format!("{kind}: {notice}");
             audit(
                 &mut tx,
                 now,

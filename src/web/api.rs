@@ -60,9 +60,16 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
+        // A missing field has no path of its own; serde names it in the message.
+        let missing = e
+            .inner()
+            .to_string()
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_string);
         AppError {
             code: Code::Invalid,
-            field: (path != ".").then_some(path),
+            field: missing.or((path != ".").then_some(path)),
             message: "err.json",
         }
     })

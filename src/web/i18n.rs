@@ -381,6 +381,17 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The holiday file could not be read; nothing was changed.",
     ),
     (
+        "change.moved",
+        "Kantor memindahkan jadwal Anda:",
+        "The office moved your appointment:",
+    ),
+    (
+        "change.needs_rebooking",
+        "Kapasitas kantor berkurang dan jadwal Anda dibatalkan oleh kantor. Silakan pilih jam baru",
+        "The office's capacity dropped and your time was withdrawn. Please choose a new time",
+    ),
+    ("change.reason", "Alasan", "Reason"),
+    (
         "err.fix_below",
         "Periksa lagi isian berikut:",
         "Please check the following:",
@@ -679,6 +690,7 @@ mod tests {
             "\"find.",
             "\"error.",
             "\"kind.",
+            "\"change.",
         ];
         for src in &sources {
             for prefix in re_prefixes {

@@ -428,6 +428,8 @@ struct BookingPage {
     form: FormView,
     status_text: &'static str,
     certificate_text: &'static str,
+    /// Why the office moved the booking or asks for a new time, if it did.
+    change_notice: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -472,6 +474,7 @@ fn booking_page(
     let kinds = book_page(lang, office.clone(), "", FormView::default(), false).kinds;
     BookingPage {
         frame: Frame::new(lang, &views::manage_path(&b.code, token)),
+        change_notice: None,
         status_text: lang.text(&format!("status.{}", b.status)),
         certificate_text: lang.text(&format!("cert.{}", b.certificate_status)),
         when: slot_label(lang, &office, b.slot_start(), b.slot_end()),
@@ -512,14 +515,38 @@ async fn manage(
         _ => None,
     };
     let token = q.t.unwrap_or_default();
-    Ok(booking_page(
+    let change = state.store.latest_notification(b.id).await.or_page(lang)?;
+    let mut page = booking_page(
         lang,
         b,
         office,
         &token,
         notice.map(|k| lang.text(k)),
         FormView::default(),
-    ))
+    );
+    page.change_notice = change.map(|(kind, from, to, reason)| {
+        let when = |t: i64| {
+            let t = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
+            let end = t + Duration::minutes(i64::from(page.office.spec.slot_minutes));
+            slot_label(lang, &page.office, t, end)
+        };
+        match (kind.as_str(), to) {
+            ("moved", Some(to)) => format!(
+                "{} {} → {}. {}: {reason}",
+                lang.text("change.moved"),
+                when(from),
+                when(to),
+                lang.text("change.reason")
+            ),
+            _ => format!(
+                "{} ({}). {}: {reason}",
+                lang.text("change.needs_rebooking"),
+                when(from),
+                lang.text("change.reason")
+            ),
+        }
+    });
+    Ok(page)
 }
 
 async fn calendar(

@@ -124,17 +124,12 @@ pub async fn put_level(
         return Err(AppError::field(Code::Invalid, "effective_to", "err.range"));
     }
     let reason = check_reason(&change.reason)?;
-    let text = if level == Level::None {
-        format!("PPKM dicabut / restrictions lifted ({reason})")
-    } else {
-        format!("PPKM level {} ({reason})", level.as_str())
-    };
     let report = state
         .store
         .apply_plan_change(
             office.id,
             &PlanChange::Level { level, from, to },
-            &text,
+            &reason,
             &staff.0.actor(),
             state.clock.now(),
             change.dry_run,

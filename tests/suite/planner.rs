@@ -1,0 +1,604 @@
+//! PPKM levels, closures and holidays cap the day; nobody is lost when caps drop.
+
+use crate::both_databases;
+use crate::helpers::*;
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+both_databases!(
+    level_four_displaces_exactly_the_bookings_above_the_new_caps,
+    bookings_racing_a_level_change_never_overfill_a_day,
+    holidays_closures_and_holiday_files_take_effect,
+    only_supervisors_of_the_office_change_its_plan,
+    level_rules_are_versioned_data,
+);
+
+/// An office open Mon–Sat 08:00–10:00 with one recording set and ten seats: four slots of
+/// three (throughput-bound) a day at level none, 12 a day. At level 4: one set still
+/// staffed, seats 10 × 25 % = 2, so slots of two and days of eight.
+fn small_office() -> Value {
+    let mut o = demo_office();
+    o["recording_sets"] = json!(1);
+    let h = json!(["08:00", "10:00"]);
+    o["hours"] = json!({"mon": h, "tue": h, "wed": h, "thu": h, "fri": h, "sat": h});
+    o
+}
+
+async fn supervisor(app: &TestApp, name: &str, office: &str) -> String {
+    rekam::staff::add(
+        &app.store,
+        name,
+        "a long test password",
+        rekam::domain::Role::Supervisor,
+        Some(office),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    rekam::staff::issue_token(&app.store, name, app.clock.now())
+        .await
+        .unwrap()
+}
+
+async fn put_level(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
+    app.client
+        .put(app.url("/api/v1/staff/offices/ciruas/levels"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Every day's seats held (per availability) within its cap, and every slot too.
+async fn assert_within_caps(app: &TestApp, from: &str, to: &str) {
+    let a = app.availability("ciruas", from, to).await;
+    for d in a["days"].as_array().unwrap() {
+        assert!(
+            d["booked"].as_u64() <= d["cap"].as_u64(),
+            "day over cap: {d}"
+        );
+        for s in d["slots"].as_array().unwrap() {
+            assert!(s["remaining"].as_u64() <= s["capacity"].as_u64());
+        }
+    }
+    let office = app.store.office("ciruas").await.unwrap();
+    assert_eq!(
+        app.store.slot_counters(office.id).await.unwrap(),
+        app.store.seat_holding_counts(office.id).await.unwrap(),
+        "seat counters agree with the bookings table"
+    );
+}
+
+async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestApp) {
+    assert_eq!(app.put_office("ciruas", small_office()).await.status(), 200);
+    let sup = supervisor(&app, "sup-ciruas", "ciruas").await;
+    // Five full days, Monday 30 November to Friday 4 December: 3 per slot, in order, so
+    // the last booked of each slot is the most recent.
+    let mut bookings: BTreeMap<String, (String, String, String)> = BTreeMap::new(); // code -> (slot, token, day)
+    let mut last_of_slot: BTreeMap<String, String> = BTreeMap::new();
+    let mut n = 0;
+    for (m, d) in [(11, 30), (12, 1), (12, 2), (12, 3), (12, 4)] {
+        for (h, min) in [(8, 0), (8, 30), (9, 0), (9, 30)] {
+            let slot = wib(m, d, h, min);
+            for _ in 0..3 {
+                n += 1;
+                let b = app.book_ok(&BookingForm::new(&slot, &nik(n))).await;
+                let code = b["code"].as_str().unwrap().to_string();
+                last_of_slot.insert(slot.clone(), code.clone());
+                bookings.insert(
+                    code,
+                    (
+                        slot.clone(),
+                        b["token"].as_str().unwrap().to_string(),
+                        slot[..10].to_string(),
+                    ),
+                );
+            }
+        }
+    }
+    let full = app.availability("ciruas", "2026-11-30", "2026-12-05").await;
+    for d in &full["days"].as_array().unwrap()[..5] {
+        assert_eq!(
+            (d["cap"].as_u64(), d["booked"].as_u64()),
+            (Some(12), Some(12))
+        );
+    }
+    let expected: BTreeSet<String> = last_of_slot
+        .iter()
+        .filter(|(slot, _)| !slot.starts_with("2026-11-30"))
+        .map(|(_, code)| code.clone())
+        .collect();
+    assert_eq!(expected.len(), 16);
+
+    // The dry run lists exactly them and changes nothing.
+    let change = json!({"level": "4", "effective_from": "2026-12-01", "effective_to": null,
+                        "reason": "Inmendagri 22/2021", "dry_run": true});
+    let r = put_level(&app, &sup, change.clone()).await;
+    assert_eq!(r.status(), 200);
+    let dry: Value = r.json().await.unwrap();
+    assert_eq!(dry["applied"], false);
+    let listed: BTreeSet<String> = dry["displaced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        listed, expected,
+        "the dry run lists exactly the bookings above the new caps"
+    );
+    let tuesday = dry["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["date"] == "2026-12-01")
+        .unwrap();
+    assert_eq!(
+        (
+            tuesday["cap_before"].as_u64(),
+            tuesday["cap_after"].as_u64(),
+            tuesday["booked"].as_u64()
+        ),
+        (Some(12), Some(8), Some(12))
+    );
+    assert!(
+        dry["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["date"] != "2026-11-30"),
+        "Monday is untouched"
+    );
+    let moved_in_dry_run = dry["displaced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| !d["to_slot_start"].is_null())
+        .count();
+    assert_eq!(
+        moved_in_dry_run, 8,
+        "Saturday's eight seats at level 4 take eight of them"
+    );
+    assert_eq!(
+        app.availability("ciruas", "2026-11-30", "2026-12-05").await,
+        full,
+        "a dry run changes nothing"
+    );
+    assert_eq!(app.count("notifications").await, 0);
+    assert_eq!(app.count("office_levels").await, 0);
+
+    // Applying it does exactly what the dry run said.
+    let mut apply = change.clone();
+    apply["dry_run"] = json!(false);
+    let done: Value = put_level(&app, &sup, apply).await.json().await.unwrap();
+    assert_eq!(done["applied"], true);
+    assert_eq!(done["displaced"], dry["displaced"]);
+    assert_within_caps(&app, "2026-11-30", "2026-12-14").await;
+    let after = app.availability("ciruas", "2026-12-01", "2026-12-05").await;
+    for d in after["days"].as_array().unwrap() {
+        assert_eq!(d["level"], "4");
+        assert_eq!(d["cap"], 8);
+        assert_eq!(d["booked"], 8, "{d}");
+    }
+    assert_eq!(after["days"][0]["limited_by"], "waiting_room");
+    assert_eq!(
+        app.count("notifications").await,
+        16,
+        "every displaced booking has a message"
+    );
+    let mut needs_rebooking = Vec::new();
+    for d in dry["displaced"].as_array().unwrap() {
+        let code = d["code"].as_str().unwrap();
+        let (_, token, _) = &bookings[code];
+        let got: Value = app.get_booking(code, token).await.json().await.unwrap();
+        match d["to_slot_start"].as_str() {
+            Some(to) => {
+                assert_eq!(got["status"], "confirmed");
+                assert_eq!(got["slot_start"], to);
+                assert!(to.starts_with("2026-12-05"), "moved to Saturday: {to}");
+            }
+            None => {
+                assert_eq!(got["status"], "needs_rebooking");
+                needs_rebooking.push((code.to_string(), token.clone()));
+            }
+        }
+    }
+    for (code, (_, token, _)) in &bookings {
+        if !expected.contains(code) {
+            let got: Value = app.get_booking(code, token).await.json().await.unwrap();
+            assert_eq!(
+                got["status"], "confirmed",
+                "bookings that fit stay where they were"
+            );
+        }
+    }
+    assert_eq!(app.count("bookings").await, 60, "no booking is deleted");
+    // The moved applicant sees the new time and the reason.
+    let moved = dry["displaced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| !d["to_slot_start"].is_null())
+        .unwrap();
+    let (_, token, _) = &bookings[moved["code"].as_str().unwrap()];
+    let page = app
+        .client
+        .get(app.url(&format!("/b/{}?t={token}", moved["code"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Sabtu, 5 Desember 2026"),
+        "the new day is shown"
+    );
+    assert!(page.contains("Inmendagri 22/2021"), "the reason is shown");
+
+    // Reverting to none frees seats; people waiting for a new slot can take them.
+    let revert = json!({"level": "none", "effective_from": "2026-12-01", "effective_to": null,
+                        "reason": "PPKM dicabut", "dry_run": false});
+    let r: Value = put_level(&app, &sup, revert).await.json().await.unwrap();
+    assert_eq!(r["displaced"].as_array().unwrap().len(), 0);
+    let tue = app.availability("ciruas", "2026-12-01", "2026-12-01").await;
+    assert_eq!(
+        (
+            tue["days"][0]["cap"].as_u64(),
+            tue["days"][0]["booked"].as_u64()
+        ),
+        (Some(12), Some(8))
+    );
+    let (code, token) = &needs_rebooking[0];
+    let r = app
+        .post_booking_action(
+            code,
+            token,
+            "reschedule",
+            Some(json!({"slot_start": wib(12, 1, 8, 0)})),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "confirmed");
+    assert_within_caps(&app, "2026-11-30", "2026-12-14").await;
+    let schedule: Value = app
+        .client
+        .get(app.url("/api/v1/staff/offices/ciruas/levels"))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(schedule.as_array().unwrap().len(), 2);
+    assert_eq!(schedule[0]["reason"], "Inmendagri 22/2021");
+}
+
+async fn bookings_racing_a_level_change_never_overfill_a_day(app: TestApp) {
+    assert_eq!(app.put_office("ciruas", small_office()).await.status(), 200);
+    let sup = supervisor(&app, "sup-race", "ciruas").await;
+    // 200 attempts over Tuesday–Saturday (12 a day at level none, 8 at level 4) while
+    // level 4 is applied from Tuesday.
+    let slots: Vec<String> = [(12, 1), (12, 2), (12, 3), (12, 4), (12, 5)]
+        .iter()
+        .flat_map(|(m, d)| [(8, 0), (8, 30), (9, 0), (9, 30)].map(|(h, min)| wib(*m, *d, h, min)))
+        .collect();
+    let forms: Vec<BookingForm> = (0..200)
+        .map(|i| BookingForm::new(&slots[i % slots.len()], &nik(1000 + i as u32)))
+        .collect();
+    let level = async {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        put_level(
+            &app,
+            &sup,
+            json!({"level": "4", "effective_from": "2026-12-01",
+            "reason": "Inmendagri 22/2021", "dry_run": false}),
+        )
+        .await
+        .status()
+    };
+    let attempts = join_all(forms.iter().map(|f| async {
+        let r = app.book(f).await;
+        r.status().as_u16()
+    }));
+    let (statuses, level_status) = tokio::join!(attempts, level);
+    assert_eq!(level_status, 200);
+    assert!(
+        statuses.iter().all(|s| [201, 409].contains(s)),
+        "{statuses:?}"
+    );
+    assert!(statuses.iter().any(|s| *s == 201));
+    assert_within_caps(&app, "2026-12-01", "2026-12-05").await;
+    let a = app.availability("ciruas", "2026-12-01", "2026-12-05").await;
+    for d in a["days"].as_array().unwrap() {
+        assert_eq!(d["cap"], 8);
+        assert!(d["booked"].as_u64().unwrap() <= 8, "{d}");
+    }
+}
+
+async fn holidays_closures_and_holiday_files_take_effect(app: TestApp) {
+    let sup = supervisor(&app, "sup-cal", "ciruas").await;
+    // From 20 December the horizon reaches 3 January 2027.
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-12-20T07:00:00+07:00")
+            .unwrap()
+            .into(),
+    );
+    let a = app.availability("ciruas", "2026-12-21", "2027-01-03").await;
+    let day = |a: &Value, date: &str| {
+        a["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["date"] == date)
+            .unwrap()
+            .clone()
+    };
+    let christmas_eve = day(&a, "2026-12-24");
+    assert_eq!(
+        christmas_eve["closed"], true,
+        "a seed holiday closes the office"
+    );
+    assert_eq!(christmas_eve["slots"].as_array().unwrap().len(), 0);
+    assert!(christmas_eve["reason"].as_str().unwrap().contains("Libur"));
+    assert_eq!(day(&a, "2026-12-23")["closed"], false);
+    let jan1 = day(&a, "2027-01-01");
+    assert_eq!(jan1["closed"], false, "2027 is not loaded yet");
+
+    // An ad-hoc closure: no slots, its reason shown, bookings refused with 409 closed.
+    let r = app
+        .client
+        .put(app.url("/api/v1/staff/offices/ciruas/closures/2026-12-22"))
+        .bearer_auth(&sup)
+        .json(&json!({"reason": "Disinfeksi setelah kasus positif"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let a = app.availability("ciruas", "2026-12-22", "2026-12-22").await;
+    assert_eq!(a["days"][0]["closed"], true);
+    assert_eq!(a["days"][0]["reason"], "Disinfeksi setelah kasus positif");
+    let form = BookingForm::new(&wib(12, 22, 8, 0), &nik(1))
+        .set("certificate_issued_at", "2026-12-20T06:00");
+    let r = app.book(&form).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "closed");
+    // Reopening lifts it; reopening a holiday opens on it.
+    let r = app
+        .client
+        .delete(app.url("/api/v1/staff/offices/ciruas/closures/2026-12-22"))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.book(&form).await.status(), 201);
+    app.client
+        .delete(app.url("/api/v1/staff/offices/ciruas/closures/2026-12-24"))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap();
+    let a = app.availability("ciruas", "2026-12-24", "2026-12-24").await;
+    assert_eq!(a["days"][0]["closed"], false, "open on a joint leave day");
+
+    // A 2027 file loads and takes effect.
+    let put_file = |body: &'static str, kind: &'static str| {
+        app.client
+            .put(app.url("/api/v1/staff/holidays/2027"))
+            .bearer_auth(&sup)
+            .header("Content-Type", kind)
+            .body(body)
+            .send()
+    };
+    let r = put_file(
+        "date,name\n2027-01-01,Tahun Baru Masehi\n2027-02-06,Isra Mikraj\n",
+        "text/csv",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let a = app.availability("ciruas", "2027-01-01", "2027-01-01").await;
+    assert_eq!(a["days"][0]["closed"], true);
+    assert_eq!(a["days"][0]["reason"], "Tahun Baru Masehi");
+    // Bad files: a clear error, nothing changed.
+    for (body, kind, field) in [
+        (
+            "2027-01-01,Tahun Baru\n2027-02-30,Tanggal salah\n",
+            "text/csv",
+            "line 2",
+        ),
+        ("2026-12-31,Wrong year\n", "text/csv", "line 1"),
+        ("2027-01-05,A\n2027-01-05,B\n", "text/csv", "line 2"),
+        ("", "text/csv", "file"),
+        (
+            "BEGIN:VCALENDAR\nthis is not right",
+            "text/calendar",
+            "file",
+        ),
+    ] {
+        let r = put_file(body, kind).await.unwrap();
+        assert_eq!(r.status(), 422, "{body}");
+        assert_eq!(r.json::<Value>().await.unwrap()["field"], field, "{body}");
+    }
+    let r = put_file("2027-01-01,x", "application/pdf").await.unwrap();
+    assert_eq!(r.status(), 415);
+    let listed: Value = app
+        .client
+        .get(app.url("/api/v1/staff/holidays/2027"))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        2,
+        "the good file is still in force"
+    );
+    // iCalendar works too.
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20261101T000000Z\r\nDTSTART;VALUE=DATE:20270102\r\nSUMMARY:Cuti bersama\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let r = put_file(ics, "text/calendar").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let a = app.availability("ciruas", "2027-01-01", "2027-01-02").await;
+    assert_eq!(a["days"][0]["closed"], false, "replaced by the new file");
+    assert_eq!(a["days"][1]["reason"], "Cuti bersama");
+}
+
+async fn only_supervisors_of_the_office_change_its_plan(app: TestApp) {
+    let other = json!({"name": "UPT Anyer", "timezone": "Asia/Jakarta", "address": "Anyer",
+        "recording_sets": 1, "minutes_per_recording": 10, "waiting_room_seats": 5, "slot_minutes": 30,
+        "max_visitors_per_day": null, "booking_horizon_days": 14, "hours": {"mon": ["08:00", "12:00"]}});
+    assert_eq!(app.put_office("anyer", other).await.status(), 201);
+    let elsewhere = supervisor(&app, "sup-anyer", "anyer").await;
+    rekam::staff::add(
+        &app.store,
+        "desk-ciruas",
+        "a long test password",
+        rekam::domain::Role::Desk,
+        Some("ciruas"),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    let desk = rekam::staff::issue_token(&app.store, "desk-ciruas", app.clock.now())
+        .await
+        .unwrap();
+    let body =
+        json!({"level": "3", "effective_from": "2026-12-01", "reason": "x", "dry_run": true});
+    let r = app
+        .client
+        .put(app.url("/api/v1/staff/offices/ciruas/levels"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(put_level(&app, &desk, body.clone()).await.status(), 403);
+    assert_eq!(
+        put_level(&app, &elsewhere, body.clone()).await.status(),
+        403
+    );
+    assert_eq!(
+        put_level(&app, &app.admin_token, body.clone())
+            .await
+            .status(),
+        200
+    );
+    let sup = supervisor(&app, "sup-ok", "ciruas").await;
+    for (bad, field) in [
+        (
+            json!({"level": "5", "effective_from": "2026-12-01", "reason": "x"}),
+            "level",
+        ),
+        (
+            json!({"level": "3", "effective_from": "2026-13-01", "reason": "x"}),
+            "effective_from",
+        ),
+        (
+            json!({"level": "3", "effective_from": "2026-12-05", "effective_to": "2026-12-01", "reason": "x"}),
+            "effective_to",
+        ),
+        (
+            json!({"level": "3", "effective_from": "2026-12-01", "reason": " "}),
+            "reason",
+        ),
+        (json!({"level": "3", "reason": "x"}), "effective_from"),
+    ] {
+        let r = put_level(&app, &sup, bad).await;
+        assert_eq!(r.status(), 422);
+        assert_eq!(r.json::<Value>().await.unwrap()["field"], field);
+    }
+    assert_eq!(app.count("office_levels").await, 0);
+    let plan: Value = app
+        .client
+        .get(app.url("/api/v1/staff/offices/ciruas/plan?days=7"))
+        .bearer_auth(&desk)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(plan["days"].as_array().unwrap().len(), 7);
+    assert_eq!(plan["days"][0]["staffed_sets"], 2);
+}
+
+async fn level_rules_are_versioned_data(app: TestApp) {
+    let sup = supervisor(&app, "sup-rules", "ciruas").await;
+    let rules: Value = app
+        .client
+        .get(app.url("/api/v1/staff/level-rules"))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rules.as_array().unwrap().len(), 6);
+    assert_eq!(rules[3]["level"], "3");
+    assert_eq!(rules[3]["wfo_percent"], 25);
+    // MenPAN-RB said 50 % at level 3; a supervisor follows that instead.
+    let edit = json!({"level": "3", "wfo_percent": 50, "occupancy_percent": 25, "max_visitors": 20,
+                      "latest_close": null, "source": "SE MenPAN-RB 24/2021", "reason": "follow MenPAN-RB"});
+    let r = app
+        .client
+        .put(app.url("/api/v1/staff/level-rules"))
+        .bearer_auth(&sup)
+        .json(&edit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mut bad = edit.clone();
+    bad["occupancy_percent"] = json!(0);
+    let r = app
+        .client
+        .put(app.url("/api/v1/staff/level-rules"))
+        .bearer_auth(&sup)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["field"],
+        "occupancy_percent"
+    );
+    let history: Value = app
+        .client
+        .get(app.url("/api/v1/staff/level-rules/history"))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let level3: Vec<&Value> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["level"] == "3")
+        .collect();
+    assert_eq!(level3.len(), 2, "the old version is kept");
+    assert_eq!(level3[0]["changed_by"], "staff:sup-rules");
+    assert_eq!(level3[0]["reason"], "follow MenPAN-RB");
+    // The edited rule takes effect: demo office at level 3 = 2 sets × 50 % = 1 set,
+    // seats 10 × 25 % = 2 → 2 a slot, 28 a day, but at most 20 (the rule's maximum).
+    put_level(
+        &app,
+        &sup,
+        json!({"level": "3", "effective_from": "2026-11-30", "reason": "Inmendagri 22/2021"}),
+    )
+    .await;
+    let a = app.availability("ciruas", "2026-12-01", "2026-12-01").await;
+    assert_eq!(a["days"][0]["cap"], 20);
+    assert_eq!(a["days"][0]["limited_by"], "level_maximum");
+}
