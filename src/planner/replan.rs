@@ -136,3 +136,203 @@ pub fn displace(
     moves.sort_by_key(|m| std::cmp::Reverse((booked_at[&m.id], m.id)));
     moves
 }
+
+#[cfg(test)]
+mod tests {
+    //! A model of the whole office over random sequences of bookings, cancellations,
+    //! level changes, closures, reopenings and resource changes, driven only through the
+    //! planner: at every step no slot or day holds more than its capacity, and every
+    //! booking is still there — confirmed in a slot its certificate covers, waiting for a
+    //! new slot, or cancelled by its owner.
+
+    use super::*;
+    use crate::domain::Level;
+    use crate::domain::office::OfficeInput;
+    use crate::planner::{Calendar, DayOverride, LevelPeriod, plan_day};
+    use chrono::{Duration, TimeZone};
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Status {
+        Confirmed,
+        NeedsRebooking,
+        Cancelled,
+    }
+
+    #[derive(Debug, Clone)]
+    struct Booking {
+        id: i64,
+        slot_start: DateTime<Utc>,
+        status: Status,
+        valid_until: DateTime<Utc>,
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Book {
+            day: u8,
+            slot: u8,
+            validity_hours: u16,
+        },
+        Cancel(usize),
+        Level {
+            level: u8,
+            from_day: u8,
+            days: Option<u8>,
+        },
+        Close(u8),
+        Reopen(u8),
+        Sets(u32),
+        Seats(u32),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (0u8..12, 0u8..6, 0u16..200).prop_map(|(day, slot, validity_hours)| Op::Book { day, slot, validity_hours }),
+            2 => (0usize..200).prop_map(Op::Cancel),
+            2 => (0u8..6, 0u8..12, proptest::option::of(0u8..6)).prop_map(|(level, from_day, days)| Op::Level { level, from_day, days }),
+            1 => (0u8..12).prop_map(Op::Close),
+            1 => (0u8..12).prop_map(Op::Reopen),
+            1 => (1u32..4).prop_map(Op::Sets),
+            1 => (1u32..12).prop_map(Op::Seats),
+        ]
+    }
+
+    fn office() -> OfficeSpec {
+        let h = serde_json::json!(["08:00", "11:00"]);
+        let input: OfficeInput = serde_json::from_value(serde_json::json!({
+            "name": "Model", "timezone": "Asia/Jakarta", "address": "",
+            "recording_sets": 2, "minutes_per_recording": 10, "waiting_room_seats": 8,
+            "slot_minutes": 30, "max_visitors_per_day": null, "booking_horizon_days": 14,
+            "hours": {"mon": h, "tue": h, "wed": h, "thu": h, "fri": h, "sat": h}
+        }))
+        .unwrap();
+        input.parse().unwrap()
+    }
+
+    fn check(
+        office: &OfficeSpec,
+        cal: &Calendar,
+        bookings: &[Booking],
+        created: usize,
+    ) -> Result<(), TestCaseError> {
+        prop_assert_eq!(bookings.len(), created, "no booking disappears");
+        let mut per_slot: HashMap<DateTime<Utc>, u32> = HashMap::new();
+        let mut per_day: HashMap<NaiveDate, u32> = HashMap::new();
+        for b in bookings.iter().filter(|b| b.status == Status::Confirmed) {
+            prop_assert!(b.slot_start <= b.valid_until, "certificate covers the slot");
+            *per_slot.entry(b.slot_start).or_default() += 1;
+            *per_day.entry(local_date(office, b.slot_start)).or_default() += 1;
+        }
+        for (date, n) in per_day {
+            let plan = plan_day(office, cal, date);
+            prop_assert!(n <= plan.cap, "{date}: {n} > cap {}", plan.cap);
+        }
+        for (start, n) in per_slot {
+            let plan = plan_day(office, cal, local_date(office, start));
+            let cap = plan
+                .slots
+                .iter()
+                .find(|s| s.start == start)
+                .map_or(0, |s| s.capacity);
+            prop_assert!(n <= cap, "{start}: {n} > capacity {cap}");
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn capacity_changes_never_overfill_and_never_lose_a_booking(ops in proptest::collection::vec(op(), 1..60)) {
+            let now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap(); // Mon 07:00 WIB
+            let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+            let mut office = office();
+            let mut cal = Calendar::default();
+            let mut bookings: Vec<Booking> = Vec::new();
+            let dates: Vec<NaiveDate> = (0..=14).map(|d| today + Duration::days(d)).collect();
+            for op in ops {
+                let mut replan = false;
+                match op {
+                    Op::Book { day, slot, validity_hours } => {
+                        let date = today + Duration::days(i64::from(day));
+                        let plan = plan_day(&office, &cal, date);
+                        if let Some(s) = plan.slots.get(usize::from(slot)) {
+                            let confirmed = |f: &dyn Fn(&Booking) -> bool| {
+                                bookings.iter().filter(|b| b.status == Status::Confirmed && f(b)).count() as u32
+                            };
+                            let in_slot = confirmed(&|b| b.slot_start == s.start);
+                            let in_day = confirmed(&|b| local_date(&office, b.slot_start) == date);
+                            if in_slot < s.capacity && in_day < plan.cap {
+                                bookings.push(Booking {
+                                    id: bookings.len() as i64,
+                                    slot_start: s.start,
+                                    status: Status::Confirmed,
+                                    valid_until: s.start + Duration::hours(i64::from(validity_hours)),
+                                });
+                            }
+                        }
+                    }
+                    Op::Cancel(i) => {
+                        if let Some(b) = bookings.get_mut(i) {
+                            b.status = Status::Cancelled;
+                        }
+                    }
+                    Op::Level { level, from_day, days } => {
+                        let from = today + Duration::days(i64::from(from_day));
+                        cal.levels.push(LevelPeriod {
+                            from,
+                            to: days.map(|d| from + Duration::days(i64::from(d))),
+                            level: Level::ALL[usize::from(level)],
+                            reason: String::new(),
+                        });
+                        replan = true;
+                    }
+                    Op::Close(day) => {
+                        cal.overrides.insert(today + Duration::days(i64::from(day)), DayOverride::Closed("x".into()));
+                        replan = true;
+                    }
+                    Op::Reopen(day) => {
+                        cal.overrides.insert(today + Duration::days(i64::from(day)), DayOverride::Open);
+                        replan = true;
+                    }
+                    Op::Sets(n) => {
+                        office.recording_sets = n;
+                        replan = true;
+                    }
+                    Op::Seats(n) => {
+                        office.waiting_room_seats = n;
+                        replan = true;
+                    }
+                }
+                if replan {
+                    let plans: BTreeMap<NaiveDate, DayPlan> =
+                        dates.iter().map(|d| (*d, plan_day(&office, &cal, *d))).collect();
+                    let placed: Vec<Placed> = bookings
+                        .iter()
+                        .filter(|b| b.status == Status::Confirmed)
+                        .map(|b| Placed {
+                            id: b.id,
+                            slot_start: b.slot_start,
+                            booked_at: b.id,
+                            movable: true,
+                            valid_until: b.valid_until,
+                        })
+                        .collect();
+                    for m in displace(&office, &plans, &placed, now) {
+                        let b = &mut bookings[m.id as usize];
+                        prop_assert_eq!(b.slot_start, m.from);
+                        match m.to {
+                            Some(to) => {
+                                prop_assert!(local_date(&office, to.start) >= local_date(&office, m.from), "never an earlier day");
+                                b.slot_start = to.start;
+                            }
+                            None => b.status = Status::NeedsRebooking,
+                        }
+                    }
+                }
+                let created = bookings.len();
+                check(&office, &cal, &bookings, created)?;
+            }
+        }
+    }
+}
