@@ -46,7 +46,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<DemoL
     let spec = demo_office()
         .parse()
         .map_err(|e| anyhow::anyhow!("demo office: {e:?}"))?;
-    store.put_office(&slug, &spec, "demo", now).await?;
+    store.put_office(&slug, &spec, "demo", now, false).await?;
     let mut logins = Vec::new();
     for (role, username) in [
         (Role::Admin, "demo-admin"),

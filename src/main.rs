@@ -36,6 +36,16 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Print an office's plan for the coming days: level, cap, seats held, binding limit,
+    /// and the open days needed to clear the backlog at each level.
+    Plan {
+        /// The office.
+        #[arg(long)]
+        office: String,
+        /// How many days, from today.
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+    },
     /// Staff accounts.
     Staff {
         #[command(subcommand)]
@@ -103,6 +113,20 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(addr = %app.addr(), database = %redact_url(&cli.database), "serving");
             println!("rekam listening on http://{}", app.addr());
             app.serve().await
+        }
+        Command::Plan { office, days } => {
+            let store = Store::connect(&cli.database, 2).await?;
+            let state = rekam::web::AppState::new(store.clone(), clock, Settings::default());
+            let office = store
+                .office(&office)
+                .await
+                .map_err(|_| anyhow::anyhow!("no office '{office}'"))?;
+            let plan = rekam::web::staff_api::plan(&state, &office, days.clamp(1, 62))
+                .await
+                .map_err(|e| anyhow::anyhow!("{:?}", e.code))?;
+            print!("{}", rekam::web::staff_api::plan_table(&plan));
+            store.close().await;
+            Ok(())
         }
         Command::Staff { command } => {
             let store = Store::connect(&cli.database, 2).await?;

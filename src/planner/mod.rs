@@ -386,6 +386,47 @@ mod tests {
         assert_eq!((day.cap, day.binding), (35, Some(Limit::DailyMaximum)));
     }
 
+    /// The table in the README: the demo office at each level of the seed rules.
+    #[test]
+    fn the_demo_office_at_each_level_matches_the_readme() {
+        let office = crate::demo::demo_office().parse().unwrap();
+        let (tue, fri) = (date(2026, 12, 1), date(2026, 12, 4));
+        let expected = [
+            // level, staffed sets, seats, per slot, Mon–Thu, Fri, binding limit
+            (Level::None, 2, 10, 6, 84, 36, Limit::Throughput),
+            (Level::L1, 2, 7, 6, 84, 36, Limit::Throughput),
+            (Level::L2, 1, 5, 3, 42, 18, Limit::Throughput),
+            (Level::L3, 1, 2, 2, 28, 12, Limit::WaitingRoom),
+            (Level::L4, 1, 2, 2, 28, 12, Limit::WaitingRoom),
+            (Level::Darurat, 1, 2, 2, 20, 12, Limit::WaitingRoom),
+        ];
+        for (level, sets, seats, per_slot, mon_thu, friday, limit) in expected {
+            let cal = Calendar {
+                levels: vec![LevelPeriod {
+                    from: tue,
+                    to: None,
+                    level,
+                    reason: String::new(),
+                }],
+                ..Calendar::default()
+            };
+            let t = plan_day(&office, &cal, tue);
+            let f = plan_day(&office, &cal, fri);
+            assert_eq!(
+                (
+                    t.staffed_sets,
+                    t.seats,
+                    t.slots[0].capacity,
+                    t.cap,
+                    f.cap,
+                    t.binding
+                ),
+                (sets, seats, per_slot, mon_thu, friday, Some(limit)),
+                "{level:?}"
+            );
+        }
+    }
+
     #[test]
     fn a_partial_last_slot_is_dropped() {
         let mut o = demo();

@@ -146,7 +146,9 @@ pub async fn availability(
 
 /// Create or replace an office (admin).
 #[utoipa::path(put, path = "/api/v1/admin/offices/{slug}", tag = "admin",
-    params(("slug" = String, Path)), request_body = OfficeInput,
+    params(("slug" = String, Path), ("dry_run" = Option<bool>, Query,
+        description = "report what a change would do to existing bookings, write nothing")),
+    request_body = OfficeInput,
     security(("bearer" = [])),
     responses((status = 201, body = OfficeInput), (status = 200, body = OfficeInput),
         (status = 401), (status = 403), (status = 422)))]
@@ -154,10 +156,12 @@ pub async fn put_office(
     State(state): State<AppState>,
     staff: Staff,
     Path(slug): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let member = staff.require(Role::Admin)?;
+    let dry_run = q.get("dry_run").is_some_and(|v| v == "true");
     let slug = OfficeSlug::parse(&slug)
         .ok_or_else(|| AppError::field(Code::Invalid, "slug", "err.slug"))?;
     let input: OfficeInput = parse_json(&headers, &body)?;
@@ -168,9 +172,9 @@ pub async fn put_office(
     })?;
     let (created, replan) = state
         .store
-        .put_office(&slug, &spec, &member.actor(), state.clock.now())
+        .put_office(&slug, &spec, &member.actor(), state.clock.now(), dry_run)
         .await?;
-    let status = if created {
+    let status = if created && !dry_run {
         StatusCode::CREATED
     } else {
         StatusCode::OK

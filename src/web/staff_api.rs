@@ -294,6 +294,34 @@ pub async fn plan(state: &AppState, office: &Office, days: u32) -> Result<Plan, 
     })
 }
 
+/// The plan as a text table (the `rekam plan` command).
+pub fn plan_table(plan: &Plan) -> String {
+    use std::fmt::Write;
+    let mut out = format!(
+        "{:<12} {:<8} {:>4} {:>6} {:>5} {:>5}  {}\n",
+        "date", "level", "cap", "booked", "sets", "seats", "limited by / closed"
+    );
+    for d in &plan.days {
+        let note = d
+            .closed
+            .clone()
+            .unwrap_or_else(|| d.limited_by.unwrap_or("no opening hours").to_string());
+        let _ = writeln!(
+            out,
+            "{:<12} {:<8} {:>4} {:>6} {:>5} {:>5}  {}",
+            d.date, d.level, d.cap, d.booked, d.staffed_sets, d.seats, note
+        );
+    }
+    let _ = writeln!(out, "\nbacklog (needs rebooking): {}", plan.needs_rebooking);
+    let mut levels: Vec<_> = plan.days_to_clear.iter().collect();
+    levels.sort();
+    for (level, days) in levels {
+        let days = days.map_or("more than a year".to_string(), |d| format!("{d} open days"));
+        let _ = writeln!(out, "  to clear at level {level:<8} {days}");
+    }
+    out
+}
+
 #[derive(Deserialize)]
 pub struct PlanQuery {
     days: Option<u32>,

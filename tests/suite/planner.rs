@@ -12,6 +12,7 @@ both_databases!(
     holidays_closures_and_holiday_files_take_effect,
     only_supervisors_of_the_office_change_its_plan,
     level_rules_are_versioned_data,
+    fewer_recording_sets_show_a_dry_run_then_move_people,
 );
 
 /// An office open Mon–Sat 08:00–10:00 with one recording set and ten seats: four slots of
@@ -601,4 +602,50 @@ async fn level_rules_are_versioned_data(app: TestApp) {
     let a = app.availability("ciruas", "2026-12-01", "2026-12-01").await;
     assert_eq!(a["days"][0]["cap"], 20);
     assert_eq!(a["days"][0]["limited_by"], "level_maximum");
+}
+
+async fn fewer_recording_sets_show_a_dry_run_then_move_people(app: TestApp) {
+    // Six in Tuesday 08:00 (demo office: 2 sets → 6 a slot); one set holds only three.
+    let slot = wib(12, 1, 8, 0);
+    let mut codes = Vec::new();
+    for i in 0..6 {
+        codes.push(app.book_ok(&BookingForm::new(&slot, &nik(i + 1))).await["code"].clone());
+    }
+    let mut fewer = demo_office();
+    fewer["recording_sets"] = json!(1);
+    let r = app
+        .client
+        .put(app.url("/api/v1/admin/offices/ciruas?dry_run=true"))
+        .bearer_auth(&app.admin_token)
+        .json(&fewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let dry: Value = r.json().await.unwrap();
+    assert_eq!(dry["replan"]["applied"], false);
+    let listed: Vec<&Value> = dry["replan"]["displaced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["code"])
+        .collect();
+    assert_eq!(
+        listed,
+        vec![&codes[5], &codes[4], &codes[3]],
+        "the three most recent, newest first"
+    );
+    assert_eq!(app.remaining("ciruas", &slot).await, 0, "nothing changed");
+    let r = app.put_office("ciruas", fewer).await;
+    assert_eq!(r.status(), 200);
+    let done: Value = r.json().await.unwrap();
+    assert_eq!(done["replan"]["displaced"], dry["replan"]["displaced"]);
+    for d in done["replan"]["displaced"].as_array().unwrap() {
+        assert_eq!(
+            d["to_slot_start"],
+            wib(12, 1, 8, 30),
+            "the next slot has room"
+        );
+    }
+    assert_within_caps(&app, "2026-11-30", "2026-12-14").await;
 }
