@@ -311,7 +311,7 @@ async fn bookings_racing_a_level_change_never_overfill_a_day(app: TestApp) {
         statuses.iter().all(|s| [201, 409].contains(s)),
         "{statuses:?}"
     );
-    assert!(statuses.iter().any(|s| *s == 201));
+    assert!(statuses.contains(&201));
     assert_within_caps(&app, "2026-12-01", "2026-12-05").await;
     let a = app.availability("ciruas", "2026-12-01", "2026-12-05").await;
     for d in a["days"].as_array().unwrap() {
