@@ -105,15 +105,88 @@ impl Store {
         Ok(())
     }
 
-    /// The staff member a token belongs to, unless revoked.
-    pub async fn staff_by_token(&self, token_hash: &str) -> StoreResult<StaffMember> {
+    /// The staff member a token of `kind` (`api` or `session`) belongs to, unless revoked
+    /// or expired.
+    pub async fn staff_by_token(
+        &self,
+        token_hash: &str,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<StaffMember> {
         let row: Option<StaffRow> = sqlx::query_as(
             "SELECT s.id, s.username, s.role, s.office_id FROM staff_tokens t \
-             JOIN staff s ON s.id = t.staff_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+             JOIN staff s ON s.id = t.staff_id WHERE t.token_hash = $1 AND t.kind = $2 \
+             AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $3)",
         )
         .bind(token_hash)
+        .bind(kind)
+        .bind(ts(now))
         .fetch_optional(&self.read)
         .await?;
         row.map(Into::into).ok_or(StoreError::NotFound)
+    }
+
+    /// The member and password hash for a login attempt.
+    pub async fn staff_login(&self, username: &str) -> StoreResult<(StaffMember, String)> {
+        let row: Option<(i64, String, String, Option<i64>, String)> = sqlx::query_as(
+            "SELECT id, username, role, office_id, password_hash FROM staff WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.read)
+        .await?;
+        let (id, username, role, office_id, hash) = row.ok_or(StoreError::NotFound)?;
+        let member = StaffRow {
+            id,
+            username,
+            role,
+            office_id,
+        }
+        .into();
+        Ok((member, hash))
+    }
+
+    /// Starts a browser session for a staff member.
+    pub async fn add_staff_session(
+        &self,
+        staff_id: i64,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO staff_tokens (staff_id, token_hash, created_at, kind, expires_at) \
+             VALUES ($1, $2, $3, 'session', $4)",
+        )
+        .bind(staff_id)
+        .bind(token_hash)
+        .bind(ts(now))
+        .bind(ts(expires_at))
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            &format!("staff:{staff_id}"),
+            "staff.login",
+            None,
+            None,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends a browser session.
+    pub async fn end_staff_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE staff_tokens SET revoked_at = $2 WHERE token_hash = $1 AND kind = 'session'",
+        )
+        .bind(token_hash)
+        .bind(ts(now))
+        .execute(&self.write)
+        .await?;
+        Ok(())
     }
 }

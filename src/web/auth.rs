@@ -26,7 +26,11 @@ impl FromRequestParts<AppState> for Staff {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(unauthorized)?;
-        match state.store.staff_by_token(&hash_secret(token)).await {
+        match state
+            .store
+            .staff_by_token(&hash_secret(token), "api", state.clock.now())
+            .await
+        {
             Ok(member) => Ok(Staff(member)),
             Err(StoreError::NotFound) => Err(unauthorized()),
             Err(e) => Err(e.into()),

@@ -8,6 +8,7 @@ pub mod multipart;
 pub mod openapi;
 pub mod pages;
 pub mod staff_api;
+pub mod staff_pages;
 pub mod views;
 
 use crate::clock::Clock;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(api::router())
         .merge(staff_api::router())
+        .merge(staff_pages::router())
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)
@@ -73,10 +75,10 @@ pub fn router(state: AppState) -> Router {
                  form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             ),
         ))
-        // Manage links carry the secret token: never leak them to other sites.
+        // Manage links carry the secret token: never send them to another site.
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            HeaderValue::from_static("same-origin"),
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -56,7 +56,8 @@ pub struct Frame {
 }
 
 impl Frame {
-    fn new(lang: Lang, here: &str) -> Self {
+    /// The frame of the page at `here`.
+    pub fn new(lang: Lang, here: &str) -> Self {
         Self {
             lang,
             switch_href: format!(
@@ -129,6 +130,13 @@ pub fn error_page(lang: Lang, e: &AppError) -> Response {
 
 /// An error rendered as a page.
 pub struct PageError(Lang, AppError);
+
+impl PageError {
+    /// An error shown in `lang`.
+    pub fn new(lang: Lang, e: AppError) -> Self {
+        Self(lang, e)
+    }
+}
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
@@ -221,6 +229,7 @@ fn day_items(lang: Lang, days: Vec<DayView>) -> Vec<DayItem> {
             limit: day.limited_by.map(|l| match l {
                 "waiting_room" => lang.text("office.binding.waiting_room"),
                 "daily_maximum" => lang.text("office.binding.daily_maximum"),
+                "level_maximum" => lang.text("office.binding.level_maximum"),
                 _ => lang.text("office.binding.throughput"),
             }),
             left: day.cap.saturating_sub(day.booked),

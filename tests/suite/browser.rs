@@ -329,3 +329,152 @@ async fn a_lost_link_is_found_again_with_code_nik_and_birth_date() {
     assert_eq!(old.status(), 404);
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_previews_and_applies_level_three_and_the_moved_applicant_sees_why() {
+    let Some(app) = spawn(Db::Sqlite).await else {
+        return;
+    };
+    assert_eq!(
+        app.put_office("ciruas", crate::planner::small_office())
+            .await
+            .status(),
+        200
+    );
+    rekam::staff::add(
+        &app.store,
+        "kasi-ciruas",
+        "a long test password",
+        rekam::domain::Role::Supervisor,
+        Some("ciruas"),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    // Five full days, Monday to Friday; Saturday open and empty.
+    let mut tokens = std::collections::HashMap::new();
+    let mut n = 0;
+    for (m, d) in [(11, 30), (12, 1), (12, 2), (12, 3), (12, 4)] {
+        for (h, min) in [(8, 0), (8, 30), (9, 0), (9, 30)] {
+            for _ in 0..3 {
+                n += 1;
+                let b = app
+                    .book_ok(&BookingForm::new(&wib(m, d, h, min), &nik(n)))
+                    .await;
+                tokens.insert(
+                    b["code"].as_str().unwrap().to_string(),
+                    b["token"].as_str().unwrap().to_string(),
+                );
+            }
+        }
+    }
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    c.goto(&app.url("/staff")).await.unwrap();
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/staff/login"),
+        "staff pages need a login"
+    );
+    c.find(Locator::Id("f-username"))
+        .await
+        .unwrap()
+        .send_keys("kasi-ciruas")
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-password"))
+        .await
+        .unwrap()
+        .send_keys("a long test password")
+        .await
+        .unwrap();
+    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/staff/offices/ciruas")
+    );
+    screenshot(&c, "6-planner").await;
+    let tuesday_bar = |c: Client| async move {
+        let bars = c.find_all(Locator::Css("#plan-chart g.day")).await.unwrap();
+        bars[1]
+            .attr("data-cap-height")
+            .await
+            .unwrap()
+            .unwrap()
+            .parse::<u32>()
+            .unwrap()
+    };
+    let before = tuesday_bar(c.clone()).await;
+
+    // Level 3 from Tuesday, previewed first.
+    c.find(Locator::Css("#f-level option[value='3']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    set_value(&c, "#f-effective_from", "2026-12-01").await;
+    c.find(Locator::Id("f-reason"))
+        .await
+        .unwrap()
+        .send_keys("Inmendagri 22/2021")
+        .await
+        .unwrap();
+    click_to_next_page(&c, Locator::Id("level-preview")).await;
+    screenshot(&c, "7-preview").await;
+    let rows = c
+        .find_all(Locator::Css("#displaced tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 16, "one in every slot of Tuesday to Friday");
+    assert!(text(&c, "#preview-summary").await.contains("16"));
+    let mut moved_code = None;
+    for row in &rows {
+        let cells = row.find_all(Locator::Css("td")).await.unwrap();
+        let to = cells[2].text().await.unwrap();
+        if to.starts_with("2026-12-05") {
+            moved_code = Some(cells[0].text().await.unwrap());
+        }
+    }
+    let moved_code = moved_code.expect("some move to Saturday");
+    assert_eq!(
+        app.count("notifications").await,
+        0,
+        "a preview changes nothing"
+    );
+
+    click_to_next_page(&c, Locator::Id("apply")).await;
+    screenshot(&c, "8-applied").await;
+    assert!(text(&c, ".notice").await.contains("diterapkan"));
+    let after = tuesday_bar(c.clone()).await;
+    assert!(
+        after < before,
+        "the chart shows the lower cap: {after} < {before}"
+    );
+    assert_eq!(app.count("notifications").await, 16);
+
+    // The applicant whose booking moved sees the new time and the reason.
+    let token = &tokens[&moved_code];
+    c.goto(&app.url(&format!("/b/{moved_code}?t={token}")))
+        .await
+        .unwrap();
+    screenshot(&c, "9-moved-applicant").await;
+    assert!(
+        text(&c, "#booking-when")
+            .await
+            .starts_with("Sabtu, 5 Desember 2026")
+    );
+    let notice = text(&c, "#change-notice").await;
+    assert!(
+        notice.contains("Inmendagri 22/2021") && notice.contains("PPKM level 3"),
+        "{notice}"
+    );
+    c.close().await.unwrap();
+}

@@ -8,4 +8,4 @@ mod concurrency;
 mod durability;
 mod helpers;
 mod hostile;
-mod planner;
+pub(crate) mod planner;

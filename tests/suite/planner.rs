@@ -18,7 +18,7 @@ both_databases!(
 /// An office open Mon–Sat 08:00–10:00 with one recording set and ten seats: four slots of
 /// three (throughput-bound) a day at level none, 12 a day. At level 4: one set still
 /// staffed, seats 10 × 25 % = 2, so slots of two and days of eight.
-fn small_office() -> Value {
+pub(crate) fn small_office() -> Value {
     let mut o = demo_office();
     o["recording_sets"] = json!(1);
     let h = json!(["08:00", "10:00"]);
