@@ -15,6 +15,9 @@ pub struct Settings {
     /// Connections in the database pool (readers, for SQLite).
     #[arg(long, env = "REKAM_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,
+    /// Hours a seat offered to someone waiting for a new slot is held for them.
+    #[arg(long, env = "REKAM_OFFER_HOLD_HOURS", default_value_t = 12)]
+    pub offer_hold_hours: u32,
     /// Public base URL used in calendar files, e.g. https://rekam.example.go.id.
     #[arg(long, env = "REKAM_PUBLIC_URL", default_value = "")]
     pub public_url: String,
@@ -26,6 +29,7 @@ impl Default for Settings {
             min_age: 17,
             max_temperature_c: 37.3,
             db_connections: 16,
+            offer_hold_hours: 12,
             public_url: String::new(),
         }
     }

@@ -24,6 +24,7 @@ use tokio::net::TcpListener;
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    clock: Clock,
     /// The store, for tests and start-up tasks.
     pub store: Store,
 }
@@ -36,12 +37,17 @@ impl Application {
         settings: Settings,
         clock: Clock,
     ) -> anyhow::Result<Self> {
-        let store = Store::connect(database_url, settings.db_connections).await?;
+        let store = Store::connect(database_url, settings.db_connections)
+            .await?
+            .with_offer_hold(chrono::Duration::hours(i64::from(
+                settings.offer_hold_hours,
+            )));
         let listener = TcpListener::bind(bind).await?;
-        let router = web::router(web::AppState::new(store.clone(), clock, settings));
+        let router = web::router(web::AppState::new(store.clone(), clock.clone(), settings));
         Ok(Self {
             listener,
             router,
+            clock,
             store,
         })
     }
@@ -51,8 +57,18 @@ impl Application {
         self.listener.local_addr().expect("bound listener")
     }
 
-    /// Serves until the process ends.
+    /// Serves until the process ends; once a minute lapses unclaimed seat offers.
     pub async fn serve(self) -> anyhow::Result<()> {
+        let (store, clock) = (self.store.clone(), self.clock.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                if let Err(e) = store.sweep_offers(clock.now()).await {
+                    tracing::warn!(error = %e, "sweeping seat offers failed");
+                }
+            }
+        });
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

@@ -120,7 +120,7 @@ create table office_days (
 create table notifications (
     id integer primary key,
     booking_id bigint not null references bookings (id),
-    kind text not null check (kind in ('moved', 'needs_rebooking')),
+    kind text not null check (kind in ('moved', 'needs_rebooking', 'offered', 'offer_expired')),
     from_slot bigint not null,
     to_slot bigint,
     reason text not null,

@@ -11,6 +11,11 @@ use tokio::sync::{mpsc, oneshot};
 /// booking holds none; a booking that came (or did not) keeps its seat on its past day.
 pub const SEAT_HOLDING: &str = "('confirmed', 'checked_in', 'recorded', 'no_show', 'turned_away')";
 
+/// SQL condition: the booking aliased `b` holds a seat — by its status, or as a booking
+/// waiting for a new slot that holds an offered seat.
+pub const HOLDS_SEAT: &str = "(b.status IN ('confirmed', 'checked_in', 'recorded', 'no_show', 'turned_away') \
+    OR (b.status = 'needs_rebooking' AND b.hold_until IS NOT NULL))";
+
 /// A seat to take, as the planner sized it.
 #[derive(Debug, Clone)]
 pub struct SeatRequest {
@@ -117,6 +122,8 @@ pub struct Booking {
     pub version: i64,
     /// When booked.
     pub created_at: i64,
+    /// While waiting for a new slot: until when the offered seat (`slot_start`) is held.
+    pub hold_until: Option<i64>,
     /// Certificate kind.
     pub certificate_kind: String,
     /// Certificate issue time.
@@ -144,11 +151,30 @@ impl Booking {
     pub fn status(&self) -> BookingStatus {
         BookingStatus::parse(&self.status).unwrap_or(BookingStatus::Cancelled)
     }
+
+    /// Does it hold a seat in `slot_start` (confirmed and later, or an offered seat)?
+    pub fn holds_seat(&self) -> bool {
+        match self.status() {
+            BookingStatus::Cancelled => false,
+            BookingStatus::NeedsRebooking => self.hold_until.is_some(),
+            _ => true,
+        }
+    }
+
+    /// The seat offered to a booking waiting for a new slot, while the hold lasts.
+    pub fn offer(&self, now: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        (self.status() == BookingStatus::NeedsRebooking)
+            .then_some(self.hold_until)
+            .flatten()
+            .map(from_ts)
+            .filter(|until| *until > now)
+            .map(|until| (self.slot_start(), until))
+    }
 }
 
 const BOOKING_SELECT: &str = "SELECT b.id, b.code, b.token_hash, b.office_id, o.slug AS office_slug, \
     b.slot_start, b.slot_end, b.local_date, b.status, b.nik, b.name, b.birth_date, b.phone, \
-    b.email, b.married, b.version, b.created_at, c.kind AS certificate_kind, \
+    b.email, b.married, b.version, b.created_at, b.hold_until, c.kind AS certificate_kind, \
     c.issued_at AS certificate_issued_at, c.status AS certificate_status, \
     c.review_reason AS certificate_reason \
     FROM bookings b JOIN offices o ON o.id = b.office_id \
@@ -445,6 +471,7 @@ async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> StoreResult<B
             married: i64::from(new.married),
             version: 1,
             created_at: ts(now),
+            hold_until: None,
             certificate_kind: new.certificate.kind.clone(),
             certificate_issued_at: ts(new.certificate.issued_at),
             certificate_status: "submitted".to_string(),
@@ -690,12 +717,14 @@ impl Store {
             if changed.rows_affected() == 0 {
                 continue;
             }
-            if b.status() == BookingStatus::Confirmed {
+            if b.holds_seat() {
                 let seat = Seat {
                     slot_start: b.slot_start,
                     local_date: &b.local_date,
                 };
                 move_seat(&mut tx, b.office_id, Some(seat), None).await?;
+                // The freed seat goes to the first in the queue, if one can use it.
+                super::offers::offer_seats(&mut tx, b.office_id, now, self.offer_hold).await?;
             }
             audit(
                 &mut tx,
@@ -728,7 +757,7 @@ impl Store {
         super::check_plan_version(&mut tx, self.backend, b.office_id, to.plan_version).await?;
         let changed = sqlx::query(
             "UPDATE bookings SET status = 'confirmed', slot_start = $3, slot_end = $4, \
-             local_date = $5, version = version + 1, updated_at = $6 \
+             local_date = $5, version = version + 1, updated_at = $6, hold_until = NULL \
              WHERE id = $1 AND version = $2 AND status IN ('confirmed', 'needs_rebooking')",
         )
         .bind(b.id)
@@ -742,7 +771,7 @@ impl Store {
         if changed.rows_affected() == 0 {
             return Err(StoreError::Conflict);
         }
-        let old = (b.status() == BookingStatus::Confirmed).then_some(Seat {
+        let old = b.holds_seat().then_some(Seat {
             slot_start: b.slot_start,
             local_date: &b.local_date,
         });
@@ -859,8 +888,8 @@ impl Store {
     /// Counts that must agree with the seat counters: seat-holding bookings per slot.
     pub async fn seat_holding_counts(&self, office_id: i64) -> StoreResult<Vec<(i64, i64)>> {
         Ok(sqlx::query_as(&format!(
-            "SELECT slot_start, COUNT(*) FROM bookings WHERE office_id = $1 \
-             AND status IN {SEAT_HOLDING} GROUP BY slot_start ORDER BY slot_start"
+            "SELECT b.slot_start, COUNT(*) FROM bookings b WHERE b.office_id = $1 \
+             AND {HOLDS_SEAT} GROUP BY b.slot_start ORDER BY b.slot_start"
         ))
         .bind(office_id)
         .fetch_all(&self.read)

@@ -9,6 +9,7 @@
 
 mod bookings;
 mod calendar;
+mod offers;
 mod offices;
 mod replan;
 mod staff;
@@ -97,6 +98,8 @@ pub struct Store {
     group_commit: Option<bookings::GroupCommit>,
     /// Office calendars by office id, with the plan version they were loaded at.
     calendars: CalendarCache,
+    /// How long a seat offered to a waiting booking is held.
+    offer_hold: chrono::Duration,
 }
 
 impl std::fmt::Debug for Store {
@@ -164,6 +167,7 @@ impl Store {
                     write,
                     backend,
                     calendars: Arc::default(),
+                    offer_hold: chrono::Duration::hours(12),
                 }
             }
             Backend::Postgres => {
@@ -181,10 +185,17 @@ impl Store {
                     backend,
                     group_commit: None,
                     calendars: Arc::default(),
+                    offer_hold: chrono::Duration::hours(12),
                 }
             }
         };
         Ok(store)
+    }
+
+    /// Sets how long an offered seat is held (default 12 hours).
+    pub fn with_offer_hold(mut self, hold: chrono::Duration) -> Self {
+        self.offer_hold = hold;
+        self
     }
 
     /// Which engine this is.

@@ -1,8 +1,9 @@
 //! Changes that move capacity — a level, a closure, a reopening, new office settings —
 //! applied in one transaction that also moves or marks every booking that no longer fits.
 
-use super::bookings::{SEAT_HOLDING, Seat, move_seat};
+use super::bookings::{HOLDS_SEAT, Seat, move_seat};
 use super::calendar::{bump_plan_version, load_calendar};
+use super::offers::{offer_seats, withdraw_offers};
 use super::offices::{office_in, write_office};
 use super::{Store, StoreResult, audit, from_ts, ts};
 use crate::domain::{Level, OfficeSpec};
@@ -157,6 +158,8 @@ impl Store {
         let (slug, spec_before) = office_in(&mut tx, office_id).await?;
         let cal_before = load_calendar(&mut tx, office_id).await?;
         write_change(&mut tx, office_id, &slug, change, reason, actor, now).await?;
+        // Seats held for waiting bookings are offered afresh once the change is in.
+        withdraw_offers(&mut tx, office_id).await?;
         let (_, spec) = office_in(&mut tx, office_id).await?;
         let cal = load_calendar(&mut tx, office_id).await?;
 
@@ -170,7 +173,7 @@ impl Store {
             "SELECT b.id, b.code, b.slot_start, b.local_date, b.status, b.created_at, c.kind, \
              c.issued_at FROM bookings b JOIN certificates c ON c.booking_id = b.id \
              AND c.superseded_at IS NULL WHERE b.office_id = $1 AND b.slot_start >= $2 \
-             AND b.status IN {SEAT_HOLDING}"
+             AND {HOLDS_SEAT}"
         ))
         .bind(office_id)
         .bind(ts(today_start))
@@ -296,7 +299,7 @@ impl Store {
                 None => {
                     sqlx::query(
                         "UPDATE bookings SET status = 'needs_rebooking', version = version + 1, \
-                         updated_at = $2 WHERE id = $1",
+                         updated_at = $2, queued_at = $2 WHERE id = $1",
                     )
                     .bind(m.id)
                     .bind(ts(now))
@@ -340,6 +343,8 @@ impl Store {
             PlanChange::Office(_) => "office.update",
         };
         audit(&mut tx, now, actor, action, Some(office_id), None, reason).await?;
+        // Capacity freed by the change (a lower level, a reopening) goes to the queue.
+        offer_seats(&mut tx, office_id, now, self.offer_hold).await?;
         tx.commit().await?;
         Ok(report)
     }

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
             put(put_office).get(get_office),
         )
         .route("/api/v1/bookings", post(create_booking))
+        .route("/api/v1/bookings/{code}/claim", post(claim_offer))
         .route("/api/v1/bookings/{code}", get(get_booking))
         .route("/api/v1/bookings/{code}/cancel", post(cancel_booking))
         .route(
@@ -280,8 +281,10 @@ pub async fn create_booking(
         .await
         .map_err(first_error)?;
     let office = valid.office.clone();
+    let now = state.clock.now();
     let render = move |b: &Booking, token: &str| {
-        serde_json::to_string(&BookingView::new(b, &office, Some(token))).expect("serialisable")
+        serde_json::to_string(&BookingView::new(b, &office, Some(token), now))
+            .expect("serialisable")
     };
     let created = booking::book(
         &state,
@@ -293,7 +296,12 @@ pub async fn create_booking(
     Ok(match created {
         Created::New { booking, token } => (
             StatusCode::CREATED,
-            Json(BookingView::new(&booking, &valid.office, Some(&token))),
+            Json(BookingView::new(
+                &booking,
+                &valid.office,
+                Some(&token),
+                state.clock.now(),
+            )),
         )
             .into_response(),
         Created::Replay(stored) => replay(stored.status, stored.body),
@@ -348,7 +356,7 @@ pub async fn get_booking(
     headers: HeaderMap,
 ) -> Result<Json<BookingView>, AppError> {
     let (b, office) = owned_booking(&state, &code, &headers).await?;
-    Ok(Json(BookingView::new(&b, &office, None)))
+    Ok(Json(BookingView::new(&b, &office, None, state.clock.now())))
 }
 
 /// Cancel a booking (owner): frees the seat at once.
@@ -365,7 +373,7 @@ pub async fn cancel_booking(
         .store
         .cancel_booking(&b.code, "applicant", state.clock.now())
         .await?;
-    Ok(Json(BookingView::new(&b, &office, None)))
+    Ok(Json(BookingView::new(&b, &office, None, state.clock.now())))
 }
 
 /// Body of a reschedule.
@@ -389,7 +397,7 @@ pub async fn reschedule_booking(
     let (b, office) = owned_booking(&state, &code, &headers).await?;
     let body: RescheduleBody = parse_json(&headers, &body)?;
     let b = booking::reschedule(&state, &b, &body.slot_start, "applicant").await?;
-    Ok(Json(BookingView::new(&b, &office, None)))
+    Ok(Json(BookingView::new(&b, &office, None, state.clock.now())))
 }
 
 /// Replace the certificate (owner).
@@ -410,5 +418,21 @@ pub async fn replace_certificate(
     let b = booking::replace_certificate(&state, &b, &form, "applicant")
         .await
         .map_err(first_error)?;
-    Ok(Json(BookingView::new(&b, &office, None)))
+    Ok(Json(BookingView::new(&b, &office, None, state.clock.now())))
+}
+
+/// Claim the seat offered to a booking waiting for a new slot (owner).
+#[utoipa::path(post, path = "/api/v1/bookings/{code}/claim", tag = "applicant",
+    params(("code" = String, Path), ("X-Booking-Token" = String, Header)),
+    responses((status = 200, body = BookingView), (status = 404),
+        (status = 409, description = "no offer, or its hold has lapsed")))]
+pub async fn claim_offer(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<BookingView>, AppError> {
+    let (b, office) = owned_booking(&state, &code, &headers).await?;
+    state.store.claim_offer(&b.code, state.clock.now()).await?;
+    let b = state.store.booking(&b.code).await?;
+    Ok(Json(BookingView::new(&b, &office, None, state.clock.now())))
 }

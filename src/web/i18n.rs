@@ -493,6 +493,18 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Back without changing anything",
     ),
     (
+        "offer.seat",
+        "Ada kursi untuk Anda:",
+        "A seat is held for you:",
+    ),
+    ("offer.until", "Ambil sebelum", "Claim it before"),
+    ("offer.claim", "Ambil kursi ini", "Take this seat"),
+    (
+        "offer.claimed",
+        "Kursi sudah menjadi jadwal Anda.",
+        "The seat is now your appointment.",
+    ),
+    (
         "err.fix_below",
         "Periksa lagi isian berikut:",
         "Please check the following:",
@@ -798,6 +810,7 @@ mod tests {
             "\"kind.",
             "\"change.",
             "\"staff.",
+            "\"offer.",
         ];
         for src in &sources {
             for prefix in re_prefixes {

@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/o/{slug}/book", get(book_form).post(book_submit))
         .route("/b/{code}", get(manage))
         .route("/b/{code}/calendar.ics", get(calendar))
+        .route("/b/{code}/claim", axum::routing::post(claim_submit))
         .route("/b/{code}/cancel", get(cancel_confirm).post(cancel_submit))
         .route(
             "/b/{code}/reschedule",
@@ -439,6 +440,8 @@ struct BookingPage {
     certificate_text: &'static str,
     /// Why the office moved the booking or asks for a new time, if it did.
     change_notice: Option<String>,
+    /// A seat offered while waiting for a new slot, and until when it is held.
+    offer: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -484,6 +487,7 @@ fn booking_page(
     BookingPage {
         frame: Frame::new(lang, &views::manage_path(&b.code, token)),
         change_notice: None,
+        offer: None,
         status_text: lang.text(&format!("status.{}", b.status)),
         certificate_text: lang.text(&format!("cert.{}", b.certificate_status)),
         when: slot_label(lang, &office, b.slot_start(), b.slot_end()),
@@ -521,10 +525,12 @@ async fn manage(
         Some("rescheduled") => Some("booking.rescheduled"),
         Some("cancelled") => Some("booking.cancelled_now"),
         Some("replaced") => Some("booking.replaced"),
+        Some("claimed") => Some("offer.claimed"),
         _ => None,
     };
     let token = q.t.unwrap_or_default();
     let change = state.store.latest_notification(b.id).await.or_page(lang)?;
+    let offer = b.offer(state.clock.now());
     let mut page = booking_page(
         lang,
         b,
@@ -533,6 +539,19 @@ async fn manage(
         notice.map(|k| lang.text(k)),
         FormView::default(),
     );
+    page.offer = offer.map(|(start, until)| {
+        let tz = page.office.spec.timezone;
+        let end = start + Duration::minutes(i64::from(page.office.spec.slot_minutes));
+        format!(
+            "{} {}. {} {}, {} {}.",
+            lang.text("offer.seat"),
+            slot_label(lang, &page.office, start, end),
+            lang.text("offer.until"),
+            lang.long_date(until.with_timezone(&tz).date_naive()),
+            hm(until, tz),
+            zone_abbreviation(tz)
+        )
+    });
     page.change_notice = change.map(|(kind, from, to, reason)| {
         let when = |t: i64| {
             let t = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
@@ -595,6 +614,24 @@ async fn calendar(
         cal.to_string(),
     )
         .into_response())
+}
+
+async fn claim_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+    Form(f): Form<TokenForm>,
+) -> Result<Redirect, PageError> {
+    let (b, _) = owned(&state, lang, &code, Some(&f.t)).await?;
+    state
+        .store
+        .claim_offer(&b.code, state.clock.now())
+        .await
+        .or_page(lang)?;
+    Ok(Redirect::to(&format!(
+        "{}&m=claimed",
+        views::manage_path(&b.code, &f.t)
+    )))
 }
 
 #[derive(Template, WebTemplate)]

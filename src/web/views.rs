@@ -190,6 +190,8 @@ pub struct BookingView {
     pub name: String,
     /// NIK with all but the last four digits hidden.
     pub nik_masked: String,
+    /// A seat offered while waiting for a new slot: claim it before `hold_until`.
+    pub offer: Option<OfferView>,
     /// Path of the manage page, with the token (only when the token is known).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manage_url: Option<String>,
@@ -197,7 +199,7 @@ pub struct BookingView {
 
 impl BookingView {
     /// Builds the view; `token` only right after creation.
-    pub fn new(b: &Booking, office: &Office, token: Option<&str>) -> Self {
+    pub fn new(b: &Booking, office: &Office, token: Option<&str>, now: DateTime<Utc>) -> Self {
         let tz = office.spec.timezone;
         Self {
             code: b.code.clone(),
@@ -216,9 +218,22 @@ impl BookingView {
                 .map(|t| local_rfc3339(t, tz)),
             name: b.name.clone(),
             nik_masked: mask_nik(&b.nik),
+            offer: b.offer(now).map(|(start, until)| OfferView {
+                slot_start: local_rfc3339(start, tz),
+                hold_until: local_rfc3339(until, tz),
+            }),
             manage_url: token.map(|t| manage_path(&b.code, t)),
         }
     }
+}
+
+/// A seat held for a booking that waits for a new slot.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OfferView {
+    /// The offered slot.
+    pub slot_start: String,
+    /// The hold lapses at this instant.
+    pub hold_until: String,
 }
 
 /// `/b/CODE?t=TOKEN`.

@@ -239,30 +239,67 @@ async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestA
     );
     assert!(page.contains("Inmendagri 22/2021"), "the reason is shown");
 
-    // Reverting to none frees seats; people waiting for a new slot can take them.
+    // Reverting to none frees seats: they are offered, in queue order, to the people
+    // waiting for a new slot, as seats held for 12 hours.
     let revert = json!({"level": "none", "effective_from": "2026-12-01", "effective_to": null,
                         "reason": "PPKM dicabut", "dry_run": false});
     let r: Value = put_level(&app, &sup, revert).await.json().await.unwrap();
     assert_eq!(r["displaced"].as_array().unwrap().len(), 0);
+    let mut offers = Vec::new();
+    for (code, token) in &needs_rebooking {
+        let got: Value = app.get_booking(code, token).await.json().await.unwrap();
+        assert_eq!(
+            got["status"], "needs_rebooking",
+            "an offer is not a booking until claimed"
+        );
+        let offer = &got["offer"];
+        assert!(offer.is_object(), "everyone waiting gets an offer: {got}");
+        assert_eq!(
+            offer["hold_until"], "2026-11-30T19:00:00+07:00",
+            "held 12 hours"
+        );
+        assert_eq!(offer["slot_start"], got["slot_start"]);
+        offers.push(offer["slot_start"].as_str().unwrap().to_string());
+    }
+    assert!(
+        offers
+            .iter()
+            .all(|o| o.starts_with("2026-12-01") || o.starts_with("2026-12-02")),
+        "the earliest free seats: {offers:?}"
+    );
     let tue = app.availability("ciruas", "2026-12-01", "2026-12-01").await;
     assert_eq!(
         (
             tue["days"][0]["cap"].as_u64(),
             tue["days"][0]["booked"].as_u64()
         ),
-        (Some(12), Some(8))
+        (Some(12), Some(12)),
+        "holds count against capacity"
     );
+    assert_within_caps(&app, "2026-11-30", "2026-12-14").await;
+    // One claims; the others let the hold lapse and go to the back of the queue, their
+    // seats offered on (here to themselves again: nobody else waits).
     let (code, token) = &needs_rebooking[0];
-    let r = app
-        .post_booking_action(
-            code,
-            token,
-            "reschedule",
-            Some(json!({"slot_start": wib(12, 1, 8, 0)})),
-        )
-        .await;
+    let r = app.post_booking_action(code, token, "claim", None).await;
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<Value>().await.unwrap()["status"], "confirmed");
+    let claimed: Value = r.json().await.unwrap();
+    assert_eq!(claimed["status"], "confirmed");
+    assert!(claimed["offer"].is_null());
+    app.clock.advance(chrono::Duration::hours(13));
+    assert_eq!(app.store.sweep_offers(app.clock.now()).await.unwrap(), 7);
+    assert_eq!(
+        app.post_booking_action(code, token, "claim", None)
+            .await
+            .status(),
+        409,
+        "nothing left to claim"
+    );
+    let (code2, token2) = &needs_rebooking[1];
+    let again: Value = app.get_booking(code2, token2).await.json().await.unwrap();
+    assert_eq!(
+        again["offer"]["hold_until"], "2026-12-01T08:00:00+07:00",
+        "offered afresh: {again}"
+    );
     assert_within_caps(&app, "2026-11-30", "2026-12-14").await;
     let schedule: Value = app
         .client

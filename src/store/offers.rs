@@ -1,0 +1,242 @@
+//! Seats offered to bookings waiting for a new slot (`needs_rebooking`).
+//!
+//! Singapore's vaccination booking kept a holding list and invited people by a
+//! time-limited link; here a freed seat is taken for the first in the queue who can use it
+//! (the earliest slot their certificate still covers) and held for them until
+//! `hold_until`. They claim it on their manage page; an unclaimed hold lapses, the seat is
+//! offered on, and they go to the back of the queue.
+
+use super::bookings::{Seat, move_seat};
+use super::calendar::load_calendar;
+use super::offices::office_in;
+use super::{Store, StoreError, StoreResult, audit, from_ts, lock_office_shared, ts};
+use crate::planner;
+use chrono::{DateTime, Duration, Utc};
+use sqlx::AnyConnection;
+use std::collections::HashMap;
+
+/// Offers freed seats of an office to its queue, inside the caller's transaction (which
+/// holds the office's lock). Returns how many offers were made.
+pub(crate) async fn offer_seats(
+    conn: &mut AnyConnection,
+    office_id: i64,
+    now: DateTime<Utc>,
+    hold: Duration,
+) -> StoreResult<usize> {
+    let queue: Vec<(i64, i64, String, i64, String)> = sqlx::query_as(
+        "SELECT b.id, b.slot_start, b.local_date, c.issued_at, c.kind FROM bookings b \
+         JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
+         WHERE b.office_id = $1 AND b.status = 'needs_rebooking' AND b.hold_until IS NULL \
+         ORDER BY COALESCE(b.queued_at, b.updated_at), b.id",
+    )
+    .bind(office_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    if queue.is_empty() {
+        return Ok(0);
+    }
+    let (_, spec) = office_in(conn, office_id).await?;
+    let cal = load_calendar(conn, office_id).await?;
+    let today = planner::local_date(&spec, now);
+    let plans: Vec<_> = (0..=i64::from(spec.booking_horizon_days))
+        .map(|d| planner::plan_day(&spec, &cal, today + Duration::days(d)))
+        .collect();
+    let slot_rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT slot_start, booked FROM slot_loads WHERE office_id = $1 AND slot_start > $2",
+    )
+    .bind(office_id)
+    .bind(ts(now))
+    .fetch_all(&mut *conn)
+    .await?;
+    let day_rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT local_date, booked FROM day_loads WHERE office_id = $1 AND local_date >= $2",
+    )
+    .bind(office_id)
+    .bind(today.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut slot_count: HashMap<i64, i64> = slot_rows.into_iter().collect();
+    let mut day_count: HashMap<String, i64> = day_rows.into_iter().collect();
+    let mut offered = 0;
+    for (id, old_slot, _, issued_at, kind) in queue {
+        let Some(valid_until) = spec.certificates.valid_until(&kind, from_ts(issued_at)) else {
+            continue;
+        };
+        let found = plans.iter().find_map(|day| {
+            let date = day.date.to_string();
+            let day_full = day_count.get(&date).copied().unwrap_or(0) >= i64::from(day.cap);
+            (!day_full)
+                .then(|| {
+                    day.slots.iter().find(|s| {
+                        s.start > now
+                            && s.start <= valid_until
+                            && slot_count.get(&ts(s.start)).copied().unwrap_or(0)
+                                < i64::from(s.capacity)
+                    })
+                })
+                .flatten()
+                .map(|s| (day.date, day.cap, *s))
+        });
+        let Some((date, day_cap, slot)) = found else {
+            continue;
+        };
+        let date_text = date.to_string();
+        let seat = Seat {
+            slot_start: ts(slot.start),
+            local_date: &date_text,
+        };
+        move_seat(conn, office_id, None, Some((seat, slot.capacity, day_cap))).await?;
+        *slot_count.entry(ts(slot.start)).or_default() += 1;
+        *day_count.entry(date_text.clone()).or_default() += 1;
+        // A hold never outlasts the slot it holds.
+        let until = (now + hold).min(slot.start);
+        sqlx::query(
+            "UPDATE bookings SET slot_start = $2, slot_end = $3, local_date = $4, hold_until = $5, \
+             version = version + 1, updated_at = $6 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(ts(slot.start))
+        .bind(ts(slot.end))
+        .bind(&date_text)
+        .bind(ts(until))
+        .bind(ts(now))
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at) \
+             VALUES ($1, 'offered', $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(old_slot)
+        .bind(ts(slot.start))
+        .bind(format!("held until {}", until.to_rfc3339()))
+        .bind(ts(now))
+        .execute(&mut *conn)
+        .await?;
+        audit(
+            conn,
+            now,
+            "system",
+            "booking.offered",
+            Some(office_id),
+            Some(id),
+            "",
+        )
+        .await?;
+        offered += 1;
+    }
+    Ok(offered)
+}
+
+/// Gives back every seat currently offered at an office (a re-plan offers afresh).
+pub(crate) async fn withdraw_offers(conn: &mut AnyConnection, office_id: i64) -> StoreResult<()> {
+    let held: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT id, slot_start, local_date FROM bookings WHERE office_id = $1 \
+         AND status = 'needs_rebooking' AND hold_until IS NOT NULL",
+    )
+    .bind(office_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (id, slot_start, local_date) in held {
+        let seat = Seat {
+            slot_start,
+            local_date: &local_date,
+        };
+        move_seat(conn, office_id, Some(seat), None).await?;
+        sqlx::query("UPDATE bookings SET hold_until = NULL, version = version + 1 WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Lapses offers whose hold has passed — their seats go to the next in the queue and
+    /// their owners to its back — for every office with one. Run by the server every
+    /// minute.
+    pub async fn sweep_offers(&self, now: DateTime<Utc>) -> StoreResult<usize> {
+        let offices: Vec<(i64,)> = sqlx::query_as(
+            "SELECT DISTINCT office_id FROM bookings WHERE status = 'needs_rebooking' \
+             AND hold_until IS NOT NULL AND hold_until <= $1",
+        )
+        .bind(ts(now))
+        .fetch_all(&self.read)
+        .await?;
+        let mut lapsed = 0;
+        for (office_id,) in offices {
+            let mut tx = self.write.begin().await?;
+            lock_office_shared(&mut tx, self.backend, office_id).await?;
+            let expired: Vec<(i64, i64, String)> = sqlx::query_as(
+                "SELECT id, slot_start, local_date FROM bookings WHERE office_id = $1 \
+                 AND status = 'needs_rebooking' AND hold_until IS NOT NULL AND hold_until <= $2",
+            )
+            .bind(office_id)
+            .bind(ts(now))
+            .fetch_all(&mut *tx)
+            .await?;
+            for (id, slot_start, local_date) in &expired {
+                let seat = Seat {
+                    slot_start: *slot_start,
+                    local_date,
+                };
+                move_seat(&mut tx, office_id, Some(seat), None).await?;
+                sqlx::query(
+                    "UPDATE bookings SET hold_until = NULL, queued_at = $2, version = version + 1 \
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .bind(ts(now))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at) \
+                     VALUES ($1, 'offer_expired', $2, NULL, 'offer not claimed in time', $3)",
+                )
+                .bind(id)
+                .bind(slot_start)
+                .bind(ts(now))
+                .execute(&mut *tx)
+                .await?;
+            }
+            lapsed += expired.len();
+            offer_seats(&mut tx, office_id, now, self.offer_hold).await?;
+            tx.commit().await?;
+        }
+        Ok(lapsed)
+    }
+
+    /// Claims the seat offered to a booking while the hold lasts: it becomes confirmed.
+    pub async fn claim_offer(&self, code: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query(
+            "UPDATE bookings SET status = 'confirmed', hold_until = NULL, version = version + 1, \
+             updated_at = $2 WHERE code = $1 AND status = 'needs_rebooking' AND hold_until > $3",
+        )
+        .bind(code)
+        .bind(ts(now))
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict);
+        }
+        let (id, office_id): (i64, i64) =
+            sqlx::query_as("SELECT id, office_id FROM bookings WHERE code = $1")
+                .bind(code)
+                .fetch_one(&mut *tx)
+                .await?;
+        audit(
+            &mut tx,
+            now,
+            "applicant",
+            "booking.offer_claimed",
+            Some(office_id),
+            Some(id),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
