@@ -199,6 +199,55 @@ pub async fn validate(
     actor: &str,
     lang: &str,
 ) -> Result<ValidBooking, Vec<AppError>> {
+    validate_for(state, form, office_slug, actor, lang, false).await
+}
+
+/// Checks a waiting-list form: like a booking, but a date range (`from_date`,
+/// `to_date`) instead of a slot, and a certificate that is valid now.
+pub async fn validate_waitlist(
+    state: &AppState,
+    form: &RawForm,
+    office_slug: &str,
+    lang: &str,
+) -> Result<ValidBooking, Vec<AppError>> {
+    validate_for(state, form, office_slug, "applicant", lang, true).await
+}
+
+/// A wanted date range of a waiting-list entry, within today … the booking horizon.
+fn wanted_range(
+    form: &RawForm,
+    office: &Office,
+    now: DateTime<Utc>,
+    errors: &mut Vec<AppError>,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let today = planner::local_date(&office.spec, now);
+    let last = today + chrono::Duration::days(i64::from(office.spec.booking_horizon_days));
+    let date = |name: &str, errors: &mut Vec<AppError>| {
+        let d = NaiveDate::parse_from_str(form.get(name), "%Y-%m-%d")
+            .ok()
+            .filter(|d| *d >= today && *d <= last);
+        if d.is_none() {
+            errors.push(invalid(name, "err.wait_range"));
+        }
+        d
+    };
+    let from = date("from_date", errors)?;
+    let to = date("to_date", errors)?;
+    if to < from {
+        errors.push(invalid("to_date", "err.wait_range"));
+        return None;
+    }
+    Some((from, to))
+}
+
+async fn validate_for(
+    state: &AppState,
+    form: &RawForm,
+    office_slug: &str,
+    actor: &str,
+    lang: &str,
+    waitlist: bool,
+) -> Result<ValidBooking, Vec<AppError>> {
     let now = state.clock.now();
     let mut errors = form.bad_field_errors();
     let office = match state.store.office(office_slug).await {
@@ -209,7 +258,14 @@ pub async fn validate(
         }
         Err(e) => return Err(vec![e.into()]),
     };
-    let slot = office.as_ref().and_then(|office| {
+    let range = if waitlist {
+        office
+            .as_ref()
+            .and_then(|office| wanted_range(form, office, now, &mut errors))
+    } else {
+        None
+    };
+    let slot = office.as_ref().filter(|_| !waitlist).and_then(|office| {
         let Some(start) = parse_instant(form.get("slot_start")) else {
             errors.push(invalid("slot_start", "err.slot_unknown"));
             return None;
@@ -254,10 +310,15 @@ pub async fn validate(
         _ => {}
     }
     let married = form.flag("married");
-    if let (Some(bd), Some((day, _))) = (birth_date, &slot) {
+    // Old enough on the slot's date (for the waiting list: by the end of the range).
+    let on = slot
+        .as_ref()
+        .map(|(day, _)| day.date)
+        .or(range.map(|(_, to)| to));
+    if let (Some(bd), Some(on)) = (birth_date, on) {
         let old_enough = bd
             .checked_add_months(Months::new(12 * state.settings.min_age))
-            .is_some_and(|d| d <= day.date);
+            .is_some_and(|d| d <= on);
         if !old_enough && !married {
             errors.push(invalid("birth_date", "err.too_young"));
         }
@@ -280,21 +341,37 @@ pub async fn validate(
         }
     };
     let certificate = office.as_ref().and_then(|office| {
-        check_certificate(
-            form,
-            office,
-            slot.as_ref().map(|(_, s)| s.start),
-            now,
-            &mut errors,
-        )
+        // The waiting list takes only certificates that are valid now.
+        let at = if waitlist {
+            Some(now)
+        } else {
+            slot.as_ref().map(|(_, s)| s.start)
+        };
+        check_certificate(form, office, at, now, &mut errors)
     });
     if !form.flag("consent") {
         errors.push(invalid("consent", "err.consent"));
     }
-    match (office, slot, nik, name, birth_date, phone, certificate) {
+    // A waiting-list entry has no slot: its slot columns hold the start of the range.
+    let target = match (&office, slot, range) {
+        (_, Some((day, slot)), _) => {
+            Some((slot.start, slot.end, day.date, slot.capacity, day.cap, None))
+        }
+        (Some(office), None, Some((from, to))) => {
+            let start = office
+                .spec
+                .timezone
+                .from_local_datetime(&from.and_hms_opt(0, 0, 0).expect("midnight"))
+                .earliest()
+                .map_or(now, |t| t.with_timezone(&Utc));
+            Some((start, start, from, 0, 0, Some((from, to))))
+        }
+        _ => None,
+    };
+    match (office, target, nik, name, birth_date, phone, certificate) {
         (
             Some(office),
-            Some((day, slot)),
+            Some((slot_start, slot_end, local_date, slot_capacity, day_cap, wait)),
             Some(nik),
             Some(name),
             Some(birth_date),
@@ -305,11 +382,12 @@ pub async fn validate(
                 office_id: office.id,
                 office_slug: office.slug.clone(),
                 plan_version: office.plan_version,
-                slot_start: slot.start,
-                slot_end: slot.end,
-                local_date: day.date,
-                slot_capacity: slot.capacity,
-                day_cap: day.cap,
+                slot_start,
+                slot_end,
+                local_date,
+                slot_capacity,
+                day_cap,
+                wait,
                 nik: nik.as_str().to_string(),
                 name: name.as_str().to_string(),
                 birth_date,

@@ -49,7 +49,7 @@ create table bookings (
     slot_end bigint not null,
     -- office-local date of slot_start, the key of day_loads
     local_date text not null,
-    status text not null check (status in ('confirmed', 'needs_rebooking', 'cancelled',
+    status text not null check (status in ('confirmed', 'needs_rebooking', 'waitlisted', 'cancelled',
         'checked_in', 'recorded', 'no_show', 'turned_away')),
     nik text not null,
     name text not null,
@@ -65,7 +65,7 @@ create table bookings (
 );
 -- One active booking per NIK (API.md), held by the database itself.
 create unique index bookings_one_active_per_nik on bookings (nik)
-    where status in ('confirmed', 'needs_rebooking', 'checked_in');
+    where status in ('confirmed', 'needs_rebooking', 'waitlisted', 'checked_in');
 create index bookings_office_day on bookings (office_id, local_date);
 
 create table certificates (

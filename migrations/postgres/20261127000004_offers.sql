@@ -4,3 +4,6 @@
 alter table bookings add column hold_until bigint;
 -- When the booking joined the queue (displaced, or its offer lapsed): the queue order.
 alter table bookings add column queued_at bigint;
+-- A waiting-list entry (status waitlisted) wants a seat between these office-local dates.
+alter table bookings add column wait_from text;
+alter table bookings add column wait_to text;

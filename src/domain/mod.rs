@@ -40,6 +40,8 @@ pub enum BookingStatus {
     Confirmed,
     /// Lost its seat to a capacity change; must pick a new slot.
     NeedsRebooking,
+    /// On the waiting list: no seat yet, offered one when capacity frees up.
+    Waitlisted,
     /// Cancelled by its owner.
     Cancelled,
     /// At the office, in the queue.
@@ -58,6 +60,7 @@ impl BookingStatus {
         match self {
             Self::Confirmed => "confirmed",
             Self::NeedsRebooking => "needs_rebooking",
+            Self::Waitlisted => "waitlisted",
             Self::Cancelled => "cancelled",
             Self::CheckedIn => "checked_in",
             Self::Recorded => "recorded",
@@ -71,6 +74,7 @@ impl BookingStatus {
         Some(match s {
             "confirmed" => Self::Confirmed,
             "needs_rebooking" => Self::NeedsRebooking,
+            "waitlisted" => Self::Waitlisted,
             "cancelled" => Self::Cancelled,
             "checked_in" => Self::CheckedIn,
             "recorded" => Self::Recorded,
@@ -82,7 +86,15 @@ impl BookingStatus {
 
     /// Can the applicant still cancel or move it?
     pub fn is_changeable(self) -> bool {
-        matches!(self, Self::Confirmed | Self::NeedsRebooking)
+        matches!(
+            self,
+            Self::Confirmed | Self::NeedsRebooking | Self::Waitlisted
+        )
+    }
+
+    /// Waiting for a seat (displaced, or on the waiting list): offers go to these.
+    pub fn is_waiting(self) -> bool {
+        matches!(self, Self::NeedsRebooking | Self::Waitlisted)
     }
 }
 

@@ -14,7 +14,7 @@ pub const SEAT_HOLDING: &str = "('confirmed', 'checked_in', 'recorded', 'no_show
 /// SQL condition: the booking aliased `b` holds a seat — by its status, or as a booking
 /// waiting for a new slot that holds an offered seat.
 pub const HOLDS_SEAT: &str = "(b.status IN ('confirmed', 'checked_in', 'recorded', 'no_show', 'turned_away') \
-    OR (b.status = 'needs_rebooking' AND b.hold_until IS NOT NULL))";
+    OR (b.status IN ('needs_rebooking', 'waitlisted') AND b.hold_until IS NOT NULL))";
 
 /// A seat to take, as the planner sized it.
 #[derive(Debug, Clone)]
@@ -65,6 +65,8 @@ pub struct NewBooking {
     pub day_cap: u32,
     /// The office's plan version the capacities were computed with.
     pub plan_version: i64,
+    /// For a waiting-list entry: the office-local dates it wants a seat between.
+    pub wait: Option<(NaiveDate, NaiveDate)>,
     /// 16 digits.
     pub nik: String,
     /// Name.
@@ -156,14 +158,15 @@ impl Booking {
     pub fn holds_seat(&self) -> bool {
         match self.status() {
             BookingStatus::Cancelled => false,
-            BookingStatus::NeedsRebooking => self.hold_until.is_some(),
+            BookingStatus::NeedsRebooking | BookingStatus::Waitlisted => self.hold_until.is_some(),
             _ => true,
         }
     }
 
     /// The seat offered to a booking waiting for a new slot, while the hold lasts.
     pub fn offer(&self, now: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        (self.status() == BookingStatus::NeedsRebooking)
+        self.status()
+            .is_waiting()
             .then_some(self.hold_until)
             .flatten()
             .map(from_ts)
@@ -346,7 +349,7 @@ pub(crate) async fn move_seat(
     }
 }
 
-async fn insert_certificate(
+pub(crate) async fn insert_certificate(
     conn: &mut AnyConnection,
     booking_id: i64,
     cert: &NewCertificate,
@@ -758,7 +761,7 @@ impl Store {
         let changed = sqlx::query(
             "UPDATE bookings SET status = 'confirmed', slot_start = $3, slot_end = $4, \
              local_date = $5, version = version + 1, updated_at = $6, hold_until = NULL \
-             WHERE id = $1 AND version = $2 AND status IN ('confirmed', 'needs_rebooking')",
+             WHERE id = $1 AND version = $2 AND status IN ('confirmed', 'needs_rebooking', 'waitlisted')",
         )
         .bind(b.id)
         .bind(b.version)
@@ -814,7 +817,7 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let changed = sqlx::query(
             "UPDATE bookings SET version = version + 1, updated_at = $3 \
-             WHERE id = $1 AND version = $2 AND status IN ('confirmed', 'needs_rebooking')",
+             WHERE id = $1 AND version = $2 AND status IN ('confirmed', 'needs_rebooking', 'waitlisted')",
         )
         .bind(b.id)
         .bind(b.version)

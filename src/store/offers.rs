@@ -6,10 +6,14 @@
 //! `hold_until`. They claim it on their manage page; an unclaimed hold lapses, the seat is
 //! offered on, and they go to the back of the queue.
 
-use super::bookings::{Seat, move_seat};
+use super::bookings::{Booking, NewBooking, Seat, insert_certificate, move_seat};
 use super::calendar::load_calendar;
 use super::offices::office_in;
-use super::{Store, StoreError, StoreResult, audit, from_ts, lock_office_shared, ts};
+use super::{
+    Store, StoreError, StoreResult, audit, from_ts, is_unique_violation, lock_office_shared, ts,
+};
+use crate::domain::BookingCode;
+use crate::domain::code::{hash_secret, new_secret};
 use crate::planner;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::AnyConnection;
@@ -23,11 +27,16 @@ pub(crate) async fn offer_seats(
     now: DateTime<Utc>,
     hold: Duration,
 ) -> StoreResult<usize> {
-    let queue: Vec<(i64, i64, String, i64, String)> = sqlx::query_as(
-        "SELECT b.id, b.slot_start, b.local_date, c.issued_at, c.kind FROM bookings b \
+    // Displaced people first (they lost a seat through no fault of their own), then the
+    // waiting list, each in the order they joined the queue.
+    #[allow(clippy::type_complexity)]
+    let queue: Vec<(i64, i64, i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT b.id, b.slot_start, c.issued_at, c.kind, b.wait_from, b.wait_to FROM bookings b \
          JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
-         WHERE b.office_id = $1 AND b.status = 'needs_rebooking' AND b.hold_until IS NULL \
-         ORDER BY COALESCE(b.queued_at, b.updated_at), b.id",
+         WHERE b.office_id = $1 AND b.status IN ('needs_rebooking', 'waitlisted') \
+         AND b.hold_until IS NULL \
+         ORDER BY CASE WHEN b.status = 'needs_rebooking' THEN 0 ELSE 1 END, \
+         COALESCE(b.queued_at, b.updated_at), b.id",
     )
     .bind(office_id)
     .fetch_all(&mut *conn)
@@ -58,11 +67,15 @@ pub(crate) async fn offer_seats(
     let mut slot_count: HashMap<i64, i64> = slot_rows.into_iter().collect();
     let mut day_count: HashMap<String, i64> = day_rows.into_iter().collect();
     let mut offered = 0;
-    for (id, old_slot, _, issued_at, kind) in queue {
+    for (id, old_slot, issued_at, kind, wait_from, wait_to) in queue {
         let Some(valid_until) = spec.certificates.valid_until(&kind, from_ts(issued_at)) else {
             continue;
         };
-        let found = plans.iter().find_map(|day| {
+        let wanted = |d: chrono::NaiveDate| {
+            let d = d.to_string();
+            wait_from.as_ref().is_none_or(|f| d >= *f) && wait_to.as_ref().is_none_or(|t| d <= *t)
+        };
+        let found = plans.iter().filter(|day| wanted(day.date)).find_map(|day| {
             let date = day.date.to_string();
             let day_full = day_count.get(&date).copied().unwrap_or(0) >= i64::from(day.cap);
             (!day_full)
@@ -132,7 +145,7 @@ pub(crate) async fn offer_seats(
 pub(crate) async fn withdraw_offers(conn: &mut AnyConnection, office_id: i64) -> StoreResult<()> {
     let held: Vec<(i64, i64, String)> = sqlx::query_as(
         "SELECT id, slot_start, local_date FROM bookings WHERE office_id = $1 \
-         AND status = 'needs_rebooking' AND hold_until IS NOT NULL",
+         AND status IN ('needs_rebooking', 'waitlisted') AND hold_until IS NOT NULL",
     )
     .bind(office_id)
     .fetch_all(&mut *conn)
@@ -157,7 +170,7 @@ impl Store {
     /// minute.
     pub async fn sweep_offers(&self, now: DateTime<Utc>) -> StoreResult<usize> {
         let offices: Vec<(i64,)> = sqlx::query_as(
-            "SELECT DISTINCT office_id FROM bookings WHERE status = 'needs_rebooking' \
+            "SELECT DISTINCT office_id FROM bookings WHERE status IN ('needs_rebooking', 'waitlisted') \
              AND hold_until IS NOT NULL AND hold_until <= $1",
         )
         .bind(ts(now))
@@ -169,7 +182,8 @@ impl Store {
             lock_office_shared(&mut tx, self.backend, office_id).await?;
             let expired: Vec<(i64, i64, String)> = sqlx::query_as(
                 "SELECT id, slot_start, local_date FROM bookings WHERE office_id = $1 \
-                 AND status = 'needs_rebooking' AND hold_until IS NOT NULL AND hold_until <= $2",
+                 AND status IN ('needs_rebooking', 'waitlisted') AND hold_until IS NOT NULL \
+                 AND hold_until <= $2",
             )
             .bind(office_id)
             .bind(ts(now))
@@ -211,7 +225,8 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let done = sqlx::query(
             "UPDATE bookings SET status = 'confirmed', hold_until = NULL, version = version + 1, \
-             updated_at = $2 WHERE code = $1 AND status = 'needs_rebooking' AND hold_until > $3",
+             updated_at = $2 WHERE code = $1 AND status IN ('needs_rebooking', 'waitlisted') \
+             AND hold_until > $3",
         )
         .bind(code)
         .bind(ts(now))
@@ -238,5 +253,91 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// Puts an applicant on an office's waiting list (status `waitlisted`, no seat), with
+    /// the certificate and an audit record, in one transaction; if a seat in the wanted
+    /// range is already free it is offered at once. Returns the entry and its token.
+    pub async fn join_waitlist(
+        &self,
+        new: &NewBooking,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Booking, String)> {
+        let (from, to) = new.wait.ok_or(StoreError::Conflict)?;
+        for _ in 0..5 {
+            let code = BookingCode::generate();
+            let token = new_secret();
+            let mut tx = self.write.begin().await?;
+            lock_office_shared(&mut tx, self.backend, new.office_id).await?;
+            let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
+                "INSERT INTO bookings (code, token_hash, office_id, slot_start, slot_end, local_date, \
+                 status, nik, name, birth_date, phone, email, married, lang, version, created_at, \
+                 updated_at, queued_at, wait_from, wait_to) VALUES ($1, $2, $3, $4, $5, $6, \
+                 'waitlisted', $7, $8, $9, $10, $11, $12, $13, 1, $14, $14, $14, $15, $16) RETURNING id",
+            )
+            .bind(code.as_str())
+            .bind(hash_secret(&token))
+            .bind(new.office_id)
+            .bind(ts(new.slot_start))
+            .bind(ts(new.slot_end))
+            .bind(new.local_date.to_string())
+            .bind(&new.nik)
+            .bind(&new.name)
+            .bind(new.birth_date.to_string())
+            .bind(&new.phone)
+            .bind(&new.email)
+            .bind(i64::from(new.married))
+            .bind(&new.lang)
+            .bind(ts(now))
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .fetch_one(&mut *tx)
+            .await;
+            let id = match inserted {
+                Ok((id,)) => id,
+                Err(e) if is_unique_violation(&e, "nik") => {
+                    return Err(StoreError::ActiveBookingExists);
+                }
+                Err(e) if is_unique_violation(&e, "code") => continue,
+                Err(e) => return Err(e.into()),
+            };
+            insert_certificate(&mut tx, id, &new.certificate, now).await?;
+            let detail = format!("{from} – {to}");
+            audit(
+                &mut tx,
+                now,
+                &new.actor,
+                "waitlist.join",
+                Some(new.office_id),
+                Some(id),
+                &detail,
+            )
+            .await?;
+            offer_seats(&mut tx, new.office_id, now, self.offer_hold).await?;
+            tx.commit().await?;
+            return Ok((self.booking(code.as_str()).await?, token));
+        }
+        Err(StoreError::Conflict)
+    }
+
+    /// An entry's place in its office's queue (1 = next), while it waits without an offer.
+    pub async fn queue_position(&self, b: &Booking) -> StoreResult<Option<i64>> {
+        if !b.status().is_waiting() || b.hold_until.is_some() {
+            return Ok(None);
+        }
+        let (ahead,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM bookings o WHERE o.office_id = $1 AND o.hold_until IS NULL \
+             AND o.status IN ('needs_rebooking', 'waitlisted') AND o.id <> $2 AND \
+             (CASE WHEN o.status = 'needs_rebooking' THEN 0 ELSE 1 END, COALESCE(o.queued_at, o.updated_at), o.id) < \
+             (SELECT CASE WHEN b.status = 'needs_rebooking' THEN 0 ELSE 1 END, COALESCE(b.queued_at, b.updated_at), b.id \
+              FROM bookings b WHERE b.id = $2)",
+        )
+        .bind(b.office_id)
+        .bind(b.id)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(Some(ahead + 1))
     }
 }

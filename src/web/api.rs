@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
             put(put_office).get(get_office),
         )
         .route("/api/v1/bookings", post(create_booking))
+        .route("/api/v1/offices/{slug}/waitlist", post(join_waitlist))
         .route("/api/v1/bookings/{code}/claim", post(claim_offer))
         .route("/api/v1/bookings/{code}", get(get_booking))
         .route("/api/v1/bookings/{code}/cancel", post(cancel_booking))
@@ -435,4 +436,31 @@ pub async fn claim_offer(
     state.store.claim_offer(&b.code, state.clock.now()).await?;
     let b = state.store.booking(&b.code).await?;
     Ok(Json(BookingView::new(&b, &office, None, state.clock.now())))
+}
+
+/// Join an office's waiting list: the booking form's fields with `from_date` and `to_date`
+/// instead of `slot_start`; the certificate must be valid now. Answers like a booking,
+/// with status `waitlisted`; a seat freed in the range is offered (see `offer`).
+#[utoipa::path(post, path = "/api/v1/offices/{slug}/waitlist", tag = "applicant",
+    params(("slug" = String, Path)),
+    request_body(content = BookingForm, content_type = "multipart/form-data",
+        description = "the booking fields, with from_date and to_date instead of slot_start"),
+    responses((status = 201, body = BookingView), (status = 409), (status = 413),
+        (status = 415), (status = 422)))]
+pub async fn join_waitlist(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let form = read_form(multipart).await?;
+    let lang = if form.get("lang") == "en" { "en" } else { "id" };
+    let valid = booking::validate_waitlist(&state, &form, &slug, lang)
+        .await
+        .map_err(first_error)?;
+    let (b, token) = state
+        .store
+        .join_waitlist(&valid.new, state.clock.now())
+        .await?;
+    let view = BookingView::new(&b, &valid.office, Some(&token), state.clock.now());
+    Ok((StatusCode::CREATED, Json(view)).into_response())
 }

@@ -505,6 +505,35 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The seat is now your appointment.",
     ),
     (
+        "err.wait_range",
+        "Pilih rentang tanggal dari hari ini sampai batas pendaftaran.",
+        "Choose a date range from today up to the booking horizon.",
+    ),
+    ("wait.title", "Daftar tunggu", "Waiting list"),
+    (
+        "wait.explain",
+        "Tidak menemukan jam yang cocok? Masuk daftar tunggu: bila ada kursi kosong pada rentang tanggal Anda, kursi itu ditahan untuk Anda dan Anda diberi tahu.",
+        "No time that suits you? Join the waiting list: when a seat frees up in your date range it is held for you and you are told.",
+    ),
+    ("wait.join", "Masuk daftar tunggu", "Join the waiting list"),
+    ("wait.from", "Dari tanggal", "From"),
+    ("wait.to", "Sampai tanggal", "Until"),
+    (
+        "wait.joined",
+        "Anda sudah masuk daftar tunggu.",
+        "You are on the waiting list.",
+    ),
+    (
+        "status.waitlisted",
+        "Dalam daftar tunggu",
+        "On the waiting list",
+    ),
+    (
+        "wait.position",
+        "Anda menunggu kursi kosong. Urutan Anda dalam antrean:",
+        "You are waiting for a free seat. Your place in the queue:",
+    ),
+    (
         "err.fix_below",
         "Periksa lagi isian berikut:",
         "Please check the following:",
@@ -811,6 +840,7 @@ mod tests {
             "\"change.",
             "\"staff.",
             "\"offer.",
+            "\"wait.",
         ];
         for src in &sources {
             for prefix in re_prefixes {

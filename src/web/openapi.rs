@@ -33,6 +33,7 @@ impl Modify for Bearer {
         super::api::reschedule_booking,
         super::api::replace_certificate,
         super::api::claim_offer,
+        super::api::join_waitlist,
         super::staff_api::get_levels,
         super::staff_api::put_level,
         super::staff_api::put_closure,

@@ -33,6 +33,10 @@ pub fn router() -> Router<AppState> {
         .route("/lang/{lang}", get(switch_lang))
         .route("/o/{slug}", get(office_page))
         .route("/o/{slug}/book", get(book_form).post(book_submit))
+        .route(
+            "/o/{slug}/waitlist",
+            get(waitlist_form).post(waitlist_submit),
+        )
         .route("/b/{code}", get(manage))
         .route("/b/{code}/calendar.ics", get(calendar))
         .route("/b/{code}/claim", axum::routing::post(claim_submit))
@@ -421,6 +425,95 @@ async fn book_submit(
     }
 }
 
+#[derive(Template, WebTemplate)]
+#[template(path = "waitlist.html")]
+struct WaitlistPage {
+    frame: Frame,
+    office: Office,
+    kinds: Vec<(String, String)>,
+    form: FormView,
+    file_lost: bool,
+    today: String,
+    last: String,
+}
+
+fn waitlist_page(
+    lang: Lang,
+    office: Office,
+    now: chrono::DateTime<chrono::Utc>,
+    form: FormView,
+    file_lost: bool,
+) -> WaitlistPage {
+    let kinds = book_page(lang, office.clone(), "", FormView::default(), false).kinds;
+    let today = crate::planner::local_date(&office.spec, now);
+    let last = today + Duration::days(i64::from(office.spec.booking_horizon_days));
+    WaitlistPage {
+        frame: Frame::new(lang, &format!("/o/{}/waitlist", office.slug)),
+        office,
+        kinds,
+        form,
+        file_lost,
+        today: today.to_string(),
+        last: last.to_string(),
+    }
+}
+
+async fn waitlist_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(slug): Path<String>,
+) -> Result<WaitlistPage, PageError> {
+    let office = state.store.office(&slug).await.or_page(lang)?;
+    Ok(waitlist_page(
+        lang,
+        office,
+        state.clock.now(),
+        FormView::default(),
+        false,
+    ))
+}
+
+async fn waitlist_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(slug): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, PageError> {
+    let office = state.store.office(&slug).await.or_page(lang)?;
+    let form = read_form(multipart).await.or_page(lang)?;
+    let result = match booking::validate_waitlist(&state, &form, &slug, lang.code()).await {
+        Ok(valid) => state
+            .store
+            .join_waitlist(&valid.new, state.clock.now())
+            .await
+            .map_err(|e| vec![AppError::from(e)]),
+        Err(errors) => Err(errors),
+    };
+    match result {
+        Ok((b, token)) => Ok(Redirect::to(&format!(
+            "{}&m=waitlisted",
+            views::manage_path(&b.code, &token)
+        ))
+        .into_response()),
+        Err(errors) => {
+            if let Some(e) = errors.iter().find(|e| e.code == Code::Internal) {
+                return Err(PageError(lang, e.clone()));
+            }
+            let status = errors
+                .first()
+                .map(|e| e.code.status())
+                .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let file_lost = form.certificate.is_some() || form.certificate_too_large;
+            let view = FormView::from_errors(lang, &form, &errors);
+            Ok((
+                status,
+                waitlist_page(lang, office, state.clock.now(), view, file_lost),
+            )
+                .into_response())
+        }
+    }
+}
+
 /// The booking page: confirmation, ticket and management in one.
 #[derive(Template, WebTemplate)]
 #[template(path = "booking.html")]
@@ -442,6 +535,8 @@ struct BookingPage {
     change_notice: Option<String>,
     /// A seat offered while waiting for a new slot, and until when it is held.
     offer: Option<String>,
+    /// Place in the queue while waiting without an offer.
+    queue_position: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -488,6 +583,7 @@ fn booking_page(
         frame: Frame::new(lang, &views::manage_path(&b.code, token)),
         change_notice: None,
         offer: None,
+        queue_position: None,
         status_text: lang.text(&format!("status.{}", b.status)),
         certificate_text: lang.text(&format!("cert.{}", b.certificate_status)),
         when: slot_label(lang, &office, b.slot_start(), b.slot_end()),
@@ -526,11 +622,13 @@ async fn manage(
         Some("cancelled") => Some("booking.cancelled_now"),
         Some("replaced") => Some("booking.replaced"),
         Some("claimed") => Some("offer.claimed"),
+        Some("waitlisted") => Some("wait.joined"),
         _ => None,
     };
     let token = q.t.unwrap_or_default();
     let change = state.store.latest_notification(b.id).await.or_page(lang)?;
     let offer = b.offer(state.clock.now());
+    let queue_position = state.store.queue_position(&b).await.or_page(lang)?;
     let mut page = booking_page(
         lang,
         b,
@@ -539,6 +637,7 @@ async fn manage(
         notice.map(|k| lang.text(k)),
         FormView::default(),
     );
+    page.queue_position = queue_position;
     page.offer = offer.map(|(start, until)| {
         let tz = page.office.spec.timezone;
         let end = start + Duration::minutes(i64::from(page.office.spec.slot_minutes));

@@ -13,6 +13,7 @@ both_databases!(
     only_supervisors_of_the_office_change_its_plan,
     level_rules_are_versioned_data,
     fewer_recording_sets_show_a_dry_run_then_move_people,
+    a_freed_seat_goes_to_the_first_on_the_waiting_list,
 );
 
 /// An office open Mon–Sat 08:00–10:00 with one recording set and ten seats: four slots of
@@ -685,4 +686,143 @@ async fn fewer_recording_sets_show_a_dry_run_then_move_people(app: TestApp) {
         );
     }
     assert_within_caps(&app, "2026-11-30", "2026-12-14").await;
+}
+
+async fn join(app: &TestApp, form: BookingForm) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/offices/ciruas/waitlist"))
+        .multipart(form.without("slot_start").multipart())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn a_freed_seat_goes_to_the_first_on_the_waiting_list(app: TestApp) {
+    // Open only on Tuesday 08:00–09:00, one set: two slots of three.
+    let mut office = small_office();
+    office["hours"] = json!({"tue": ["08:00", "09:00"]});
+    assert_eq!(app.put_office("ciruas", office).await.status(), 200);
+    let mut booked = Vec::new();
+    for (i, slot) in [wib(12, 1, 8, 0), wib(12, 1, 8, 30)].iter().enumerate() {
+        for j in 0..3 {
+            booked.push(
+                app.book_ok(&BookingForm::new(slot, &nik(10 + (i * 3 + j) as u32)))
+                    .await,
+            );
+        }
+    }
+    let a = app.availability("ciruas", "2026-12-01", "2026-12-01").await;
+    assert_eq!(a["days"][0]["booked"], a["days"][0]["cap"], "full");
+
+    // Bad ranges and certificates are refused, naming the field; nothing is written.
+    let base = || {
+        BookingForm::new("", &nik(1))
+            .set("from_date", "2026-12-01")
+            .set("to_date", "2026-12-08")
+    };
+    for (form, status, field) in [
+        (base().set("from_date", "2026-12-30"), 422, "from_date"),
+        (base().set("to_date", "2026-11-29"), 422, "to_date"),
+        (
+            base()
+                .set("from_date", "2026-12-05")
+                .set("to_date", "2026-12-02"),
+            422,
+            "to_date",
+        ),
+        (
+            base()
+                .set("certificate_kind", "antigen")
+                .set("certificate_issued_at", "2026-11-28T08:00:00+07:00"),
+            422,
+            "certificate_issued_at",
+        ),
+    ] {
+        let r = join(&app, form).await;
+        assert_eq!(r.status(), status);
+        assert_eq!(r.json::<Value>().await.unwrap()["field"], field);
+    }
+    assert_eq!(app.count("bookings").await, 6);
+
+    // Two join; the first is first in the queue.
+    let r = join(&app, base()).await;
+    assert_eq!(r.status(), 201);
+    let first: Value = r.json().await.unwrap();
+    assert_eq!(first["status"], "waitlisted");
+    assert!(first["offer"].is_null(), "no seat is free yet");
+    let second: Value = join(
+        &app,
+        BookingForm::new("", &nik(2))
+            .set("from_date", "2026-12-01")
+            .set("to_date", "2026-12-08"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let again = join(&app, base()).await;
+    assert_eq!(again.status(), 409, "one active entry per NIK");
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["error"],
+        "active_booking_exists"
+    );
+    let page = app
+        .client
+        .get(app.url(first["manage_url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"id="queue-position""#) && page.contains("antrean: 1"),
+        "the first waits first"
+    );
+
+    // A cancellation frees a seat: it is held for the first in line, not the second.
+    let (code, token) = (
+        booked[4]["code"].as_str().unwrap(),
+        booked[4]["token"].as_str().unwrap(),
+    );
+    assert_eq!(
+        app.post_booking_action(code, token, "cancel", None)
+            .await
+            .status(),
+        200
+    );
+    let f = |v: &Value| {
+        (
+            v["code"].as_str().unwrap().to_string(),
+            v["token"].as_str().unwrap().to_string(),
+        )
+    };
+    let (c1, t1) = f(&first);
+    let (c2, t2) = f(&second);
+    let got1: Value = app.get_booking(&c1, &t1).await.json().await.unwrap();
+    let got2: Value = app.get_booking(&c2, &t2).await.json().await.unwrap();
+    assert_eq!(got1["offer"]["slot_start"], wib(12, 1, 8, 30), "{got1}");
+    assert!(got2["offer"].is_null());
+    let a = app.availability("ciruas", "2026-12-01", "2026-12-01").await;
+    assert_eq!(
+        a["days"][0]["booked"], a["days"][0]["cap"],
+        "the held seat counts"
+    );
+    let claimed: Value = app
+        .post_booking_action(&c1, &t1, "claim", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(claimed["status"], "confirmed");
+    assert_eq!(claimed["slot_start"], wib(12, 1, 8, 30));
+    assert_within_caps(&app, "2026-11-30", "2026-12-14").await;
+    // The second can leave the list.
+    let left: Value = app
+        .post_booking_action(&c2, &t2, "cancel", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(left["status"], "cancelled");
 }
