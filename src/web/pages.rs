@@ -407,13 +407,7 @@ async fn book_submit(
             AppError::new(Code::Conflict, "err.conflict"),
         )),
         Err(errors) => {
-            if let Some(e) = errors.iter().find(|e| e.code == Code::Internal) {
-                return Err(PageError(lang, e.clone()));
-            }
-            let status = errors
-                .first()
-                .map(|e| e.code.status())
-                .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let status = form_status(lang, &errors)?;
             let file_lost = form.certificate.is_some() || form.certificate_too_large;
             let view = FormView::from_errors(lang, &form, &errors);
             Ok((
@@ -496,13 +490,7 @@ async fn waitlist_submit(
         ))
         .into_response()),
         Err(errors) => {
-            if let Some(e) = errors.iter().find(|e| e.code == Code::Internal) {
-                return Err(PageError(lang, e.clone()));
-            }
-            let status = errors
-                .first()
-                .map(|e| e.code.status())
-                .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let status = form_status(lang, &errors)?;
             let file_lost = form.certificate.is_some() || form.certificate_too_large;
             let view = FormView::from_errors(lang, &form, &errors);
             Ok((
@@ -512,6 +500,18 @@ async fn waitlist_submit(
                 .into_response())
         }
     }
+}
+
+/// The status to re-show a form with, after its errors; an internal error becomes the
+/// error page instead (the cause is logged, never shown).
+fn form_status(lang: Lang, errors: &[AppError]) -> Result<StatusCode, PageError> {
+    if let Some(e) = errors.iter().find(|e| e.code == Code::Internal) {
+        return Err(PageError(lang, e.clone()));
+    }
+    Ok(errors
+        .first()
+        .map(|e| e.code.status())
+        .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY))
 }
 
 /// The booking page: confirmation, ticket and management in one.
@@ -870,13 +870,7 @@ async fn certificate_submit(
         ))
         .into_response()),
         Err(errors) => {
-            if let Some(e) = errors.iter().find(|e| e.code == Code::Internal) {
-                return Err(PageError(lang, e.clone()));
-            }
-            let status = errors
-                .first()
-                .map(|e| e.code.status())
-                .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let status = form_status(lang, &errors)?;
             let view = FormView::from_errors(lang, &form, &errors);
             Ok((status, booking_page(lang, b, office, &token, None, view)).into_response())
         }
