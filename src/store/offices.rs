@@ -4,7 +4,7 @@ use super::{Store, StoreError, StoreResult, from_ts, ts};
 use crate::domain::office::OfficeInput;
 use crate::domain::{OfficeSlug, OfficeSpec};
 use crate::planner::Calendar;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -140,15 +140,6 @@ pub(crate) async fn office_in(
     Ok((office.slug, office.spec))
 }
 
-/// Seats taken, per slot start and for the day.
-#[derive(Debug, Clone, Default)]
-pub struct Loads {
-    /// Booked per slot start (UTC seconds).
-    pub slots: HashMap<i64, u32>,
-    /// Booked per local date.
-    pub days: HashMap<NaiveDate, u32>,
-}
-
 impl Store {
     /// Creates an office, or replaces its settings through a re-plan: when the new
     /// resources or hours hold fewer people, displaced bookings are moved or marked in the
@@ -224,42 +215,26 @@ impl Store {
         row.into_office(calendar)
     }
 
-    /// Seats taken between two local dates (inclusive) and the matching instants.
-    pub async fn loads(
+    /// Seats taken per slot starting in `[from, to)`. A day's count is the sum of its
+    /// slots' (both counters move in the same transactions), so readers need only these.
+    pub async fn slot_loads(
         &self,
         office_id: i64,
-        from: NaiveDate,
-        to: NaiveDate,
-        from_instant: DateTime<Utc>,
-        to_instant: DateTime<Utc>,
-    ) -> StoreResult<Loads> {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<HashMap<i64, u32>> {
         let slots: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT slot_start, booked FROM slot_loads \
-             WHERE office_id = $1 AND slot_start >= $2 AND slot_start < $3",
+             WHERE office_id = $1 AND slot_start >= $2 AND slot_start < $3 AND booked > 0",
         )
         .bind(office_id)
-        .bind(ts(from_instant))
-        .bind(ts(to_instant))
+        .bind(ts(from))
+        .bind(ts(to))
         .fetch_all(&self.read)
         .await?;
-        let days: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT local_date, booked FROM day_loads \
-             WHERE office_id = $1 AND local_date >= $2 AND local_date <= $3",
-        )
-        .bind(office_id)
-        .bind(from.to_string())
-        .bind(to.to_string())
-        .fetch_all(&self.read)
-        .await?;
-        Ok(Loads {
-            slots: slots
-                .into_iter()
-                .map(|(s, b)| (s, u32::try_from(b).unwrap_or(0)))
-                .collect(),
-            days: days
-                .into_iter()
-                .filter_map(|(d, b)| Some((d.parse().ok()?, u32::try_from(b).unwrap_or(0))))
-                .collect(),
-        })
+        Ok(slots
+            .into_iter()
+            .map(|(s, b)| (s, u32::try_from(b).unwrap_or(0)))
+            .collect())
     }
 }

@@ -5,9 +5,10 @@ use super::error::AppError;
 use crate::domain::nik::mask_nik;
 use crate::planner::{self, Limit};
 use crate::store::{Booking, Office};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// One slot as offered.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -90,32 +91,26 @@ pub async fn availability(
         .take_while(|d| *d <= to)
         .map(|d| planner::plan_day(spec, &office.calendar, d))
         .collect();
-    let (lo, hi) = (
-        plans
-            .iter()
-            .flat_map(|p| p.slots.first())
-            .map(|s| s.start)
-            .min(),
-        plans
-            .iter()
-            .flat_map(|p| p.slots.last())
-            .map(|s| s.end)
-            .max(),
-    );
+    // Every slot starting between the first day's midnight and the day after the last.
+    let midnight = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
+            .earliest()
+            .map_or(now, |t| t.with_timezone(&Utc))
+    };
     let loads = state
         .store
-        .loads(
-            office.id,
-            from,
-            to,
-            lo.unwrap_or(now),
-            hi.unwrap_or(now) + Duration::seconds(1),
-        )
+        .slot_loads(office.id, midnight(from), midnight(to + Duration::days(1)))
         .await?;
+    let mut per_day: HashMap<NaiveDate, u32> = HashMap::new();
+    for (start, n) in &loads {
+        if let Some(t) = DateTime::from_timestamp(*start, 0) {
+            *per_day.entry(planner::local_date(spec, t)).or_default() += n;
+        }
+    }
     let days = plans
         .into_iter()
         .map(|plan| {
-            let booked = loads.days.get(&plan.date).copied().unwrap_or(0);
+            let booked = per_day.get(&plan.date).copied().unwrap_or(0);
             let day_left = plan.cap.saturating_sub(booked);
             let open = !plan.slots.is_empty();
             let is_bookable = open && plan.date >= first && plan.date <= last;
@@ -124,7 +119,7 @@ pub async fn availability(
                     .iter()
                     .filter(|s| s.start > now)
                     .map(|s| {
-                        let taken = loads.slots.get(&s.start.timestamp()).copied().unwrap_or(0);
+                        let taken = loads.get(&s.start.timestamp()).copied().unwrap_or(0);
                         SlotView {
                             start: local_rfc3339(s.start, tz),
                             end: local_rfc3339(s.end, tz),
