@@ -341,3 +341,35 @@ impl Store {
         Ok(Some(ahead + 1))
     }
 }
+
+impl Store {
+    /// Waiting-list entries (without an offer) wanting each date in `[from, to]`.
+    pub async fn waiting_per_day(
+        &self,
+        office_id: i64,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<HashMap<chrono::NaiveDate, u32>> {
+        let ranges: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT wait_from, wait_to FROM bookings WHERE office_id = $1 \
+             AND status = 'waitlisted' AND hold_until IS NULL",
+        )
+        .bind(office_id)
+        .fetch_all(&self.read)
+        .await?;
+        let mut per_day = HashMap::new();
+        for (a, b) in ranges {
+            let (Some(a), Some(b)) = (
+                a.and_then(|a| a.parse::<chrono::NaiveDate>().ok()),
+                b.and_then(|b| b.parse::<chrono::NaiveDate>().ok()),
+            ) else {
+                continue;
+            };
+            let (start, end): (chrono::NaiveDate, chrono::NaiveDate) = (a.max(from), b.min(to));
+            for d in start.iter_days().take_while(|d| *d <= end) {
+                *per_day.entry(d).or_insert(0) += 1;
+            }
+        }
+        Ok(per_day)
+    }
+}

@@ -533,6 +533,9 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Anda menunggu kursi kosong. Urutan Anda dalam antrean:",
         "You are waiting for a free seat. Your place in the queue:",
     ),
+    ("staff.waiting", "menunggu", "waiting"),
+    ("staff.seats", "kursi", "seats"),
+    ("staff.sets", "alat", "sets"),
     (
         "err.fix_below",
         "Periksa lagi isian berikut:",

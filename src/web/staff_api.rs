@@ -222,6 +222,12 @@ pub struct PlanDay {
     pub staffed_sets: u32,
     /// Waiting-room seats usable at once.
     pub seats: u32,
+    /// Waiting-list entries that want this day.
+    pub waiting: u32,
+    /// The level's WFO and occupancy percentages, for explanations.
+    pub wfo_percent: u32,
+    /// Occupancy %.
+    pub occupancy_percent: u32,
 }
 
 /// The plan of the coming days and the backlog.
@@ -245,6 +251,7 @@ pub async fn plan(state: &AppState, office: &Office, days: u32) -> Result<Plan, 
     let avail = super::views::availability(state, office, today, last).await?;
     let booked: HashMap<NaiveDate, u32> = avail.days.iter().map(|d| (d.date, d.booked)).collect();
     let backlog = state.store.needs_rebooking_count(office.id).await?;
+    let waiting = state.store.waiting_per_day(office.id, today, last).await?;
     let days_to_clear = Level::ALL
         .into_iter()
         .map(|level| {
@@ -277,6 +284,7 @@ pub async fn plan(state: &AppState, office: &Office, days: u32) -> Result<Plan, 
             .iter()
             .map(|d| {
                 let p = planner::plan_day(&office.spec, &office.calendar, d.date);
+                let rule = office.calendar.rule(p.level);
                 PlanDay {
                     date: d.date.to_string(),
                     level: d.level.clone(),
@@ -286,6 +294,9 @@ pub async fn plan(state: &AppState, office: &Office, days: u32) -> Result<Plan, 
                     limited_by: d.limited_by,
                     staffed_sets: p.staffed_sets,
                     seats: p.seats,
+                    waiting: waiting.get(&d.date).copied().unwrap_or(0),
+                    wfo_percent: rule.wfo_percent,
+                    occupancy_percent: rule.occupancy_percent,
                 }
             })
             .collect(),

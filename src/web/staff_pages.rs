@@ -228,6 +228,9 @@ async fn my_office(
 
 /// One bar of the chart.
 struct Bar {
+    waiting_y: u32,
+    waiting_h: u32,
+    waiting: u32,
     x: u32,
     cap_y: u32,
     cap_h: u32,
@@ -246,7 +249,7 @@ fn chart(lang: Lang, plan: &Plan) -> (Vec<Bar>, u32) {
     let max = plan
         .days
         .iter()
-        .map(|d| d.cap.max(d.booked))
+        .map(|d| d.cap.max(d.booked).max(d.waiting))
         .max()
         .unwrap_or(1)
         .max(1);
@@ -259,6 +262,9 @@ fn chart(lang: Lang, plan: &Plan) -> (Vec<Bar>, u32) {
             let scale = |v: u32| v * h / max;
             let date = NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").unwrap_or_default();
             Bar {
+                waiting_y: 20 + h - scale(d.waiting),
+                waiting_h: scale(d.waiting),
+                waiting: d.waiting,
                 x: 40 + i as u32 * 22,
                 cap_y: 20 + h - scale(d.cap),
                 cap_h: scale(d.cap),
@@ -266,12 +272,14 @@ fn chart(lang: Lang, plan: &Plan) -> (Vec<Bar>, u32) {
                 booked_h: scale(d.booked.min(max)),
                 label: chrono::Datelike::day(&date).to_string(),
                 title: format!(
-                    "{}: {} {} / {} {}",
+                    "{}: {} {} / {} {}, {} {}",
                     lang.short_date(date),
                     d.booked,
                     lang.text("staff.booked"),
                     d.cap,
-                    lang.text("staff.cap")
+                    lang.text("staff.cap"),
+                    d.waiting,
+                    lang.text("staff.waiting")
                 ),
                 band: match d.level.as_str() {
                     "1" => "level-1",
@@ -290,6 +298,7 @@ fn chart(lang: Lang, plan: &Plan) -> (Vec<Bar>, u32) {
 
 /// A row of the days table.
 struct DayRow {
+    waiting: u32,
     label: String,
     level: String,
     cap: u32,
@@ -338,10 +347,26 @@ async fn plan_page(
             let date = NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").unwrap_or_default();
             let note = match (&d.closed, d.limited_by) {
                 (Some(reason), _) => format!("{}: {reason}", lang.text("office.closed")),
+                // "dibatasi oleh: kursi ruang tunggu (25 %: 2 kursi)"
+                (None, Some("waiting_room")) => format!(
+                    "{} ({} %: {} {})",
+                    lang.text("office.binding.waiting_room"),
+                    d.occupancy_percent,
+                    d.seats,
+                    lang.text("staff.seats")
+                ),
+                (None, Some("throughput")) => format!(
+                    "{} ({} % WFO: {} {})",
+                    lang.text("office.binding.throughput"),
+                    d.wfo_percent,
+                    d.staffed_sets,
+                    lang.text("staff.sets")
+                ),
                 (None, Some(limit)) => lang.text(&format!("office.binding.{limit}")).to_string(),
                 (None, None) => lang.text("staff.no_hours").to_string(),
             };
             DayRow {
+                waiting: d.waiting,
                 label: lang.short_date(date),
                 level: d.level.clone(),
                 cap: d.cap,

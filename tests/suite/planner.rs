@@ -766,6 +766,27 @@ async fn a_freed_seat_goes_to_the_first_on_the_waiting_list(app: TestApp) {
         again.json::<Value>().await.unwrap()["error"],
         "active_booking_exists"
     );
+    let plan: Value = app
+        .client
+        .get(app.url("/api/v1/staff/offices/ciruas/plan?days=10"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let waiting: Vec<u64> = plan["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["waiting"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        waiting,
+        vec![0, 2, 2, 2, 2, 2, 2, 2, 2, 0],
+        "the plan shows who waits for which day"
+    );
     let page = app
         .client
         .get(app.url(first["manage_url"].as_str().unwrap()))
