@@ -126,6 +126,10 @@ pub struct Booking {
     pub created_at: i64,
     /// While waiting for a new slot: until when the offered seat (`slot_start`) is held.
     pub hold_until: Option<i64>,
+    /// A waiting-list entry's wanted dates (`YYYY-MM-DD`).
+    pub wait_from: Option<String>,
+    /// Last wanted date.
+    pub wait_to: Option<String>,
     /// Certificate kind.
     pub certificate_kind: String,
     /// Certificate issue time.
@@ -177,7 +181,8 @@ impl Booking {
 
 const BOOKING_SELECT: &str = "SELECT b.id, b.code, b.token_hash, b.office_id, o.slug AS office_slug, \
     b.slot_start, b.slot_end, b.local_date, b.status, b.nik, b.name, b.birth_date, b.phone, \
-    b.email, b.married, b.version, b.created_at, b.hold_until, c.kind AS certificate_kind, \
+    b.email, b.married, b.version, b.created_at, b.hold_until, b.wait_from, b.wait_to, \
+    c.kind AS certificate_kind, \
     c.issued_at AS certificate_issued_at, c.status AS certificate_status, \
     c.review_reason AS certificate_reason \
     FROM bookings b JOIN offices o ON o.id = b.office_id \
@@ -475,6 +480,8 @@ async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> StoreResult<B
             version: 1,
             created_at: ts(now),
             hold_until: None,
+            wait_from: None,
+            wait_to: None,
             certificate_kind: new.certificate.kind.clone(),
             certificate_issued_at: ts(new.certificate.issued_at),
             certificate_status: "submitted".to_string(),

@@ -537,6 +537,8 @@ struct BookingPage {
     offer: Option<String>,
     /// Place in the queue while waiting without an offer.
     queue_position: Option<i64>,
+    /// A confirmed seat (or later): the ticket with its QR code is shown.
+    has_seat: bool,
 }
 
 #[derive(Deserialize)]
@@ -579,14 +581,29 @@ fn booking_page(
         })
         .unwrap_or_default();
     let kinds = book_page(lang, office.clone(), "", FormView::default(), false).kinds;
+    // A waiting-list entry has no time yet: it wants a range of days.
+    let when = match (b.status(), b.hold_until, &b.wait_from, &b.wait_to) {
+        (crate::domain::BookingStatus::Waitlisted, None, Some(from), Some(to)) => {
+            let d = |s: &str| {
+                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map(|d| lang.long_date(d))
+                    .unwrap_or_default()
+            };
+            format!("{} – {}", d(from), d(to))
+        }
+        _ => slot_label(lang, &office, b.slot_start(), b.slot_end()),
+    };
     BookingPage {
+        has_seat: b.holds_seat()
+            && b.status() != crate::domain::BookingStatus::NeedsRebooking
+            && b.status() != crate::domain::BookingStatus::Waitlisted,
         frame: Frame::new(lang, &views::manage_path(&b.code, token)),
         change_notice: None,
         offer: None,
         queue_position: None,
         status_text: lang.text(&format!("status.{}", b.status)),
         certificate_text: lang.text(&format!("cert.{}", b.certificate_status)),
-        when: slot_label(lang, &office, b.slot_start(), b.slot_end()),
+        when,
         qr_svg: qr_svg(&b.code),
         changeable: b.status().is_changeable(),
         b,

@@ -185,6 +185,9 @@ pub struct BookingView {
     pub name: String,
     /// NIK with all but the last four digits hidden.
     pub nik_masked: String,
+    /// A waiting-list entry's wanted dates, `[from, to]` (its `slot_start` is then only
+    /// the start of the range).
+    pub wait: Option<[String; 2]>,
     /// A seat offered while waiting for a new slot: claim it before `hold_until`.
     pub offer: Option<OfferView>,
     /// Path of the manage page, with the token (only when the token is known).
@@ -213,6 +216,11 @@ impl BookingView {
                 .map(|t| local_rfc3339(t, tz)),
             name: b.name.clone(),
             nik_masked: mask_nik(&b.nik),
+            wait: b
+                .wait_from
+                .clone()
+                .zip(b.wait_to.clone())
+                .map(|(f, t)| [f, t]),
             offer: b.offer(now).map(|(start, until)| OfferView {
                 slot_start: local_rfc3339(start, tz),
                 hold_until: local_rfc3339(until, tz),

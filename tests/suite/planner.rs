@@ -749,6 +749,7 @@ async fn a_freed_seat_goes_to_the_first_on_the_waiting_list(app: TestApp) {
     assert_eq!(r.status(), 201);
     let first: Value = r.json().await.unwrap();
     assert_eq!(first["status"], "waitlisted");
+    assert_eq!(first["wait"], json!(["2026-12-01", "2026-12-08"]));
     assert!(first["offer"].is_null(), "no seat is free yet");
     let second: Value = join(
         &app,
@@ -797,7 +798,10 @@ async fn a_freed_seat_goes_to_the_first_on_the_waiting_list(app: TestApp) {
         .await
         .unwrap();
     assert!(
-        page.contains(r#"id="queue-position""#) && page.contains("antrean: 1"),
+        page.contains(r#"id="queue-position""#)
+            && page.contains("antrean: 1")
+            && page.contains("Selasa, 1 Desember 2026 – Selasa, 8 Desember 2026")
+            && !page.contains("<svg"),
         "the first waits first"
     );
 
