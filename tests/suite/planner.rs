@@ -240,8 +240,22 @@ async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestA
     );
     assert!(page.contains("Inmendagri 22/2021"), "the reason is shown");
 
-    // Reverting to none frees seats: they are offered, in queue order, to the people
-    // waiting for a new slot, as seats held for 12 hours.
+    // Someone joins the waiting list while every seat is taken.
+    let wl: Value = join(
+        &app,
+        BookingForm::new("", &nik(900))
+            .set("from_date", "2026-12-01")
+            .set("to_date", "2026-12-08"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(wl["status"], "waitlisted");
+    assert!(wl["offer"].is_null(), "nothing is free at level 4");
+
+    // Reverting to none frees seats: they are offered, in queue order — displaced people
+    // first, then the waiting list — as seats held for 12 hours.
     let revert = json!({"level": "none", "effective_from": "2026-12-01", "effective_to": null,
                         "reason": "PPKM dicabut", "dry_run": false});
     let r: Value = put_level(&app, &sup, revert).await.json().await.unwrap();
@@ -268,6 +282,21 @@ async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestA
             .all(|o| o.starts_with("2026-12-01") || o.starts_with("2026-12-02")),
         "the earliest free seats: {offers:?}"
     );
+    let (wl_code, wl_token) = (wl["code"].as_str().unwrap(), wl["token"].as_str().unwrap());
+    let wl_now: Value = app
+        .get_booking(wl_code, wl_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let wl_offer = wl_now["offer"]["slot_start"]
+        .as_str()
+        .expect("the waiting list gets a seat too")
+        .to_string();
+    assert!(
+        offers.iter().all(|o| *o <= wl_offer),
+        "displaced people are served first: {offers:?} vs {wl_offer}"
+    );
     let tue = app.availability("ciruas", "2026-12-01", "2026-12-01").await;
     assert_eq!(
         (
@@ -287,7 +316,11 @@ async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestA
     assert_eq!(claimed["status"], "confirmed");
     assert!(claimed["offer"].is_null());
     app.clock.advance(chrono::Duration::hours(13));
-    assert_eq!(app.store.sweep_offers(app.clock.now()).await.unwrap(), 7);
+    assert_eq!(
+        app.store.sweep_offers(app.clock.now()).await.unwrap(),
+        8,
+        "7 displaced and 1 waiting"
+    );
     assert_eq!(
         app.post_booking_action(code, token, "claim", None)
             .await
