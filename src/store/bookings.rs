@@ -7,12 +7,9 @@ use sqlx::{AnyConnection, AnyPool, Connection};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
-/// Statuses that hold a seat in their slot. A displaced (`needs_rebooking`) or cancelled
-/// booking holds none; a booking that came (or did not) keeps its seat on its past day.
-pub const SEAT_HOLDING: &str = "('confirmed', 'checked_in', 'recorded', 'no_show', 'turned_away')";
-
-/// SQL condition: the booking aliased `b` holds a seat — by its status, or as a booking
-/// waiting for a new slot that holds an offered seat.
+/// SQL condition: the booking aliased `b` holds a seat. A displaced or cancelled
+/// booking holds none; one that came (or did not) keeps its seat on its past day; one
+/// waiting for a slot holds the seat offered to it while the hold lasts.
 pub const HOLDS_SEAT: &str = "(b.status IN ('confirmed', 'checked_in', 'recorded', 'no_show', 'turned_away') \
     OR (b.status IN ('needs_rebooking', 'waitlisted') AND b.hold_until IS NOT NULL))";
 

@@ -43,7 +43,8 @@ fn invalid(field: &str) -> AppError {
     AppError::field(Code::Invalid, field, "err.required")
 }
 
-fn check_reason(reason: &str) -> Result<String, AppError> {
+/// A reason or instruction as typed: 1–300 characters, no control characters.
+pub(crate) fn check_reason(reason: &str) -> Result<String, AppError> {
     let r = reason.trim();
     if r.is_empty() || r.chars().count() > 300 || r.chars().any(char::is_control) {
         return Err(invalid("reason"));
@@ -51,7 +52,8 @@ fn check_reason(reason: &str) -> Result<String, AppError> {
     Ok(r.to_string())
 }
 
-fn parse_date(s: &str, field: &str) -> Result<NaiveDate, AppError> {
+/// A `YYYY-MM-DD` date in 2000–2100, the field named when it is not.
+pub(crate) fn parse_date(s: &str, field: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
         .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)))

@@ -495,18 +495,11 @@ async fn change_submit(
 }
 
 fn check_reason(lang: Lang, reason: &str) -> Result<String, PageError> {
-    let r = reason.trim();
-    if r.is_empty() || r.chars().count() > 300 || r.chars().any(char::is_control) {
-        return Err(bad(lang, "reason"));
-    }
-    Ok(r.to_string())
+    super::staff_api::check_reason(reason).map_err(|e| PageError::new(lang, e))
 }
 
 fn parse_date(lang: Lang, s: &str, name: &str) -> Result<NaiveDate, PageError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)))
-        .ok_or_else(|| bad(lang, name))
+    super::staff_api::parse_date(s, name).map_err(|e| PageError::new(lang, e))
 }
 
 async fn level_submit(
