@@ -537,6 +537,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("staff.seats", "kursi", "seats"),
     ("staff.sets", "alat", "sets"),
     (
+        "change.offer_expired",
+        "Kursi yang ditawarkan tidak diambil tepat waktu dan diberikan ke orang berikutnya. Anda kembali ke antrean.",
+        "The seat offered was not taken in time and went to the next person. You are back in the queue.",
+    ),
+    (
         "err.fix_below",
         "Periksa lagi isian berikut:",
         "Please check the following:",

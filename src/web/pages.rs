@@ -668,26 +668,32 @@ async fn manage(
             zone_abbreviation(tz)
         )
     });
-    page.change_notice = change.map(|(kind, from, to, reason)| {
+    // What the office did to the booking, and why. An offer speaks for itself (above).
+    page.change_notice = change.and_then(|(kind, from, to, reason)| {
         let when = |t: i64| {
             let t = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
             let end = t + Duration::minutes(i64::from(page.office.spec.slot_minutes));
             slot_label(lang, &page.office, t, end)
         };
         match (kind.as_str(), to) {
-            ("moved", Some(to)) => format!(
+            ("moved", Some(to)) => Some(format!(
                 "{} {} → {}. {}: {reason}",
                 lang.text("change.moved"),
                 when(from),
                 when(to),
                 lang.text("change.reason")
-            ),
-            _ => format!(
+            )),
+            ("needs_rebooking", _) => Some(format!(
                 "{} ({}). {}: {reason}",
                 lang.text("change.needs_rebooking"),
                 when(from),
                 lang.text("change.reason")
-            ),
+            )),
+            // Only while still waiting: a claimed or rebooked seat makes it history.
+            ("offer_expired", _) if page.b.status().is_waiting() && page.offer.is_none() => {
+                Some(lang.text("change.offer_expired").to_string())
+            }
+            _ => None,
         }
     });
     Ok(page)

@@ -478,3 +478,119 @@ async fn a_supervisor_previews_and_applies_level_three_and_the_moved_applicant_s
     );
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applicant_joins_the_waiting_list_and_claims_a_freed_seat() {
+    let Some(app) = spawn(Db::Sqlite).await else {
+        return;
+    };
+    // Open only on Tuesday 08:00–08:30 with one set: three seats, all taken.
+    let mut office = crate::planner::small_office();
+    office["hours"] = json!({"tue": ["08:00", "08:30"]});
+    assert_eq!(app.put_office("ciruas", office).await.status(), 200);
+    let mut taken = Vec::new();
+    for i in 0..3 {
+        taken.push(
+            app.book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(50 + i)))
+                .await,
+        );
+    }
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let png = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
+    std::fs::write(png.path(), tiny_png()).unwrap();
+
+    c.goto(&app.url("/o/ciruas")).await.unwrap();
+    // This Tuesday is full (next Tuesday is not, but she needs this week).
+    assert!(
+        c.find(Locator::Css("details[open] a.slot")).await.is_err(),
+        "this Tuesday is full"
+    );
+    click_to_next_page(&c, Locator::Id("waitlist-link")).await;
+    set_value(&c, "#f-from_date", "2026-12-01").await;
+    set_value(&c, "#f-to_date", "2026-12-01").await;
+    c.find(Locator::Id("f-name"))
+        .await
+        .unwrap()
+        .send_keys("Dewi Lestari")
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-nik"))
+        .await
+        .unwrap()
+        .send_keys("3604054705090061")
+        .await
+        .unwrap();
+    set_value(&c, "#f-birth_date", "2009-05-07").await;
+    c.find(Locator::Id("f-phone"))
+        .await
+        .unwrap()
+        .send_keys("081234567890")
+        .await
+        .unwrap();
+    set_value(&c, "#f-certificate_issued_at", "2026-11-30T06:00").await;
+    c.find(Locator::Css(
+        "#f-certificate_kind option[value='surat_sehat']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.find(Locator::Id("f-consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-certificate"))
+        .await
+        .unwrap()
+        .send_keys(&png.path().display().to_string())
+        .await
+        .unwrap();
+    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+    screenshot(&c, "10-waiting").await;
+    assert!(text(&c, ".notice").await.contains("daftar tunggu"));
+    assert!(text(&c, "#queue-position").await.ends_with('1'));
+    assert!(
+        c.find(Locator::Css(".qr svg")).await.is_err(),
+        "no ticket without a seat"
+    );
+    let manage = c.current_url().await.unwrap();
+
+    // Someone cancels: the seat is held for her; she takes it.
+    let (code, token) = (
+        taken[0]["code"].as_str().unwrap(),
+        taken[0]["token"].as_str().unwrap(),
+    );
+    assert_eq!(
+        app.post_booking_action(code, token, "cancel", None)
+            .await
+            .status(),
+        200
+    );
+    c.goto(manage.as_str()).await.unwrap();
+    screenshot(&c, "11-offer").await;
+    assert!(
+        text(&c, "#offer")
+            .await
+            .contains("Selasa, 1 Desember 2026, 08:00–08:30 WIB")
+    );
+    assert!(
+        c.find(Locator::Id("change-notice")).await.is_err(),
+        "an offer is not a withdrawal"
+    );
+    click_to_next_page(&c, Locator::Id("claim")).await;
+    assert!(text(&c, ".status").await.contains("Terkonfirmasi"));
+    assert_eq!(
+        text(&c, "#booking-when").await,
+        "Selasa, 1 Desember 2026, 08:00–08:30 WIB"
+    );
+    assert!(
+        c.find(Locator::Css(".qr svg")).await.is_ok(),
+        "now a ticket"
+    );
+    c.close().await.unwrap();
+}
