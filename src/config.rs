@@ -18,6 +18,15 @@ pub struct Settings {
     /// Hours a seat offered to someone waiting for a new slot is held for them.
     #[arg(long, env = "REKAM_OFFER_HOLD_HOURS", default_value_t = 12)]
     pub offer_hold_hours: u32,
+    /// Lost-link lookups (code + NIK + birth date) allowed per client address a minute.
+    #[arg(long, env = "REKAM_LOOKUPS_PER_MINUTE", default_value_t = 10)]
+    pub lookups_per_minute: u32,
+    /// Staff login attempts allowed per client address a minute.
+    #[arg(long, env = "REKAM_LOGINS_PER_MINUTE", default_value_t = 10)]
+    pub logins_per_minute: u32,
+    /// Behind a reverse proxy: take the client address from X-Forwarded-For.
+    #[arg(long, env = "REKAM_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
     /// Public base URL used in calendar files, e.g. https://rekam.example.go.id.
     #[arg(long, env = "REKAM_PUBLIC_URL", default_value = "")]
     pub public_url: String,
@@ -30,6 +39,9 @@ impl Default for Settings {
             max_temperature_c: 37.3,
             db_connections: 16,
             offer_hold_hours: 12,
+            lookups_per_minute: 10,
+            logins_per_minute: 10,
+            trust_forwarded_for: false,
             public_url: String::new(),
         }
     }

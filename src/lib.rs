@@ -25,6 +25,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     clock: Clock,
+    limits: std::sync::Arc<web::limits::Limits>,
     /// The store, for tests and start-up tasks.
     pub store: Store,
 }
@@ -43,11 +44,14 @@ impl Application {
                 settings.offer_hold_hours,
             )));
         let listener = TcpListener::bind(bind).await?;
-        let router = web::router(web::AppState::new(store.clone(), clock.clone(), settings));
+        let state = web::AppState::new(store.clone(), clock.clone(), settings);
+        let limits = state.limits.clone();
+        let router = web::router(state);
         Ok(Self {
             listener,
             router,
             clock,
+            limits,
             store,
         })
     }
@@ -59,7 +63,7 @@ impl Application {
 
     /// Serves until the process ends; once a minute lapses unclaimed seat offers.
     pub async fn serve(self) -> anyhow::Result<()> {
-        let (store, clock) = (self.store.clone(), self.clock.clone());
+        let (store, clock, limits) = (self.store.clone(), self.clock.clone(), self.limits.clone());
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
             loop {
@@ -67,9 +71,14 @@ impl Application {
                 if let Err(e) = store.sweep_offers(clock.now()).await {
                     tracing::warn!(error = %e, "sweeping seat offers failed");
                 }
+                limits.forget_quiet();
             }
         });
-        axum::serve(self.listener, self.router)
+        // The peer address feeds the rate limits of the lookup and the login.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })

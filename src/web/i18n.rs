@@ -542,6 +542,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The seat offered was not taken in time and went to the next person. You are back in the queue.",
     ),
     (
+        "err.rate_limited",
+        "Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi.",
+        "Too many attempts. Please wait a moment and try again.",
+    ),
+    (
         "err.fix_below",
         "Periksa lagi isian berikut:",
         "Please check the following:",

@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod limits;
 pub mod multipart;
 pub mod openapi;
 pub mod pages;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Settings.
     pub settings: Arc<Settings>,
+    /// Rate limits of the lookup and the login.
+    pub limits: Arc<limits::Limits>,
 }
 
 impl AppState {
@@ -40,6 +43,7 @@ impl AppState {
         Self {
             store,
             clock,
+            limits: Arc::new(limits::Limits::new(&settings)),
             settings: Arc::new(settings),
         }
     }

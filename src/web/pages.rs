@@ -6,6 +6,7 @@ use super::AppState;
 use super::api::authorise_token;
 use super::error::{AppError, Code};
 use super::i18n::{Lang, hm};
+use super::limits::ClientIp;
 use super::multipart::read_form;
 use super::views::{self, DayView};
 use crate::booking::{self, RawForm};
@@ -17,7 +18,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Form, Multipart, Path, Query, RawQuery, State};
+use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -900,6 +901,16 @@ async fn certificate_submit(
     }
 }
 
+/// 429 with `Retry-After`, as a page.
+pub fn too_many(lang: Lang, wait: std::time::Duration) -> Response {
+    let mut resp = error_page(lang, &AppError::new(Code::RateLimited, "err.rate_limited"));
+    let secs = wait.as_secs().max(1).to_string();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&secs) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "find.html")]
 struct FindPage {
@@ -919,9 +930,13 @@ async fn find_page(lang: Lang) -> FindPage {
 async fn find_submit(
     State(state): State<AppState>,
     lang: Lang,
-    RawQuery(_): RawQuery,
+    ClientIp(ip): ClientIp,
     Form(fields): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
+    // Code + NIK + birth date can be guessed at: a few tries a minute per address.
+    if let Err(wait) = state.limits.lookup(ip) {
+        return Ok(too_many(lang, wait));
+    }
     let raw = RawForm {
         fields: fields.clone(),
         ..RawForm::default()

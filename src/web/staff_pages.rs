@@ -4,6 +4,7 @@
 use super::AppState;
 use super::error::{AppError, Code};
 use super::i18n::Lang;
+use super::limits::ClientIp;
 use super::pages::{Frame, PageError, error_page};
 use super::staff_api::{Plan, plan};
 use crate::domain::code::{hash_secret, new_secret};
@@ -107,8 +108,12 @@ struct LoginForm {
 async fn login_submit(
     State(state): State<AppState>,
     lang: Lang,
+    ClientIp(ip): ClientIp,
     Form(f): Form<LoginForm>,
 ) -> Response {
+    if let Err(wait) = state.limits.login(ip) {
+        return super::pages::too_many(lang, wait);
+    }
     let now = state.clock.now();
     let found = match state.store.staff_login(f.username.trim()).await {
         Ok(found) => Some(found),

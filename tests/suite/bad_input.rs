@@ -11,6 +11,7 @@ both_databases!(
     a_slot_in_the_past_is_refused,
     names_are_shown_escaped,
     the_html_form_keeps_what_was_typed_and_ties_errors_to_fields,
+    guessing_a_lost_link_or_a_staff_password_is_rate_limited,
 );
 
 fn slot() -> String {
@@ -385,4 +386,73 @@ async fn the_html_form_keeps_what_was_typed_and_ties_errors_to_fields(app: TestA
             .unwrap()
             .contains("Give an Indonesian mobile number")
     );
+}
+
+async fn guessing_a_lost_link_or_a_staff_password_is_rate_limited(app: TestApp) {
+    let b = app.book_ok(&BookingForm::new(&slot(), &nik(1))).await;
+    let code = b["code"].as_str().unwrap();
+    for i in 0..10 {
+        let r = app
+            .client
+            .post(app.url("/find"))
+            .form(&[
+                ("code", code),
+                ("nik", &nik(100 + i)),
+                ("birth_date", "2009-05-07"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "a wrong guess is simply not found");
+    }
+    // The eleventh try in the minute is refused, even with the right answer.
+    let r = app
+        .client
+        .post(app.url("/find"))
+        .form(&[
+            ("code", code),
+            ("nik", &nik(1)),
+            ("birth_date", "2009-05-07"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(
+        r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    for _ in 0..10 {
+        let r = app
+            .client
+            .post(app.url("/staff/login"))
+            .form(&[
+                ("username", "test-admin"),
+                ("password", "wrong password 123"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let r = app
+        .client
+        .post(app.url("/staff/login"))
+        .form(&[
+            ("username", "test-admin"),
+            ("password", "a long test password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        429,
+        "the right password too, once the limit is reached"
+    );
+    assert!(r.headers().contains_key("retry-after"));
 }

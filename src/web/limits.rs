@@ -1,0 +1,84 @@
+//! Rate limits for the two doors that can be used to guess: the lost-link lookup (code +
+//! NIK + birth date) and the staff login. Bookings are not limited per address: a school
+//! registering its pupils books many people from one address.
+
+use super::AppState;
+use crate::config::Settings;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+/// The limiters of a running service, keyed by client address.
+pub struct Limits {
+    lookups: DefaultKeyedRateLimiter<IpAddr>,
+    logins: DefaultKeyedRateLimiter<IpAddr>,
+    trust_forwarded_for: bool,
+}
+
+fn per_minute(n: u32) -> Quota {
+    Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"))
+}
+
+impl Limits {
+    /// From the settings.
+    pub fn new(settings: &Settings) -> Self {
+        Self {
+            lookups: RateLimiter::keyed(per_minute(settings.lookups_per_minute)),
+            logins: RateLimiter::keyed(per_minute(settings.logins_per_minute)),
+            trust_forwarded_for: settings.trust_forwarded_for,
+        }
+    }
+
+    fn check(limiter: &DefaultKeyedRateLimiter<IpAddr>, ip: IpAddr) -> Result<(), Duration> {
+        limiter
+            .check_key(&ip)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// May this address try another lookup? Otherwise, how long until it may.
+    pub fn lookup(&self, ip: IpAddr) -> Result<(), Duration> {
+        Self::check(&self.lookups, ip)
+    }
+
+    /// May this address try another login?
+    pub fn login(&self, ip: IpAddr) -> Result<(), Duration> {
+        Self::check(&self.logins, ip)
+    }
+
+    /// Forgets addresses that have been quiet (called by the server's sweeper).
+    pub fn forget_quiet(&self) {
+        self.lookups.retain_recent();
+        self.logins.retain_recent();
+    }
+}
+
+/// The client's address: the peer, or with `--trust-forwarded-for` (behind a reverse
+/// proxy) the first address of `X-Forwarded-For`.
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        let forwarded = state
+            .limits
+            .trust_forwarded_for
+            .then(|| parts.headers.get("x-forwarded-for"))
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientIp(
+            forwarded.or(peer).unwrap_or(IpAddr::from([0, 0, 0, 0])),
+        ))
+    }
+}
