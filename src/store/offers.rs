@@ -16,7 +16,7 @@ use crate::domain::BookingCode;
 use crate::domain::code::{hash_secret, new_secret};
 use crate::planner;
 use chrono::{DateTime, Duration, Utc};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Connection};
 use std::collections::HashMap;
 
 /// Offers freed seats of an office to its queue, inside the caller's transaction (which
@@ -94,18 +94,17 @@ pub(crate) async fn offer_seats(
             continue;
         };
         let date_text = date.to_string();
-        let seat = Seat {
-            slot_start: ts(slot.start),
-            local_date: &date_text,
-        };
-        move_seat(conn, office_id, None, Some((seat, slot.capacity, day_cap))).await?;
-        *slot_count.entry(ts(slot.start)).or_default() += 1;
-        *day_count.entry(date_text.clone()).or_default() += 1;
         // A hold never outlasts the slot it holds.
         let until = (now + hold).min(slot.start);
-        sqlx::query(
+        // Each offer is a savepoint. The person is claimed first, on a condition that
+        // PostgreSQL re-checks after waiting for a concurrent offer's row lock: two
+        // cancellations at once can never both offer a seat to the same person. A seat
+        // taken meanwhile (the upsert finds it full) rolls back this offer alone.
+        let mut offer = conn.begin().await?;
+        let claimed = sqlx::query(
             "UPDATE bookings SET slot_start = $2, slot_end = $3, local_date = $4, hold_until = $5, \
-             version = version + 1, updated_at = $6 WHERE id = $1",
+             version = version + 1, updated_at = $6 WHERE id = $1 AND hold_until IS NULL \
+             AND status IN ('needs_rebooking', 'waitlisted')",
         )
         .bind(id)
         .bind(ts(slot.start))
@@ -113,8 +112,31 @@ pub(crate) async fn offer_seats(
         .bind(&date_text)
         .bind(ts(until))
         .bind(ts(now))
-        .execute(&mut *conn)
+        .execute(&mut *offer)
         .await?;
+        if claimed.rows_affected() == 0 {
+            offer.rollback().await?;
+            continue;
+        }
+        let seat = Seat {
+            slot_start: ts(slot.start),
+            local_date: &date_text,
+        };
+        match move_seat(
+            &mut offer,
+            office_id,
+            None,
+            Some((seat, slot.capacity, day_cap)),
+        )
+        .await
+        {
+            Ok(()) => {}
+            Err(StoreError::SlotFull | StoreError::DayFull) => {
+                offer.rollback().await?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        }
         sqlx::query(
             "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at) \
              VALUES ($1, 'offered', $2, $3, $4, $5)",
@@ -124,10 +146,10 @@ pub(crate) async fn offer_seats(
         .bind(ts(slot.start))
         .bind(format!("held until {}", until.to_rfc3339()))
         .bind(ts(now))
-        .execute(&mut *conn)
+        .execute(&mut *offer)
         .await?;
         audit(
-            conn,
+            &mut offer,
             now,
             "system",
             "booking.offered",
@@ -136,6 +158,9 @@ pub(crate) async fn offer_seats(
             "",
         )
         .await?;
+        offer.commit().await?;
+        *slot_count.entry(ts(slot.start)).or_default() += 1;
+        *day_count.entry(date_text).or_default() += 1;
         offered += 1;
     }
     Ok(offered)

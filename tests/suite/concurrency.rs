@@ -10,6 +10,7 @@ both_databases!(
     three_hundred_simultaneous_bookings_for_three_seats_give_three_201s,
     fifty_simultaneous_bookings_with_one_nik_give_one_201,
     simultaneous_reschedules_and_cancels_keep_every_count_consistent,
+    simultaneous_cancellations_offer_each_freed_seat_to_one_waiting_person,
 );
 
 /// An office whose slots hold 3: one set, 10 minutes each, 30-minute slots.
@@ -176,4 +177,68 @@ async fn simultaneous_reschedules_and_cancels_keep_every_count_consistent(app: T
         .map(|d| d["booked"].as_i64().unwrap())
         .sum();
     assert_eq!(by_day, confirmed, "day counters agree too");
+}
+
+async fn simultaneous_cancellations_offer_each_freed_seat_to_one_waiting_person(app: TestApp) {
+    // Tuesday 08:00–10:00 with one set: four slots of three, all booked; eight people
+    // wait. Then all twelve cancel at once: every freed seat goes to exactly one of them.
+    let mut office = tiny_office();
+    office["hours"] = json!({"tue": ["08:00", "10:00"]});
+    assert_eq!(app.put_office("ciruas", office).await.status(), 200);
+    let mut booked = Vec::new();
+    for i in 0..12u32 {
+        let slot = wib(12, 1, 8 + i / 6, 30 * ((i / 3) % 2));
+        booked.push(app.book_ok(&BookingForm::new(&slot, &nik(200 + i))).await);
+    }
+    let mut waiting = Vec::new();
+    for i in 0..8u32 {
+        let form = BookingForm::new("", &nik(300 + i))
+            .without("slot_start")
+            .set("from_date", "2026-12-01")
+            .set("to_date", "2026-12-01");
+        let r = app
+            .client
+            .post(app.url("/api/v1/offices/ciruas/waitlist"))
+            .multipart(form.multipart())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        waiting.push(r.json::<Value>().await.unwrap());
+    }
+    let statuses = join_all(booked.iter().map(|b| async {
+        app.post_booking_action(
+            b["code"].as_str().unwrap(),
+            b["token"].as_str().unwrap(),
+            "cancel",
+            None,
+        )
+        .await
+        .status()
+        .as_u16()
+    }))
+    .await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let office = app.store.office("ciruas").await.unwrap();
+    assert_eq!(
+        app.store.slot_counters(office.id).await.unwrap(),
+        app.store.seat_holding_counts(office.id).await.unwrap(),
+        "no seat leaks: counters agree with the bookings"
+    );
+    let mut offered = 0;
+    for w in &waiting {
+        let got: Value = app
+            .get_booking(w["code"].as_str().unwrap(), w["token"].as_str().unwrap())
+            .await
+            .json()
+            .await
+            .unwrap();
+        if got["offer"].is_object() {
+            offered += 1;
+        }
+    }
+    assert_eq!(
+        offered, 8,
+        "twelve seats freed, eight people waiting: all get one"
+    );
 }
