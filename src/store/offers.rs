@@ -176,15 +176,21 @@ pub(crate) async fn withdraw_offers(conn: &mut AnyConnection, office_id: i64) ->
     .fetch_all(&mut *conn)
     .await?;
     for (id, slot_start, local_date) in held {
-        let seat = Seat {
-            slot_start,
-            local_date: &local_date,
-        };
-        move_seat(conn, office_id, Some(seat), None).await?;
-        sqlx::query("UPDATE bookings SET hold_until = NULL, version = version + 1 WHERE id = $1")
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+        // Only a hold still held: a claim that won the race keeps its seat.
+        let cleared = sqlx::query(
+            "UPDATE bookings SET hold_until = NULL, version = version + 1 WHERE id = $1 \
+             AND status IN ('needs_rebooking', 'waitlisted') AND hold_until IS NOT NULL",
+        )
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        if cleared.rows_affected() == 1 {
+            let seat = Seat {
+                slot_start,
+                local_date: &local_date,
+            };
+            move_seat(conn, office_id, Some(seat), None).await?;
+        }
     }
     Ok(())
 }
@@ -214,20 +220,27 @@ impl Store {
             .bind(ts(now))
             .fetch_all(&mut *tx)
             .await?;
+            let mut cleared_holds = 0;
             for (id, slot_start, local_date) in &expired {
                 let seat = Seat {
                     slot_start: *slot_start,
                     local_date,
                 };
-                move_seat(&mut tx, office_id, Some(seat), None).await?;
-                sqlx::query(
+                // Only a hold still lapsed: a claim that won the race keeps its seat.
+                let cleared = sqlx::query(
                     "UPDATE bookings SET hold_until = NULL, queued_at = $2, version = version + 1 \
-                     WHERE id = $1",
+                     WHERE id = $1 AND status IN ('needs_rebooking', 'waitlisted') \
+                     AND hold_until IS NOT NULL AND hold_until <= $2",
                 )
                 .bind(id)
                 .bind(ts(now))
                 .execute(&mut *tx)
                 .await?;
+                if cleared.rows_affected() == 0 {
+                    continue;
+                }
+                cleared_holds += 1;
+                move_seat(&mut tx, office_id, Some(seat), None).await?;
                 sqlx::query(
                     "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at) \
                      VALUES ($1, 'offer_expired', $2, NULL, 'offer not claimed in time', $3)",
@@ -238,7 +251,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            lapsed += expired.len();
+            lapsed += cleared_holds;
             offer_seats(&mut tx, office_id, now, self.offer_hold).await?;
             tx.commit().await?;
         }
@@ -247,7 +260,10 @@ impl Store {
 
     /// Claims the seat offered to a booking while the hold lasts: it becomes confirmed.
     pub async fn claim_offer(&self, code: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        let b = self.booking(code).await?;
         let mut tx = self.write.begin().await?;
+        // Like every change to a seat, under the office's shared lock (a re-plan waits).
+        lock_office_shared(&mut tx, self.backend, b.office_id).await?;
         let done = sqlx::query(
             "UPDATE bookings SET status = 'confirmed', hold_until = NULL, version = version + 1, \
              updated_at = $2 WHERE code = $1 AND status IN ('needs_rebooking', 'waitlisted') \
