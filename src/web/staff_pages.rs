@@ -34,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/staff/offices/{slug}", get(plan_page))
         .route("/staff/offices/{slug}/level", post(level_submit))
         .route("/staff/offices/{slug}/closure", post(closure_submit))
+        .route("/staff/rules", get(rules_page).post(rule_submit))
+        .route("/staff/holidays", post(holidays_submit))
 }
 
 fn session_token(headers: &HeaderMap) -> Option<String> {
@@ -562,4 +564,179 @@ async fn closure_submit(
         action: format!("/staff/offices/{slug}/closure"),
     };
     change_submit(&state, lang, &me, office, submitted).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/rules.html")]
+struct RulesPage {
+    frame: Frame,
+    rules: Vec<crate::domain::LevelRule>,
+    history: Vec<crate::store::RuleVersion>,
+    notice: Option<String>,
+    error: Option<String>,
+    next_year: i32,
+}
+
+async fn rules_page_with(
+    state: &AppState,
+    lang: Lang,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<RulesPage, PageError> {
+    let rules = state
+        .store
+        .level_rules()
+        .await
+        .map_err(|e| PageError::new(lang, e.into()))?;
+    let mut history = state
+        .store
+        .level_rule_history()
+        .await
+        .map_err(|e| PageError::new(lang, e.into()))?;
+    history.truncate(30);
+    let next_year = chrono::Datelike::year(&state.clock.now()) + 1;
+    Ok(RulesPage {
+        frame: Frame::new(lang, "/staff/rules"),
+        rules,
+        history,
+        notice,
+        error,
+        next_year,
+    })
+}
+
+async fn rules_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Query(q): Query<Notice>,
+) -> Result<RulesPage, PageError> {
+    if me.role < Role::Supervisor {
+        return Err(PageError::new(
+            lang,
+            AppError::new(Code::Forbidden, "err.forbidden"),
+        ));
+    }
+    let notice = match q.m.as_deref() {
+        Some("rule") => Some(lang.text("staff.rule_saved").to_string()),
+        Some("holidays") => Some(lang.text("staff.holidays_loaded").to_string()),
+        _ => None,
+    };
+    rules_page_with(&state, lang, notice, None).await
+}
+
+async fn rule_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    if me.role < Role::Supervisor {
+        return Err(PageError::new(
+            lang,
+            AppError::new(Code::Forbidden, "err.forbidden"),
+        ));
+    }
+    // A number that is not one is refused, never read as 0 (a maximum of 0 closes the office).
+    let mut not_numbers = ["wfo_percent", "occupancy_percent", "max_visitors"]
+        .into_iter()
+        .filter(|name| !field(&f, name).is_empty() && field(&f, name).parse::<u32>().is_err());
+    let not_a_number = not_numbers.next();
+    let number = |name: &str| field(&f, name).parse::<u32>().unwrap_or(0);
+    let rule = crate::domain::LevelRule {
+        level: field(&f, "level").to_string(),
+        wfo_percent: number("wfo_percent"),
+        occupancy_percent: number("occupancy_percent"),
+        max_visitors: Some(field(&f, "max_visitors"))
+            .filter(|s| !s.is_empty())
+            .map(|_| number("max_visitors")),
+        latest_close: Some(field(&f, "latest_close").to_string()).filter(|s| !s.is_empty()),
+        source: field(&f, "source").to_string(),
+    };
+    let problem = match (rule.validate(), check_reason(lang, field(&f, "reason"))) {
+        _ if not_a_number.is_some() => not_a_number.map(str::to_string),
+        (Err(field), _) => Some(field.to_string()),
+        (_, Err(_)) => Some("reason".to_string()),
+        (Ok(_), Ok(reason)) => {
+            state
+                .store
+                .put_level_rule(&rule, &me.actor(), &reason, state.clock.now())
+                .await
+                .map_err(|e| PageError::new(lang, e.into()))?;
+            None
+        }
+    };
+    match problem {
+        None => Ok(Redirect::to("/staff/rules?m=rule").into_response()),
+        Some(field) => {
+            let error = format!("{}: {field}", lang.text("staff.rule_invalid"));
+            let page = rules_page_with(&state, lang, None, Some(error)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+async fn holidays_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    if me.role < Role::Supervisor {
+        return Err(PageError::new(
+            lang,
+            AppError::new(Code::Forbidden, "err.forbidden"),
+        ));
+    }
+    let mut multipart = multipart.map_err(|_| {
+        PageError::new(
+            lang,
+            AppError::new(Code::UnsupportedMediaType, "err.multipart"),
+        )
+    })?;
+    let (mut year, mut text, mut name) = (String::new(), String::new(), String::new());
+    while let Ok(Some(part)) = multipart.next_field().await {
+        match part.name() {
+            Some("year") => year = part.text().await.unwrap_or_default(),
+            Some("file") => {
+                name = part.file_name().unwrap_or("").to_ascii_lowercase();
+                text = part.text().await.unwrap_or_default();
+            }
+            _ => {}
+        }
+    }
+    let year = year
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y));
+    let parsed = match year {
+        None => Err(lang.text("staff.year").to_string()),
+        Some(y) if name.ends_with(".ics") || text.trim_start().starts_with("BEGIN:VCALENDAR") => {
+            crate::domain::holidays::parse_ical(&text, y)
+                .map(|days| (y, days))
+                .map_err(|e| e.message)
+        }
+        Some(y) => crate::domain::holidays::parse_csv(&text, y)
+            .map(|days| (y, days))
+            .map_err(|e| match e.line {
+                Some(l) => format!("{} {l}: {}", lang.text("staff.line"), e.message),
+                None => e.message,
+            }),
+    };
+    match parsed {
+        Ok((y, days)) => {
+            state
+                .store
+                .load_holidays(y, &days, &me.actor(), state.clock.now())
+                .await
+                .map_err(|e| PageError::new(lang, e.into()))?;
+            Ok(Redirect::to("/staff/rules?m=holidays").into_response())
+        }
+        Err(problem) => {
+            let error = format!("{} ({problem})", lang.text("err.holiday_file"));
+            let page = rules_page_with(&state, lang, None, Some(error)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }

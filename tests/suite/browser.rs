@@ -594,3 +594,106 @@ async fn an_applicant_joins_the_waiting_list_and_claims_a_freed_seat() {
     );
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_edits_a_level_rule_and_loads_next_years_holidays() {
+    let Some(app) = spawn(Db::Sqlite).await else {
+        return;
+    };
+    rekam::staff::add(
+        &app.store,
+        "kasi-rules",
+        "a long test password",
+        rekam::domain::Role::Supervisor,
+        Some("ciruas"),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    c.goto(&app.url("/staff/login")).await.unwrap();
+    c.find(Locator::Id("f-username"))
+        .await
+        .unwrap()
+        .send_keys("kasi-rules")
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-password"))
+        .await
+        .unwrap()
+        .send_keys("a long test password")
+        .await
+        .unwrap();
+    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+    click_to_next_page(&c, Locator::Id("rules-link")).await;
+
+    // MenPAN-RB's 50 % instead of Inmendagri's 25 % at level 3.
+    let wfo = c.find(Locator::Id("wfo-3")).await.unwrap();
+    wfo.clear().await.unwrap();
+    wfo.send_keys("50").await.unwrap();
+    c.find(Locator::Id("reason-3"))
+        .await
+        .unwrap()
+        .send_keys("ikuti SE MenPAN-RB 24/2021")
+        .await
+        .unwrap();
+    click_to_next_page(&c, Locator::Css("#rule-3 button[type=submit]")).await;
+    assert!(text(&c, ".notice").await.contains("versi lama"));
+    let history = text(&c, "#rule-history tbody tr").await;
+    assert!(
+        history.contains("staff:kasi-rules") && history.contains("ikuti SE MenPAN-RB"),
+        "{history}"
+    );
+    let rules: Value = app
+        .client
+        .get(app.url("/api/v1/staff/level-rules"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rules[3]["wfo_percent"], 50);
+
+    // A bad holiday file is refused with its line; a good one loads.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("libur-2027-salah.csv");
+    std::fs::write(&bad, "2027-01-01,Tahun Baru\n2027-02-30,Tanggal salah\n").unwrap();
+    let good = dir.path().join("libur-2027.csv");
+    std::fs::write(
+        &good,
+        "2027-01-01,Tahun Baru Masehi\n2027-03-10,Hari Suci Nyepi\n",
+    )
+    .unwrap();
+    c.find(Locator::Id("f-file"))
+        .await
+        .unwrap()
+        .send_keys(&bad.display().to_string())
+        .await
+        .unwrap();
+    click_to_next_page(&c, Locator::Id("load-holidays")).await;
+    assert!(text(&c, "#rules-error").await.contains("baris 2"));
+    c.find(Locator::Id("f-file"))
+        .await
+        .unwrap()
+        .send_keys(&good.display().to_string())
+        .await
+        .unwrap();
+    click_to_next_page(&c, Locator::Id("load-holidays")).await;
+    assert!(text(&c, ".notice").await.contains("dimuat"));
+    let listed: Value = app
+        .client
+        .get(app.url("/api/v1/staff/holidays/2027"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    c.close().await.unwrap();
+}
