@@ -129,6 +129,32 @@ async fn click_to_next_page(c: &Client, locator: Locator<'_>) {
     }
 }
 
+/// Logs a staff member in through the login page (every staff page redirects there first).
+async fn log_in(c: &Client, app: &TestApp, username: &str) {
+    c.goto(&app.url("/staff")).await.unwrap();
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/staff/login"),
+        "staff pages need a login"
+    );
+    c.find(Locator::Id("f-username"))
+        .await
+        .unwrap()
+        .send_keys(username)
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-password"))
+        .await
+        .unwrap()
+        .send_keys("a long test password")
+        .await
+        .unwrap();
+    click_to_next_page(c, Locator::Css("form button[type=submit]")).await;
+}
+
 async fn text(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
@@ -371,28 +397,7 @@ async fn a_supervisor_previews_and_applies_level_three_and_the_moved_applicant_s
     let Some((_driver, c)) = browser().await else {
         return;
     };
-    c.goto(&app.url("/staff")).await.unwrap();
-    assert!(
-        c.current_url()
-            .await
-            .unwrap()
-            .path()
-            .ends_with("/staff/login"),
-        "staff pages need a login"
-    );
-    c.find(Locator::Id("f-username"))
-        .await
-        .unwrap()
-        .send_keys("kasi-ciruas")
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-password"))
-        .await
-        .unwrap()
-        .send_keys("a long test password")
-        .await
-        .unwrap();
-    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+    log_in(&c, &app, "kasi-ciruas").await;
     assert!(
         c.current_url()
             .await
@@ -613,20 +618,7 @@ async fn a_supervisor_edits_a_level_rule_and_loads_next_years_holidays() {
     let Some((_driver, c)) = browser().await else {
         return;
     };
-    c.goto(&app.url("/staff/login")).await.unwrap();
-    c.find(Locator::Id("f-username"))
-        .await
-        .unwrap()
-        .send_keys("kasi-rules")
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-password"))
-        .await
-        .unwrap()
-        .send_keys("a long test password")
-        .await
-        .unwrap();
-    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+    log_in(&c, &app, "kasi-rules").await;
     click_to_next_page(&c, Locator::Id("rules-link")).await;
 
     // MenPAN-RB's 50 % instead of Inmendagri's 25 % at level 3.
@@ -647,15 +639,8 @@ async fn a_supervisor_edits_a_level_rule_and_loads_next_years_holidays() {
         "{history}"
     );
     let rules: Value = app
-        .client
-        .get(app.url("/api/v1/staff/level-rules"))
-        .bearer_auth(&app.admin_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .staff_json("/api/v1/staff/level-rules", &app.admin_token)
+        .await;
     assert_eq!(rules[3]["wfo_percent"], 50);
 
     // A bad holiday file is refused with its line; a good one loads.
@@ -685,15 +670,8 @@ async fn a_supervisor_edits_a_level_rule_and_loads_next_years_holidays() {
     click_to_next_page(&c, Locator::Id("load-holidays")).await;
     assert!(text(&c, ".notice").await.contains("dimuat"));
     let listed: Value = app
-        .client
-        .get(app.url("/api/v1/staff/holidays/2027"))
-        .bearer_auth(&app.admin_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .staff_json("/api/v1/staff/holidays/2027", &app.admin_token)
+        .await;
     assert_eq!(listed.as_array().unwrap().len(), 2);
     c.close().await.unwrap();
 }

@@ -303,6 +303,19 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// GET a staff or admin route with a bearer token, as JSON.
+    pub async fn staff_json(&self, path: &str, token: &str) -> Value {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Number of rows in a table (to prove nothing was written).
     pub async fn count(&self, table: &str) -> i64 {
         let pool = sqlx::AnyPool::connect(&self.database_url).await.unwrap();

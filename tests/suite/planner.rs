@@ -336,15 +336,8 @@ async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestA
     );
     assert_within_caps(&app, "2026-11-30", "2026-12-14").await;
     let schedule: Value = app
-        .client
-        .get(app.url("/api/v1/staff/offices/ciruas/levels"))
-        .bearer_auth(&sup)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .staff_json("/api/v1/staff/offices/ciruas/levels", &sup)
+        .await;
     assert_eq!(schedule.as_array().unwrap().len(), 2);
     assert_eq!(schedule[0]["reason"], "Inmendagri 22/2021");
 }
@@ -498,16 +491,7 @@ async fn holidays_closures_and_holiday_files_take_effect(app: TestApp) {
     }
     let r = put_file("2027-01-01,x", "application/pdf").await.unwrap();
     assert_eq!(r.status(), 415);
-    let listed: Value = app
-        .client
-        .get(app.url("/api/v1/staff/holidays/2027"))
-        .bearer_auth(&sup)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.staff_json("/api/v1/staff/holidays/2027", &sup).await;
     assert_eq!(
         listed.as_array().unwrap().len(),
         2,
@@ -588,31 +572,15 @@ async fn only_supervisors_of_the_office_change_its_plan(app: TestApp) {
     }
     assert_eq!(app.count("office_levels").await, 0);
     let plan: Value = app
-        .client
-        .get(app.url("/api/v1/staff/offices/ciruas/plan?days=7"))
-        .bearer_auth(&desk)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .staff_json("/api/v1/staff/offices/ciruas/plan?days=7", &desk)
+        .await;
     assert_eq!(plan["days"].as_array().unwrap().len(), 7);
     assert_eq!(plan["days"][0]["staffed_sets"], 2);
 }
 
 async fn level_rules_are_versioned_data(app: TestApp) {
     let sup = supervisor(&app, "sup-rules", "ciruas").await;
-    let rules: Value = app
-        .client
-        .get(app.url("/api/v1/staff/level-rules"))
-        .bearer_auth(&sup)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rules: Value = app.staff_json("/api/v1/staff/level-rules", &sup).await;
     assert_eq!(rules.as_array().unwrap().len(), 6);
     assert_eq!(rules[3]["level"], "3");
     assert_eq!(rules[3]["wfo_percent"], 25);
@@ -644,15 +612,8 @@ async fn level_rules_are_versioned_data(app: TestApp) {
         "occupancy_percent"
     );
     let history: Value = app
-        .client
-        .get(app.url("/api/v1/staff/level-rules/history"))
-        .bearer_auth(&sup)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .staff_json("/api/v1/staff/level-rules/history", &sup)
+        .await;
     let level3: Vec<&Value> = history
         .as_array()
         .unwrap()
@@ -801,15 +762,11 @@ async fn a_freed_seat_goes_to_the_first_on_the_waiting_list(app: TestApp) {
         "active_booking_exists"
     );
     let plan: Value = app
-        .client
-        .get(app.url("/api/v1/staff/offices/ciruas/plan?days=10"))
-        .bearer_auth(&app.admin_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .staff_json(
+            "/api/v1/staff/offices/ciruas/plan?days=10",
+            &app.admin_token,
+        )
+        .await;
     let waiting: Vec<u64> = plan["days"]
         .as_array()
         .unwrap()
