@@ -52,6 +52,10 @@ impl AppState {
 /// Largest request body: a 5 MB certificate plus the form's text fields.
 pub const MAX_BODY_BYTES: usize = crate::domain::certificate::MAX_CERTIFICATE_BYTES + 64 * 1024;
 
+/// Largest oversized body that is still read (and dropped) so that the client sees the
+/// 413 rather than a reset connection.
+const DRAIN_AT_MOST: u64 = 4 * MAX_BODY_BYTES as u64;
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -63,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(refuse_oversized))
         // The span names the route template, never the URI: manage links carry a token.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let route = req
@@ -94,6 +99,45 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
+}
+
+/// A body announced (by `Content-Length`) over the limit is refused from its headers,
+/// before any of it is read: the client gets the 413 while it is still about to send,
+/// instead of a connection closed in the middle of its upload. (A body without a length
+/// is read up to the limit, then refused by the form reader.)
+async fn refuse_oversized(
+    lang: i18n::Lang,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(n) = announced.filter(|n| *n > MAX_BODY_BYTES as u64) {
+        // Only the forms with an upload accept bodies anywhere near this size.
+        let e = error::AppError::field(error::Code::TooLarge, "certificate", "err.too_large");
+        let api = req.uri().path().starts_with("/api/");
+        // A client that sends its whole body before reading the answer (most do, browsers
+        // included) would find the connection closed under it and never see the 413:
+        // read and drop a moderately oversized body while the answer goes out, as
+        // nginx's lingering close does; a huge one is not worth the bandwidth.
+        if n <= DRAIN_AT_MOST {
+            let mut body = req.into_body().into_data_stream();
+            tokio::spawn(async move {
+                use futures_util::StreamExt;
+                let drain = async { while let Some(Ok(_)) = body.next().await {} };
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(60), drain).await;
+            });
+        }
+        return if api {
+            e.into_response()
+        } else {
+            pages::error_page(lang, &e)
+        };
+    }
+    next.run(req).await
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

@@ -263,6 +263,53 @@ async fn every_bad_field_is_named_and_nothing_is_written(app: TestApp) {
 }
 
 async fn an_oversized_certificate_is_refused_with_413(app: TestApp) {
+    let before = app.written().await;
+    // A body announced over the limit (5 MB + 64 KB) is refused from its headers alone:
+    // the answer comes before a byte of the body is sent, so the client can read it.
+    let boundary = "XyZzY";
+    let head = |length: usize, extra: &str| {
+        format!(
+            "POST /api/v1/bookings HTTP/1.1\r\nHost: {}\r\n\
+             Content-Type: multipart/form-data; boundary={boundary}\r\n\
+             Content-Length: {length}\r\n{extra}\r\n",
+            app.base.trim_start_matches("http://")
+        )
+    };
+    for extra in ["", "Expect: 100-continue\r\n"] {
+        let answer = raw_exchange(&app, head(6 * 1024 * 1024, extra).as_bytes(), None).await;
+        let (status, body) = answer.unwrap_or_else(|e| panic!("no clean answer ({extra:?}): {e}"));
+        assert_eq!(status, 413, "{body}");
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["error"], "too_large");
+        assert_eq!(body["field"], "certificate");
+    }
+    // A body without a length (chunked) that runs over the limit is read up to it and
+    // refused; the client keeps sending and still reads the whole 413.
+    let chunked = format!(
+        "POST /api/v1/bookings HTTP/1.1\r\nHost: x\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\n\
+         Transfer-Encoding: chunked\r\n\r\n"
+    );
+    let mut part = String::new();
+    for (k, v) in &BookingForm::new(&slot(), &nik(1)).fields {
+        let v = v.as_deref().unwrap_or("");
+        part +=
+            &format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n");
+    }
+    part += &format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"certificate\"; \
+         filename=\"big.png\"\r\nContent-Type: image/png\r\n\r\n"
+    );
+    let mut part = part.into_bytes();
+    part.extend(tiny_png());
+    let answer = raw_exchange(&app, chunked.as_bytes(), Some(part)).await;
+    let (status, body) = answer.unwrap_or_else(|e| panic!("no clean answer (chunked): {e}"));
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["error"],
+        "too_large"
+    );
+    // The same through an ordinary client: reqwest sends the whole 6 MB body.
     let mut big = tiny_png();
     big.resize(6 * 1024 * 1024, 0);
     let r = app
@@ -274,18 +321,13 @@ async fn an_oversized_certificate_is_refused_with_413(app: TestApp) {
                 .multipart(),
         )
         .send()
-        .await;
-    match r {
-        Ok(r) => {
-            assert_eq!(r.status(), 413);
-            let body: Value = r.json().await.unwrap();
-            assert_eq!(body["error"], "too_large");
-            assert_eq!(body["field"], "certificate");
-        }
-        // The server may close the connection once it has answered without reading the
-        // rest; then the client sees a broken pipe. Either way nothing is stored.
-        Err(e) => eprintln!("client saw the connection close early: {e}"),
-    }
+        .await
+        .expect("the 413 arrives; the connection is not dropped");
+    assert_eq!(r.status(), 413);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "too_large");
+    assert_eq!(body["field"], "certificate");
+    assert_eq!(before, app.written().await, "nothing was written");
     // Just over 5 MB of file inside a body under the limit: still refused by the field check.
     let mut just_over = tiny_png();
     just_over.resize(5 * 1024 * 1024 + 1, 0);
@@ -455,4 +497,101 @@ async fn guessing_a_lost_link_or_a_staff_password_is_rate_limited(app: TestApp) 
         "the right password too, once the limit is reached"
     );
     assert!(r.headers().contains_key("retry-after"));
+}
+
+/// Sends `head` (and, if given, `first_chunk` followed by endless 64 KB chunks of a
+/// chunked body, until the server stops reading) over a raw TCP connection, and reads the
+/// answer: its status and body. An error means no complete HTTP answer arrived: the
+/// connection was closed or reset first (a panic, a dropped request), or nothing came
+/// within ten seconds (the server waited for a body it should have refused).
+pub async fn raw_exchange(
+    app: &TestApp,
+    head: &[u8],
+    first_chunk: Option<Vec<u8>>,
+) -> Result<(u16, String), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let (mut rd, mut wr) = stream.into_split();
+    wr.write_all(head).await.map_err(|e| e.to_string())?;
+    // The write half stays open until the answer is read (dropping it would send FIN).
+    let mut idle = None;
+    let writer = match first_chunk {
+        None => {
+            idle = Some(wr);
+            None
+        }
+        Some(first) => Some(tokio::spawn(async move {
+            let frame = |data: &[u8]| {
+                let mut f = format!("{:x}\r\n", data.len()).into_bytes();
+                f.extend_from_slice(data);
+                f.extend_from_slice(b"\r\n");
+                f
+            };
+            let filler = frame(&vec![0u8; 64 * 1024]);
+            if wr.write_all(&frame(&first)).await.is_err() {
+                return;
+            }
+            // At most 20 MB: the server must stop reading long before.
+            for _ in 0..320 {
+                if wr.write_all(&filler).await.is_err() {
+                    return;
+                }
+            }
+        })),
+    };
+    let read = async {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            match rd.read(&mut buf).await {
+                Ok(0) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) if got.is_empty() => return Err(format!("{e}")),
+                Err(_) => break,
+            }
+            if let Some(answer) = parse_answer(&got) {
+                return Ok(answer);
+            }
+        }
+        parse_answer(&got).ok_or_else(|| {
+            format!(
+                "the connection ended without a complete answer: {:?}",
+                String::from_utf8_lossy(&got)
+            )
+        })
+    };
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), read)
+        .await
+        .map_err(|_| "no answer within 10 s".to_string())?;
+    if let Some(w) = writer {
+        w.abort();
+    }
+    drop(idle);
+    answer
+}
+
+/// A complete HTTP/1.1 answer with a Content-Length (skipping `100 Continue`).
+fn parse_answer(bytes: &[u8]) -> Option<(u16, String)> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut rest: &str = &text;
+    loop {
+        let (head, body) = rest.split_once("\r\n\r\n")?;
+        let status: u16 = head.split(' ').nth(1)?.parse().ok()?;
+        if status == 100 {
+            rest = body;
+            continue;
+        }
+        let length: usize = head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse().ok())
+                    .flatten()
+            })
+            .unwrap_or(0);
+        return (body.len() >= length).then(|| (status, body[..length].to_string()));
+    }
 }

@@ -6,7 +6,7 @@ use rekam::config::Settings;
 use rekam::store::Store;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Which engine a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +70,8 @@ pub struct TestApp {
     pub store: Store,
     pub admin_token: String,
     pub database_url: String,
+    /// A pool of its own on the test's database, for test-only queries.
+    db: tokio::sync::OnceCell<sqlx::AnyPool>,
     _dir: tempfile::TempDir,
 }
 
@@ -116,6 +118,7 @@ pub async fn spawn_with(db: Db, settings: Settings) -> Option<TestApp> {
         store,
         admin_token,
         database_url,
+        db: tokio::sync::OnceCell::new(),
         _dir: dir,
     };
     let r = app.put_office("ciruas", demo_office()).await;
@@ -303,46 +306,200 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
-    /// GET a staff or admin route with a bearer token, as JSON.
+    /// GET a staff or admin route with a bearer token: must answer 200; its JSON.
     pub async fn staff_json(&self, path: &str, token: &str) -> Value {
-        self.client
+        let r = self
+            .client
             .get(self.url(path))
             .bearer_auth(token)
             .send()
             .await
-            .unwrap()
-            .json()
+            .unwrap();
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, 200, "GET {path}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
+    }
+
+    /// The test's own pool on the database (test-only queries, never the app's pools).
+    pub async fn db(&self) -> &sqlx::AnyPool {
+        self.db
+            .get_or_init(|| async {
+                sqlx::any::install_default_drivers();
+                sqlx::pool::PoolOptions::new()
+                    .max_connections(2)
+                    .connect(&self.database_url)
+                    .await
+                    .expect("test pool")
+            })
             .await
-            .unwrap()
     }
 
     /// Number of rows in a table (to prove nothing was written).
     pub async fn count(&self, table: &str) -> i64 {
-        let pool = sqlx::AnyPool::connect(&self.database_url).await.unwrap();
         let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&pool)
+            .fetch_one(self.db().await)
             .await
             .unwrap();
-        pool.close().await;
         n
     }
+
+    /// Rows in every table a request could write to: equal before and after a refused
+    /// request means it wrote nothing.
+    pub async fn written(&self) -> BTreeMap<&'static str, i64> {
+        let mut out = BTreeMap::new();
+        for table in WRITABLE_TABLES {
+            out.insert(*table, self.count(table).await);
+        }
+        out
+    }
+
+    /// Seat-holding bookings of an office, counted from the bookings table with the
+    /// test's own statement of who holds a seat (not the application's constant): per
+    /// slot start (epoch seconds), with the slot's local date.
+    pub async fn held_per_slot(&self, office: &str) -> BTreeMap<i64, (String, i64)> {
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(&format!(
+            "SELECT b.slot_start, b.local_date, COUNT(*) FROM bookings b \
+             JOIN offices o ON o.id = b.office_id WHERE o.slug = $1 AND {TEST_HOLDS_SEAT} \
+             GROUP BY b.slot_start, b.local_date"
+        ))
+        .bind(office)
+        .fetch_all(self.db().await)
+        .await
+        .unwrap();
+        rows.into_iter().map(|(s, d, n)| (s, (d, n))).collect()
+    }
+
+    /// Seat-holding bookings of an office per local date.
+    pub async fn held_per_day(&self, office: &str) -> BTreeMap<String, i64> {
+        let mut out = BTreeMap::new();
+        for (_, (date, n)) in self.held_per_slot(office).await {
+            *out.entry(date).or_default() += n;
+        }
+        out
+    }
+
+    /// The seat counters (`slot_loads`, `day_loads`) agree with the bookings table.
+    pub async fn assert_counters_agree(&self, office: &str) {
+        let slots: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT l.slot_start, l.booked FROM slot_loads l JOIN offices o ON o.id = l.office_id \
+             WHERE o.slug = $1 AND l.booked <> 0 ORDER BY l.slot_start",
+        )
+        .bind(office)
+        .fetch_all(self.db().await)
+        .await
+        .unwrap();
+        let days: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT l.local_date, l.booked FROM day_loads l JOIN offices o ON o.id = l.office_id \
+             WHERE o.slug = $1 AND l.booked <> 0 ORDER BY l.local_date",
+        )
+        .bind(office)
+        .fetch_all(self.db().await)
+        .await
+        .unwrap();
+        let truth_slots: Vec<(i64, i64)> = self
+            .held_per_slot(office)
+            .await
+            .into_iter()
+            .map(|(s, (_, n))| (s, n))
+            .collect();
+        let truth_days: Vec<(String, i64)> = self.held_per_day(office).await.into_iter().collect();
+        assert_eq!(slots, truth_slots, "slot counters agree with the bookings");
+        assert_eq!(days, truth_days, "day counters agree with the bookings");
+    }
+
+    /// No slot still to come and no day holds more than its capacity, counted from the
+    /// bookings themselves (availability clamps `remaining` at zero, so an overfull slot
+    /// would not show there). Seats that cannot move (slots already started) may exceed
+    /// a capacity lowered after them, never more. Also checks the counters.
+    pub async fn assert_within_caps(&self, office: &str, from: &str, to: &str) {
+        let now = self.clock.now().timestamp();
+        let a = self.availability(office, from, to).await;
+        let held = self.held_per_slot(office).await;
+        let mut listed: HashMap<i64, u64> = HashMap::new();
+        for d in a["days"].as_array().unwrap() {
+            let date = d["date"].as_str().unwrap();
+            let cap = d["cap"].as_i64().unwrap();
+            let in_day: Vec<(i64, i64)> = held
+                .iter()
+                .filter(|(_, (day, _))| day == date)
+                .map(|(s, (_, n))| (*s, *n))
+                .collect();
+            let total: i64 = in_day.iter().map(|(_, n)| n).sum();
+            let fixed: i64 = in_day
+                .iter()
+                .filter(|(s, _)| *s <= now)
+                .map(|(_, n)| n)
+                .sum();
+            assert!(
+                total <= cap.max(fixed),
+                "{date} holds {total} bookings, cap {cap} ({fixed} in past slots): {d}"
+            );
+            assert_eq!(
+                d["booked"].as_i64(),
+                Some(total),
+                "{date}: availability's count"
+            );
+            for s in d["slots"].as_array().unwrap() {
+                let start = chrono::DateTime::parse_from_rfc3339(s["start"].as_str().unwrap())
+                    .unwrap()
+                    .timestamp();
+                listed.insert(start, s["capacity"].as_u64().unwrap());
+            }
+            if d["bookable"] == true {
+                for (start, n) in in_day.iter().filter(|(s, _)| *s > now) {
+                    let capacity = listed.get(start).copied().unwrap_or(0);
+                    assert!(
+                        *n as u64 <= capacity,
+                        "slot {start} on {date} holds {n} bookings, capacity {capacity}: {d}"
+                    );
+                }
+            }
+        }
+        self.assert_counters_agree(office).await;
+    }
 }
+
+/// Who holds a seat, as the tests understand the rules (README "Seats"): the day
+/// happened or will happen, or an offered seat is held.
+pub const TEST_HOLDS_SEAT: &str = "(b.status IN ('confirmed', 'checked_in', 'recorded', \
+    'no_show', 'turned_away') OR (b.status IN ('needs_rebooking', 'waitlisted') \
+    AND b.hold_until IS NOT NULL))";
+
+/// Tables a request may write to.
+pub const WRITABLE_TABLES: &[&str] = &[
+    "bookings",
+    "certificates",
+    "slot_loads",
+    "day_loads",
+    "audit_log",
+    "idempotency_keys",
+    "notifications",
+    "office_levels",
+    "office_days",
+    "staff_tokens",
+];
 
 /// Runs a test body on SQLite and on PostgreSQL, as two tests.
 #[macro_export]
 macro_rules! both_databases {
     ($($name:ident),* $(,)?) => {
+        $crate::both_databases!(settings = rekam::config::Settings::default(); $($name),*);
+    };
+    (settings = $settings:expr; $($name:ident),* $(,)?) => {
         $(
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn sqlite() {
-                    if let Some(app) = $crate::helpers::spawn($crate::helpers::Db::Sqlite).await {
+                    let db = $crate::helpers::Db::Sqlite;
+                    if let Some(app) = $crate::helpers::spawn_with(db, $settings).await {
                         super::$name(app).await;
                     }
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn postgres() {
-                    if let Some(app) = $crate::helpers::spawn($crate::helpers::Db::Postgres).await {
+                    let db = $crate::helpers::Db::Postgres;
+                    if let Some(app) = $crate::helpers::spawn_with(db, $settings).await {
                         super::$name(app).await;
                     }
                 }

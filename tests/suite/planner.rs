@@ -53,24 +53,9 @@ async fn put_level(app: &TestApp, token: &str, body: Value) -> reqwest::Response
         .unwrap()
 }
 
-/// Every day's seats held (per availability) within its cap, and every slot too.
+/// Every day and every slot still to come within its capacity, counted from the bookings.
 async fn assert_within_caps(app: &TestApp, from: &str, to: &str) {
-    let a = app.availability("ciruas", from, to).await;
-    for d in a["days"].as_array().unwrap() {
-        assert!(
-            d["booked"].as_u64() <= d["cap"].as_u64(),
-            "day over cap: {d}"
-        );
-        for s in d["slots"].as_array().unwrap() {
-            assert!(s["remaining"].as_u64() <= s["capacity"].as_u64());
-        }
-    }
-    let office = app.store.office("ciruas").await.unwrap();
-    assert_eq!(
-        app.store.slot_counters(office.id).await.unwrap(),
-        app.store.seat_holding_counts(office.id).await.unwrap(),
-        "seat counters agree with the bookings table"
-    );
+    app.assert_within_caps("ciruas", from, to).await;
 }
 
 async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestApp) {
@@ -343,10 +328,17 @@ async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestA
 }
 
 async fn bookings_racing_a_level_change_never_overfill_a_day(app: TestApp) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::sync::{Barrier, Notify};
     assert_eq!(app.put_office("ciruas", small_office()).await.status(), 200);
     let sup = supervisor(&app, "sup-race", "ciruas").await;
-    // 200 attempts over Tuesday–Saturday (12 a day at level none, 8 at level 4) while
-    // level 4 is applied from Tuesday.
+    // Tuesday–Saturday, four slots a day: 3 a slot and 12 a day at level none, 2 and 8 at
+    // level 4. The race overlaps by construction, not by timing:
+    // - 60 early bookings (3 for each of the 20 slots) start together;
+    // - once 45 of them have answered, at least five slots hold 3 (20 slots of at most 2
+    //   hold 40), so level 4 must displace someone; the rest may still be in flight;
+    // - then the level change and 140 late bookings start together.
     let slots: Vec<String> = [(12, 1), (12, 2), (12, 3), (12, 4), (12, 5)]
         .iter()
         .flat_map(|(m, d)| [(8, 0), (8, 30), (9, 0), (9, 30)].map(|(h, min)| wib(*m, *d, h, min)))
@@ -354,33 +346,82 @@ async fn bookings_racing_a_level_change_never_overfill_a_day(app: TestApp) {
     let forms: Vec<BookingForm> = (0..200)
         .map(|i| BookingForm::new(&slots[i % slots.len()], &nik(1000 + i as u32)))
         .collect();
+    let (early, late) = forms.split_at(60);
+    let early_start = Arc::new(Barrier::new(early.len()));
+    let late_start = Arc::new(Barrier::new(late.len() + 1));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let enough = Arc::new(Notify::new());
+    let book = |f: &BookingForm, barrier: Arc<Barrier>, count: bool| {
+        let (app, answered, enough) = (&app, answered.clone(), enough.clone());
+        let f = f.multipart();
+        async move {
+            barrier.wait().await;
+            let r = app
+                .client
+                .post(app.url("/api/v1/bookings"))
+                .multipart(f)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap();
+            if count && answered.fetch_add(1, Ordering::SeqCst) + 1 == 45 {
+                enough.notify_one();
+            }
+            (status, body)
+        }
+    };
+    let early_answers = join_all(early.iter().map(|f| book(f, early_start.clone(), true)));
+    let late_answers = join_all(late.iter().map(|f| book(f, late_start.clone(), false)));
     let level = async {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        put_level(
+        enough.notified().await;
+        late_start.wait().await;
+        let r = put_level(
             &app,
             &sup,
             json!({"level": "4", "effective_from": "2026-12-01",
             "reason": "Inmendagri 22/2021", "dry_run": false}),
         )
-        .await
-        .status()
+        .await;
+        (r.status(), r.json::<Value>().await.unwrap())
     };
-    let attempts = join_all(forms.iter().map(|f| async {
-        let r = app.book(f).await;
-        r.status().as_u16()
-    }));
-    let (statuses, level_status) = tokio::join!(attempts, level);
-    assert_eq!(level_status, 200);
+    let (early_answers, late_answers, (level_status, level_body)) =
+        tokio::join!(early_answers, late_answers, level);
+    assert_eq!(level_status, 200, "{level_body}");
     assert!(
-        statuses.iter().all(|s| [201, 409].contains(s)),
-        "{statuses:?}"
+        level_body["displaced"].as_array().unwrap().len() >= 5,
+        "at least five slots held three when level 4 came: {level_body}"
     );
-    assert!(statuses.contains(&201));
-    assert_within_caps(&app, "2026-12-01", "2026-12-05").await;
+    let mut created = 0;
+    for (status, body) in early_answers.iter().chain(&late_answers) {
+        match status {
+            201 => created += 1,
+            409 => assert!(
+                ["slot_full", "day_full"].contains(&body["error"].as_str().unwrap_or("")),
+                "a refused booking says the slot or day is full: {body}"
+            ),
+            _ => panic!("unexpected {status}: {body}"),
+        }
+    }
+    assert_eq!(
+        app.count("bookings").await,
+        created,
+        "every 201 is a booking"
+    );
+    assert_within_caps(&app, "2026-11-30", "2026-12-14").await;
+    // Every slot had ten tries; a try fails only when its slot or day is full, and a
+    // re-plan only trims to the capacity: each slot ends with exactly 2, each day with 8.
+    let held = app.held_per_slot("ciruas").await;
+    for slot in &slots {
+        let t = chrono::DateTime::parse_from_rfc3339(slot)
+            .unwrap()
+            .timestamp();
+        assert_eq!(held.get(&t).map(|(_, n)| *n), Some(2), "{slot}: {held:?}");
+    }
     let a = app.availability("ciruas", "2026-12-01", "2026-12-05").await;
     for d in a["days"].as_array().unwrap() {
         assert_eq!(d["cap"], 8);
-        assert!(d["booked"].as_u64().unwrap() <= 8, "{d}");
+        assert_eq!(d["booked"], 8, "{d}");
     }
 }
 
