@@ -26,9 +26,23 @@ pub struct Application {
     router: axum::Router,
     clock: Clock,
     limits: std::sync::Arc<web::limits::Limits>,
+    sweeps: tokio::sync::watch::Sender<Sweep>,
     /// The store, for tests and start-up tasks.
     pub store: Store,
 }
+
+/// The last sweep of lapsed seat offers: the clock's time it ran at, and how many holds
+/// lapsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sweep {
+    /// The instant swept for.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Holds that lapsed in it.
+    pub lapsed: usize,
+}
+
+/// How often unclaimed seat offers are looked at, in the clock's time.
+const SWEEP_EVERY: chrono::Duration = chrono::Duration::minutes(1);
 
 impl Application {
     /// Connects, migrates and binds.
@@ -47,11 +61,16 @@ impl Application {
         let state = web::AppState::new(store.clone(), clock.clone(), settings);
         let limits = state.limits.clone();
         let router = web::router(state);
+        let sweeps = tokio::sync::watch::Sender::new(Sweep {
+            at: clock.now(),
+            lapsed: 0,
+        });
         Ok(Self {
             listener,
             router,
             clock,
             limits,
+            sweeps,
             store,
         })
     }
@@ -61,16 +80,29 @@ impl Application {
         self.listener.local_addr().expect("bound listener")
     }
 
-    /// Serves until the process ends; once a minute lapses unclaimed seat offers.
+    /// Reports of the sweeps of lapsed offers, as they finish (tests wait on them).
+    pub fn sweeps(&self) -> tokio::sync::watch::Receiver<Sweep> {
+        self.sweeps.subscribe()
+    }
+
+    /// Serves until the process ends; once a minute of the clock's time lapses unclaimed
+    /// seat offers.
     pub async fn serve(self) -> anyhow::Result<()> {
         let (store, clock, limits) = (self.store.clone(), self.clock.clone(), self.limits.clone());
+        let sweeps = self.sweeps;
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            let mut last = clock.now();
             loop {
-                tick.tick().await;
-                if let Err(e) = store.sweep_offers(clock.now()).await {
-                    tracing::warn!(error = %e, "sweeping seat offers failed");
-                }
+                clock.sleep_until(last + SWEEP_EVERY).await;
+                last = clock.now();
+                let lapsed = match store.sweep_offers(last).await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sweeping seat offers failed");
+                        0
+                    }
+                };
+                sweeps.send_replace(Sweep { at: last, lapsed });
                 limits.forget_quiet();
             }
         });

@@ -10,6 +10,7 @@ both_databases!(
     rescheduling_moves_the_seat_and_cancelling_frees_it,
     a_reschedule_beyond_the_certificate_validity_is_refused_and_keeps_the_old_slot,
     an_idempotency_key_replays_the_first_answer_and_books_once,
+    one_idempotency_key_sent_twenty_times_at_once_books_once,
     a_replaced_certificate_is_judged_and_stored,
     weekends_past_slots_and_days_beyond_the_horizon_offer_nothing,
     the_daily_maximum_caps_the_day,
@@ -155,6 +156,40 @@ async fn an_idempotency_key_replays_the_first_answer_and_books_once(app: TestApp
     assert_eq!(again.json::<Value>().await.unwrap(), first);
     assert_eq!(app.count("bookings").await, 1);
     assert_eq!(app.remaining("ciruas", &wib(11, 30, 8, 0)).await, 5);
+}
+
+async fn one_idempotency_key_sent_twenty_times_at_once_books_once(app: TestApp) {
+    // A phone on a bad connection retries while the first try is still being written:
+    // every copy gets the first answer, and one seat is taken.
+    let form = BookingForm::new(&wib(11, 30, 8, 0), &nik(1));
+    let key = uuid::Uuid::new_v4().to_string();
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(20));
+    let answers = futures_util::future::join_all((0..20).map(|_| {
+        let (start, form, key) = (start.clone(), form.multipart(), key.clone());
+        let app = &app;
+        async move {
+            start.wait().await;
+            let r = app
+                .client
+                .post(app.url("/api/v1/bookings"))
+                .header("Idempotency-Key", key)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    }))
+    .await;
+    let first = &answers[0].1;
+    for (status, body) in &answers {
+        assert_eq!(*status, 201, "{body}");
+        assert_eq!(body, first, "every copy gets the same answer");
+    }
+    assert_eq!(app.count("bookings").await, 1);
+    assert_eq!(app.count("certificates").await, 1);
+    assert_eq!(app.remaining("ciruas", &wib(11, 30, 8, 0)).await, 5);
+    app.assert_counters_agree("ciruas").await;
 }
 
 async fn a_replaced_certificate_is_judged_and_stored(app: TestApp) {

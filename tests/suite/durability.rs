@@ -1,38 +1,14 @@
-//! A 201 survives the process being killed right after the answer; the CLI of API.md
-//! sets up staff and tokens.
+//! A 201 survives the process being killed in the middle of a burst of bookings (on
+//! SQLite, in the middle of a group commit); the CLI of API.md sets up staff and tokens.
 
 use crate::helpers::*;
 use chrono::{Duration, Utc};
 use chrono_tz::Asia::Jakarta;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
+use std::process::Stdio;
 
-fn rekam(database: &str) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rekam"));
-    c.env("DATABASE_URL", database).env("RUST_LOG", "warn");
-    c
-}
-
-/// Starts `rekam serve` on a free port and returns it with its base URL.
-fn serve(database: &str) -> (Child, String) {
-    let mut child = rekam(database)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("rekam serve starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines.next().expect("serve prints its address").unwrap();
-        if let Some(url) = line.strip_prefix("rekam listening on ") {
-            break url.to_string();
-        }
-    };
-    (child, base)
-}
-
-async fn a_booking_answered_201_survives_a_kill(db: Db) {
+async fn bookings_answered_201_survive_a_kill_mid_batch(db: Db) {
     let dir = tempfile::tempdir().unwrap();
     let Some(url) = database_url(db, &dir).await else {
         return;
@@ -65,7 +41,8 @@ async fn a_booking_answered_201_survives_a_kill(db: Db) {
         "a taken username or short password is refused"
     );
 
-    let (mut child, base) = serve(&url);
+    let server = Server::start(&url, &[]);
+    let base = server.base.clone();
     let client = reqwest::Client::new();
     let mut office = demo_office();
     let every_day = json!(["00:00", "23:30"]);
@@ -80,44 +57,132 @@ async fn a_booking_answered_201_survives_a_kill(db: Db) {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let tomorrow = (Utc::now().with_timezone(&Jakarta) + Duration::days(1)).date_naive();
-    let slot = format!("{tomorrow}T10:00:00+07:00");
-    let issued = (Utc::now() - Duration::hours(1)).to_rfc3339();
-    let form = BookingForm::new(&slot, &nik(1)).set("certificate_issued_at", &issued);
-    let r = client
-        .post(format!("{base}/api/v1/bookings"))
-        .multipart(form.multipart())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    // Kill -9 the moment the answer is in: no graceful shutdown, no flush.
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let b: Value = r.json().await.unwrap();
-
-    let (mut child, base) = serve(&url);
-    let got = client
+    // The server runs on the real clock: take the open slots availability offers over
+    // the next days (a holiday is simply not among them), within the certificate's week.
+    let now = Utc::now();
+    let today = now.with_timezone(&Jakarta).date_naive();
+    let a: Value = client
         .get(format!(
-            "{base}/api/v1/bookings/{}",
-            b["code"].as_str().unwrap()
+            "{base}/api/v1/offices/ciruas/availability?from={today}&to={}",
+            today + Duration::days(5)
         ))
-        .header("X-Booking-Token", b["token"].as_str().unwrap())
         .send()
         .await
+        .unwrap()
+        .json()
+        .await
         .unwrap();
-    assert_eq!(got.status(), 200);
-    assert_eq!(got.json::<Value>().await.unwrap()["status"], "confirmed");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let seats: Vec<String> = a["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["slots"].as_array().unwrap().clone())
+        .filter(|s| {
+            let start = chrono::DateTime::parse_from_rfc3339(s["start"].as_str().unwrap()).unwrap();
+            start > now + Duration::minutes(30)
+        })
+        .flat_map(|s| {
+            let n = s["remaining"].as_u64().unwrap() as usize;
+            std::iter::repeat_n(s["start"].as_str().unwrap().to_string(), n)
+        })
+        .take(240)
+        .collect();
+    assert!(
+        seats.len() >= 200,
+        "enough open seats in the coming days: {}",
+        seats.len()
+    );
+    let issued = (now - Duration::hours(1)).to_rfc3339();
+
+    // 240 bookings at once; once 40 have been answered 201, kill -9 the server while
+    // the rest are queued or being written (on SQLite, in the middle of a group commit).
+    let (acks, mut acked) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    let mut sent = tokio::task::JoinSet::new();
+    for (i, slot) in seats.iter().enumerate() {
+        let form = BookingForm::new(slot, &nik(1 + i as u32)).set("certificate_issued_at", &issued);
+        let (client, base, acks) = (client.clone(), base.clone(), acks.clone());
+        sent.spawn(async move {
+            let Ok(r) = client
+                .post(format!("{base}/api/v1/bookings"))
+                .multipart(form.multipart())
+                .send()
+                .await
+            else {
+                return;
+            };
+            if r.status() == 201 {
+                // Acknowledged only once the whole answer has arrived.
+                if let Ok(body) = r.json::<Value>().await {
+                    let _ = acks.send(body);
+                }
+            }
+        });
+    }
+    drop(acks);
+    let mut answered = Vec::new();
+    while answered.len() < 40 {
+        answered.push(acked.recv().await.expect("bookings are answered"));
+    }
+    server.kill9();
+    while sent.join_next().await.is_some() {}
+    while let Ok(b) = acked.try_recv() {
+        answered.push(b);
+    }
+    eprintln!(
+        "{} of {} bookings were answered 201 before the kill",
+        answered.len(),
+        seats.len()
+    );
+    assert!(
+        answered.len() < seats.len(),
+        "the kill came while bookings were still in flight"
+    );
+
+    let server = Server::start(&url, &[]);
+    let base = server.base.clone();
+    for b in &answered {
+        let got = client
+            .get(format!(
+                "{base}/api/v1/bookings/{}",
+                b["code"].as_str().unwrap()
+            ))
+            .header("X-Booking-Token", b["token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), 200, "an acknowledged booking survives: {b}");
+        let got: Value = got.json().await.unwrap();
+        assert_eq!(got["status"], "confirmed");
+        assert_eq!(got["slot_start"], b["slot_start"]);
+    }
+    // Whatever else was written before the kill is whole: each booking has its
+    // certificate, and the seat counters agree with the bookings.
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&url).await.unwrap();
+    let (orphans,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM bookings b WHERE NOT EXISTS \
+         (SELECT 1 FROM certificates c WHERE c.booking_id = b.id)",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(orphans, 0, "no booking without its certificate");
+    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM bookings")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert!(rows >= answered.len() as i64);
+    assert_counters_agree(&db, "ciruas").await;
+    db.close().await;
+    server.kill9();
 }
 
 #[tokio::test]
-async fn a_booking_answered_201_survives_a_kill_sqlite() {
-    a_booking_answered_201_survives_a_kill(Db::Sqlite).await;
+async fn bookings_answered_201_survive_a_kill_mid_batch_sqlite() {
+    bookings_answered_201_survive_a_kill_mid_batch(Db::Sqlite).await;
 }
 
 #[tokio::test]
-async fn a_booking_answered_201_survives_a_kill_postgres() {
-    a_booking_answered_201_survives_a_kill(Db::Postgres).await;
+async fn bookings_answered_201_survive_a_kill_mid_batch_postgres() {
+    bookings_answered_201_survive_a_kill_mid_batch(Db::Postgres).await;
 }

@@ -8,6 +8,68 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
+/// The `rekam` binary with a database.
+pub fn rekam(database: &str) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rekam"));
+    c.env("DATABASE_URL", database).env("RUST_LOG", "warn");
+    c
+}
+
+/// `rekam serve` as a child process on a free port; killed (-9) when dropped.
+pub struct Server {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Its standard output, kept open after the address was read.
+    _stdout: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+}
+
+impl Server {
+    /// Starts `rekam serve --bind 127.0.0.1:0 ARGS…` and waits for its address.
+    pub fn start(database: &str, args: &[&str]) -> Self {
+        Self::start_with(rekam(database), args)
+    }
+
+    /// Starts with a prepared command (environment, standard error).
+    pub fn start_with(mut command: std::process::Command, args: &[&str]) -> Self {
+        use std::io::BufRead;
+        let mut child = command
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("rekam serve starts");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = loop {
+            let line = stdout.next().expect("serve prints its address").unwrap();
+            if let Some(url) = line.strip_prefix("rekam listening on ") {
+                break url.to_string();
+            }
+        };
+        Self {
+            child,
+            base,
+            _stdout: stdout,
+        }
+    }
+
+    /// Kills the process with SIGKILL: no graceful shutdown, no flush.
+    pub fn kill9(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// Which engine a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {
@@ -72,6 +134,8 @@ pub struct TestApp {
     pub database_url: String,
     /// A pool of its own on the test's database, for test-only queries.
     db: tokio::sync::OnceCell<sqlx::AnyPool>,
+    /// Reports of the server's sweeps of lapsed offers.
+    sweeps: tokio::sync::watch::Receiver<rekam::Sweep>,
     _dir: tempfile::TempDir,
 }
 
@@ -94,6 +158,7 @@ pub async fn spawn_with(db: Db, settings: Settings) -> Option<TestApp> {
         .expect("application starts");
     let base = format!("http://{}", app.addr());
     let store = app.store.clone();
+    let sweeps = app.sweeps();
     tokio::spawn(app.serve());
     rekam::staff::add(
         &store,
@@ -119,6 +184,7 @@ pub async fn spawn_with(db: Db, settings: Settings) -> Option<TestApp> {
         admin_token,
         database_url,
         db: tokio::sync::OnceCell::new(),
+        sweeps,
         _dir: dir,
     };
     let r = app.put_office("ciruas", demo_office()).await;
@@ -221,6 +287,23 @@ impl BookingForm {
 }
 
 impl TestApp {
+    /// Moves the clock forward and waits for the server's own sweep of lapsed offers at
+    /// the new time (it runs on the clock's time, so only when the test moves it);
+    /// returns how many holds lapsed in it.
+    pub async fn advance_and_sweep(&self, by: chrono::Duration) -> usize {
+        let target = self.clock.now() + by;
+        let mut sweeps = self.sweeps.clone();
+        self.clock.advance(by);
+        let report = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            sweeps.wait_for(|s| s.at >= target),
+        )
+        .await
+        .expect("the sweep runs once the clock has moved")
+        .expect("the server is running");
+        report.lapsed
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -354,58 +437,14 @@ impl TestApp {
         out
     }
 
-    /// Seat-holding bookings of an office, counted from the bookings table with the
-    /// test's own statement of who holds a seat (not the application's constant): per
-    /// slot start (epoch seconds), with the slot's local date.
+    /// Seat-holding bookings of an office per slot start (see [`held_per_slot`]).
     pub async fn held_per_slot(&self, office: &str) -> BTreeMap<i64, (String, i64)> {
-        let rows: Vec<(i64, String, i64)> = sqlx::query_as(&format!(
-            "SELECT b.slot_start, b.local_date, COUNT(*) FROM bookings b \
-             JOIN offices o ON o.id = b.office_id WHERE o.slug = $1 AND {TEST_HOLDS_SEAT} \
-             GROUP BY b.slot_start, b.local_date"
-        ))
-        .bind(office)
-        .fetch_all(self.db().await)
-        .await
-        .unwrap();
-        rows.into_iter().map(|(s, d, n)| (s, (d, n))).collect()
+        held_per_slot(self.db().await, office).await
     }
 
-    /// Seat-holding bookings of an office per local date.
-    pub async fn held_per_day(&self, office: &str) -> BTreeMap<String, i64> {
-        let mut out = BTreeMap::new();
-        for (_, (date, n)) in self.held_per_slot(office).await {
-            *out.entry(date).or_default() += n;
-        }
-        out
-    }
-
-    /// The seat counters (`slot_loads`, `day_loads`) agree with the bookings table.
+    /// The seat counters agree with the bookings table (see [`assert_counters_agree`]).
     pub async fn assert_counters_agree(&self, office: &str) {
-        let slots: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT l.slot_start, l.booked FROM slot_loads l JOIN offices o ON o.id = l.office_id \
-             WHERE o.slug = $1 AND l.booked <> 0 ORDER BY l.slot_start",
-        )
-        .bind(office)
-        .fetch_all(self.db().await)
-        .await
-        .unwrap();
-        let days: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT l.local_date, l.booked FROM day_loads l JOIN offices o ON o.id = l.office_id \
-             WHERE o.slug = $1 AND l.booked <> 0 ORDER BY l.local_date",
-        )
-        .bind(office)
-        .fetch_all(self.db().await)
-        .await
-        .unwrap();
-        let truth_slots: Vec<(i64, i64)> = self
-            .held_per_slot(office)
-            .await
-            .into_iter()
-            .map(|(s, (_, n))| (s, n))
-            .collect();
-        let truth_days: Vec<(String, i64)> = self.held_per_day(office).await.into_iter().collect();
-        assert_eq!(slots, truth_slots, "slot counters agree with the bookings");
-        assert_eq!(days, truth_days, "day counters agree with the bookings");
+        assert_counters_agree(self.db().await, office).await;
     }
 
     /// No slot still to come and no day holds more than its capacity, counted from the
@@ -458,6 +497,51 @@ impl TestApp {
         }
         self.assert_counters_agree(office).await;
     }
+}
+
+/// Seat-holding bookings of an office, counted from the bookings table with the test's
+/// own statement of who holds a seat (not the application's constant): per slot start
+/// (epoch seconds), with the slot's local date.
+pub async fn held_per_slot(db: &sqlx::AnyPool, office: &str) -> BTreeMap<i64, (String, i64)> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(&format!(
+        "SELECT b.slot_start, b.local_date, COUNT(*) FROM bookings b \
+         JOIN offices o ON o.id = b.office_id WHERE o.slug = $1 AND {TEST_HOLDS_SEAT} \
+         GROUP BY b.slot_start, b.local_date"
+    ))
+    .bind(office)
+    .fetch_all(db)
+    .await
+    .unwrap();
+    rows.into_iter().map(|(s, d, n)| (s, (d, n))).collect()
+}
+
+/// The seat counters (`slot_loads`, `day_loads`) agree with the bookings table.
+pub async fn assert_counters_agree(db: &sqlx::AnyPool, office: &str) {
+    let slots: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT l.slot_start, l.booked FROM slot_loads l JOIN offices o ON o.id = l.office_id \
+         WHERE o.slug = $1 AND l.booked <> 0 ORDER BY l.slot_start",
+    )
+    .bind(office)
+    .fetch_all(db)
+    .await
+    .unwrap();
+    let days: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT l.local_date, l.booked FROM day_loads l JOIN offices o ON o.id = l.office_id \
+         WHERE o.slug = $1 AND l.booked <> 0 ORDER BY l.local_date",
+    )
+    .bind(office)
+    .fetch_all(db)
+    .await
+    .unwrap();
+    let held = held_per_slot(db, office).await;
+    let truth_slots: Vec<(i64, i64)> = held.iter().map(|(s, (_, n))| (*s, *n)).collect();
+    let mut truth_days: BTreeMap<String, i64> = BTreeMap::new();
+    for (date, n) in held.values() {
+        *truth_days.entry(date.clone()).or_default() += n;
+    }
+    let truth_days: Vec<(String, i64)> = truth_days.into_iter().collect();
+    assert_eq!(slots, truth_slots, "slot counters agree with the bookings");
+    assert_eq!(days, truth_days, "day counters agree with the bookings");
 }
 
 /// Who holds a seat, as the tests understand the rules (README "Seats"): the day

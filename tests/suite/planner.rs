@@ -14,6 +14,7 @@ both_databases!(
     level_rules_are_versioned_data,
     fewer_recording_sets_show_a_dry_run_then_move_people,
     a_freed_seat_goes_to_the_first_on_the_waiting_list,
+    an_offer_is_held_until_its_slot_starts_at_the_latest,
 );
 
 /// An office open Mon–Sat 08:00–10:00 with one recording set and ten seats: four slots of
@@ -300,9 +301,8 @@ async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestA
     let claimed: Value = r.json().await.unwrap();
     assert_eq!(claimed["status"], "confirmed");
     assert!(claimed["offer"].is_null());
-    app.clock.advance(chrono::Duration::hours(13));
     assert_eq!(
-        app.store.sweep_offers(app.clock.now()).await.unwrap(),
+        app.advance_and_sweep(chrono::Duration::hours(13)).await,
         8,
         "7 displaced and 1 waiting"
     );
@@ -881,4 +881,69 @@ async fn a_freed_seat_goes_to_the_first_on_the_waiting_list(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(left["status"], "cancelled");
+}
+
+async fn an_offer_is_held_until_its_slot_starts_at_the_latest(app: TestApp) {
+    // Monday 08:00–10:00, four slots of three, all booked; one person waits for Monday.
+    assert_eq!(app.put_office("ciruas", small_office()).await.status(), 200);
+    let mut booked = Vec::new();
+    for i in 0..12u32 {
+        let slot = wib(11, 30, 8 + i / 6, 30 * ((i / 3) % 2));
+        booked.push(app.book_ok(&BookingForm::new(&slot, &nik(10 + i))).await);
+    }
+    let waiting: Value = join(
+        &app,
+        BookingForm::new("", &nik(99))
+            .set("from_date", "2026-11-30")
+            .set("to_date", "2026-11-30"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let (code, token) = (
+        waiting["code"].as_str().unwrap(),
+        waiting["token"].as_str().unwrap(),
+    );
+    assert!(waiting["offer"].is_null());
+    // At 07:50 a seat at 08:00 frees: offered, but held only until 08:00, not 19:50.
+    assert_eq!(
+        app.advance_and_sweep(chrono::Duration::minutes(50)).await,
+        0
+    );
+    let first = &booked[0];
+    let r = app
+        .post_booking_action(
+            first["code"].as_str().unwrap(),
+            first["token"].as_str().unwrap(),
+            "cancel",
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let got: Value = app.get_booking(code, token).await.json().await.unwrap();
+    assert_eq!(got["offer"]["slot_start"], wib(11, 30, 8, 0), "{got}");
+    assert_eq!(
+        got["offer"]["hold_until"],
+        wib(11, 30, 8, 0),
+        "never held beyond the slot's start"
+    );
+    app.assert_within_caps("ciruas", "2026-11-30", "2026-12-05")
+        .await;
+    // At 08:00 the hold has lapsed: the server's sweep (on the test's clock) releases it,
+    // and the seat of a slot that has started is offered to nobody.
+    assert_eq!(
+        app.advance_and_sweep(chrono::Duration::minutes(10)).await,
+        1
+    );
+    let got: Value = app.get_booking(code, token).await.json().await.unwrap();
+    assert!(got["offer"].is_null(), "{got}");
+    assert_eq!(got["status"], "waitlisted");
+    assert_eq!(
+        app.post_booking_action(code, token, "claim", None)
+            .await
+            .status(),
+        409
+    );
+    app.assert_counters_agree("ciruas").await;
 }
