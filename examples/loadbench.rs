@@ -92,6 +92,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// What a run measured. Latency percentiles are of the successful answers only (201 for
+/// bookings, 200 for reads): a fast refusal must not flatter them.
 struct Outcome {
     ok: u64,
     other: u64,
@@ -109,6 +111,12 @@ fn report(label: &str, o: &mut Outcome) {
         o.ok,
         o.other
     );
+    if o.other > 0 {
+        println!(
+            "  (!) {} answers were not successful and are left out of the figures",
+            o.other
+        );
+    }
 }
 
 /// Runs `clients` loops of `request` for `seconds`.
@@ -132,10 +140,10 @@ where
                     let t = Instant::now();
                     if request(n).await {
                         ok += 1;
+                        lat.push(t.elapsed());
                     } else {
                         other += 1;
                     }
-                    lat.push(t.elapsed());
                 }
                 (ok, other, lat)
             })
@@ -228,12 +236,18 @@ fn main() -> anyhow::Result<()> {
                 .flat_map(|d| d["slots"].as_array().unwrap().iter().map(|s| s["start"].as_str().unwrap().to_string()))
                 .collect(),
         );
+        let demo_avail: serde_json::Value = client
+            .get(format!("{base}/api/v1/offices/ciruas/availability"))
+            .send().await.unwrap().json().await.unwrap();
+        let demo_days = demo_avail["days"].as_array().unwrap();
+        let demo_slots: usize = demo_days.iter().map(|d| d["slots"].as_array().unwrap().len()).sum();
         let cert = Arc::new(certificate_png());
         let issued = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
         println!("machine: {} cores; database {}; certificate {} KB; {} s per run",
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
             rekam::config::redact_url(&database).split('?').next().unwrap_or(""),
             cert.len() / 1024, args.seconds);
+        println!("availability reads: the demo office, {} days, {demo_slots} slots today", demo_days.len());
         let mut next_nik = 0u64;
         for &clients in &args.clients {
             let offset = next_nik;

@@ -12,6 +12,7 @@ both_databases!(
     an_idempotency_key_replays_the_first_answer_and_books_once,
     one_idempotency_key_sent_twenty_times_at_once_books_once,
     a_replaced_certificate_is_judged_and_stored,
+    a_certificate_time_up_to_ten_minutes_ahead_of_ours_is_accepted,
     weekends_past_slots_and_days_beyond_the_horizon_offer_nothing,
     the_daily_maximum_caps_the_day,
     offices_are_validated_and_admin_only,
@@ -190,6 +191,23 @@ async fn one_idempotency_key_sent_twenty_times_at_once_books_once(app: TestApp) 
     assert_eq!(app.count("certificates").await, 1);
     assert_eq!(app.remaining("ciruas", &wib(11, 30, 8, 0)).await, 5);
     app.assert_counters_agree("ciruas").await;
+}
+
+async fn a_certificate_time_up_to_ten_minutes_ahead_of_ours_is_accepted(app: TestApp) {
+    // Our clock: Monday 07:00 WIB. A phone running a little fast is tolerated (README).
+    let form = |nik_n: u32, issued: &str| {
+        BookingForm::new(&wib(11, 30, 9, 0), &nik(nik_n)).set("certificate_issued_at", issued)
+    };
+    let before = app.written().await;
+    let r = app.book(&form(1, "2026-11-30T07:10:01+07:00")).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["field"],
+        "certificate_issued_at"
+    );
+    assert_eq!(before, app.written().await);
+    app.book_ok(&form(2, "2026-11-30T07:10:00+07:00")).await;
+    app.book_ok(&form(3, "2026-11-30T07:00:00+07:00")).await;
 }
 
 async fn a_replaced_certificate_is_judged_and_stored(app: TestApp) {

@@ -15,6 +15,8 @@ both_databases!(
     fewer_recording_sets_show_a_dry_run_then_move_people,
     a_freed_seat_goes_to_the_first_on_the_waiting_list,
     an_offer_is_held_until_its_slot_starts_at_the_latest,
+    reopening_a_closed_day_offers_its_seats_to_the_people_it_displaced,
+    bookings_whose_slot_has_started_keep_their_seat_through_a_replan,
 );
 
 /// An office open Mon–Sat 08:00–10:00 with one recording set and ten seats: four slots of
@@ -946,4 +948,138 @@ async fn an_offer_is_held_until_its_slot_starts_at_the_latest(app: TestApp) {
         409
     );
     app.assert_counters_agree("ciruas").await;
+}
+
+async fn reopening_a_closed_day_offers_its_seats_to_the_people_it_displaced(app: TestApp) {
+    // Open only on Tuesdays, 08:00–10:00, one set: twelve seats on 1 December. The
+    // certificates (issued Sunday 09:00, 7 days) do not reach the next Tuesday.
+    let mut office = small_office();
+    office["hours"] = json!({"tue": ["08:00", "10:00"]});
+    assert_eq!(app.put_office("ciruas", office).await.status(), 200);
+    let sup = supervisor(&app, "sup-reopen", "ciruas").await;
+    let mut booked = Vec::new();
+    for i in 0..12u32 {
+        let slot = wib(12, 1, 8 + i / 6, 30 * ((i / 3) % 2));
+        booked.push(app.book_ok(&BookingForm::new(&slot, &nik(40 + i))).await);
+    }
+    let closure = |method: reqwest::Method| {
+        app.client
+            .request(
+                method,
+                app.url("/api/v1/staff/offices/ciruas/closures/2026-12-01"),
+            )
+            .bearer_auth(&sup)
+            .json(&json!({"reason": "Listrik padam"}))
+            .send()
+    };
+    let closed: Value = closure(reqwest::Method::PUT)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(closed["displaced"].as_array().unwrap().len(), 12);
+    for b in &booked {
+        let got: Value = app
+            .get_booking(b["code"].as_str().unwrap(), b["token"].as_str().unwrap())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(got["status"], "needs_rebooking", "nowhere to go: {got}");
+        assert!(got["offer"].is_null());
+    }
+    app.assert_within_caps("ciruas", "2026-11-30", "2026-12-14")
+        .await;
+    // Reopening frees the twelve seats: each displaced person is offered one, held for
+    // 12 hours, and the holds fill the day.
+    let r = closure(reqwest::Method::DELETE).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let mut slots = Vec::new();
+    for b in &booked {
+        let got: Value = app
+            .get_booking(b["code"].as_str().unwrap(), b["token"].as_str().unwrap())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(got["status"], "needs_rebooking");
+        assert_eq!(
+            got["offer"]["hold_until"], "2026-11-30T19:00:00+07:00",
+            "{got}"
+        );
+        slots.push(got["offer"]["slot_start"].as_str().unwrap().to_string());
+    }
+    slots.sort();
+    slots.dedup();
+    assert_eq!(slots.len(), 4, "three offers in each of the four slots");
+    let a = app.availability("ciruas", "2026-12-01", "2026-12-01").await;
+    assert_eq!(
+        (
+            a["days"][0]["cap"].as_u64(),
+            a["days"][0]["booked"].as_u64()
+        ),
+        (Some(12), Some(12))
+    );
+    app.assert_within_caps("ciruas", "2026-11-30", "2026-12-14")
+        .await;
+}
+
+async fn bookings_whose_slot_has_started_keep_their_seat_through_a_replan(app: TestApp) {
+    // Monday: three in each of the four slots. At 08:40 the 08:00 and 08:30 slots have
+    // started; level 4 from today (2 a slot, 8 a day) keeps their six where they are,
+    // trims 09:00 and 09:30 to two each, then the day to eight: four move, all of them
+    // from the later slots.
+    assert_eq!(app.put_office("ciruas", small_office()).await.status(), 200);
+    let sup = supervisor(&app, "sup-past", "ciruas").await;
+    let mut by_slot: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for i in 0..12u32 {
+        let slot = wib(11, 30, 8 + i / 6, 30 * ((i / 3) % 2));
+        let b = app.book_ok(&BookingForm::new(&slot, &nik(60 + i))).await;
+        by_slot.entry(slot).or_default().push((
+            b["code"].as_str().unwrap().to_string(),
+            b["token"].as_str().unwrap().to_string(),
+        ));
+    }
+    app.advance_and_sweep(chrono::Duration::minutes(100)).await; // 08:40 WIB
+    let r = put_level(
+        &app,
+        &sup,
+        json!({"level": "4", "effective_from": "2026-11-30", "reason": "Inmendagri 22/2021"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let report: Value = r.json().await.unwrap();
+    let displaced: BTreeSet<String> = report["displaced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(displaced.len(), 4, "{report}");
+    for (slot, people) in &by_slot {
+        let started = slot < &wib(11, 30, 8, 40);
+        for (code, token) in people {
+            let got: Value = app.get_booking(code, token).await.json().await.unwrap();
+            if started {
+                assert!(
+                    !displaced.contains(code),
+                    "{slot} has started: {code} stays"
+                );
+                assert_eq!(got["status"], "confirmed");
+                assert_eq!(got["slot_start"], slot.as_str(), "kept its seat");
+            } else if displaced.contains(code) {
+                assert_ne!(got["slot_start"], slot.as_str(), "moved away: {got}");
+            }
+        }
+    }
+    let held = app.held_per_slot("ciruas").await;
+    let monday: i64 = held
+        .values()
+        .filter(|(d, _)| d == "2026-11-30")
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(monday, 8, "six that came and two more: the day's cap");
+    app.assert_within_caps("ciruas", "2026-11-30", "2026-12-14")
+        .await;
 }
