@@ -38,6 +38,18 @@ pub fn router() -> Router<AppState> {
         .route("/staff/holidays", post(holidays_submit))
 }
 
+/// `; Secure` when the service is published over HTTPS (`--public-url https://…`): the
+/// browser then never sends the session over plain HTTP. (Without a public URL the
+/// service is reached directly, often over plain HTTP on an office network, where a
+/// Secure cookie would never come back.)
+fn secure_flag(state: &AppState) -> &'static str {
+    if state.settings.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
 fn session_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -158,8 +170,9 @@ async fn login_submit(
         [(
             header::SET_COOKIE,
             format!(
-                "{COOKIE}={token}; Path=/staff; HttpOnly; SameSite=Strict; Max-Age={}",
-                SESSION_HOURS * 3600
+                "{COOKIE}={token}; Path=/staff; HttpOnly; SameSite=Strict; Max-Age={}{}",
+                SESSION_HOURS * 3600,
+                secure_flag(&state)
             ),
         )],
         Redirect::to("/staff"),
@@ -177,7 +190,10 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     (
         [(
             header::SET_COOKIE,
-            format!("{COOKIE}=; Path=/staff; HttpOnly; SameSite=Strict; Max-Age=0"),
+            format!(
+                "{COOKIE}=; Path=/staff; HttpOnly; SameSite=Strict; Max-Age=0{}",
+                secure_flag(&state)
+            ),
         )],
         Redirect::to("/staff/login"),
     )

@@ -9,3 +9,4 @@ mod durability;
 mod helpers;
 mod hostile;
 pub(crate) mod planner;
+mod security;

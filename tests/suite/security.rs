@@ -1,0 +1,351 @@
+//! What the README promises about the web layer: security headers on every answer, the
+//! client address behind a proxy, and the staff session cookie.
+
+use crate::both_databases;
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::json;
+
+both_databases!(
+    every_answer_carries_the_security_headers,
+    staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origins,
+);
+
+/// The headers every answer must carry, whatever its status or type.
+fn assert_security_headers(r: &reqwest::Response, what: &str) {
+    let h = r.headers();
+    let get = |name: &str| {
+        h.get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("{what} ({}): no {name}", r.status()))
+            .to_string()
+    };
+    let csp = get("content-security-policy");
+    for directive in [
+        "default-src 'self'",
+        "script-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(
+            csp.contains(directive),
+            "{what}: CSP {csp:?} lacks {directive}"
+        );
+    }
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+        "{what}: {csp}"
+    );
+    assert_eq!(get("referrer-policy"), "same-origin", "{what}");
+    assert_eq!(get("x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(get("x-frame-options"), "DENY", "{what}");
+}
+
+async fn every_answer_carries_the_security_headers(app: TestApp) {
+    let b = app
+        .book_ok(&BookingForm::new(&wib(11, 30, 8, 0), &nik(1)))
+        .await;
+    let (code, token) = (b["code"].as_str().unwrap(), b["token"].as_str().unwrap());
+    let mut big = tiny_png();
+    big.resize(6 * 1024 * 1024, 0);
+    let requests: Vec<(Method, String, Option<reqwest::RequestBuilder>)> = vec![
+        (Method::GET, "/".into(), None),
+        (Method::GET, "/o/ciruas".into(), None),
+        (
+            Method::GET,
+            format!("/o/ciruas/book?slot={}", wib(11, 30, 9, 0)),
+            None,
+        ),
+        (Method::GET, "/o/ciruas/waitlist".into(), None),
+        (Method::GET, "/find".into(), None),
+        (Method::GET, format!("/b/{code}?t={token}"), None),
+        (
+            Method::GET,
+            format!("/b/{code}/calendar.ics?t={token}"),
+            None,
+        ),
+        (Method::GET, format!("/b/{code}/cancel?t={token}"), None),
+        (Method::GET, format!("/b/{code}/reschedule?t={token}"), None),
+        (Method::GET, format!("/b/{code}?t=wrong"), None),
+        (Method::GET, "/lang/en?next=/find".into(), None),
+        (Method::GET, "/staff".into(), None),
+        (Method::GET, "/staff/login".into(), None),
+        (Method::GET, "/static/style.css".into(), None),
+        (Method::GET, "/healthz".into(), None),
+        (Method::GET, "/nothing/here".into(), None),
+        (Method::GET, "/api/v1/openapi.json".into(), None),
+        (Method::GET, "/api/v1/offices".into(), None),
+        (
+            Method::GET,
+            "/api/v1/offices/ciruas/availability".into(),
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/offices/nowhere/availability".into(),
+            None,
+        ),
+        (Method::GET, format!("/api/v1/bookings/{code}"), None),
+        (Method::GET, "/api/v1/staff/level-rules".into(), None),
+        (Method::GET, "/api/v1/nothing".into(), None),
+        (
+            Method::POST,
+            "/api/v1/bookings".into(),
+            Some(
+                app.client
+                    .post(app.url("/api/v1/bookings"))
+                    .multipart(BookingForm::new("nonsense", &nik(2)).multipart()),
+            ),
+        ),
+        (
+            Method::POST,
+            "/api/v1/bookings (too large)".into(),
+            Some(
+                app.client
+                    .post(app.url("/api/v1/bookings"))
+                    .header("content-type", "multipart/form-data; boundary=x")
+                    .body(big),
+            ),
+        ),
+        (
+            Method::POST,
+            "/o/ciruas/book".into(),
+            Some(
+                app.client
+                    .post(app.url("/o/ciruas/book"))
+                    .multipart(BookingForm::new("nonsense", &nik(2)).multipart()),
+            ),
+        ),
+        (
+            Method::POST,
+            "/find".into(),
+            Some(app.client.post(app.url("/find")).form(&[("code", "x")])),
+        ),
+        (
+            Method::POST,
+            "/staff/login".into(),
+            Some(
+                app.client
+                    .post(app.url("/staff/login"))
+                    .form(&[("username", "nobody"), ("password", "x")]),
+            ),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/admin/offices/ciruas".into(),
+            Some(
+                app.client
+                    .put(app.url("/api/v1/admin/offices/ciruas"))
+                    .json(&json!({})),
+            ),
+        ),
+    ];
+    let mut statuses = std::collections::BTreeSet::new();
+    for (method, path, request) in requests {
+        let what = format!("{method} {path}");
+        let request = request.unwrap_or_else(|| app.client.request(method, app.url(&path)));
+        let r = request.send().await.unwrap();
+        assert!(r.status().as_u16() < 500, "{what}: {}", r.status());
+        statuses.insert(r.status().as_u16());
+        assert_security_headers(&r, &what);
+    }
+    // Success, redirects and the error kinds were all among them.
+    for s in [200, 303, 401, 404, 413, 422] {
+        assert!(statuses.contains(&s), "{s} not seen: {statuses:?}");
+    }
+}
+
+/// Starts a server with the settings, on SQLite.
+async fn spawn_sqlite(settings: rekam::config::Settings) -> Option<TestApp> {
+    spawn_with(Db::Sqlite, settings).await
+}
+
+async fn find(app: &TestApp, forwarded_for: &str) -> u16 {
+    app.client
+        .post(app.url("/find"))
+        .header("X-Forwarded-For", forwarded_for)
+        .form(&[
+            ("code", "ABCDEFGH"),
+            ("nik", &nik(1)),
+            ("birth_date", "2009-05-07"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_forwarded_address_counts_only_behind_a_trusted_proxy() {
+    let limited = rekam::config::Settings {
+        lookups_per_minute: 2,
+        ..Default::default()
+    };
+    // Without --trust-forwarded-for the header is the client's own word: changing it
+    // does not buy more guesses.
+    let direct = spawn_sqlite(limited.clone()).await.unwrap();
+    assert_eq!(find(&direct, "10.0.0.1").await, 404);
+    assert_eq!(find(&direct, "10.0.0.2").await, 404);
+    assert_eq!(
+        find(&direct, "10.0.0.3").await,
+        429,
+        "the peer address counts"
+    );
+    // Behind a proxy that sets it, each client address has its own allowance, the first
+    // address of the list being the client's.
+    let proxied = spawn_sqlite(rekam::config::Settings {
+        trust_forwarded_for: true,
+        ..limited
+    })
+    .await
+    .unwrap();
+    assert_eq!(find(&proxied, "10.0.0.1").await, 404);
+    assert_eq!(find(&proxied, "10.0.0.1, 172.16.0.9").await, 404);
+    assert_eq!(
+        find(&proxied, "10.0.0.1").await,
+        429,
+        "10.0.0.1 used its two"
+    );
+    assert_eq!(
+        find(&proxied, "10.0.0.2").await,
+        404,
+        "another client is not held back"
+    );
+    assert_eq!(
+        find(&proxied, "not an address").await,
+        404,
+        "falls back to the peer"
+    );
+}
+
+/// Logs in through the form; the Set-Cookie header and the session cookie pair.
+async fn log_in(app: &TestApp, username: &str) -> (String, String) {
+    let r = app
+        .client
+        .post(app.url("/staff/login"))
+        .form(&[("username", username), ("password", "a long test password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "logged in and sent on");
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    let pair = set.split(';').next().unwrap().trim().to_string();
+    (set, pair)
+}
+
+async fn staff_page(app: &TestApp, cookie: &str) -> reqwest::Response {
+    app.client
+        .get(app.url("/staff/offices/ciruas"))
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origins(app: TestApp) {
+    let (set, cookie) = log_in(&app, "test-admin").await;
+    let attrs: Vec<&str> = set.split(';').map(str::trim).collect();
+    assert!(
+        cookie.starts_with("rekam_staff=") && cookie.len() > 30,
+        "{set}"
+    );
+    for attr in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/staff",
+        "Max-Age=43200",
+    ] {
+        assert!(attrs.contains(&attr), "{attr} missing: {set}");
+    }
+    assert!(
+        !attrs.contains(&"Secure"),
+        "served over plain HTTP: a Secure cookie would never come back"
+    );
+    let page = staff_page(&app, &cookie).await;
+    assert_eq!(page.status(), 200);
+    // The session is a hashed token in the database: not the cookie's value.
+    let value = cookie.trim_start_matches("rekam_staff=");
+    let (stored,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM staff_tokens WHERE token_hash = $1")
+            .bind(value)
+            .fetch_one(app.db().await)
+            .await
+            .unwrap();
+    assert_eq!(stored, 0, "only a hash of the session token is stored");
+
+    // Forms refuse another site's Origin, with the session cookie and all.
+    let post_level = |origin: Option<String>| {
+        let mut req = app
+            .client
+            .post(app.url("/staff/offices/ciruas/level"))
+            .header("Cookie", &cookie)
+            .form(&[
+                ("level", "3"),
+                ("effective_from", "2026-12-01"),
+                ("reason", "Inmendagri 22/2021"),
+            ]);
+        if let Some(o) = origin {
+            req = req.header("Origin", o);
+        }
+        req.send()
+    };
+    let before = app.written().await;
+    for foreign in ["http://evil.example".to_string(), format!("{}1", app.base)] {
+        let r = post_level(Some(foreign.clone())).await.unwrap();
+        assert_eq!(r.status(), 403, "Origin {foreign}");
+    }
+    assert_eq!(
+        before,
+        app.written().await,
+        "a refused form changes nothing"
+    );
+    let own = post_level(Some(app.base.clone())).await.unwrap();
+    assert_eq!(own.status(), 200, "own origin: the preview");
+    assert_eq!(
+        post_level(None).await.unwrap().status(),
+        200,
+        "no Origin (older browsers)"
+    );
+    assert_eq!(app.count("office_levels").await, 0, "previews only");
+
+    // Twelve hours and the session is over, on the server too.
+    app.clock
+        .advance(chrono::Duration::hours(12) - chrono::Duration::seconds(1));
+    assert_eq!(staff_page(&app, &cookie).await.status(), 200);
+    app.clock.advance(chrono::Duration::seconds(1));
+    let r = staff_page(&app, &cookie).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/staff/login");
+
+    // Logging out ends the session at once.
+    let (_, cookie) = log_in(&app, "test-admin").await;
+    assert_eq!(staff_page(&app, &cookie).await.status(), 200);
+    let r = app
+        .client
+        .post(app.url("/staff/logout"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(staff_page(&app, &cookie).await.status(), 303);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_https_the_session_cookie_is_secure() {
+    let app = spawn_sqlite(rekam::config::Settings {
+        public_url: "https://rekam.example.go.id".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let (set, _) = log_in(&app, "test-admin").await;
+    assert!(set.split(';').any(|a| a.trim() == "Secure"), "{set}");
+}
