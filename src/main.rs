@@ -42,9 +42,13 @@ enum Command {
         /// The office.
         #[arg(long)]
         office: String,
-        /// How many days, from today.
+        /// How many days.
         #[arg(long, default_value_t = 14)]
         days: u32,
+        /// The first day shown (YYYY-MM-DD, the office's local date); default today.
+        /// The backlog's days-to-clear are counted from it too.
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
     },
     /// Staff accounts.
     Staff {
@@ -77,7 +81,9 @@ enum StaffCommand {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // The log goes to standard output; colours only when a person watches it.
     tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
@@ -114,13 +120,27 @@ async fn main() -> anyhow::Result<()> {
             println!("rekam listening on http://{}", app.addr());
             app.serve().await
         }
-        Command::Plan { office, days } => {
+        Command::Plan { office, days, from } => {
             let store = Store::connect(&cli.database, 2).await?;
-            let state = rekam::web::AppState::new(store.clone(), clock, Settings::default());
             let office = store
                 .office(&office)
                 .await
                 .map_err(|_| anyhow::anyhow!("no office '{office}'"))?;
+            // A later (or earlier) first day: plan as if it were that day's midnight.
+            let clock = match from {
+                Some(date) => {
+                    use chrono::TimeZone;
+                    let midnight = office
+                        .spec
+                        .timezone
+                        .from_local_datetime(&date.and_time(chrono::NaiveTime::MIN))
+                        .earliest()
+                        .ok_or_else(|| anyhow::anyhow!("no midnight on {date}"))?;
+                    Clock::fixed(midnight.with_timezone(&chrono::Utc))
+                }
+                None => clock,
+            };
+            let state = rekam::web::AppState::new(store.clone(), clock, Settings::default());
             let plan = rekam::web::staff_api::plan(&state, &office, days.clamp(1, 62))
                 .await
                 .map_err(|e| anyhow::anyhow!("{:?}", e.code))?;

@@ -283,20 +283,23 @@ pub fn bookable_slot(
     Ok((day, slot))
 }
 
-/// How many open days, from `from`, it takes to seat `backlog` people in the seats left
-/// over (cap − already booked) — at the calendar's own levels, or at `level` throughout.
-/// `None` when a year is not enough.
+/// How many open days it takes, from `now` on, to seat `backlog` people in the seats left
+/// over — at the calendar's own levels, or at `level` throughout. `taken` holds the seats
+/// taken per slot start (epoch seconds). On the first day only slots still to come count,
+/// and a day whose slots have all started is not counted. `None` when a year is not
+/// enough.
 pub fn days_to_clear(
     office: &OfficeSpec,
     calendar: &Calendar,
     level: Option<Level>,
-    from: NaiveDate,
-    booked: &std::collections::HashMap<NaiveDate, u32>,
+    now: DateTime<Utc>,
+    taken: &std::collections::HashMap<i64, u32>,
     backlog: u32,
 ) -> Option<u32> {
     if backlog == 0 {
         return Some(0);
     }
+    let from = local_date(office, now);
     let what_if;
     let calendar = match level {
         Some(level) => {
@@ -318,14 +321,19 @@ pub fn days_to_clear(
     for d in 0..366 {
         let date = from + Duration::days(d);
         let plan = plan_day(office, calendar, date);
-        if plan.slots.is_empty() {
+        let taken_in = |s: &SlotPlan| taken.get(&s.start.timestamp()).copied().unwrap_or(0);
+        let later: u32 = plan
+            .slots
+            .iter()
+            .filter(|s| s.start > now)
+            .map(|s| s.capacity.saturating_sub(taken_in(s)))
+            .sum();
+        if plan.slots.iter().all(|s| s.start <= now) {
             continue;
         }
         open_days += 1;
-        left = left.saturating_sub(
-            plan.cap
-                .saturating_sub(booked.get(&date).copied().unwrap_or(0)),
-        );
+        let day_taken: u32 = plan.slots.iter().map(taken_in).sum();
+        left = left.saturating_sub(plan.cap.saturating_sub(day_taken).min(later));
         if left == 0 {
             return Some(open_days);
         }
@@ -354,6 +362,59 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn days_to_clear_count_only_seats_still_to_come() {
+        use std::collections::HashMap;
+        let (office, cal) = (demo(), Calendar::default());
+        let wib = |d: u32, h: u32, m: u32| {
+            chrono_tz::Asia::Jakarta
+                .with_ymd_and_hms(2026, 11, d, h, m, 0)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let none = HashMap::new();
+        // Monday 14:10: only the 14:30 slot (6 seats) is left today.
+        let at_1410 = wib(30, 14, 10);
+        assert_eq!(
+            days_to_clear(&office, &cal, None, at_1410, &none, 6),
+            Some(1)
+        );
+        assert_eq!(
+            days_to_clear(&office, &cal, None, at_1410, &none, 7),
+            Some(2)
+        );
+        // Its seats taken: today still counts as an open day, with nothing free.
+        let full: HashMap<i64, u32> = [(wib(30, 14, 30).timestamp(), 6)].into();
+        assert_eq!(
+            days_to_clear(&office, &cal, None, at_1410, &full, 1),
+            Some(2)
+        );
+        // Monday 15:00: today is over and not counted; Tuesday and Wednesday hold 84 each.
+        let at_1500 = wib(30, 15, 0);
+        assert_eq!(
+            days_to_clear(&office, &cal, None, at_1500, &none, 84),
+            Some(1)
+        );
+        assert_eq!(
+            days_to_clear(&office, &cal, None, at_1500, &none, 85),
+            Some(2)
+        );
+        // At level 4 (2 a slot, 28 a day) from Tuesday.
+        let l4 = Some(Level::L4);
+        assert_eq!(
+            days_to_clear(&office, &cal, l4, at_1500, &none, 57),
+            Some(3)
+        );
+        assert_eq!(
+            days_to_clear(&office, &cal, None, at_1500, &none, 0),
+            Some(0)
+        );
+        assert_eq!(
+            days_to_clear(&office, &cal, None, at_1500, &none, u32::MAX),
+            None
+        );
     }
 
     #[test]

@@ -892,6 +892,19 @@ impl Store {
         Ok(u32::try_from(n).unwrap_or(0))
     }
 
+    /// Bookings of an office waiting for a new slot that hold no offered seat: the people
+    /// the free seats of the coming days still have to take.
+    pub async fn unseated_backlog(&self, office_id: i64) -> StoreResult<u32> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM bookings WHERE office_id = $1 AND status = 'needs_rebooking' \
+             AND hold_until IS NULL",
+        )
+        .bind(office_id)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(u32::try_from(n).unwrap_or(0))
+    }
+
     /// Counts that must agree with the seat counters: seat-holding bookings per slot.
     pub async fn seat_holding_counts(&self, office_id: i64) -> StoreResult<Vec<(i64, i64)>> {
         Ok(sqlx::query_as(&format!(

@@ -251,33 +251,34 @@ pub async fn plan(state: &AppState, office: &Office, days: u32) -> Result<Plan, 
     let today = planner::local_date(&office.spec, now);
     let last = today + Duration::days(i64::from(days.saturating_sub(1)));
     let avail = super::views::availability(state, office, today, last).await?;
-    let booked: HashMap<NaiveDate, u32> = avail.days.iter().map(|d| (d.date, d.booked)).collect();
     let backlog = state.store.needs_rebooking_count(office.id).await?;
     let waiting = state.store.waiting_per_day(office.id, today, last).await?;
+    // Those holding an offered seat already have one (it is among the seats taken).
+    let unseated = state.store.unseated_backlog(office.id).await?;
+    // Seats taken per slot, from today's first slot to beyond any horizon.
+    let taken = state
+        .store
+        .slot_loads(
+            office.id,
+            now - Duration::days(1),
+            now + Duration::days(400),
+        )
+        .await?;
     let days_to_clear = Level::ALL
         .into_iter()
+        .map(Some)
+        .chain(std::iter::once(None))
         .map(|level| {
             let n = planner::days_to_clear(
                 &office.spec,
                 &office.calendar,
-                Some(level),
-                today,
-                &booked,
-                backlog,
+                level,
+                now,
+                &taken,
+                unseated,
             );
-            (level.as_str().to_string(), n)
+            (level.map_or("current", Level::as_str).to_string(), n)
         })
-        .chain(std::iter::once((
-            "current".to_string(),
-            planner::days_to_clear(
-                &office.spec,
-                &office.calendar,
-                None,
-                today,
-                &booked,
-                backlog,
-            ),
-        )))
         .collect();
     Ok(Plan {
         office: office.slug.clone(),

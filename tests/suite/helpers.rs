@@ -20,8 +20,11 @@ pub struct Server {
     child: std::process::Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    /// Its standard output, kept open after the address was read.
-    _stdout: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    /// What it printed before its address (`--demo` prints the logins).
+    pub banner: Vec<String>,
+    /// Everything it printed on standard output (its log goes there), read as it comes
+    /// so that a chatty log never fills the pipe.
+    output: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -40,22 +43,40 @@ impl Server {
             .spawn()
             .expect("rekam serve starts");
         let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut banner = Vec::new();
         let base = loop {
             let line = stdout.next().expect("serve prints its address").unwrap();
             if let Some(url) = line.strip_prefix("rekam listening on ") {
                 break url.to_string();
             }
+            banner.push(line);
         };
+        let output = std::sync::Arc::new(std::sync::Mutex::new(banner.clone()));
+        let sink = output.clone();
+        std::thread::spawn(move || {
+            for line in stdout.map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
         Self {
             child,
             base,
-            _stdout: stdout,
+            banner,
+            output,
         }
     }
 
     /// Kills the process with SIGKILL: no graceful shutdown, no flush.
     pub fn kill9(mut self) {
         self.stop();
+    }
+
+    /// Kills it and returns all it printed on standard output.
+    pub fn kill9_and_output(mut self) -> String {
+        self.stop();
+        // The reader thread ends at end of file; give it a moment to take the last lines.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        self.output.lock().unwrap().join("\n")
     }
 
     fn stop(&mut self) {

@@ -8,5 +8,6 @@ mod concurrency;
 mod durability;
 mod helpers;
 mod hostile;
+mod outputs;
 pub(crate) mod planner;
 mod security;
