@@ -7,6 +7,16 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+// Every page a person uses, on both engines (the staff sessions live in the database).
+crate::both_databases!(
+    an_applicant_books_on_a_phone_then_reschedules_and_cancels,
+    a_lost_link_is_found_again_with_code_nik_and_birth_date,
+    a_supervisor_previews_and_applies_level_three_and_the_moved_applicant_sees_why,
+    an_applicant_joins_the_waiting_list_and_claims_a_freed_seat,
+    a_supervisor_edits_a_level_rule_and_loads_next_years_holidays,
+    every_applicant_page_works_without_javascript_on_a_360_pixel_screen,
+);
+
 /// One browser at a time: two Chromiums on two cores starve each other's start-up.
 static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -34,8 +44,61 @@ fn find_binary(names: &[&str]) -> Option<String> {
     })
 }
 
-/// Starts chromedriver and a Chromium session, or None (skipped loudly).
+/// Starts chromedriver and a Chromium session at a 390×844 phone, or None (skipped
+/// loudly).
 pub async fn browser() -> Option<(Driver, Client)> {
+    browser_with(390, 844, true).await
+}
+
+/// A session at `width`×`height`, with the pages' JavaScript on or off. (Scripts the test
+/// itself runs through WebDriver still work with it off: they are not the page's.)
+///
+/// Headless Chromium keeps its window at least 500 px wide (so `--window-size=390,…`
+/// alone gave 500 px pages), and chromedriver's own mobile emulation hangs clicks when
+/// JavaScript is off; the DevTools device-metrics override sets the viewport to the
+/// phone's width. (Its `mobile` mode also zooms, which made clicks land on the wrong
+/// element of scrolled pages.)
+pub async fn browser_with(width: u32, height: u32, javascript: bool) -> Option<(Driver, Client)> {
+    let (driver, client) = browser_window(width.max(500), height, javascript).await?;
+    if width < 500 {
+        let metrics = json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+            "width": width, "height": height, "deviceScaleFactor": 2, "mobile": false}});
+        client
+            .issue_cmd(Cdp(metrics))
+            .await
+            .expect("device metrics override");
+    }
+    let inner = client
+        .execute("return window.innerWidth", vec![])
+        .await
+        .unwrap();
+    assert_eq!(inner, json!(width), "the viewport is {width} px wide");
+    Some((driver, client))
+}
+
+/// A chromedriver command that runs a DevTools (CDP) method.
+#[derive(Debug)]
+struct Cdp(Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.0.to_string()))
+    }
+}
+
+/// The session itself, with a window of that size.
+async fn browser_window(width: u32, height: u32, javascript: bool) -> Option<(Driver, Client)> {
     let (Some(driver_bin), Some(chromium)) = (
         find_binary(&["chromedriver"]),
         find_binary(&["chromium", "chromium-browser", "google-chrome"]),
@@ -69,6 +132,12 @@ pub async fn browser() -> Option<(Driver, Client)> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let mut caps = serde_json::Map::new();
+    // Page scripts are on by default; only a test that wants them off says so.
+    let prefs = if javascript {
+        json!({})
+    } else {
+        json!({"profile.managed_default_content_settings.javascript": 2})
+    };
     caps.insert(
         "goog:chromeOptions".into(),
         json!({
@@ -77,9 +146,10 @@ pub async fn browser() -> Option<(Driver, Client)> {
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                "--window-size=390,844",
+                format!("--window-size={width},{height}"),
                 format!("--user-data-dir={}", driver._profile.path().display()),
-            ]
+            ],
+            "prefs": prefs,
         }),
     );
     // Chromium's first start on a busy machine can miss chromedriver's deadline: retry.
@@ -110,10 +180,10 @@ async fn click_to_next_page(c: &Client, locator: Locator<'_>) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     // The old document's root goes stale once the new document replaces it.
     while old_page.tag_name().await.is_ok() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the page did not change"
-        );
+        if std::time::Instant::now() >= deadline {
+            screenshot(c, "stuck").await;
+            panic!("the page did not change (screenshot: stuck.png)");
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     loop {
@@ -181,11 +251,7 @@ async fn screenshot(c: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels() {
-    let Some(app) = spawn(Db::Sqlite).await else {
-        return;
-    };
+async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels(app: TestApp) {
     let Some((_driver, c)) = browser().await else {
         return;
     };
@@ -311,11 +377,7 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels() {
     c.close().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_lost_link_is_found_again_with_code_nik_and_birth_date() {
-    let Some(app) = spawn(Db::Sqlite).await else {
-        return;
-    };
+async fn a_lost_link_is_found_again_with_code_nik_and_birth_date(app: TestApp) {
     let Some((_driver, c)) = browser().await else {
         return;
     };
@@ -356,11 +418,9 @@ async fn a_lost_link_is_found_again_with_code_nik_and_birth_date() {
     c.close().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_supervisor_previews_and_applies_level_three_and_the_moved_applicant_sees_why() {
-    let Some(app) = spawn(Db::Sqlite).await else {
-        return;
-    };
+async fn a_supervisor_previews_and_applies_level_three_and_the_moved_applicant_sees_why(
+    app: TestApp,
+) {
     assert_eq!(
         app.put_office("ciruas", crate::planner::small_office())
             .await
@@ -484,11 +544,7 @@ async fn a_supervisor_previews_and_applies_level_three_and_the_moved_applicant_s
     c.close().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_applicant_joins_the_waiting_list_and_claims_a_freed_seat() {
-    let Some(app) = spawn(Db::Sqlite).await else {
-        return;
-    };
+async fn an_applicant_joins_the_waiting_list_and_claims_a_freed_seat(app: TestApp) {
     // Open only on Tuesday 08:00–08:30 with one set: three seats, all taken.
     let mut office = crate::planner::small_office();
     office["hours"] = json!({"tue": ["08:00", "08:30"]});
@@ -600,11 +656,7 @@ async fn an_applicant_joins_the_waiting_list_and_claims_a_freed_seat() {
     c.close().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_supervisor_edits_a_level_rule_and_loads_next_years_holidays() {
-    let Some(app) = spawn(Db::Sqlite).await else {
-        return;
-    };
+async fn a_supervisor_edits_a_level_rule_and_loads_next_years_holidays(app: TestApp) {
     rekam::staff::add(
         &app.store,
         "kasi-rules",
@@ -673,5 +725,147 @@ async fn a_supervisor_edits_a_level_rule_and_loads_next_years_holidays() {
         .staff_json("/api/v1/staff/holidays/2027", &app.admin_token)
         .await;
     assert_eq!(listed.as_array().unwrap().len(), 2);
+    c.close().await.unwrap();
+}
+
+/// The page fits the screen: nothing to scroll sideways.
+async fn fits(c: &Client, page: &str) {
+    let sizes = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (scroll, inner) = (sizes[0].as_u64().unwrap(), sizes[1].as_u64().unwrap());
+    // On a phone a page wider than the screen grows the layout viewport (zoomed out)
+    // or scrolls sideways: either shows here.
+    assert!(
+        inner == 360 && scroll <= 360,
+        "{page}: {scroll} px of page in a {inner} px viewport on a 360 px screen"
+    );
+    screenshot(c, &format!("360-{page}")).await;
+}
+
+async fn every_applicant_page_works_without_javascript_on_a_360_pixel_screen(app: TestApp) {
+    let Some((_driver, c)) = browser_with(360, 740, false).await else {
+        return;
+    };
+    // The pages' own scripts really are off in this browser.
+    c.goto("data:text/html,<title>off</title><script>document.title='on'</script>")
+        .await
+        .unwrap();
+    assert_eq!(c.title().await.unwrap(), "off", "JavaScript is disabled");
+    let png = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
+    std::fs::write(png.path(), tiny_png()).unwrap();
+
+    c.goto(&app.url("/")).await.unwrap();
+    fits(&c, "home").await;
+    click_to_next_page(&c, Locator::Css("a[href='/o/ciruas']")).await;
+    fits(&c, "office").await;
+    // Days fold and unfold natively (<details>); the first open day is unfolded.
+    click_to_next_page(&c, Locator::Css("details[open] a.slot")).await;
+    fits(&c, "book").await;
+    let type_in = |id: &'static str, value: String| {
+        let c = c.clone();
+        async move {
+            let field = c.find(Locator::Id(id)).await.unwrap();
+            field.clear().await.unwrap();
+            field.send_keys(&value).await.unwrap();
+        }
+    };
+    type_in("f-name", "Rina Marlina".into()).await;
+    type_in("f-nik", nik(77)).await;
+    set_value(&c, "#f-birth_date", "2009-05-07").await;
+    type_in("f-phone", "0812".into()).await;
+    set_value(&c, "#f-certificate_issued_at", "2026-11-30T06:00").await;
+    c.find(Locator::Id("f-consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let attach = || async {
+        c.find(Locator::Id("f-certificate"))
+            .await
+            .unwrap()
+            .send_keys(&png.path().display().to_string())
+            .await
+            .unwrap();
+    };
+    attach().await;
+    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+    fits(&c, "book-error").await;
+    assert!(text(&c, "#e-phone").await.contains("nomor HP"));
+    type_in("f-phone", "0812 3456 7890".into()).await;
+    attach().await;
+    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+    fits(&c, "booked").await;
+    let code = text(&c, "#booking-code").await;
+    assert_eq!(code.len(), 8);
+    assert!(c.find(Locator::Css(".qr svg")).await.is_ok());
+    let calendar = c
+        .find(Locator::Css("a[href*='calendar.ics']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(calendar.starts_with(&format!("/b/{code}/calendar.ics?t=")));
+    click_to_next_page(&c, Locator::Id("reschedule-link")).await;
+    fits(&c, "reschedule").await;
+    click_to_next_page(&c, Locator::Css("details[open] button.slot")).await;
+    assert!(text(&c, ".notice").await.contains("berhasil diganti"));
+    click_to_next_page(&c, Locator::Id("cancel-link")).await;
+    fits(&c, "cancel").await;
+    click_to_next_page(&c, Locator::Id("confirm-cancel")).await;
+    fits(&c, "cancelled").await;
+    assert!(text(&c, ".status").await.contains("Dibatalkan"));
+    click_to_next_page(&c, Locator::Css("a[hreflang='en']")).await;
+    fits(&c, "cancelled-en").await;
+    assert!(text(&c, ".status").await.contains("Cancelled"));
+    click_to_next_page(&c, Locator::Css("a[hreflang='id']")).await;
+
+    // The lost-link lookup, wrong and then right.
+    let b = app
+        .book_ok(&BookingForm::new(&wib(12, 2, 9, 0), &nik(78)))
+        .await;
+    c.goto(&app.url("/find")).await.unwrap();
+    fits(&c, "find").await;
+    type_in("f-code", b["code"].as_str().unwrap().to_string()).await;
+    type_in("f-nik", nik(79)).await;
+    set_value(&c, "#f-birth_date", "2009-05-07").await;
+    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+    fits(&c, "find-error").await;
+    type_in("f-nik", nik(78)).await;
+    set_value(&c, "#f-birth_date", "2009-05-07").await;
+    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+    assert_eq!(text(&c, "#booking-code").await, b["code"].as_str().unwrap());
+
+    // The waiting list form, and the page of someone waiting.
+    c.goto(&app.url("/o/ciruas/waitlist")).await.unwrap();
+    fits(&c, "waitlist").await;
+    set_value(&c, "#f-from_date", "2026-12-01").await;
+    set_value(&c, "#f-to_date", "2026-12-04").await;
+    type_in("f-name", "Dewi Lestari".into()).await;
+    type_in("f-nik", "3604054705090061".into()).await;
+    set_value(&c, "#f-birth_date", "2009-05-07").await;
+    type_in("f-phone", "081234567890".into()).await;
+    set_value(&c, "#f-certificate_issued_at", "2026-11-30T06:00").await;
+    c.find(Locator::Id("f-consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    attach().await;
+    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+    fits(&c, "waiting").await;
+    assert!(text(&c, ".notice").await.contains("daftar tunggu"));
+
+    // Error pages fit too.
+    c.goto(&app.url("/b/NOTACODE?t=x")).await.unwrap();
+    fits(&c, "not-found").await;
     c.close().await.unwrap();
 }

@@ -160,12 +160,7 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-/// Starts the app with the demo office `ciruas` loaded through the admin API.
-pub async fn spawn(db: Db) -> Option<TestApp> {
-    spawn_with(db, Settings::default()).await
-}
-
-/// Starts the app with settings.
+/// Starts the app with settings and the demo office `ciruas` loaded through the admin API.
 pub async fn spawn_with(db: Db, settings: Settings) -> Option<TestApp> {
     let dir = tempfile::tempdir().unwrap();
     let database_url = database_url(db, &dir).await?;
