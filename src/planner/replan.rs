@@ -262,11 +262,13 @@ mod tests {
             .map_or(0, |s| s.capacity)
     }
 
-    /// Checks one re-plan's output against the specification, then applies it.
+    /// Checks one re-plan's output against the specification, then builds the bookings
+    /// after it from the planner's answer: those it did not name as they were, those it
+    /// names moved or waiting.
     fn replan(
         office: &OfficeSpec,
         plans: &BTreeMap<NaiveDate, DayPlan>,
-        bookings: &mut [Booking],
+        bookings: &mut Vec<Booking>,
         now: DateTime<Utc>,
         moves: &[Displacement],
     ) -> Result<(), TestCaseError> {
@@ -347,8 +349,18 @@ mod tests {
         }
         // Apply; moves land in slots still to come, covered by the certificate, never on
         // an earlier day.
+        let named: HashSet<i64> = moves.iter().map(|m| m.id).collect();
+        let mut after: Vec<Booking> = bookings
+            .iter()
+            .filter(|b| !named.contains(&b.id))
+            .cloned()
+            .collect();
         for m in moves {
-            let b = bookings.iter_mut().find(|b| b.id == m.id).expect("checked");
+            let mut b = bookings
+                .iter()
+                .find(|b| b.id == m.id)
+                .expect("checked")
+                .clone();
             match m.to {
                 Some(to) => {
                     prop_assert!(to.start > now, "moved into a slot that has started");
@@ -362,7 +374,10 @@ mod tests {
                 }
                 None => b.status = Status::NeedsRebooking,
             }
+            after.push(b);
         }
+        after.sort_by_key(|b| b.id);
+        *bookings = after;
         // Nobody waits for a new slot while one they could use has room.
         let count = |f: &dyn Fn(&Booking) -> bool| {
             bookings.iter().filter(|b| b.seated() && f(b)).count() as u32
@@ -469,12 +484,10 @@ mod tests {
         ) -> Vec<Displacement>,
     ) -> Result<(), TestCaseError> {
         let mut now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap(); // Mon 07:00 WIB
-        let first_day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let mut office = office();
         let mut cal = Calendar::default();
         let mut bookings: Vec<Booking> = Vec::new();
         let mut ledger: BTreeMap<i64, Fate> = BTreeMap::new();
-        let dates: Vec<NaiveDate> = (0..=16).map(|d| first_day + Duration::days(d)).collect();
         for op in ops {
             let mut changed = false;
             let today = local_date(&office, now);
@@ -564,6 +577,11 @@ mod tests {
                 }
             }
             if changed {
+                // The plans cover every date a booking is on and every date one may move
+                // to (displace's precondition), wherever the clock has got to.
+                let mut dates: BTreeSet<NaiveDate> =
+                    (-1..=16).map(|d| today + Duration::days(d)).collect();
+                dates.extend(bookings.iter().map(|b| local_date(&office, b.slot_start)));
                 let plans: BTreeMap<NaiveDate, DayPlan> = dates
                     .iter()
                     .map(|d| (*d, plan_day(&office, &cal, *d)))
@@ -637,6 +655,17 @@ mod tests {
         assert!(catches(|office, plans, placed, now| {
             let mut moves = super::displace(office, plans, placed, now);
             moves.pop();
+            moves
+        }));
+    }
+
+    #[test]
+    fn the_model_catches_a_planner_that_names_a_booking_twice() {
+        assert!(catches(|office, plans, placed, now| {
+            let mut moves = super::displace(office, plans, placed, now);
+            if let Some(first) = moves.first().cloned() {
+                moves.push(first);
+            }
             moves
         }));
     }

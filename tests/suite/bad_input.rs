@@ -348,7 +348,7 @@ async fn married_applicants_may_book_before_seventeen(app: TestApp) {
 }
 
 async fn a_slot_in_the_past_is_refused(app: TestApp) {
-    app.clock.advance(chrono::Duration::minutes(70)); // 08:10 WIB
+    app.advance_and_sweep(chrono::Duration::minutes(70)).await; // 08:10 WIB
     let r = app.book(&BookingForm::new(&slot(), &nik(1))).await;
     assert_eq!(r.status(), 422);
     let body: Value = r.json().await.unwrap();

@@ -244,11 +244,12 @@ async fn a_replaced_certificate_is_judged_and_stored(app: TestApp) {
 }
 
 async fn weekends_past_slots_and_days_beyond_the_horizon_offer_nothing(app: TestApp) {
-    app.clock.set(
+    app.set_and_sweep(
         chrono::DateTime::parse_from_rfc3339("2026-11-30T09:10:00+07:00")
             .unwrap()
             .into(),
-    );
+    )
+    .await;
     let a = app.availability("ciruas", "2026-11-30", "2026-12-20").await;
     let days = a["days"].as_array().unwrap();
     assert_eq!(days.len(), 21);

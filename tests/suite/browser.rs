@@ -813,9 +813,29 @@ async fn every_applicant_page_works_without_javascript_on_a_360_pixel_screen(app
         .unwrap()
         .unwrap();
     assert!(calendar.starts_with(&format!("/b/{code}/calendar.ics?t=")));
+    // A new certificate, through the folded form of the manage page.
+    c.find(Locator::Css("details.replace summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fits(&c, "replace-open").await;
+    c.find(Locator::Css("#f-certificate_kind option[value='pcr']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    set_value(&c, "#f-certificate_issued_at", "2026-11-30T06:30").await;
+    attach().await;
+    click_to_next_page(&c, Locator::Css("details.replace button[type=submit]")).await;
+    fits(&c, "replaced").await;
+    assert!(text(&c, ".facts").await.contains("pcr"));
     click_to_next_page(&c, Locator::Id("reschedule-link")).await;
     fits(&c, "reschedule").await;
     click_to_next_page(&c, Locator::Css("details[open] button.slot")).await;
+    fits(&c, "rescheduled").await;
     assert!(text(&c, ".notice").await.contains("berhasil diganti"));
     click_to_next_page(&c, Locator::Id("cancel-link")).await;
     fits(&c, "cancel").await;
@@ -852,6 +872,15 @@ async fn every_applicant_page_works_without_javascript_on_a_360_pixel_screen(app
     type_in("f-nik", "3604054705090061".into()).await;
     set_value(&c, "#f-birth_date", "2009-05-07").await;
     type_in("f-phone", "081234567890".into()).await;
+    // A week-long certificate (the first kind, antigen, would not reach any slot).
+    c.find(Locator::Css(
+        "#f-certificate_kind option[value='surat_sehat']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
     set_value(&c, "#f-certificate_issued_at", "2026-11-30T06:00").await;
     c.find(Locator::Id("f-consent"))
         .await
@@ -863,6 +892,36 @@ async fn every_applicant_page_works_without_javascript_on_a_360_pixel_screen(app
     click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     fits(&c, "waiting").await;
     assert!(text(&c, ".notice").await.contains("daftar tunggu"));
+    // Seats are free on those days: one is offered at once, and claimed with a form.
+    click_to_next_page(&c, Locator::Id("claim")).await;
+    fits(&c, "claimed").await;
+    assert!(
+        c.find(Locator::Css(".qr svg")).await.is_ok(),
+        "a ticket now"
+    );
+
+    // Someone moved by a closure reads why on the manage page.
+    let moved = app
+        .book_ok(&BookingForm::new(&wib(12, 3, 8, 0), &nik(81)))
+        .await;
+    let r = app
+        .client
+        .put(app.url("/api/v1/staff/offices/ciruas/closures/2026-12-03"))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"reason": "Pemadaman listrik"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    c.goto(&app.url(moved["manage_url"].as_str().unwrap()))
+        .await
+        .unwrap();
+    fits(&c, "moved").await;
+    assert!(
+        text(&c, "#change-notice")
+            .await
+            .contains("Pemadaman listrik")
+    );
 
     // Error pages fit too.
     c.goto(&app.url("/b/NOTACODE?t=x")).await.unwrap();

@@ -94,13 +94,15 @@ async fn bookings_answered_201_survive_a_kill_mid_batch(db: Db) {
     );
     let issued = (now - Duration::hours(1)).to_rfc3339();
 
-    // 240 bookings at once; once 40 have been answered 201, kill -9 the server while
+    // 240 bookings at once; once 20 have been answered 201, kill -9 the server while
     // the rest are queued or being written (on SQLite, in the middle of a group commit).
     let (acks, mut acked) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    let unanswered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut sent = tokio::task::JoinSet::new();
     for (i, slot) in seats.iter().enumerate() {
         let form = BookingForm::new(slot, &nik(1 + i as u32)).set("certificate_issued_at", &issued);
         let (client, base, acks) = (client.clone(), base.clone(), acks.clone());
+        let unanswered = unanswered.clone();
         sent.spawn(async move {
             let Ok(r) = client
                 .post(format!("{base}/api/v1/bookings"))
@@ -108,6 +110,7 @@ async fn bookings_answered_201_survive_a_kill_mid_batch(db: Db) {
                 .send()
                 .await
             else {
+                unanswered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 return;
             };
             if r.status() == 201 {
@@ -120,7 +123,7 @@ async fn bookings_answered_201_survive_a_kill_mid_batch(db: Db) {
     }
     drop(acks);
     let mut answered = Vec::new();
-    while answered.len() < 40 {
+    while answered.len() < 20 {
         answered.push(acked.recv().await.expect("bookings are answered"));
     }
     server.kill9();
@@ -133,8 +136,10 @@ async fn bookings_answered_201_survive_a_kill_mid_batch(db: Db) {
         answered.len(),
         seats.len()
     );
+    let unanswered = unanswered.load(std::sync::atomic::Ordering::SeqCst);
+    eprintln!("{unanswered} requests got no answer at all");
     assert!(
-        answered.len() < seats.len(),
+        unanswered > 0 && answered.len() < seats.len(),
         "the kill came while bookings were still in flight"
     );
 

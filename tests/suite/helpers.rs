@@ -25,6 +25,8 @@ pub struct Server {
     /// Everything it printed on standard output (its log goes there), read as it comes
     /// so that a chatty log never fills the pipe.
     output: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// The thread reading it; it ends at end of file, once the process is gone.
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
@@ -53,7 +55,7 @@ impl Server {
         };
         let output = std::sync::Arc::new(std::sync::Mutex::new(banner.clone()));
         let sink = output.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in stdout.map_while(Result::ok) {
                 sink.lock().unwrap().push(line);
             }
@@ -63,6 +65,7 @@ impl Server {
             base,
             banner,
             output,
+            reader: Some(reader),
         }
     }
 
@@ -74,8 +77,9 @@ impl Server {
     /// Kills it and returns all it printed on standard output.
     pub fn kill9_and_output(mut self) -> String {
         self.stop();
-        // The reader thread ends at end of file; give it a moment to take the last lines.
-        std::thread::sleep(std::time::Duration::from_millis(200));
+        if let Some(reader) = self.reader.take() {
+            reader.join().expect("the output reader");
+        }
         self.output.lock().unwrap().join("\n")
     }
 
@@ -305,11 +309,18 @@ impl BookingForm {
 impl TestApp {
     /// Moves the clock forward and waits for the server's own sweep of lapsed offers at
     /// the new time (it runs on the clock's time, so only when the test moves it);
-    /// returns how many holds lapsed in it.
+    /// returns how many holds lapsed in it. Tests move the clock only through this, so
+    /// that no sweep runs unawaited.
     pub async fn advance_and_sweep(&self, by: chrono::Duration) -> usize {
         let target = self.clock.now() + by;
         let mut sweeps = self.sweeps.clone();
+        // The server sweeps a minute of clock time after its last sweep: before that no
+        // sweep is due, and none runs.
+        let due = sweeps.borrow().at + chrono::Duration::minutes(1);
         self.clock.advance(by);
+        if target < due {
+            return 0;
+        }
         let report = tokio::time::timeout(
             std::time::Duration::from_secs(20),
             sweeps.wait_for(|s| s.at >= target),
@@ -443,14 +454,54 @@ impl TestApp {
         n
     }
 
-    /// Rows in every table a request could write to: equal before and after a refused
-    /// request means it wrote nothing.
+    /// Rows in every table a request could write to, the seats counted, and a digest
+    /// of every booking's changeable columns: equal before and after a refused request
+    /// means it wrote nothing (no row added, no counter or booking updated).
     pub async fn written(&self) -> BTreeMap<&'static str, i64> {
+        use std::hash::{Hash, Hasher};
         let mut out = BTreeMap::new();
         for table in WRITABLE_TABLES {
             out.insert(*table, self.count(table).await);
         }
+        for (name, sql) in [
+            (
+                "slot_loads.booked",
+                "SELECT CAST(COALESCE(SUM(booked), 0) AS BIGINT) FROM slot_loads",
+            ),
+            (
+                "day_loads.booked",
+                "SELECT CAST(COALESCE(SUM(booked), 0) AS BIGINT) FROM day_loads",
+            ),
+        ] {
+            let (n,): (i64,) = sqlx::query_as(sql)
+                .fetch_one(self.db().await)
+                .await
+                .unwrap();
+            out.insert(name, n);
+        }
+        type Row = (i64, String, i64, String, i64, Option<i64>, i64);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, status, version, token_hash, slot_start, hold_until, updated_at \
+             FROM bookings ORDER BY id",
+        )
+        .fetch_all(self.db().await)
+        .await
+        .unwrap();
+        let mut digest = std::collections::hash_map::DefaultHasher::new();
+        rows.hash(&mut digest);
+        out.insert("bookings.digest", digest.finish() as i64);
         out
+    }
+
+    /// Sets the clock forward to `at` and waits for the server's sweep there (see
+    /// [`TestApp::advance_and_sweep`]).
+    pub async fn set_and_sweep(&self, at: DateTime<Utc>) -> usize {
+        let by = at - self.clock.now();
+        assert!(
+            by >= chrono::Duration::zero(),
+            "the clock only moves forward"
+        );
+        self.advance_and_sweep(by).await
     }
 
     /// Seat-holding bookings of an office per slot start (see [`held_per_slot`]).
@@ -463,52 +514,83 @@ impl TestApp {
         assert_counters_agree(self.db().await, office).await;
     }
 
-    /// No slot still to come and no day holds more than its capacity, counted from the
-    /// bookings themselves (availability clamps `remaining` at zero, so an overfull slot
-    /// would not show there). Seats that cannot move (slots already started) may exceed
-    /// a capacity lowered after them, never more. Also checks the counters.
+    /// No slot and no day holds more than its capacity, counted from the bookings
+    /// themselves (availability clamps `remaining` at zero, so an overfull slot would not
+    /// show there), on every day from `from` to `to`. Seats that cannot move (slots that
+    /// have started, people checked in) may exceed a capacity lowered after them, never
+    /// more. Also checks that availability shows the same capacities and counts, and the
+    /// counters.
     pub async fn assert_within_caps(&self, office: &str, from: &str, to: &str) {
         let now = self.clock.now().timestamp();
+        let o = self.store.office(office).await.unwrap();
         let a = self.availability(office, from, to).await;
-        let held = self.held_per_slot(office).await;
-        let mut listed: HashMap<i64, u64> = HashMap::new();
+        let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+            "SELECT b.slot_start, b.status FROM bookings b JOIN offices o ON o.id = b.office_id \
+             WHERE o.slug = $1 AND {TEST_HOLDS_SEAT}"
+        ))
+        .bind(office)
+        .fetch_all(self.db().await)
+        .await
+        .unwrap();
+        // Per slot: (held, of which cannot move).
+        let mut held: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+        for (start, status) in rows {
+            let fixed = start <= now
+                || ["checked_in", "recorded", "no_show", "turned_away"].contains(&status.as_str());
+            let e = held.entry(start).or_default();
+            e.0 += 1;
+            e.1 += i64::from(fixed);
+        }
+        let tz = o.spec.timezone;
+        let date_of = |start: i64| {
+            DateTime::from_timestamp(start, 0)
+                .unwrap()
+                .with_timezone(&tz)
+                .date_naive()
+        };
         for d in a["days"].as_array().unwrap() {
-            let date = d["date"].as_str().unwrap();
-            let cap = d["cap"].as_i64().unwrap();
-            let in_day: Vec<(i64, i64)> = held
+            let date: chrono::NaiveDate = d["date"].as_str().unwrap().parse().unwrap();
+            let plan = rekam::planner::plan_day(&o.spec, &o.calendar, date);
+            assert_eq!(d["cap"].as_u64(), Some(u64::from(plan.cap)), "{date}: cap");
+            let in_day: Vec<(i64, (i64, i64))> = held
                 .iter()
-                .filter(|(_, (day, _))| day == date)
-                .map(|(s, (_, n))| (*s, *n))
+                .filter(|(s, _)| date_of(**s) == date)
+                .map(|(s, n)| (*s, *n))
                 .collect();
-            let total: i64 = in_day.iter().map(|(_, n)| n).sum();
-            let fixed: i64 = in_day
-                .iter()
-                .filter(|(s, _)| *s <= now)
-                .map(|(_, n)| n)
-                .sum();
+            let total: i64 = in_day.iter().map(|(_, (n, _))| n).sum();
+            let fixed: i64 = in_day.iter().map(|(_, (_, f))| f).sum();
+            let cap = i64::from(plan.cap);
             assert!(
                 total <= cap.max(fixed),
-                "{date} holds {total} bookings, cap {cap} ({fixed} in past slots): {d}"
+                "{date} holds {total} bookings, cap {cap} ({fixed} cannot move): {d}"
             );
             assert_eq!(
                 d["booked"].as_i64(),
                 Some(total),
                 "{date}: availability's count"
             );
+            for (start, (n, fixed)) in in_day {
+                let capacity = plan
+                    .slots
+                    .iter()
+                    .find(|s| s.start.timestamp() == start)
+                    .map_or(0, |s| i64::from(s.capacity));
+                assert!(
+                    n <= capacity.max(fixed),
+                    "slot {start} on {date} holds {n} bookings, capacity {capacity} \
+                     ({fixed} cannot move): {d}"
+                );
+            }
             for s in d["slots"].as_array().unwrap() {
                 let start = chrono::DateTime::parse_from_rfc3339(s["start"].as_str().unwrap())
                     .unwrap()
                     .timestamp();
-                listed.insert(start, s["capacity"].as_u64().unwrap());
-            }
-            if d["bookable"] == true {
-                for (start, n) in in_day.iter().filter(|(s, _)| *s > now) {
-                    let capacity = listed.get(start).copied().unwrap_or(0);
-                    assert!(
-                        *n as u64 <= capacity,
-                        "slot {start} on {date} holds {n} bookings, capacity {capacity}: {d}"
-                    );
-                }
+                let planned = plan.slots.iter().find(|p| p.start.timestamp() == start);
+                assert_eq!(
+                    planned.map(|p| u64::from(p.capacity)),
+                    s["capacity"].as_u64(),
+                    "availability shows the planned capacity: {s}"
+                );
             }
         }
         self.assert_counters_agree(office).await;

@@ -93,6 +93,28 @@ async fn no_strange_input_gives_a_5xx(app: TestApp) {
         }
     }
     eprintln!("strange values that booked: {booked:?}");
+    let real = app
+        .book_ok(&BookingForm::new(&wib(11, 30, 9, 0), &nik(2)))
+        .await;
+    let (real_code, real_nik) = (real["code"].as_str().unwrap(), nik(2));
+    // The snapshot sees a changed row, not only a new one (a new link, a leaked seat).
+    let snapshot = app.written().await;
+    for (change, undo) in [
+        (
+            "UPDATE bookings SET token_hash = token_hash || 'x'",
+            "UPDATE bookings SET token_hash = SUBSTR(token_hash, 1, LENGTH(token_hash) - 1)",
+        ),
+        (
+            "UPDATE slot_loads SET booked = booked + 1",
+            "UPDATE slot_loads SET booked = booked - 1",
+        ),
+    ] {
+        let db = app.db().await;
+        sqlx::query(change).execute(db).await.unwrap();
+        assert_ne!(snapshot, app.written().await, "{change} is seen");
+        sqlx::query(undo).execute(db).await.unwrap();
+        assert_eq!(snapshot, app.written().await);
+    }
     for value in NASTY {
         let before = app.written().await;
         let enc: String = value.bytes().map(|b| format!("%{b:02X}")).collect();
@@ -142,19 +164,39 @@ async fn no_strange_input_gives_a_5xx(app: TestApp) {
             "office name {value:?} gave {}",
             r.status()
         );
+        // The lost-link lookup: the strange value in one field, the others right, so
+        // that each field's own check refuses it (never the rate limit, never a new link).
         let before = app.written().await;
-        let r = app
-            .client
-            .post(app.url("/find"))
-            .form(&[("code", *value), ("nik", *value), ("birth_date", *value)])
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        assert!(
-            status < 500 && status != 429,
-            "find {value:?} gave {status}: the lookup must judge it, not the rate limit"
-        );
+        for form in [
+            [
+                ("code", *value),
+                ("nik", real_nik.as_str()),
+                ("birth_date", "2009-05-07"),
+            ],
+            [
+                ("code", real_code),
+                ("nik", *value),
+                ("birth_date", "2009-05-07"),
+            ],
+            [
+                ("code", real_code),
+                ("nik", real_nik.as_str()),
+                ("birth_date", *value),
+            ],
+        ] {
+            let r = app
+                .client
+                .post(app.url("/find"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            assert!(
+                [404, 422].contains(&status),
+                "find {form:?} gave {status}: refused by the lookup, not the rate limit"
+            );
+        }
         assert_eq!(before, app.written().await, "find {value:?} wrote nothing");
     }
     assert_eq!(app.put_office("ciruas", demo_office()).await.status(), 200);

@@ -431,11 +431,12 @@ async fn bookings_racing_a_level_change_never_overfill_a_day(app: TestApp) {
 async fn holidays_closures_and_holiday_files_take_effect(app: TestApp) {
     let sup = supervisor(&app, "sup-cal", "ciruas").await;
     // From 20 December the horizon reaches 3 January 2027.
-    app.clock.set(
+    app.set_and_sweep(
         chrono::DateTime::parse_from_rfc3339("2026-12-20T07:00:00+07:00")
             .unwrap()
             .into(),
-    );
+    )
+    .await;
     let a = app.availability("ciruas", "2026-12-21", "2027-01-03").await;
     let day = |a: &Value, date: &str| {
         a["days"]

@@ -141,6 +141,51 @@ async fn every_answer_carries_the_security_headers(app: TestApp) {
             ),
         ),
     ];
+    rekam::staff::add(
+        &app.store,
+        "desk-headers",
+        "a long test password",
+        rekam::domain::Role::Desk,
+        Some("ciruas"),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    let desk = rekam::staff::issue_token(&app.store, "desk-headers", app.clock.now())
+        .await
+        .unwrap();
+    let mut requests = requests;
+    requests.push((
+        Method::PUT,
+        "/api/v1/admin/offices/ciruas (desk)".into(),
+        Some(
+            app.client
+                .put(app.url("/api/v1/admin/offices/ciruas"))
+                .bearer_auth(desk)
+                .json(&demo_office()),
+        ),
+    ));
+    requests.push((
+        Method::POST,
+        "/api/v1/bookings (the NIK has one)".into(),
+        Some(
+            app.client
+                .post(app.url("/api/v1/bookings"))
+                .multipart(BookingForm::new(&wib(11, 30, 9, 0), &nik(1)).multipart()),
+        ),
+    ));
+    // Guessing lost links: the eleventh try in a minute is refused.
+    for _ in 0..11 {
+        requests.push((
+            Method::POST,
+            "/find (guessing)".into(),
+            Some(app.client.post(app.url("/find")).form(&[
+                ("code", "ABCDEFGH"),
+                ("nik", &nik(1)),
+                ("birth_date", "2009-05-07"),
+            ])),
+        ));
+    }
     let mut statuses = std::collections::BTreeSet::new();
     for (method, path, request) in requests {
         let what = format!("{method} {path}");
@@ -151,7 +196,7 @@ async fn every_answer_carries_the_security_headers(app: TestApp) {
         assert_security_headers(&r, &what);
     }
     // Success, redirects and the error kinds were all among them.
-    for s in [200, 303, 401, 404, 413, 422] {
+    for s in [200, 303, 401, 403, 404, 409, 413, 422, 429] {
         assert!(statuses.contains(&s), "{s} not seen: {statuses:?}");
     }
 }
@@ -311,10 +356,10 @@ async fn staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origin
     assert_eq!(app.count("office_levels").await, 0, "previews only");
 
     // Twelve hours and the session is over, on the server too.
-    app.clock
-        .advance(chrono::Duration::hours(12) - chrono::Duration::seconds(1));
+    app.advance_and_sweep(chrono::Duration::hours(12) - chrono::Duration::seconds(1))
+        .await;
     assert_eq!(staff_page(&app, &cookie).await.status(), 200);
-    app.clock.advance(chrono::Duration::seconds(1));
+    app.advance_and_sweep(chrono::Duration::seconds(1)).await;
     let r = staff_page(&app, &cookie).await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/staff/login");
