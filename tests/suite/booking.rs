@@ -337,19 +337,9 @@ async fn offices_are_validated_and_admin_only(app: TestApp) {
             .status(),
         401
     );
-    rekam::staff::add(
-        &app.store,
-        "desk-1",
-        "a long test password",
-        rekam::domain::Role::Desk,
-        Some("ciruas"),
-        app.clock.now(),
-    )
-    .await
-    .unwrap();
-    let desk = rekam::staff::issue_token(&app.store, "desk-1", app.clock.now())
-        .await
-        .unwrap();
+    let desk = app
+        .staff_token("desk-1", rekam::domain::Role::Desk, Some("ciruas"))
+        .await;
     let r = put(Some(desk), demo_office()).await.unwrap();
     assert_eq!(r.status(), 403);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "forbidden");

@@ -427,16 +427,12 @@ async fn a_supervisor_previews_and_applies_level_three_and_the_moved_applicant_s
             .status(),
         200
     );
-    rekam::staff::add(
-        &app.store,
+    app.staff_token(
         "kasi-ciruas",
-        "a long test password",
         rekam::domain::Role::Supervisor,
         Some("ciruas"),
-        app.clock.now(),
     )
-    .await
-    .unwrap();
+    .await;
     // Five full days, Monday to Friday; Saturday open and empty.
     let mut tokens = std::collections::HashMap::new();
     let mut n = 0;
@@ -657,16 +653,12 @@ async fn an_applicant_joins_the_waiting_list_and_claims_a_freed_seat(app: TestAp
 }
 
 async fn a_supervisor_edits_a_level_rule_and_loads_next_years_holidays(app: TestApp) {
-    rekam::staff::add(
-        &app.store,
+    app.staff_token(
         "kasi-rules",
-        "a long test password",
         rekam::domain::Role::Supervisor,
         Some("ciruas"),
-        app.clock.now(),
     )
-    .await
-    .unwrap();
+    .await;
     let Some((_driver, c)) = browser().await else {
         return;
     };

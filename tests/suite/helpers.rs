@@ -331,6 +331,28 @@ impl TestApp {
         report.lapsed
     }
 
+    /// Adds a staff account (password "a long test password") and returns an API token.
+    pub async fn staff_token(
+        &self,
+        username: &str,
+        role: rekam::domain::Role,
+        office: Option<&str>,
+    ) -> String {
+        rekam::staff::add(
+            &self.store,
+            username,
+            "a long test password",
+            role,
+            office,
+            self.clock.now(),
+        )
+        .await
+        .unwrap();
+        rekam::staff::issue_token(&self.store, username, self.clock.now())
+            .await
+            .unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

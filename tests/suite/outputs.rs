@@ -102,19 +102,8 @@ async fn the_calendar_file_is_valid_icalendar_with_the_slot_in_utc(app: TestApp)
 
 /// Supervisor token for the office.
 async fn supervisor(app: &TestApp) -> String {
-    rekam::staff::add(
-        &app.store,
-        "sup-plan",
-        "a long test password",
-        rekam::domain::Role::Supervisor,
-        Some("ciruas"),
-        app.clock.now(),
-    )
-    .await
-    .unwrap();
-    rekam::staff::issue_token(&app.store, "sup-plan", app.clock.now())
+    app.staff_token("sup-plan", rekam::domain::Role::Supervisor, Some("ciruas"))
         .await
-        .unwrap()
 }
 
 async fn rekam_plan_prints_caps_bookings_closures_and_days_to_clear(app: TestApp) {

@@ -31,19 +31,8 @@ pub(crate) fn small_office() -> Value {
 }
 
 async fn supervisor(app: &TestApp, name: &str, office: &str) -> String {
-    rekam::staff::add(
-        &app.store,
-        name,
-        "a long test password",
-        rekam::domain::Role::Supervisor,
-        Some(office),
-        app.clock.now(),
-    )
-    .await
-    .unwrap();
-    rekam::staff::issue_token(&app.store, name, app.clock.now())
+    app.staff_token(name, rekam::domain::Role::Supervisor, Some(office))
         .await
-        .unwrap()
 }
 
 async fn put_level(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
@@ -557,19 +546,9 @@ async fn only_supervisors_of_the_office_change_its_plan(app: TestApp) {
         "max_visitors_per_day": null, "booking_horizon_days": 14, "hours": {"mon": ["08:00", "12:00"]}});
     assert_eq!(app.put_office("anyer", other).await.status(), 201);
     let elsewhere = supervisor(&app, "sup-anyer", "anyer").await;
-    rekam::staff::add(
-        &app.store,
-        "desk-ciruas",
-        "a long test password",
-        rekam::domain::Role::Desk,
-        Some("ciruas"),
-        app.clock.now(),
-    )
-    .await
-    .unwrap();
-    let desk = rekam::staff::issue_token(&app.store, "desk-ciruas", app.clock.now())
-        .await
-        .unwrap();
+    let desk = app
+        .staff_token("desk-ciruas", rekam::domain::Role::Desk, Some("ciruas"))
+        .await;
     let body =
         json!({"level": "3", "effective_from": "2026-12-01", "reason": "x", "dry_run": true});
     let r = app

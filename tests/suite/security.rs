@@ -141,19 +141,9 @@ async fn every_answer_carries_the_security_headers(app: TestApp) {
             ),
         ),
     ];
-    rekam::staff::add(
-        &app.store,
-        "desk-headers",
-        "a long test password",
-        rekam::domain::Role::Desk,
-        Some("ciruas"),
-        app.clock.now(),
-    )
-    .await
-    .unwrap();
-    let desk = rekam::staff::issue_token(&app.store, "desk-headers", app.clock.now())
-        .await
-        .unwrap();
+    let desk = app
+        .staff_token("desk-headers", rekam::domain::Role::Desk, Some("ciruas"))
+        .await;
     let mut requests = requests;
     requests.push((
         Method::PUT,
