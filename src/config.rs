@@ -30,6 +30,10 @@ pub struct Settings {
     /// Public base URL used in calendar files, e.g. https://rekam.example.go.id.
     #[arg(long, env = "REKAM_PUBLIC_URL", default_value = "")]
     pub public_url: String,
+    /// Seconds a client may take to send a request's headers, or pause while sending its
+    /// body, before the connection is closed (slow clients holding connections open).
+    #[arg(long, env = "REKAM_CLIENT_TIMEOUT", default_value_t = 30)]
+    pub client_timeout_seconds: u64,
 }
 
 impl Default for Settings {
@@ -43,6 +47,7 @@ impl Default for Settings {
             logins_per_minute: 10,
             trust_forwarded_for: false,
             public_url: String::new(),
+            client_timeout_seconds: 30,
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct Application {
     clock: Clock,
     limits: std::sync::Arc<web::limits::Limits>,
     sweeps: tokio::sync::watch::Sender<Sweep>,
+    /// How long a client may take to send its request headers, or pause in its body.
+    client_timeout: std::time::Duration,
     /// The store, for tests and start-up tasks.
     pub store: Store,
 }
@@ -60,6 +62,7 @@ impl Application {
         let listener = TcpListener::bind(bind).await?;
         let state = web::AppState::new(store.clone(), clock.clone(), settings);
         let limits = state.limits.clone();
+        let client_timeout = std::time::Duration::from_secs(settings_timeout(&state.settings));
         let router = web::router(state);
         let sweeps = tokio::sync::watch::Sender::new(Sweep {
             at: clock.now(),
@@ -71,6 +74,7 @@ impl Application {
             clock,
             limits,
             sweeps,
+            client_timeout,
             store,
         })
     }
@@ -106,15 +110,70 @@ impl Application {
                 limits.forget_quiet();
             }
         });
-        // The peer address feeds the rate limits of the lookup and the login.
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+        serve_connections(self.listener, self.router, self.client_timeout).await;
         Ok(())
+    }
+}
+
+/// The client timeout of the settings, at least a second.
+fn settings_timeout(settings: &Settings) -> u64 {
+    settings.client_timeout_seconds.max(1)
+}
+
+/// Accepts connections until Ctrl-C, each served by HTTP/1.1 with a deadline for its
+/// request headers: a client that opens connections and never finishes a request (slow
+/// loris) is cut off instead of holding a file descriptor for ever. (A pause in a body is
+/// bounded by the router's body timeout.) On Ctrl-C, connections finish what they are
+/// doing, for at most 30 seconds.
+async fn serve_connections(
+    listener: TcpListener,
+    router: axum::Router,
+    client_timeout: std::time::Duration,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::server::graceful::GracefulShutdown;
+    use tower::ServiceExt;
+    let graceful = GracefulShutdown::new();
+    let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little, go on.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        // The peer address feeds the rate limits of the lookup and the login.
+        let service = router
+            .clone()
+            .map_request(move |mut req: axum::extract::Request<_>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                req.map(axum::body::Body::new)
+            });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(client_timeout)
+            .serve_connection(
+                TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            );
+        let watched = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = watched.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    if tokio::time::timeout(std::time::Duration::from_secs(30), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after 30 s; closing them");
     }
 }

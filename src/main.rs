@@ -42,8 +42,8 @@ enum Command {
         /// The office.
         #[arg(long)]
         office: String,
-        /// How many days.
-        #[arg(long, default_value_t = 14)]
+        /// How many days (1–62).
+        #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=62))]
         days: u32,
         /// The first day shown (YYYY-MM-DD, the office's local date); default today.
         /// The backlog's days-to-clear are counted from it too.
@@ -141,7 +141,7 @@ async fn main() -> anyhow::Result<()> {
                 None => clock,
             };
             let state = rekam::web::AppState::new(store.clone(), clock, Settings::default());
-            let plan = rekam::web::staff_api::plan(&state, &office, days.clamp(1, 62))
+            let plan = rekam::web::staff_api::plan(&state, &office, days)
                 .await
                 .map_err(|e| anyhow::anyhow!("{:?}", e.code))?;
             print!("{}", rekam::web::staff_api::plan_table(&plan));

@@ -16,6 +16,16 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .to_string())
 }
 
+/// Spends the time of a password check when there is no account: a login for a name that
+/// does not exist must not answer faster than one for a name that does (which would tell
+/// a guesser which usernames exist).
+pub fn verify_nothing(password: &str) {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let hash =
+        DUMMY.get_or_init(|| hash_password("no account has this password").unwrap_or_default());
+    let _ = verify_password(password, hash);
+}
+
 /// Checks a password against a stored hash.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)

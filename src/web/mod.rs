@@ -58,6 +58,7 @@ const DRAIN_AT_MOST: u64 = 4 * MAX_BODY_BYTES as u64;
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    let body_pause = std::time::Duration::from_secs(state.settings.client_timeout_seconds.max(1));
     Router::new()
         .merge(pages::router())
         .merge(api::router())
@@ -67,6 +68,11 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // A client that stops in the middle of its body is cut off after this pause (the
+        // pause, not the whole upload: a slow phone may take minutes for 5 MB).
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            body_pause,
+        ))
         .layer(axum::middleware::from_fn(refuse_oversized))
         // The span names the route template, never the URI: manage links carry a token.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {

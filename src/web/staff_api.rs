@@ -327,11 +327,21 @@ pub fn plan_table(plan: &Plan) -> String {
         );
     }
     let _ = writeln!(out, "\nbacklog (needs rebooking): {}", plan.needs_rebooking);
-    let mut levels: Vec<_> = plan.days_to_clear.iter().collect();
-    levels.sort();
-    for (level, days) in levels {
-        let days = days.map_or("more than a year".to_string(), |d| format!("{d} open days"));
-        let _ = writeln!(out, "  to clear at level {level:<8} {days}");
+    let days = |level: &str| {
+        plan.days_to_clear
+            .get(level)
+            .copied()
+            .flatten()
+            .map_or("more than a year".to_string(), |d| format!("{d} open days"))
+    };
+    let _ = writeln!(
+        out,
+        "  to clear at the levels in force: {}",
+        days("current")
+    );
+    for level in Level::ALL {
+        let level = level.as_str();
+        let _ = writeln!(out, "  to clear at level {level:<8} {}", days(level));
     }
     out
 }

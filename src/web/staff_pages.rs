@@ -50,6 +50,32 @@ fn secure_flag(state: &AppState) -> &'static str {
     }
 }
 
+/// Does a form come from another site? Its `Origin` must be this service's: the public
+/// URL's origin (`--public-url`, which a reverse proxy in front may not pass on as the
+/// Host), or else the Host it was sent to, over the public URL's scheme when one is set.
+/// No Origin (old browsers) or "null" (a page whose referrer policy hides it; ours send
+/// `same-origin`) is let through: the SameSite=Strict cookie already keeps other sites out.
+fn foreign_origin(headers: &HeaderMap, state: &AppState) -> bool {
+    let Some(origin) = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| *o != "null")
+    else {
+        return false;
+    };
+    let public = state.settings.public_url.trim_end_matches('/');
+    if !public.is_empty() && origin.eq_ignore_ascii_case(public) {
+        return false;
+    }
+    let (scheme, authority) = origin.split_once("://").unwrap_or(("", origin));
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let scheme_ok = match public.split_once("://") {
+        Some((public_scheme, _)) => scheme.eq_ignore_ascii_case(public_scheme),
+        None => true,
+    };
+    !(scheme_ok && host.is_some_and(|h| authority.eq_ignore_ascii_case(h)))
+}
+
 fn session_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -69,21 +95,8 @@ impl FromRequestParts<AppState> for StaffSession {
         let to_login = || Redirect::to("/staff/login").into_response();
         let token = session_token(&parts.headers).ok_or_else(to_login)?;
         // Forms are same-site only (SameSite=Strict cookie); refuse a foreign Origin too.
-        if parts.method != axum::http::Method::GET {
-            let origin = parts
-                .headers
-                .get(header::ORIGIN)
-                .and_then(|v| v.to_str().ok());
-            let host = parts
-                .headers
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok());
-            // ("null" is what browsers send when the referrer policy hides the origin.)
-            if let (Some(origin), Some(host)) = (origin.filter(|o| *o != "null"), host) {
-                if origin.split("://").nth(1) != Some(host) {
-                    return Err(StatusCode::FORBIDDEN.into_response());
-                }
-            }
+        if parts.method != axum::http::Method::GET && foreign_origin(&parts.headers, state) {
+            return Err(StatusCode::FORBIDDEN.into_response());
         }
         match state
             .store
@@ -123,8 +136,13 @@ async fn login_submit(
     State(state): State<AppState>,
     lang: Lang,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
+    // Another site must not log a browser in (to an account of its choosing).
+    if foreign_origin(&headers, &state) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
     if let Err(wait) = state.limits.login(ip) {
         return super::pages::too_many(lang, wait);
     }
@@ -143,7 +161,11 @@ async fn login_submit(
         .await
         .ok()
         .flatten(),
-        None => None,
+        None => {
+            let _ =
+                tokio::task::spawn_blocking(move || crate::staff::verify_nothing(&password)).await;
+            None
+        }
     };
     let Some(member) = verified else {
         let page = LoginPage {
@@ -181,6 +203,9 @@ async fn login_submit(
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if foreign_origin(&headers, &state) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
     if let Some(token) = session_token(&headers) {
         let _ = state
             .store

@@ -212,10 +212,13 @@ async fn rekam_plan_prints_caps_bookings_closures_and_days_to_clear(app: TestApp
         ("3", "2 open days"),
         ("4", "2 open days"),
         ("darurat", "2 open days"),
-        ("current", "2 open days"),
     ]
     .into();
     assert_eq!(to_clear, expected, "{table}");
+    assert!(
+        table.contains("to clear at the levels in force: 2 open days"),
+        "{table}"
+    );
     // Through the API the plan starts today, Monday at 09:35: every slot of today has
     // started, so today is not an open day for them; the figures are Tuesday's and
     // Wednesday's as above.
@@ -223,6 +226,7 @@ async fn rekam_plan_prints_caps_bookings_closures_and_days_to_clear(app: TestApp
         .staff_json("/api/v1/staff/offices/ciruas/plan?days=7", &sup)
         .await;
     assert_eq!(plan["needs_rebooking"], 3);
+    assert_eq!(plan["days_to_clear"]["current"], 2, "{plan}");
     for (level, days) in expected {
         let days: u64 = days.split(' ').next().unwrap().parse().unwrap();
         assert_eq!(plan["days_to_clear"][level], days, "{level}: {plan}");
@@ -242,12 +246,24 @@ async fn rekam_plan_prints_caps_bookings_closures_and_days_to_clear(app: TestApp
             .count(),
         2
     );
-    let out = rekam(&app.database_url)
-        .args(["plan", "--office", "nowhere"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no office 'nowhere'"));
+    for (args, error) in [
+        (&["--office", "nowhere"][..], "no office 'nowhere'"),
+        (&["--office", "ciruas", "--days", "0"][..], "--days"),
+        (&["--office", "ciruas", "--days", "100"][..], "--days"),
+        (
+            &["--office", "ciruas", "--from", "2026-02-30"][..],
+            "--from",
+        ),
+    ] {
+        let out = rekam(&app.database_url)
+            .arg("plan")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(error), "{args:?}: {stderr}");
+    }
 }
 
 /// Runs the real binary with `RUST_LOG=level`, standard error into a file, uses every

@@ -354,8 +354,31 @@ async fn staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origin
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/staff/login");
 
-    // Logging out ends the session at once.
+    // Another site can neither log a browser in nor out.
+    let r = app
+        .client
+        .post(app.url("/staff/login"))
+        .header("Origin", "http://evil.example")
+        .form(&[
+            ("username", "test-admin"),
+            ("password", "a long test password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.headers().get("set-cookie").is_none());
     let (_, cookie) = log_in(&app, "test-admin").await;
+    let r = app
+        .client
+        .post(app.url("/staff/logout"))
+        .header("Cookie", &cookie)
+        .header("Origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Logging out ends the session at once.
     assert_eq!(staff_page(&app, &cookie).await.status(), 200);
     let r = app
         .client
@@ -374,13 +397,136 @@ async fn staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origin
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn behind_https_the_session_cookie_is_secure() {
+async fn behind_an_https_proxy_the_cookie_is_secure_and_the_public_origin_is_ours() {
     let app = spawn_sqlite(rekam::config::Settings {
         public_url: "https://rekam.example.go.id".into(),
         ..Default::default()
     })
     .await
     .unwrap();
-    let (set, _) = log_in(&app, "test-admin").await;
+    // Behind a TLS proxy that passes its own Host on, the public origin is this site's.
+    let login = |origin: &'static str| {
+        app.client
+            .post(app.url("/staff/login"))
+            .header("Origin", origin)
+            .form(&[
+                ("username", "test-admin"),
+                ("password", "a long test password"),
+            ])
+            .send()
+    };
+    let r = login("https://rekam.example.go.id").await.unwrap();
+    assert_eq!(r.status(), 303);
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(set.split(';').any(|a| a.trim() == "Secure"), "{set}");
+    let cookie = set.split(';').next().unwrap().to_string();
+    assert_eq!(
+        login("http://rekam.example.go.id").await.unwrap().status(),
+        403
+    );
+    let level = |origin: String| {
+        app.client
+            .post(app.url("/staff/offices/ciruas/level"))
+            .header("Cookie", &cookie)
+            .header("Origin", origin)
+            .form(&[
+                ("level", "3"),
+                ("effective_from", "2026-12-01"),
+                ("reason", "x"),
+            ])
+            .send()
+    };
+    let r = level("https://rekam.example.go.id".into()).await.unwrap();
+    assert_eq!(r.status(), 200, "the public origin's own form");
+    // The right host over plain HTTP is not the HTTPS site.
+    let r = level(app.base.clone()).await.unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+/// Reads until the server closes the connection; what it sent, or None if it was still
+/// open after `wait`.
+async fn closed_within(
+    stream: &mut tokio::net::TcpStream,
+    wait: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let read = async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(wait, read).await.ok()?;
+    Some(String::from_utf8_lossy(&got).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_mid_request_is_cut_off() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_sqlite(rekam::config::Settings {
+        client_timeout_seconds: 1,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let wait = std::time::Duration::from_secs(6);
+    // Headers begun and never finished (slow loris): the connection is closed.
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stalled
+        .write_all(b"POST /api/v1/bookings HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    assert!(
+        closed_within(&mut stalled, wait).await.is_some(),
+        "a request whose headers never end is cut off"
+    );
+    // A body that stops half-way: answered and closed.
+    let mut paused = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    paused
+        .write_all(
+            b"POST /api/v1/bookings HTTP/1.1\r\nHost: x\r\n\
+              Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 2000000\r\n\r\n\
+              --b\r\nContent-Disposition: form-data; name=\"office\"\r\n\r\nciruas\r\n",
+        )
+        .await
+        .unwrap();
+    let answer = closed_within(&mut paused, wait).await;
+    assert!(answer.is_some(), "a body that stops is cut off");
+    let answer = answer.unwrap();
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+        "refused, not a 5xx: {answer}"
+    );
+    // An idle connection between requests is closed too, and the server still answers.
+    let r = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    // A slow but steady upload is not cut off: its body comes in pieces 0.4 s apart,
+    // 2.4 s in all (the deadline is for a pause, not for the whole body).
+    let mut steady = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let body = "--b\r\nContent-Disposition: form-data; name=\"office\"\r\n\r\nnowhere\r\n--b--\r\n";
+    steady
+        .write_all(
+            format!(
+                "POST /api/v1/bookings HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+                 Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    for piece in body.as_bytes().chunks(body.len().div_ceil(6)) {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        steady.write_all(piece).await.unwrap();
+    }
+    let answer = closed_within(&mut steady, wait).await.expect("answered");
+    assert!(
+        answer.starts_with("HTTP/1.1 422"),
+        "judged as a whole: {answer}"
+    );
 }
