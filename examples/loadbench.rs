@@ -193,7 +193,7 @@ fn main() -> anyhow::Result<()> {
         (base, store)
     });
     let admin = server_rt.block_on(async {
-        rekam::staff::add(
+        rekam::usecases::accounts::add(
             &store,
             "bench-admin",
             "bench password 123",
@@ -203,7 +203,7 @@ fn main() -> anyhow::Result<()> {
         )
         .await
         .expect("admin");
-        rekam::staff::issue_token(&store, "bench-admin", chrono::Utc::now())
+        rekam::usecases::accounts::issue_token(&store, "bench-admin", chrono::Utc::now())
             .await
             .expect("token")
     });

@@ -1,17 +1,19 @@
 //! rekam: appointments for first-time e-KTP biometric recording under PPKM limits.
 //!
-//! `web` parses requests into `domain` values, asks `planner` what is allowed, asks
-//! `store` to take the seat in one transaction and renders the answer. `planner` and
-//! `domain` import nothing from `web` or `store`.
+//! Layers, lowest first: `domain` (values parsed once) and `planner` (pure capacity
+//! rules) import neither `store` nor anything above; `store` (every query and
+//! transaction) imports no use case and no web; `usecases` (one module per thing a person
+//! does) import no web; `web` translates HTTP to use cases and back. A test reads the
+//! `use crate::…` lines and fails when a lower layer imports a higher one.
 
-pub mod booking;
 pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod i18n;
 pub mod planner;
-pub mod staff;
 pub mod store;
+pub mod usecases;
 pub mod web;
 
 use clock::Clock;
@@ -25,7 +27,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     clock: Clock,
-    limits: std::sync::Arc<web::limits::Limits>,
+    limits: std::sync::Arc<web::kit::limits::Limits>,
     sweeps: tokio::sync::watch::Sender<Sweep>,
     /// How long a client may take to send its request headers, or pause in its body.
     client_timeout: std::time::Duration,
@@ -62,7 +64,7 @@ impl Application {
         let listener = TcpListener::bind(bind).await?;
         let state = web::AppState::new(store.clone(), clock.clone(), settings);
         let limits = state.limits.clone();
-        let client_timeout = std::time::Duration::from_secs(settings_timeout(&state.settings));
+        let client_timeout = std::time::Duration::from_secs(settings_timeout(&state.ctx.settings));
         let router = web::router(state);
         let sweeps = tokio::sync::watch::Sender::new(Sweep {
             at: clock.now(),

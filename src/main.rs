@@ -140,11 +140,11 @@ async fn main() -> anyhow::Result<()> {
                 }
                 None => clock,
             };
-            let state = rekam::web::AppState::new(store.clone(), clock, Settings::default());
-            let plan = rekam::web::staff_api::plan(&state, &office, days)
+            let ctx = rekam::usecases::Context::new(store.clone(), clock, Settings::default());
+            let plan = rekam::usecases::plan::plan(&ctx, &office, days)
                 .await
                 .map_err(|e| anyhow::anyhow!("{:?}", e.code))?;
-            print!("{}", rekam::web::staff_api::plan_table(&plan));
+            print!("{}", rekam::usecases::plan::plan_table(&plan));
             store.close().await;
             Ok(())
         }
@@ -160,7 +160,7 @@ async fn main() -> anyhow::Result<()> {
                     std::io::stdin().read_to_string(&mut password)?;
                     let password = password.trim_end_matches(['\r', '\n']);
                     let role = Role::parse(&role).expect("clap checked the role");
-                    rekam::staff::add(
+                    rekam::usecases::accounts::add(
                         &store,
                         &username,
                         password,
@@ -174,7 +174,8 @@ async fn main() -> anyhow::Result<()> {
                 StaffCommand::Token { username } => {
                     println!(
                         "{}",
-                        rekam::staff::issue_token(&store, &username, clock.now()).await?
+                        rekam::usecases::accounts::issue_token(&store, &username, clock.now())
+                            .await?
                     );
                 }
             }

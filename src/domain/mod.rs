@@ -1,5 +1,6 @@
 //! Domain values, parsed once at the edge (STYLE.md habit 2).
 
+pub mod booking;
 pub mod certificate;
 pub mod code;
 pub mod holidays;
@@ -8,6 +9,7 @@ pub mod nik;
 pub mod office;
 pub mod phone;
 
+pub use booking::{Booking, BookingStatus, CertificateInfo, CertificateStatus, NotificationKind};
 pub use certificate::{CertificateRules, Validity};
 pub use code::BookingCode;
 pub use level::{Level, LevelRule};
@@ -30,71 +32,6 @@ impl ApplicantName {
     /// The name's text.
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-/// Booking states of API.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BookingStatus {
-    /// Holds a seat in its slot.
-    Confirmed,
-    /// Lost its seat to a capacity change; must pick a new slot.
-    NeedsRebooking,
-    /// On the waiting list: no seat yet, offered one when capacity frees up.
-    Waitlisted,
-    /// Cancelled by its owner.
-    Cancelled,
-    /// At the office, in the queue.
-    CheckedIn,
-    /// Biometrics recorded.
-    Recorded,
-    /// Did not come.
-    NoShow,
-    /// Sent away at the door (e.g. temperature).
-    TurnedAway,
-}
-
-impl BookingStatus {
-    /// The wire and database spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Confirmed => "confirmed",
-            Self::NeedsRebooking => "needs_rebooking",
-            Self::Waitlisted => "waitlisted",
-            Self::Cancelled => "cancelled",
-            Self::CheckedIn => "checked_in",
-            Self::Recorded => "recorded",
-            Self::NoShow => "no_show",
-            Self::TurnedAway => "turned_away",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "confirmed" => Self::Confirmed,
-            "needs_rebooking" => Self::NeedsRebooking,
-            "waitlisted" => Self::Waitlisted,
-            "cancelled" => Self::Cancelled,
-            "checked_in" => Self::CheckedIn,
-            "recorded" => Self::Recorded,
-            "no_show" => Self::NoShow,
-            "turned_away" => Self::TurnedAway,
-            _ => return None,
-        })
-    }
-
-    /// Can the applicant still cancel or move it?
-    pub fn is_changeable(self) -> bool {
-        matches!(
-            self,
-            Self::Confirmed | Self::NeedsRebooking | Self::Waitlisted
-        )
-    }
-
-    /// Waiting for a seat (displaced, or on the waiting list): offers go to these.
-    pub fn is_waiting(self) -> bool {
-        matches!(self, Self::NeedsRebooking | Self::Waitlisted)
     }
 }
 

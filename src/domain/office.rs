@@ -300,6 +300,32 @@ pub fn zone_abbreviation(tz: Tz) -> &'static str {
     }
 }
 
+/// RFC 3339 in a zone: `2026-12-01T08:00:00+07:00`.
+pub fn local_rfc3339(t: chrono::DateTime<chrono::Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz)
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// The demo office: 2 recording sets, 10 minutes per recording, 10 waiting-room seats,
+/// Monday–Thursday 08:00–15:00, Friday 08:00–11:00 WIB.
+pub fn demo_office() -> OfficeInput {
+    serde_json::from_value(serde_json::json!({
+        "name": "UPT Disdukcapil Ciruas (demo)",
+        "timezone": "Asia/Jakarta",
+        "address": "Jl. Raya Serang km 8, Ciruas, Kabupaten Serang, Banten",
+        "recording_sets": 2,
+        "minutes_per_recording": 10,
+        "waiting_room_seats": 10,
+        "slot_minutes": 30,
+        "max_visitors_per_day": null,
+        "booking_horizon_days": 14,
+        "hours": {"mon": ["08:00", "15:00"], "tue": ["08:00", "15:00"], "wed": ["08:00", "15:00"],
+                  "thu": ["08:00", "15:00"], "fri": ["08:00", "11:00"]}
+    }))
+    .expect("demo office is valid JSON")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

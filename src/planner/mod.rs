@@ -450,7 +450,7 @@ mod tests {
     /// The table in the README: the demo office at each level of the seed rules.
     #[test]
     fn the_demo_office_at_each_level_matches_the_readme() {
-        let office = crate::demo::demo_office().parse().unwrap();
+        let office = crate::domain::office::demo_office().parse().unwrap();
         let (tue, fri) = (date(2026, 12, 1), date(2026, 12, 4));
         let expected = [
             // level, staffed sets, seats, per slot, Mon–Thu, Fri, binding limit

@@ -33,7 +33,7 @@ impl From<RuleRow> for LevelRule {
 }
 
 /// A version of a level rule, with who changed it, when and why.
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RuleVersion {
     /// Level.
     pub level: String,
@@ -58,7 +58,7 @@ pub struct RuleVersion {
 }
 
 /// A row of an office's level schedule.
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LevelScheduleRow {
     /// Level.
     pub level: String,

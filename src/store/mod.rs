@@ -9,16 +9,18 @@
 
 mod bookings;
 mod calendar;
+mod group_commit;
 mod offers;
 mod offices;
 mod replan;
+mod seats;
 mod staff;
 
-pub use bookings::*;
+pub use bookings::{Created, NewBooking, NewCertificate, Receipt, SeatRequest};
 pub use calendar::{LevelScheduleRow, RuleVersion};
-pub use offices::*;
-pub use replan::{DayImpact, DisplacedBooking, PlanChange, ReplanReport};
-pub use staff::*;
+pub use offices::Office;
+pub use replan::{DayImpact, DisplacedBooking, Notice, PlanChange, ReplanReport};
+pub use staff::StaffMember;
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -95,7 +97,7 @@ pub struct Store {
     write: AnyPool,
     backend: Backend,
     /// SQLite only: new bookings go through the group-commit writer.
-    group_commit: Option<bookings::GroupCommit>,
+    group_commit: Option<group_commit::GroupCommit>,
     /// Office calendars by office id, with the plan version they were loaded at.
     calendars: CalendarCache,
     /// How long a seat offered to a waiting booking is held.
@@ -162,7 +164,7 @@ impl Store {
                     .connect(&url)
                     .await?;
                 Store {
-                    group_commit: Some(bookings::GroupCommit::start(write.clone())),
+                    group_commit: Some(group_commit::GroupCommit::start(write.clone())),
                     read,
                     write,
                     backend,

@@ -6,14 +6,16 @@
 //! `hold_until`. They claim it on their manage page; an unclaimed hold lapses, the seat is
 //! offered on, and they go to the back of the queue.
 
-use super::bookings::{Booking, NewBooking, Seat, insert_certificate, move_seat};
+use super::bookings::NewBooking;
 use super::calendar::load_calendar;
 use super::offices::office_in;
+use super::seats::{Seat, insert_certificate, move_seat};
 use super::{
     Store, StoreError, StoreResult, audit, from_ts, is_unique_violation, lock_office_shared, ts,
 };
-use crate::domain::BookingCode;
+use crate::domain::booking::sql::{self, kind_lit, lit};
 use crate::domain::code::{hash_secret, new_secret};
+use crate::domain::{Booking, BookingCode, BookingStatus, NotificationKind};
 use crate::planner;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{AnyConnection, Connection};
@@ -30,14 +32,15 @@ pub(crate) async fn offer_seats(
     // Displaced people first (they lost a seat through no fault of their own), then the
     // waiting list, each in the order they joined the queue.
     #[allow(clippy::type_complexity)]
-    let queue: Vec<(i64, i64, i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+    let queue: Vec<(i64, i64, i64, String, Option<String>, Option<String>)> = sqlx::query_as(&format!(
         "SELECT b.id, b.slot_start, c.issued_at, c.kind, b.wait_from, b.wait_to FROM bookings b \
          JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
-         WHERE b.office_id = $1 AND b.status IN ('needs_rebooking', 'waitlisted') \
+         WHERE b.office_id = $1 AND b.status IN {} \
          AND b.hold_until IS NULL \
-         ORDER BY CASE WHEN b.status = 'needs_rebooking' THEN 0 ELSE 1 END, \
-         COALESCE(b.queued_at, b.updated_at), b.id",
-    )
+         ORDER BY {}, COALESCE(b.queued_at, b.updated_at), b.id",
+        *sql::WAITING,
+        sql::queue_rank("b")
+    ))
     .bind(office_id)
     .fetch_all(&mut *conn)
     .await?;
@@ -101,11 +104,12 @@ pub(crate) async fn offer_seats(
         // cancellations at once can never both offer a seat to the same person. A seat
         // taken meanwhile (the upsert finds it full) rolls back this offer alone.
         let mut offer = conn.begin().await?;
-        let claimed = sqlx::query(
+        let claimed = sqlx::query(&format!(
             "UPDATE bookings SET slot_start = $2, slot_end = $3, local_date = $4, hold_until = $5, \
              version = version + 1, updated_at = $6 WHERE id = $1 AND hold_until IS NULL \
-             AND status IN ('needs_rebooking', 'waitlisted')",
-        )
+             AND status IN {}",
+            *sql::WAITING
+        ))
         .bind(id)
         .bind(ts(slot.start))
         .bind(ts(slot.end))
@@ -137,10 +141,11 @@ pub(crate) async fn offer_seats(
             }
             Err(e) => return Err(e),
         }
-        sqlx::query(
+        sqlx::query(&format!(
             "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at) \
-             VALUES ($1, 'offered', $2, $3, $4, $5)",
-        )
+             VALUES ($1, {}, $2, $3, $4, $5)",
+            kind_lit(NotificationKind::Offered)
+        ))
         .bind(id)
         .bind(old_slot)
         .bind(ts(slot.start))
@@ -168,19 +173,21 @@ pub(crate) async fn offer_seats(
 
 /// Gives back every seat currently offered at an office (a re-plan offers afresh).
 pub(crate) async fn withdraw_offers(conn: &mut AnyConnection, office_id: i64) -> StoreResult<()> {
-    let held: Vec<(i64, i64, String)> = sqlx::query_as(
+    let held: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
         "SELECT id, slot_start, local_date FROM bookings WHERE office_id = $1 \
-         AND status IN ('needs_rebooking', 'waitlisted') AND hold_until IS NOT NULL",
-    )
+         AND status IN {} AND hold_until IS NOT NULL",
+        *sql::WAITING
+    ))
     .bind(office_id)
     .fetch_all(&mut *conn)
     .await?;
     for (id, slot_start, local_date) in held {
         // Only a hold still held: a claim that won the race keeps its seat.
-        let cleared = sqlx::query(
+        let cleared = sqlx::query(&format!(
             "UPDATE bookings SET hold_until = NULL, version = version + 1 WHERE id = $1 \
-             AND status IN ('needs_rebooking', 'waitlisted') AND hold_until IS NOT NULL",
-        )
+             AND status IN {} AND hold_until IS NOT NULL",
+            *sql::WAITING
+        ))
         .bind(id)
         .execute(&mut *conn)
         .await?;
@@ -200,10 +207,11 @@ impl Store {
     /// their owners to its back — for every office with one. Run by the server every
     /// minute.
     pub async fn sweep_offers(&self, now: DateTime<Utc>) -> StoreResult<usize> {
-        let offices: Vec<(i64,)> = sqlx::query_as(
-            "SELECT DISTINCT office_id FROM bookings WHERE status IN ('needs_rebooking', 'waitlisted') \
+        let offices: Vec<(i64,)> = sqlx::query_as(&format!(
+            "SELECT DISTINCT office_id FROM bookings WHERE status IN {} \
              AND hold_until IS NOT NULL AND hold_until <= $1",
-        )
+            *sql::WAITING
+        ))
         .bind(ts(now))
         .fetch_all(&self.read)
         .await?;
@@ -211,11 +219,12 @@ impl Store {
         for (office_id,) in offices {
             let mut tx = self.write.begin().await?;
             lock_office_shared(&mut tx, self.backend, office_id).await?;
-            let expired: Vec<(i64, i64, String)> = sqlx::query_as(
+            let expired: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
                 "SELECT id, slot_start, local_date FROM bookings WHERE office_id = $1 \
-                 AND status IN ('needs_rebooking', 'waitlisted') AND hold_until IS NOT NULL \
+                 AND status IN {} AND hold_until IS NOT NULL \
                  AND hold_until <= $2",
-            )
+                *sql::WAITING
+            ))
             .bind(office_id)
             .bind(ts(now))
             .fetch_all(&mut *tx)
@@ -227,11 +236,12 @@ impl Store {
                     local_date,
                 };
                 // Only a hold still lapsed: a claim that won the race keeps its seat.
-                let cleared = sqlx::query(
+                let cleared = sqlx::query(&format!(
                     "UPDATE bookings SET hold_until = NULL, queued_at = $2, version = version + 1 \
-                     WHERE id = $1 AND status IN ('needs_rebooking', 'waitlisted') \
+                     WHERE id = $1 AND status IN {} \
                      AND hold_until IS NOT NULL AND hold_until <= $2",
-                )
+                    *sql::WAITING
+                ))
                 .bind(id)
                 .bind(ts(now))
                 .execute(&mut *tx)
@@ -241,10 +251,11 @@ impl Store {
                 }
                 cleared_holds += 1;
                 move_seat(&mut tx, office_id, Some(seat), None).await?;
-                sqlx::query(
+                sqlx::query(&format!(
                     "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at) \
-                     VALUES ($1, 'offer_expired', $2, NULL, 'offer not claimed in time', $3)",
-                )
+                     VALUES ($1, {}, $2, NULL, 'offer not claimed in time', $3)",
+                    kind_lit(NotificationKind::OfferExpired)
+                ))
                 .bind(id)
                 .bind(slot_start)
                 .bind(ts(now))
@@ -264,11 +275,13 @@ impl Store {
         let mut tx = self.write.begin().await?;
         // Like every change to a seat, under the office's shared lock (a re-plan waits).
         lock_office_shared(&mut tx, self.backend, b.office_id).await?;
-        let done = sqlx::query(
-            "UPDATE bookings SET status = 'confirmed', hold_until = NULL, version = version + 1, \
-             updated_at = $2 WHERE code = $1 AND status IN ('needs_rebooking', 'waitlisted') \
+        let done = sqlx::query(&format!(
+            "UPDATE bookings SET status = {}, hold_until = NULL, version = version + 1, \
+             updated_at = $2 WHERE code = $1 AND status IN {} \
              AND hold_until > $3",
-        )
+            lit(BookingStatus::Confirmed),
+            *sql::WAITING
+        ))
         .bind(code)
         .bind(ts(now))
         .bind(ts(now))
@@ -312,12 +325,13 @@ impl Store {
             let token = new_secret();
             let mut tx = self.write.begin().await?;
             lock_office_shared(&mut tx, self.backend, new.office_id).await?;
-            let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
+            let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(&format!(
                 "INSERT INTO bookings (code, token_hash, office_id, slot_start, slot_end, local_date, \
                  status, nik, name, birth_date, phone, email, married, lang, version, created_at, \
                  updated_at, queued_at, wait_from, wait_to) VALUES ($1, $2, $3, $4, $5, $6, \
-                 'waitlisted', $7, $8, $9, $10, $11, $12, $13, 1, $14, $14, $14, $15, $16) RETURNING id",
-            )
+                 {}, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14, $14, $15, $16) RETURNING id",
+                lit(BookingStatus::Waitlisted)
+            ))
             .bind(code.as_str())
             .bind(hash_secret(&token))
             .bind(new.office_id)
@@ -365,16 +379,19 @@ impl Store {
 
     /// An entry's place in its office's queue (1 = next), while it waits without an offer.
     pub async fn queue_position(&self, b: &Booking) -> StoreResult<Option<i64>> {
-        if !b.status().is_waiting() || b.hold_until.is_some() {
+        if !b.status.is_waiting() || b.hold_until.is_some() {
             return Ok(None);
         }
-        let (ahead,): (i64,) = sqlx::query_as(
+        let (ahead,): (i64,) = sqlx::query_as(&format!(
             "SELECT COUNT(*) FROM bookings o WHERE o.office_id = $1 AND o.hold_until IS NULL \
-             AND o.status IN ('needs_rebooking', 'waitlisted') AND o.id <> $2 AND \
-             (CASE WHEN o.status = 'needs_rebooking' THEN 0 ELSE 1 END, COALESCE(o.queued_at, o.updated_at), o.id) < \
-             (SELECT CASE WHEN b.status = 'needs_rebooking' THEN 0 ELSE 1 END, COALESCE(b.queued_at, b.updated_at), b.id \
+             AND o.status IN {} AND o.id <> $2 AND \
+             ({}, COALESCE(o.queued_at, o.updated_at), o.id) < \
+             (SELECT {}, COALESCE(b.queued_at, b.updated_at), b.id \
               FROM bookings b WHERE b.id = $2)",
-        )
+            *sql::WAITING,
+            sql::queue_rank("o"),
+            sql::queue_rank("b")
+        ))
         .bind(b.office_id)
         .bind(b.id)
         .fetch_one(&self.read)
@@ -391,10 +408,11 @@ impl Store {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> StoreResult<HashMap<chrono::NaiveDate, u32>> {
-        let ranges: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+        let ranges: Vec<(Option<String>, Option<String>)> = sqlx::query_as(&format!(
             "SELECT wait_from, wait_to FROM bookings WHERE office_id = $1 \
-             AND status = 'waitlisted' AND hold_until IS NULL",
-        )
+             AND status = {} AND hold_until IS NULL",
+            lit(BookingStatus::Waitlisted)
+        ))
         .bind(office_id)
         .fetch_all(&self.read)
         .await?;

@@ -1,12 +1,13 @@
 //! Changes that move capacity — a level, a closure, a reopening, new office settings —
 //! applied in one transaction that also moves or marks every booking that no longer fits.
 
-use super::bookings::{HOLDS_SEAT, Seat, move_seat};
 use super::calendar::{bump_plan_version, load_calendar};
 use super::offers::{offer_seats, withdraw_offers};
 use super::offices::{office_in, write_office};
+use super::seats::{Seat, move_seat};
 use super::{Store, StoreResult, audit, from_ts, ts};
-use crate::domain::{Level, OfficeSpec};
+use crate::domain::booking::sql::{self, lit};
+use crate::domain::{BookingStatus, Level, NotificationKind, OfficeSpec};
 use crate::planner::{self, Calendar, DayPlan, Placed};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use sqlx::AnyConnection;
@@ -33,10 +34,10 @@ pub enum PlanChange {
 }
 
 /// One day's figures before and after a change.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct DayImpact {
     /// Office-local date.
-    pub date: String,
+    pub date: NaiveDate,
     /// Cap before.
     pub cap_before: u32,
     /// Cap after.
@@ -46,22 +47,20 @@ pub struct DayImpact {
 }
 
 /// A booking that no longer fits.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct DisplacedBooking {
+    /// Booking id.
+    pub id: i64,
     /// Booking code.
     pub code: String,
-    /// Its slot before, RFC 3339 with the office's offset.
-    pub from_slot_start: String,
-    /// Its new slot, or null when it needs rebooking.
-    pub to_slot_start: Option<String>,
-    #[serde(skip)]
-    #[schema(ignore)]
-    /// Booking id (not published).
-    pub id: i64,
+    /// Its slot before.
+    pub from: DateTime<Utc>,
+    /// Its new slot, or none when it needs rebooking.
+    pub to: Option<DateTime<Utc>>,
 }
 
 /// What a change does (dry run) or did.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct ReplanReport {
     /// Days whose cap changes or that hold more than their new cap.
     pub days: Vec<DayImpact>,
@@ -69,6 +68,19 @@ pub struct ReplanReport {
     pub displaced: Vec<DisplacedBooking>,
     /// Whether the change was applied.
     pub applied: bool,
+}
+
+/// A message recorded for an applicant.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// What about.
+    pub kind: NotificationKind,
+    /// The slot it was about.
+    pub from: DateTime<Utc>,
+    /// The slot it was moved or offered to.
+    pub to: Option<DateTime<Utc>>,
+    /// Why (the level and instruction, the reason given).
+    pub reason: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -173,7 +185,8 @@ impl Store {
             "SELECT b.id, b.code, b.slot_start, b.local_date, b.status, b.created_at, c.kind, \
              c.issued_at FROM bookings b JOIN certificates c ON c.booking_id = b.id \
              AND c.superseded_at IS NULL WHERE b.office_id = $1 AND b.slot_start >= $2 \
-             AND {HOLDS_SEAT}"
+             AND {}",
+            *sql::HOLDS_SEAT
         ))
         .bind(office_id)
         .bind(ts(today_start))
@@ -200,7 +213,8 @@ impl Store {
                 id: r.id,
                 slot_start: from_ts(r.slot_start),
                 booked_at: r.created_at,
-                movable: r.status == "confirmed" && from_ts(r.slot_start) > now,
+                movable: r.status == BookingStatus::Confirmed.as_str()
+                    && from_ts(r.slot_start) > now,
                 valid_until: spec
                     .certificates
                     .valid_until(&r.kind, from_ts(r.issued_at))
@@ -220,8 +234,8 @@ impl Store {
             .filter_map(|d| {
                 let (b, a) = (before[d].cap, after[d].cap);
                 let n = booked.get(d).copied().unwrap_or(0);
-                (b != a || n > a).then(|| DayImpact {
-                    date: d.to_string(),
+                (b != a || n > a).then_some(DayImpact {
+                    date: *d,
                     cap_before: b,
                     cap_after: a,
                     booked: n,
@@ -229,13 +243,12 @@ impl Store {
             })
             .collect();
         let by_id: HashMap<i64, &PlacedRow> = rows.iter().map(|r| (r.id, r)).collect();
-        let local = |t: DateTime<Utc>| crate::web::views::local_rfc3339(t, spec.timezone);
         let displaced = moves
             .iter()
             .map(|m| DisplacedBooking {
                 code: by_id[&m.id].code.clone(),
-                from_slot_start: local(m.from),
-                to_slot_start: m.to.map(|s| local(s.start)),
+                from: m.from,
+                to: m.to.map(|s| s.start),
                 id: m.id,
             })
             .collect();
@@ -297,10 +310,11 @@ impl Store {
                     .await?;
                 }
                 None => {
-                    sqlx::query(
-                        "UPDATE bookings SET status = 'needs_rebooking', version = version + 1, \
+                    sqlx::query(&format!(
+                        "UPDATE bookings SET status = {}, version = version + 1, \
                          updated_at = $2, queued_at = $2 WHERE id = $1",
-                    )
+                        lit(BookingStatus::NeedsRebooking)
+                    ))
                     .bind(m.id)
                     .bind(ts(now))
                     .execute(&mut *tx)
@@ -308,23 +322,23 @@ impl Store {
                 }
             }
             let kind = if m.to.is_some() {
-                "moved"
+                NotificationKind::Moved
             } else {
-                "needs_rebooking"
+                NotificationKind::NeedsRebooking
             };
             sqlx::query(
                 "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(m.id)
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(r.slot_start)
             .bind(m.to.map(|s| ts(s.start)))
             .bind(&notice)
             .bind(ts(now))
             .execute(&mut *tx)
             .await?;
-            let detail = format!("{kind}: {notice}");
+            let detail = format!("{}: {notice}", kind.as_str());
             audit(
                 &mut tx,
                 now,
@@ -349,18 +363,26 @@ impl Store {
         Ok(report)
     }
 
-    /// The latest message about a booking: (kind, from, to, reason).
-    pub async fn latest_notification(
-        &self,
-        booking_id: i64,
-    ) -> StoreResult<Option<(String, i64, Option<i64>, String)>> {
-        Ok(sqlx::query_as(
+    /// The latest message about a booking.
+    pub async fn latest_notification(&self, booking_id: i64) -> StoreResult<Option<Notice>> {
+        let row: Option<(String, i64, Option<i64>, String)> = sqlx::query_as(
             "SELECT kind, from_slot, to_slot, reason FROM notifications WHERE booking_id = $1 \
              ORDER BY id DESC LIMIT 1",
         )
         .bind(booking_id)
         .fetch_optional(&self.read)
-        .await?)
+        .await?;
+        row.map(|(kind, from, to, reason)| {
+            Ok(Notice {
+                kind: NotificationKind::parse(&kind).ok_or_else(|| {
+                    sqlx::Error::Decode(format!("unknown notification kind {kind:?}").into())
+                })?,
+                from: from_ts(from),
+                to: to.map(from_ts),
+                reason,
+            })
+        })
+        .transpose()
     }
 
     /// Notification records of an office's bookings (tests and the planner page).

@@ -1,52 +1,57 @@
-//! HTTP: routers grouped by who uses them, the shared state and the layers.
+//! HTTP: routers grouped by who uses them (the applicant's pages, the supervisor's
+//! pages, the JSON API), the shared state and the layers. Handlers only translate HTTP to
+//! a use case (`crate::usecases`) and back.
 
 pub mod api;
-pub mod auth;
-pub mod error;
-pub mod i18n;
-pub mod limits;
-pub mod multipart;
-pub mod openapi;
-pub mod pages;
-pub mod staff_api;
-pub mod staff_pages;
-pub mod views;
+pub mod applicant;
+pub mod kit;
+pub mod supervisor;
 
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::store::Store;
+use crate::usecases::Context;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use kit::lang::Lang;
 use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-/// What every handler can reach.
+/// What every handler can reach: the use cases' context and the rate limits.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database.
-    pub store: Store,
-    /// "Now".
-    pub clock: Clock,
-    /// Settings.
-    pub settings: Arc<Settings>,
+    /// Store, clock and settings.
+    pub ctx: Context,
     /// Rate limits of the lookup and the login.
-    pub limits: Arc<limits::Limits>,
+    pub limits: Arc<kit::limits::Limits>,
 }
 
 impl AppState {
     /// Bundles the parts.
     pub fn new(store: Store, clock: Clock, settings: Settings) -> Self {
         Self {
-            store,
-            clock,
-            limits: Arc::new(limits::Limits::new(&settings)),
-            settings: Arc::new(settings),
+            limits: Arc::new(kit::limits::Limits::new(&settings)),
+            ctx: Context::new(store, clock, settings),
         }
     }
+}
+
+/// Handlers hand the state to use cases as their context.
+impl std::ops::Deref for AppState {
+    type Target = Context;
+
+    fn deref(&self) -> &Context {
+        &self.ctx
+    }
+}
+
+/// `/b/CODE?t=TOKEN`: the manage page of a booking.
+pub fn manage_path(code: &str, token: &str) -> String {
+    format!("/b/{code}?t={token}")
 }
 
 /// Largest request body: a 5 MB certificate plus the form's text fields.
@@ -60,10 +65,9 @@ const DRAIN_AT_MOST: u64 = 4 * MAX_BODY_BYTES as u64;
 pub fn router(state: AppState) -> Router {
     let body_pause = std::time::Duration::from_secs(state.settings.client_timeout_seconds.max(1));
     Router::new()
-        .merge(pages::router())
+        .merge(applicant::router())
         .merge(api::router())
-        .merge(staff_api::router())
-        .merge(staff_pages::router())
+        .merge(supervisor::router())
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)
@@ -111,11 +115,7 @@ pub fn router(state: AppState) -> Router {
 /// before any of it is read: the client gets the 413 while it is still about to send,
 /// instead of a connection closed in the middle of its upload. (A body without a length
 /// is read up to the limit, then refused by the form reader.)
-async fn refuse_oversized(
-    lang: i18n::Lang,
-    req: Request,
-    next: axum::middleware::Next,
-) -> Response {
+async fn refuse_oversized(lang: Lang, req: Request, next: axum::middleware::Next) -> Response {
     let announced = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -123,7 +123,11 @@ async fn refuse_oversized(
         .and_then(|v| v.trim().parse::<u64>().ok());
     if let Some(n) = announced.filter(|n| *n > MAX_BODY_BYTES as u64) {
         // Only the forms with an upload accept bodies anywhere near this size.
-        let e = error::AppError::field(error::Code::TooLarge, "certificate", "err.too_large");
+        let e = crate::usecases::AppError::field(
+            crate::usecases::Code::TooLarge,
+            "certificate",
+            "err-too-large",
+        );
         let api = req.uri().path().starts_with("/api/");
         // A client that sends its whole body before reading the answer (most do, browsers
         // included) would find the connection closed under it and never see the 413:
@@ -140,7 +144,7 @@ async fn refuse_oversized(
         return if api {
             e.into_response()
         } else {
-            pages::error_page(lang, &e)
+            kit::page::error_page(lang, &e)
         };
     }
     next.run(req).await
@@ -167,10 +171,11 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-async fn not_found(lang: i18n::Lang, req: Request) -> Response {
+async fn not_found(lang: Lang, req: Request) -> Response {
+    let e = crate::usecases::AppError::not_found();
     if req.uri().path().starts_with("/api/") {
-        error::AppError::not_found().into_response()
+        e.into_response()
     } else {
-        pages::error_page(lang, &error::AppError::not_found())
+        kit::page::error_page(lang, &e)
     }
 }

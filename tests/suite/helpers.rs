@@ -180,7 +180,7 @@ pub async fn spawn_with(db: Db, settings: Settings) -> Option<TestApp> {
     let store = app.store.clone();
     let sweeps = app.sweeps();
     tokio::spawn(app.serve());
-    rekam::staff::add(
+    rekam::usecases::accounts::add(
         &store,
         "test-admin",
         "a long test password",
@@ -190,7 +190,7 @@ pub async fn spawn_with(db: Db, settings: Settings) -> Option<TestApp> {
     )
     .await
     .unwrap();
-    let admin_token = rekam::staff::issue_token(&store, "test-admin", clock.now())
+    let admin_token = rekam::usecases::accounts::issue_token(&store, "test-admin", clock.now())
         .await
         .unwrap();
     let app = TestApp {
@@ -338,7 +338,7 @@ impl TestApp {
         role: rekam::domain::Role,
         office: Option<&str>,
     ) -> String {
-        rekam::staff::add(
+        rekam::usecases::accounts::add(
             &self.store,
             username,
             "a long test password",
@@ -348,7 +348,7 @@ impl TestApp {
         )
         .await
         .unwrap();
-        rekam::staff::issue_token(&self.store, username, self.clock.now())
+        rekam::usecases::accounts::issue_token(&self.store, username, self.clock.now())
             .await
             .unwrap()
     }

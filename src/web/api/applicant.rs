@@ -1,24 +1,21 @@
-//! The JSON API of API.md (v1).
+//! The applicant's routes: offices, availability, booking and managing a booking, the
+//! waiting list.
 
-use super::AppState;
-use super::auth::Staff;
-use super::error::{AppError, Code};
-use super::multipart::read_form;
-use super::views::{self, Availability, BookingView};
-use crate::booking;
-use crate::domain::code::hash_secret;
-use crate::domain::office::OfficeInput;
-use crate::domain::{OfficeSlug, Role};
-use crate::store::{Booking, Created, Office};
+use super::dto::{Availability, BookingView};
+use super::parse_json;
+use crate::domain::Booking;
+use crate::store::{Created, Office};
+use crate::usecases::{AppError, Code, availability, booking, waitlist};
+use crate::web::AppState;
+use crate::web::kit::multipart::read_form;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use chrono::{Duration, NaiveDate};
+use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -28,10 +25,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(super::openapi::openapi_json))
         .route("/api/v1/offices", get(list_offices))
         .route("/api/v1/offices/{slug}/availability", get(availability))
-        .route(
-            "/api/v1/admin/offices/{slug}",
-            put(put_office).get(get_office),
-        )
         .route("/api/v1/bookings", post(create_booking))
         .route("/api/v1/offices/{slug}/waitlist", post(join_waitlist))
         .route("/api/v1/bookings/{code}/claim", post(claim_offer))
@@ -45,36 +38,6 @@ pub fn router() -> Router<AppState> {
             "/api/v1/bookings/{code}/certificate",
             post(replace_certificate),
         )
-}
-
-/// Parses a JSON body, answering 422 `invalid` (not axum's plain-text 400) when it fails.
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<T, AppError> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !is_json {
-        return Err(AppError::new(Code::UnsupportedMediaType, "err.json"));
-    }
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        // A missing field has no path of its own; serde names it in the message.
-        let missing = e
-            .inner()
-            .to_string()
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-            .map(str::to_string);
-        AppError {
-            code: Code::Invalid,
-            field: missing.or((path != ".").then_some(path)),
-            message: "err.json",
-        }
-    })
 }
 
 /// A public office entry.
@@ -92,7 +55,7 @@ pub struct OfficeSummary {
 pub async fn list_offices(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<OfficeSummary>>, AppError> {
-    let offices = state.store.list_offices().await?;
+    let offices = availability::offices(&state).await?;
     Ok(Json(
         offices
             .into_iter()
@@ -126,80 +89,14 @@ pub async fn availability(
     Path(slug): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Availability>, AppError> {
-    let office = state.store.office(&slug).await?;
-    let today = crate::planner::local_date(&office.spec, state.clock.now());
-    let parse = |name: &str, default: NaiveDate| -> Result<NaiveDate, AppError> {
-        match q.get(name) {
-            None => Ok(default),
-            Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| AppError::field(Code::Invalid, name, "err.date")),
-        }
-    };
-    let from = parse("from", today)?;
-    let to = parse(
-        "to",
-        from.max(today) + Duration::days(i64::from(office.spec.booking_horizon_days)),
-    )?;
-    if to < from || (to - from).num_days() > 62 {
-        return Err(AppError::field(Code::Invalid, "to", "err.range"));
-    }
-    Ok(Json(views::availability(&state, &office, from, to).await?))
-}
-
-/// Create or replace an office (admin).
-#[utoipa::path(put, path = "/api/v1/admin/offices/{slug}", tag = "admin",
-    params(("slug" = String, Path), ("dry_run" = Option<bool>, Query,
-        description = "report what a change would do to existing bookings, write nothing")),
-    request_body = OfficeInput,
-    security(("bearer" = [])),
-    responses((status = 201, body = OfficeInput), (status = 200, body = OfficeInput),
-        (status = 401), (status = 403), (status = 422)))]
-pub async fn put_office(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(slug): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, AppError> {
-    let member = staff.require(Role::Admin)?;
-    let dry_run = q.get("dry_run").is_some_and(|v| v == "true");
-    let slug = OfficeSlug::parse(&slug)
-        .ok_or_else(|| AppError::field(Code::Invalid, "slug", "err.slug"))?;
-    let input: OfficeInput = parse_json(&headers, &body)?;
-    let spec = input.parse().map_err(|e| AppError {
-        code: Code::Invalid,
-        field: Some(e.field),
-        message: "err.required",
-    })?;
-    let (created, replan) = state
-        .store
-        .put_office(&slug, &spec, &member.actor(), state.clock.now(), dry_run)
-        .await?;
-    let status = if created && !dry_run {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    // The settings as stored, and for a change what it did to existing bookings.
-    let mut body = serde_json::to_value(spec.to_input()).expect("serialisable");
-    if let Some(report) = replan {
-        body["replan"] = serde_json::to_value(report).expect("serialisable");
-    }
-    Ok((status, Json(body)).into_response())
-}
-
-/// Read an office's settings (admin).
-#[utoipa::path(get, path = "/api/v1/admin/offices/{slug}", tag = "admin",
-    params(("slug" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = OfficeInput), (status = 401), (status = 403), (status = 404)))]
-pub async fn get_office(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(slug): Path<String>,
-) -> Result<Json<OfficeInput>, AppError> {
-    staff.require(Role::Admin)?;
-    Ok(Json(state.store.office(&slug).await?.spec.to_input()))
+    let (_, found) = availability::for_query(
+        &state,
+        &slug,
+        q.get("from").map(String::as_str),
+        q.get("to").map(String::as_str),
+    )
+    .await?;
+    Ok(Json(found.into()))
 }
 
 /// The multipart booking form (documentation only; the handler reads it field by field).
@@ -237,7 +134,7 @@ fn first_error(errors: Vec<AppError>) -> AppError {
     errors
         .into_iter()
         .next()
-        .unwrap_or_else(|| AppError::new(Code::Invalid, "err.required"))
+        .unwrap_or_else(|| AppError::new(Code::Invalid, "err-required"))
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
@@ -248,7 +145,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
             .ok()
             .filter(|k| !k.is_empty() && k.len() <= 100)
             .map(|k| Some(k.to_string()))
-            .ok_or_else(|| AppError::field(Code::Invalid, "Idempotency-Key", "err.required")),
+            .ok_or_else(|| AppError::field(Code::Invalid, "Idempotency-Key", "err-required")),
     }
 }
 
@@ -269,29 +166,18 @@ pub async fn create_booking(
     let form = read_form(multipart).await?;
     // A repeat is answered as the first time, even if the slot has filled up since.
     if let Some(key) = &key {
-        if let Some(stored) = state
-            .store
-            .idempotent_answer(key, "bookings.create")
-            .await?
-        {
-            return Ok(replay(stored.status, stored.body));
+        if let Some(receipt) = booking::replay(&state, key, "bookings.create").await? {
+            return replay(&state, receipt).await;
         }
     }
     let lang = if form.get("lang") == "en" { "en" } else { "id" };
     let valid = booking::validate(&state, &form, form.get("office"), "applicant", lang)
         .await
         .map_err(first_error)?;
-    let office = valid.office.clone();
-    let now = state.clock.now();
-    let render = move |b: &Booking, token: &str| {
-        serde_json::to_string(&BookingView::new(b, &office, Some(token), now))
-            .expect("serialisable")
-    };
     let created = booking::book(
         &state,
         &valid,
         key.as_deref().map(|k| (k, "bookings.create")),
-        render,
     )
     .await?;
     Ok(match created {
@@ -305,17 +191,21 @@ pub async fn create_booking(
             )),
         )
             .into_response(),
-        Created::Replay(stored) => replay(stored.status, stored.body),
+        Created::Replay(receipt) => return replay(&state, *receipt).await,
     })
 }
 
-fn replay(status: u16, body: String) -> Response {
-    (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-        [(header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response()
+/// The first answer to an Idempotency-Key, again: the booking as it was created.
+async fn replay(state: &AppState, receipt: crate::store::Receipt) -> Result<Response, AppError> {
+    let office = availability::office(state, &receipt.booking.office_slug).await?;
+    // As created: its offer (none) does not depend on the time of the retry.
+    let view = BookingView::new(
+        &receipt.booking,
+        &office,
+        Some(&receipt.token),
+        receipt.booking.created_at,
+    );
+    Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
 /// The booking and its office, when the token matches; 404 otherwise (the same answer as
@@ -329,22 +219,7 @@ async fn owned_booking(
         .get("x-booking-token")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(AppError::not_found)?;
-    authorise_token(state, code, token).await
-}
-
-/// Checks a booking token (shared with the pages).
-pub async fn authorise_token(
-    state: &AppState,
-    code: &str,
-    token: &str,
-) -> Result<(Booking, Office), AppError> {
-    let code = crate::domain::BookingCode::parse(code).ok_or_else(AppError::not_found)?;
-    let booking = state.store.booking(code.as_str()).await?;
-    if booking.token_hash != hash_secret(token) {
-        return Err(AppError::not_found());
-    }
-    let office = state.store.office(&booking.office_slug).await?;
-    Ok((booking, office))
+    booking::owned(state, code, token).await
 }
 
 /// Read a booking (owner).
@@ -370,10 +245,7 @@ pub async fn cancel_booking(
     headers: HeaderMap,
 ) -> Result<Json<BookingView>, AppError> {
     let (b, office) = owned_booking(&state, &code, &headers).await?;
-    let b = state
-        .store
-        .cancel_booking(&b.code, "applicant", state.clock.now())
-        .await?;
+    let b = booking::cancel(&state, &b, "applicant").await?;
     Ok(Json(BookingView::new(&b, &office, None, state.clock.now())))
 }
 
@@ -433,8 +305,7 @@ pub async fn claim_offer(
     headers: HeaderMap,
 ) -> Result<Json<BookingView>, AppError> {
     let (b, office) = owned_booking(&state, &code, &headers).await?;
-    state.store.claim_offer(&b.code, state.clock.now()).await?;
-    let b = state.store.booking(&b.code).await?;
+    let b = booking::claim(&state, &b).await?;
     Ok(Json(BookingView::new(&b, &office, None, state.clock.now())))
 }
 
@@ -454,13 +325,10 @@ pub async fn join_waitlist(
 ) -> Result<Response, AppError> {
     let form = read_form(multipart).await?;
     let lang = if form.get("lang") == "en" { "en" } else { "id" };
-    let valid = booking::validate_waitlist(&state, &form, &slug, lang)
+    let valid = waitlist::validate(&state, &form, &slug, lang)
         .await
         .map_err(first_error)?;
-    let (b, token) = state
-        .store
-        .join_waitlist(&valid.new, state.clock.now())
-        .await?;
+    let (b, token) = waitlist::join(&state, &valid).await?;
     let view = BookingView::new(&b, &valid.office, Some(&token), state.clock.now());
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }

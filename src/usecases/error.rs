@@ -1,10 +1,8 @@
-//! One error type for the web layer, rendered once (STYLE.md habit 3).
+//! The error of every use case: a code of the public contract, the field at fault and
+//! the key of its message in the translation files (STYLE.md habit 3). The web layer
+//! gives it its HTTP status and renders it once.
 
 use crate::store::StoreError;
-use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 /// The error codes of the public contract (API.md, "Conventions").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,25 +57,6 @@ impl Code {
             Self::Internal => "internal",
         }
     }
-
-    /// The HTTP status.
-    pub fn status(self) -> StatusCode {
-        match self {
-            Self::Invalid | Self::CertificateNotValidForSlot => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::SlotFull
-            | Self::DayFull
-            | Self::ActiveBookingExists
-            | Self::Closed
-            | Self::Conflict => StatusCode::CONFLICT,
-            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
 }
 
 /// An error answer: code, the field at fault, and a message key (see `i18n`).
@@ -112,13 +91,13 @@ impl AppError {
 
     /// 404, the same answer for an unknown code and a wrong token.
     pub fn not_found() -> Self {
-        Self::new(Code::NotFound, "err.not_found")
+        Self::new(Code::NotFound, "err-not-found")
     }
 
     /// 500 after logging the cause; the cause never reaches the client.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        Self::new(Code::Internal, "err.internal")
+        Self::new(Code::Internal, "err-internal")
     }
 }
 
@@ -126,45 +105,17 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Self::not_found(),
-            StoreError::SlotFull => Self::field(Code::SlotFull, "slot_start", "err.slot_full"),
-            StoreError::DayFull => Self::field(Code::DayFull, "slot_start", "err.day_full"),
+            StoreError::SlotFull => Self::field(Code::SlotFull, "slot_start", "err-slot-full"),
+            StoreError::DayFull => Self::field(Code::DayFull, "slot_start", "err-day-full"),
             StoreError::ActiveBookingExists => Self::field(
                 Code::ActiveBookingExists,
                 "nik",
-                "err.active_booking_exists",
+                "err-active-booking-exists",
             ),
-            StoreError::Conflict => Self::new(Code::Conflict, "err.conflict"),
-            StoreError::PlanChanged => Self::new(Code::Conflict, "err.plan_changed"),
-            StoreError::Duplicate => Self::new(Code::Conflict, "err.duplicate"),
+            StoreError::Conflict => Self::new(Code::Conflict, "err-conflict"),
+            StoreError::PlanChanged => Self::new(Code::Conflict, "err-plan-changed"),
+            StoreError::Duplicate => Self::new(Code::Conflict, "err-duplicate"),
             StoreError::Db(e) => Self::internal(e),
         }
-    }
-}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    error: &'a str,
-    message: &'a str,
-    field: Option<&'a str>,
-}
-
-impl IntoResponse for AppError {
-    /// The JSON body of the contract; pages render their own errors.
-    fn into_response(self) -> Response {
-        let message = super::i18n::Lang::En.text(self.message);
-        let mut resp = (
-            self.code.status(),
-            Json(Body {
-                error: self.code.as_str(),
-                message,
-                field: self.field.as_deref(),
-            }),
-        )
-            .into_response();
-        if self.code == Code::RateLimited {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
-        }
-        resp
     }
 }

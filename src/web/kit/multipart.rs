@@ -1,8 +1,8 @@
 //! Reading `multipart/form-data` bodies with bounded memory.
 
-use super::error::{AppError, Code};
-use crate::booking::RawForm;
 use crate::domain::certificate::MAX_CERTIFICATE_BYTES;
+use crate::usecases::form::RawForm;
+use crate::usecases::{AppError, Code};
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;
 use axum::http::StatusCode;
@@ -21,7 +21,7 @@ pub async fn read_form(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<RawForm, AppError> {
     let mut multipart =
-        multipart.map_err(|_| AppError::new(Code::UnsupportedMediaType, "err.multipart"))?;
+        multipart.map_err(|_| AppError::new(Code::UnsupportedMediaType, "err-multipart"))?;
     let mut form = RawForm::default();
     loop {
         let mut field = match multipart.next_field().await {
@@ -31,7 +31,7 @@ pub async fn read_form(
                 form.certificate_too_large = true;
                 break;
             }
-            Err(_) => return Err(AppError::new(Code::Invalid, "err.multipart")),
+            Err(_) => return Err(AppError::new(Code::Invalid, "err-multipart")),
         };
         let name = field.name().unwrap_or("").to_string();
         let is_file = name == "certificate";
@@ -57,7 +57,7 @@ pub async fn read_form(
                     form.certificate_too_large = true;
                     return Ok(form);
                 }
-                Err(_) => return Err(AppError::new(Code::Invalid, "err.multipart")),
+                Err(_) => return Err(AppError::new(Code::Invalid, "err-multipart")),
             }
         }
         if is_file {

@@ -1,8 +1,8 @@
-//! Staff accounts: the use cases behind `rekam staff …` and the demo.
+//! Staff accounts: the use cases behind `rekam staff …`, the demo and the staff login.
 
 use crate::domain::Role;
 use crate::domain::code::{hash_secret, new_secret};
-use crate::store::{Store, StoreError};
+use crate::store::{StaffMember, Store, StoreError};
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use chrono::{DateTime, Utc};
@@ -96,6 +96,77 @@ pub async fn issue_token(
         .add_staff_token(member.id, &hash_secret(&token), now)
         .await?;
     Ok(token)
+}
+
+/// A browser session lasts one working day.
+pub const SESSION_HOURS: i64 = 12;
+
+/// Checks a login and starts a browser session: the member and the session's secret, or
+/// `None` for a wrong username or password (which take equally long).
+pub async fn login(
+    ctx: &super::Context,
+    username: &str,
+    password: &str,
+) -> Result<Option<(StaffMember, String)>, super::AppError> {
+    let now = ctx.clock.now();
+    let found = match ctx.store.staff_login(username.trim()).await {
+        Ok(found) => Some(found),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    // Argon2 is slow on purpose; run it off the async workers.
+    let password = password.to_string();
+    let verified = match found {
+        Some((member, hash)) => {
+            tokio::task::spawn_blocking(move || verify_password(&password, &hash).then_some(member))
+                .await
+                .ok()
+                .flatten()
+        }
+        None => {
+            let _ = tokio::task::spawn_blocking(move || verify_nothing(&password)).await;
+            None
+        }
+    };
+    let Some(member) = verified else {
+        return Ok(None);
+    };
+    let token = new_secret();
+    ctx.store
+        .add_staff_session(
+            member.id,
+            &hash_secret(&token),
+            now + chrono::Duration::hours(SESSION_HOURS),
+            now,
+        )
+        .await?;
+    Ok(Some((member, token)))
+}
+
+/// Ends a browser session.
+pub async fn logout(ctx: &super::Context, session: &str) -> Result<(), super::AppError> {
+    Ok(ctx
+        .store
+        .end_staff_session(&hash_secret(session), ctx.clock.now())
+        .await?)
+}
+
+/// The member a secret of `kind` (`api` token or browser `session`) belongs to, or
+/// `None` when it is unknown, revoked or expired.
+pub async fn member(
+    ctx: &super::Context,
+    secret: &str,
+    kind: &str,
+) -> Result<Option<StaffMember>, super::AppError> {
+    match ctx
+        .store
+        .staff_by_token(&hash_secret(secret), kind, ctx.clock.now())
+        .await
+    {
+        Ok(member) => Ok(Some(member)),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //! NIK + birth date) and the staff login. Bookings are not limited per address: a school
 //! registering its pupils books many people from one address.
 
-use super::AppState;
 use crate::config::Settings;
+use crate::web::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use governor::clock::{Clock, DefaultClock};

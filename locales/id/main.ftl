@@ -1,0 +1,259 @@
+# rekam: texts in Bahasa Indonesia (the default). Keys are grouped by the page or part that uses them;
+# every key exists in both languages and is used (a test checks both).
+
+## err
+err-not-found = Tidak ditemukan.
+err-internal = Terjadi kesalahan di server kami. Silakan coba lagi.
+err-slot-full = Jam ini sudah penuh. Silakan pilih jam lain.
+err-day-full = Kuota hari ini sudah penuh. Silakan pilih hari lain.
+err-active-booking-exists = NIK ini sudah memiliki jadwal aktif. Ubah atau batalkan jadwal itu dulu.
+err-conflict = Jadwal ini baru saja diubah di tempat lain. Muat ulang dan coba lagi.
+err-duplicate = Sudah ada.
+err-office-unknown = Kantor tidak dikenal.
+err-slot-unknown = Jam ini tidak tersedia di kantor ini.
+err-slot-past = Jam ini sudah lewat.
+err-slot-beyond-horizon = Tanggal ini belum dibuka untuk pendaftaran.
+err-certificate-kind = Pilih jenis surat yang diterima kantor ini.
+err-required = Wajib diisi.
+err-datetime = Tulis tanggal dan jam, misalnya 2026-12-01T08:00.
+err-too-large = Berkas terlalu besar: paling besar 5 MB.
+err-certificate-missing = Unggah surat keterangan sehat atau hasil tes (PDF, JPG atau PNG).
+err-certificate-empty = Berkas kosong.
+err-certificate-type = Berkas harus PDF, JPG atau PNG.
+err-certificate-damaged = Berkas rusak atau tidak lengkap. Coba unggah lagi.
+err-issued-in-future = Waktu terbit surat tidak boleh di masa depan.
+err-certificate-expired = Surat ini sudah tidak berlaku pada jam kedatangan. Pilih jam lebih awal atau buat surat baru.
+err-certificate-expired-for-new-slot = Surat Anda tidak berlaku lagi pada jam baru ini. Ganti surat dulu atau pilih jam lebih awal.
+err-nik-shape = NIK terdiri dari 16 angka.
+err-nik-region = Kode wilayah di NIK tidak valid.
+err-nik-date = Tanggal lahir di dalam NIK tidak valid.
+err-nik-serial = Nomor urut di NIK tidak valid.
+err-nik-birth-mismatch = NIK tidak cocok dengan tanggal lahir (untuk perempuan tanggal ditambah 40).
+err-name = Tulis nama lengkap (1–100 huruf).
+err-birth-date = Tulis tanggal lahir yang benar.
+err-too-young = Belum cukup umur pada tanggal itu. Yang sudah/pernah menikah centang kotak di bawah.
+err-phone = Tulis nomor HP Indonesia, misalnya 0812 3456 7890.
+err-email = Alamat email tidak valid.
+err-consent = Persetujuan diperlukan untuk memproses data kesehatan Anda.
+err-not-changeable = Jadwal ini tidak dapat diubah lagi.
+err-unauthorized = Perlu login petugas.
+err-forbidden = Peran Anda tidak boleh melakukan ini.
+err-json = Isi permintaan bukan JSON yang benar.
+err-multipart = Kirim formulir sebagai multipart/form-data.
+err-range = Rentang tanggal tidak valid (paling panjang 62 hari).
+err-date = Tanggal ditulis YYYY-MM-DD.
+err-find = Tidak ada jadwal dengan kode, NIK dan tanggal lahir itu.
+err-slug = Nama kantor di URL hanya huruf kecil, angka dan tanda minus.
+err-text = Isian berisi karakter yang tidak diperbolehkan.
+err-closed = Kantor tutup pada hari itu. Silakan pilih hari lain.
+err-plan-changed = Kapasitas kantor baru saja berubah. Silakan pilih jam lagi.
+err-holiday-type = Kirim berkas sebagai text/csv atau text/calendar.
+err-holiday-file = Berkas hari libur tidak dapat dibaca; tidak ada yang diubah.
+err-wait-range = Pilih rentang tanggal dari hari ini sampai batas pendaftaran.
+err-rate-limited = Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi.
+err-fix-below = Periksa lagi isian berikut:
+err-reupload = Demi keamanan, berkas tidak disimpan: pilih berkas surat lagi.
+err-holiday-file-because = Berkas hari libur tidak dapat dibaca; tidak ada yang diubah. ({ $problem })
+
+## staff
+staff-login = Masuk petugas
+staff-login-failed = Nama pengguna atau kata sandi salah.
+staff-username = Nama pengguna
+staff-password = Kata sandi
+staff-logout = Keluar
+staff-offices = Kantor
+staff-plan = Rencana kapasitas
+staff-chart-title = Kapasitas dan jadwal terisi 30 hari ke depan; pita warna = level PPKM, silang = tutup
+staff-cap = kapasitas
+staff-booked = terisi
+staff-level-band = level PPKM
+staff-backlog = Antrean tertunda
+staff-needs-rebooking = Perlu pilih jadwal baru
+staff-days-to-clear = Hari buka yang dibutuhkan untuk menampung antrean, per level
+staff-level = Level
+staff-open-days = Hari buka
+staff-over-a-year = lebih dari setahun
+staff-set-level = Tetapkan level PPKM
+staff-from = Berlaku mulai
+staff-to = Sampai (kosongkan jika belum ditentukan)
+staff-instruction = Dasar (nomor Inmendagri)
+staff-preview = Pratinjau dampak
+staff-close-day = Tutup kantor pada tanggal
+staff-date = Tanggal
+staff-closure-reason = Alasan (mis. disinfeksi)
+staff-days = Hari demi hari
+staff-note = Keterangan
+staff-no-hours = tidak ada jam buka
+staff-applied = Perubahan diterapkan. Pemohon yang terdampak sudah dipindahkan atau diberi tahu.
+staff-preview-title = Pratinjau perubahan
+staff-displaced = Jadwal terdampak
+staff-moved = dipindahkan
+staff-marked = perlu pilih ulang
+staff-days-changed = Hari yang berubah
+staff-cap-before = Kapasitas sebelum
+staff-cap-after = Kapasitas sesudah
+staff-displaced-list = Jadwal yang tidak muat lagi (yang terakhir memesan lebih dulu)
+staff-from-slot = Jadwal lama
+staff-to-slot = Jadwal baru
+staff-apply = Terapkan perubahan
+staff-back = Kembali tanpa mengubah
+staff-waiting = menunggu
+staff-rules = Aturan level dan hari libur
+staff-rules-link = Aturan level PPKM dan hari libur
+staff-rule-saved = Aturan disimpan; versi lama tetap tercatat.
+staff-holidays-loaded = Daftar hari libur dimuat.
+staff-wfo = WFO %
+staff-occupancy = Okupansi %
+staff-max-visitors = Maks. pengunjung/hari
+staff-latest-close = Tutup paling lambat
+staff-source = Sumber hukum
+staff-reason = Alasan perubahan
+staff-save = Simpan versi baru
+staff-history = Riwayat perubahan
+staff-version = Versi
+staff-changed-by = Oleh
+staff-load-holidays = Muat daftar hari libur (CSV atau iCalendar)
+staff-year = Tahun
+staff-file = Berkas
+staff-load = Muat
+staff-holiday-help = CSV: satu baris per hari, YYYY-MM-DD,nama. Daftar tahun itu diganti seluruhnya; berkas yang salah tidak mengubah apa pun.
+staff-chart-day = { $date }: { $booked } terisi / { $cap } kapasitas, { $waiting } menunggu
+staff-limit-waiting-room = dibatasi oleh: kursi ruang tunggu ({ $percent } %: { $seats } kursi)
+staff-limit-throughput = dibatasi oleh: kapasitas alat perekaman ({ $percent } % WFO: { $sets } alat)
+staff-level-title = Level { $level } · Berlaku mulai { $from }{ $to }
+staff-close-title = Tutup kantor pada tanggal { $date }
+staff-rule-invalid-field = Aturan tidak disimpan, periksa isian: { $field }
+staff-line-problem = baris { $line }: { $problem }
+
+## offer
+offer-claim = Ambil kursi ini
+offer-claimed = Kursi sudah menjadi jadwal Anda.
+offer-text = Ada kursi untuk Anda: { $slot }. Ambil sebelum { $until }.
+
+## wait
+wait-title = Daftar tunggu
+wait-explain = Tidak menemukan jam yang cocok? Masuk daftar tunggu: bila ada kursi kosong pada rentang tanggal Anda, kursi itu ditahan untuk Anda dan Anda diberi tahu.
+wait-join = Masuk daftar tunggu
+wait-from = Dari tanggal
+wait-to = Sampai tanggal
+wait-joined = Anda sudah masuk daftar tunggu.
+wait-position-text = Anda menunggu kursi kosong. Urutan Anda dalam antrean: { $n }
+
+## status
+status-waitlisted = Dalam daftar tunggu
+status-confirmed = Terkonfirmasi
+status-needs-rebooking = Perlu pilih jadwal baru
+status-cancelled = Dibatalkan
+status-checked-in = Sudah datang
+status-recorded = Sudah direkam
+status-no-show = Tidak datang
+status-turned-away = Ditolak masuk
+
+## change
+change-offer-expired = Kursi yang ditawarkan tidak diambil tepat waktu dan diberikan ke orang berikutnya. Anda kembali ke antrean.
+change-moved-text = Kantor memindahkan jadwal Anda: { $from } → { $to }. Alasan: { $reason }
+change-needs-rebooking-text = Kapasitas kantor berkurang dan jadwal Anda dibatalkan oleh kantor. Silakan pilih jam baru ({ $from }). Alasan: { $reason }
+
+## nav
+nav-skip = Langsung ke isi
+nav-home = Beranda
+nav-find = Cari jadwal saya
+nav-switch = English
+
+## site
+site-tagline = Jadwal perekaman KTP-el pemula
+site-footer = Data Anda hanya dipakai untuk jadwal perekaman dan dihapus setelah kunjungan.
+
+## home
+home-title = Ambil jadwal perekaman KTP-el
+home-intro = Untuk pemohon KTP-el pertama kali (umur 17, atau 16 untuk perekaman). Siapkan NIK, tanggal lahir, nomor HP, dan foto atau PDF surat keterangan sehat/hasil tes.
+home-choose = Pilih kantor
+home-none = Belum ada kantor yang membuka pendaftaran.
+home-lost = Sudah punya jadwal?
+
+## office
+office-title = Pilih hari dan jam
+office-full = penuh
+office-closed = Tutup
+office-no-slots = Tidak ada jam tersisa
+office-none-open = Tidak ada hari yang bisa dipesan saat ini.
+office-binding-throughput = dibatasi oleh: kapasitas alat perekaman
+office-binding-waiting-room = dibatasi oleh: kursi ruang tunggu
+office-binding-level-maximum = dibatasi oleh: kuota harian level PPKM
+office-binding-daily-maximum = dibatasi oleh: kuota harian
+office-left-of = sisa { $left } dari { $cap }
+office-slot-left = sisa { $n }
+office-closed-because = Tutup: { $reason }
+
+## book
+book-title = Isi data pemohon
+book-slot = Jadwal dipilih
+book-change-slot = Ganti jam
+book-name = Nama lengkap (sesuai Kartu Keluarga)
+book-nik = NIK (16 angka, lihat Kartu Keluarga)
+book-birth-date = Tanggal lahir
+book-married = Saya sudah atau pernah menikah (boleh merekam sebelum 17 tahun)
+book-phone = Nomor HP (WhatsApp/SMS)
+book-email = Email (tidak wajib)
+book-certificate-kind = Jenis surat
+book-certificate-issued-at = Waktu terbit surat / pengambilan sampel
+book-certificate = Berkas surat (PDF, JPG atau PNG, maks. 5 MB)
+book-consent = Saya setuju data kesehatan saya diproses untuk jadwal ini, dilihat hanya oleh petugas, dan dihapus setelah kunjungan (UU 27/2022).
+book-submit = Ambil jadwal
+book-kind-label = { $name } (berlaku { $hours } jam)
+
+## kind
+kind-antigen = Hasil tes antigen
+kind-pcr = Hasil tes PCR
+kind-surat-sehat = Surat keterangan sehat (puskesmas/dokter)
+
+## booking
+booking-title = Jadwal perekaman Anda
+booking-code = Kode jadwal
+booking-show-qr = Tunjukkan kode QR ini atau kode jadwal di loket.
+booking-when = Waktu
+booking-where = Tempat
+booking-name = Nama
+booking-bring = Yang dibawa
+booking-bring-kk = Kartu Keluarga (asli)
+booking-bring-certificate = Surat keterangan sehat / hasil tes (asli)
+booking-bring-mask = Masker, dipakai selama di kantor
+booking-bring-marriage = Buku nikah / akta perkawinan, jika sudah menikah
+booking-bring-self = Datang sendiri: perekaman tidak bisa diwakilkan. Suhu tubuh di atas 37,3 °C tidak boleh masuk.
+booking-certificate = Surat kesehatan
+booking-valid-until = berlaku sampai
+booking-calendar = Tambahkan ke kalender
+booking-reschedule = Ganti jadwal
+booking-cancel = Batalkan jadwal
+booking-replace = Ganti berkas surat
+booking-replace-submit = Unggah surat baru
+booking-keep-link = Simpan halaman ini (bookmark) untuk mengubah atau membatalkan jadwal.
+booking-created = Jadwal berhasil dibuat.
+booking-rescheduled = Jadwal berhasil diganti.
+booking-cancelled-now = Jadwal dibatalkan. Kursi Anda diberikan ke orang lain.
+booking-replaced = Surat baru diterima dan menunggu pemeriksaan.
+
+## cert
+cert-submitted = menunggu pemeriksaan
+cert-accepted = diterima
+cert-rejected = ditolak
+
+## cancel
+cancel-title = Batalkan jadwal?
+cancel-explain = Kursi Anda langsung diberikan ke orang lain. Anda bisa mengambil jadwal baru kapan saja.
+cancel-confirm = Ya, batalkan
+cancel-back = Jangan batalkan
+
+## reschedule
+reschedule-title = Pilih jam baru
+reschedule-explain = Jadwal lama tetap milik Anda sampai jam baru berhasil diambil.
+
+## find
+find-title = Cari jadwal saya
+find-explain = Masukkan kode jadwal, NIK dan tanggal lahir. Tautan lama akan diganti dengan tautan baru.
+find-code = Kode jadwal (8 huruf/angka)
+find-submit = Cari
+
+## error
+error-title = Ada masalah
+error-back = Kembali ke beranda

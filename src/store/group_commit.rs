@@ -1,0 +1,235 @@
+//! Writing a new booking: the steps of its transaction, and group commit for SQLite's
+//! single writer.
+
+use super::bookings::{NewBooking, Receipt};
+use super::seats::{Seat, insert_certificate, move_seat};
+use super::{StoreError, StoreResult, audit, is_unique_violation, ts};
+use crate::domain::booking::sql::lit;
+use crate::domain::{Booking, BookingCode, BookingStatus, CertificateInfo, CertificateStatus};
+use chrono::{DateTime, Utc};
+use sqlx::{AnyConnection, AnyPool, Connection};
+use tokio::sync::{mpsc, oneshot};
+
+/// One booking to write.
+pub(crate) struct BookingJob {
+    pub(crate) backend: super::Backend,
+    pub(crate) new: NewBooking,
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) code: BookingCode,
+    pub(crate) token: String,
+    /// Idempotency-Key and scope, whose receipt is stored with the booking.
+    pub(crate) idempotency: Option<(String, String)>,
+}
+
+/// Everything one booking writes, on a connection already in a transaction (its own, or
+/// a savepoint of a group commit).
+pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> StoreResult<Booking> {
+    let (new, now, code, token) = (&job.new, job.now, &job.code, job.token.as_str());
+    super::check_plan_version(tx, job.backend, new.office_id, new.plan_version).await?;
+    // The key first: a concurrent twin waits here, then replays our answer.
+    if let Some((key, scope)) = &job.idempotency {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (key, scope, status, body, created_at) \
+             VALUES ($1, $2, 201, '', $3)",
+        )
+        .bind(key)
+        .bind(scope)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e, "key") {
+                StoreError::Conflict
+            } else {
+                e.into()
+            }
+        })?;
+    }
+    let (id,): (i64,) = sqlx::query_as(&format!(
+        "INSERT INTO bookings (code, token_hash, office_id, slot_start, slot_end, local_date, \
+         status, nik, name, birth_date, phone, email, married, lang, version, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, {}, $7, $8, $9, $10, $11, $12, \
+         $13, 1, $14, $14) RETURNING id",
+        lit(BookingStatus::Confirmed)
+    ))
+    .bind(code.as_str())
+    .bind(crate::domain::code::hash_secret(token))
+    .bind(new.office_id)
+    .bind(ts(new.slot_start))
+    .bind(ts(new.slot_end))
+    .bind(new.local_date.to_string())
+    .bind(&new.nik)
+    .bind(&new.name)
+    .bind(new.birth_date.to_string())
+    .bind(&new.phone)
+    .bind(&new.email)
+    .bind(i64::from(new.married))
+    .bind(&new.lang)
+    .bind(ts(now))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e, "nik") {
+            StoreError::ActiveBookingExists
+        } else if is_unique_violation(&e, "code") {
+            StoreError::Duplicate
+        } else {
+            e.into()
+        }
+    })?;
+    let date = new.local_date.to_string();
+    let seat = Seat {
+        slot_start: ts(new.slot_start),
+        local_date: &date,
+    };
+    move_seat(
+        tx,
+        new.office_id,
+        None,
+        Some((seat, new.slot_capacity, new.day_cap)),
+    )
+    .await?;
+    insert_certificate(tx, id, &new.certificate, now).await?;
+    audit(
+        tx,
+        now,
+        &new.actor,
+        "booking.create",
+        Some(new.office_id),
+        Some(id),
+        "",
+    )
+    .await?;
+    // Everything is known: no need to read the row back inside the writer's turn.
+    let booking = Booking {
+        id,
+        code: code.as_str().to_string(),
+        token_hash: crate::domain::code::hash_secret(token),
+        office_id: new.office_id,
+        office_slug: new.office_slug.clone(),
+        slot_start: new.slot_start,
+        slot_end: new.slot_end,
+        local_date: new.local_date,
+        status: BookingStatus::Confirmed,
+        nik: new.nik.clone(),
+        name: new.name.clone(),
+        birth_date: new.birth_date,
+        phone: new.phone.clone(),
+        email: new.email.clone(),
+        married: new.married,
+        version: 1,
+        created_at: super::from_ts(ts(now)),
+        hold_until: None,
+        wait: None,
+        certificate: CertificateInfo {
+            kind: new.certificate.kind.clone(),
+            issued_at: super::from_ts(ts(new.certificate.issued_at)),
+            status: CertificateStatus::Submitted,
+            reason: None,
+        },
+    };
+    if let Some((key, scope)) = &job.idempotency {
+        sqlx::query("UPDATE idempotency_keys SET body = $3 WHERE key = $1 AND scope = $2")
+            .bind(key)
+            .bind(scope)
+            .bind(Receipt::new(&booking, token).to_json())
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(booking)
+}
+
+/// Most bookings committed together.
+const MAX_GROUP: usize = 128;
+
+type Reply = oneshot::Sender<StoreResult<Booking>>;
+
+/// Group commit for SQLite's single writer: bookings that arrive while a commit is under
+/// way are written together, each inside its own savepoint (so one that is full or a
+/// duplicate is rolled back alone), then committed — and fsynced — once. Every caller is
+/// answered only after that commit, so a 201 is as durable as with a transaction of its
+/// own; the writer just turns over far fewer transactions under load. No request waits
+/// for company: a lone booking is committed at once.
+#[derive(Clone)]
+pub(crate) struct GroupCommit {
+    queue: mpsc::Sender<(BookingJob, Reply)>,
+}
+
+impl GroupCommit {
+    /// Starts the writer task on `pool` (the single writer connection).
+    pub(crate) fn start(pool: AnyPool) -> Self {
+        let (queue, rx) = mpsc::channel(4 * MAX_GROUP);
+        tokio::spawn(run_group_commits(pool, rx));
+        Self { queue }
+    }
+
+    /// Queues a booking and waits for its commit.
+    pub(crate) async fn submit(&self, job: BookingJob) -> StoreResult<Booking> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((job, reply))
+            .await
+            .map_err(|_| StoreError::Db(sqlx::Error::PoolClosed))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Db(sqlx::Error::PoolClosed))?
+    }
+}
+
+async fn run_group_commits(pool: AnyPool, mut rx: mpsc::Receiver<(BookingJob, Reply)>) {
+    while let Some(first) = rx.recv().await {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        match commit_group(&pool, &group).await {
+            Ok(results) => {
+                for ((_, reply), result) in group.into_iter().zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+            // The group's transaction failed as a whole (nothing of it was kept): write
+            // each booking in a transaction of its own, so only the guilty one fails.
+            Err(e) => {
+                tracing::warn!(error = %e, size = group.len(), "group commit failed; writing one by one");
+                for (job, reply) in group {
+                    let result = async {
+                        let mut tx = pool.begin().await?;
+                        let b = create_steps(&mut tx, &job).await?;
+                        tx.commit().await?;
+                        Ok(b)
+                    }
+                    .await;
+                    let _ = reply.send(result);
+                }
+            }
+        }
+    }
+}
+
+async fn commit_group(
+    pool: &AnyPool,
+    group: &[(BookingJob, Reply)],
+) -> Result<Vec<StoreResult<Booking>>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let mut results = Vec::with_capacity(group.len());
+    for (job, _) in group {
+        let mut savepoint = tx.begin().await?;
+        match create_steps(&mut savepoint, job).await {
+            Ok(b) => {
+                savepoint.commit().await?;
+                results.push(Ok(b));
+            }
+            Err(StoreError::Db(e)) => return Err(e),
+            Err(e) => {
+                savepoint.rollback().await?;
+                results.push(Err(e));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(results)
+}

@@ -1,0 +1,287 @@
+//! Booking a slot and managing the booking: the form becomes domain values once, the
+//! planner says whether the slot may be taken, the store takes the seat.
+
+use super::form::{
+    Applicant, ApplicantForm, CertificateForm, Problems, RawForm, SlotForm, Step, WantedSlot,
+    invalid, parse_instant, slot_error,
+};
+use super::{AppError, Code, Context};
+use crate::domain::code::hash_secret;
+use crate::domain::{Booking, BookingCode, BookingStatus, Validity};
+use crate::planner;
+use crate::store::{Created, NewBooking, Notice, Office, SeatRequest, StoreError};
+
+/// A request that passed every check.
+#[derive(Debug)]
+pub struct ValidBooking {
+    /// The office.
+    pub office: Office,
+    /// Everything the store needs.
+    pub new: NewBooking,
+}
+
+/// The office a form names, or a problem at the office step.
+pub(crate) async fn form_office(
+    ctx: &Context,
+    slug: &str,
+    problems: &mut Problems,
+) -> Result<Option<Office>, Vec<AppError>> {
+    match ctx.store.office(slug).await {
+        Ok(o) => Ok(Some(o)),
+        Err(StoreError::NotFound) => {
+            problems.push(Step::Office, invalid("office", "err-office-unknown"));
+            Ok(None)
+        }
+        Err(e) => Err(vec![e.into()]),
+    }
+}
+
+/// The store's new booking from its parts.
+pub(crate) fn new_booking(
+    office: &Office,
+    applicant: Applicant,
+    certificate: crate::store::NewCertificate,
+    lang: &str,
+    actor: &str,
+) -> NewBooking {
+    NewBooking {
+        office_id: office.id,
+        office_slug: office.slug.clone(),
+        plan_version: office.plan_version,
+        slot_start: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        slot_end: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        local_date: chrono::NaiveDate::MIN,
+        slot_capacity: 0,
+        day_cap: 0,
+        wait: None,
+        nik: applicant.nik.as_str().to_string(),
+        name: applicant.name.as_str().to_string(),
+        birth_date: applicant.birth_date,
+        phone: applicant.phone.as_str().to_string(),
+        email: applicant.email,
+        married: applicant.married,
+        lang: lang.to_string(),
+        certificate,
+        actor: actor.to_string(),
+    }
+}
+
+/// Checks a whole booking form. All problems are returned, in the order of the form,
+/// so a page can show each next to its field; the API answers with the first.
+pub async fn validate(
+    ctx: &Context,
+    form: &RawForm,
+    office_slug: &str,
+    actor: &str,
+    lang: &str,
+) -> Result<ValidBooking, Vec<AppError>> {
+    let now = ctx.clock.now();
+    let mut p = Problems::of_text(form);
+    let office = form_office(ctx, office_slug, &mut p).await?;
+    let wanted: Option<WantedSlot> = office.as_ref().and_then(|o| {
+        p.take(
+            SlotForm {
+                form,
+                office: &o.spec,
+                calendar: &o.calendar,
+                now,
+            }
+            .try_into(),
+        )
+    });
+    let applicant: Option<Applicant> = p.take(
+        ApplicantForm {
+            form,
+            now,
+            min_age: ctx.settings.min_age,
+            on: wanted.as_ref().map(|w| w.day.date),
+        }
+        .try_into(),
+    );
+    let certificate = office.as_ref().and_then(|o| {
+        p.take(
+            CertificateForm {
+                form,
+                office: &o.spec,
+                covers: wanted.as_ref().map(|w| w.slot.start),
+                now,
+            }
+            .try_into(),
+        )
+    });
+    match (office, wanted, applicant, certificate) {
+        (Some(office), Some(w), Some(applicant), Some(certificate)) if p.is_empty() => {
+            let mut new = new_booking(&office, applicant, certificate, lang, actor);
+            new.slot_start = w.slot.start;
+            new.slot_end = w.slot.end;
+            new.local_date = w.day.date;
+            new.slot_capacity = w.slot.capacity;
+            new.day_cap = w.day.cap;
+            Ok(ValidBooking { office, new })
+        }
+        _ => Err(p.into_errors()),
+    }
+}
+
+/// How often a request re-plans when the office's capacity changes under it.
+const PLAN_RETRIES: usize = 3;
+
+/// Takes the seat of a valid request. When a level change or closure commits between
+/// planning and the seat, the capacities are planned again against the new calendar.
+/// With an Idempotency-Key (and its scope), a repeat gets what the first one created.
+pub async fn book(
+    ctx: &Context,
+    valid: &ValidBooking,
+    idempotency: Option<(&str, &str)>,
+) -> Result<Created, AppError> {
+    let now = ctx.clock.now();
+    let mut new = valid.new.clone();
+    for _ in 0..PLAN_RETRIES {
+        match ctx.store.create_booking(&new, now, idempotency).await {
+            Err(StoreError::PlanChanged) => {
+                let office = ctx.store.office(&valid.office.slug).await?;
+                let (day, slot) =
+                    planner::bookable_slot(&office.spec, &office.calendar, new.slot_start, now)
+                        .map_err(slot_error)?;
+                new.slot_capacity = slot.capacity;
+                new.day_cap = day.cap;
+                new.plan_version = office.plan_version;
+            }
+            other => return Ok(other?),
+        }
+    }
+    Err(AppError::new(Code::Conflict, "err-plan-changed"))
+}
+
+/// The booking and its office, when the token matches; `not_found` otherwise (the same
+/// answer as for an unknown code, so codes cannot be probed).
+pub async fn owned(ctx: &Context, code: &str, token: &str) -> Result<(Booking, Office), AppError> {
+    let code = BookingCode::parse(code).ok_or_else(AppError::not_found)?;
+    let booking = ctx.store.booking(code.as_str()).await?;
+    if booking.token_hash != hash_secret(token) {
+        return Err(AppError::not_found());
+    }
+    let office = ctx.store.office(&booking.office_slug).await?;
+    Ok((booking, office))
+}
+
+/// Moves a booking to the slot starting at `start`, re-judging its certificate.
+pub async fn reschedule(
+    ctx: &Context,
+    booking: &Booking,
+    start: &str,
+    actor: &str,
+) -> Result<Booking, AppError> {
+    let now = ctx.clock.now();
+    if !booking.status.is_changeable() {
+        return Err(AppError::new(Code::Conflict, "err-not-changeable"));
+    }
+    let start = parse_instant(start).ok_or_else(|| invalid("slot_start", "err-slot-unknown"))?;
+    if start == booking.slot_start && booking.status == BookingStatus::Confirmed {
+        return Ok(booking.clone());
+    }
+    for _ in 0..PLAN_RETRIES {
+        let office = ctx.store.office(&booking.office_slug).await?;
+        let (day, slot) = planner::bookable_slot(&office.spec, &office.calendar, start, now)
+            .map_err(slot_error)?;
+        let cert = &booking.certificate;
+        if office
+            .spec
+            .certificates
+            .judge(&cert.kind, cert.issued_at, slot.start, now)
+            != Validity::Valid
+        {
+            return Err(AppError::field(
+                Code::CertificateNotValidForSlot,
+                "slot_start",
+                "err-certificate-expired-for-new-slot",
+            ));
+        }
+        let to = SeatRequest {
+            slot_start: slot.start,
+            slot_end: slot.end,
+            local_date: day.date,
+            slot_capacity: slot.capacity,
+            day_cap: day.cap,
+            plan_version: office.plan_version,
+        };
+        match ctx.store.reschedule_booking(booking, &to, actor, now).await {
+            Err(StoreError::PlanChanged) => continue,
+            other => return Ok(other?),
+        }
+    }
+    Err(AppError::new(Code::Conflict, "err-plan-changed"))
+}
+
+/// Replaces a booking's certificate after checking it against the booking's slot.
+pub async fn replace_certificate(
+    ctx: &Context,
+    booking: &Booking,
+    form: &RawForm,
+    actor: &str,
+) -> Result<Booking, Vec<AppError>> {
+    let now = ctx.clock.now();
+    if !booking.status.is_changeable() {
+        return Err(vec![AppError::new(Code::Conflict, "err-not-changeable")]);
+    }
+    let office = ctx
+        .store
+        .office(&booking.office_slug)
+        .await
+        .map_err(|e| vec![e.into()])?;
+    // A displaced booking has no slot to judge against.
+    let covers = (booking.status == BookingStatus::Confirmed).then_some(booking.slot_start);
+    let cert = CertificateForm {
+        form,
+        office: &office.spec,
+        covers,
+        now,
+    }
+    .try_into()
+    .map_err(Problems::into_errors)?;
+    ctx.store
+        .replace_certificate(booking, &cert, actor, now)
+        .await
+        .map_err(|e| vec![e.into()])
+}
+
+/// Cancels a booking and frees its seat at once.
+pub async fn cancel(ctx: &Context, booking: &Booking, actor: &str) -> Result<Booking, AppError> {
+    Ok(ctx
+        .store
+        .cancel_booking(&booking.code, actor, ctx.clock.now())
+        .await?)
+}
+
+/// Claims the seat offered to a waiting booking while its hold lasts.
+pub async fn claim(ctx: &Context, booking: &Booking) -> Result<Booking, AppError> {
+    ctx.store
+        .claim_offer(&booking.code, ctx.clock.now())
+        .await?;
+    Ok(ctx.store.booking(&booking.code).await?)
+}
+
+/// What the manage page tells its owner besides the booking itself.
+pub struct Situation {
+    /// The latest message the office recorded for it.
+    pub notice: Option<Notice>,
+    /// Its place in the queue while it waits without an offer (1 = next).
+    pub queue_position: Option<i64>,
+}
+
+/// The latest message and the place in the queue of a booking.
+pub async fn situation(ctx: &Context, booking: &Booking) -> Result<Situation, AppError> {
+    Ok(Situation {
+        notice: ctx.store.latest_notification(booking.id).await?,
+        queue_position: ctx.store.queue_position(booking).await?,
+    })
+}
+
+/// What an Idempotency-Key created before, if it was used.
+pub async fn replay(
+    ctx: &Context,
+    key: &str,
+    scope: &str,
+) -> Result<Option<crate::store::Receipt>, AppError> {
+    Ok(ctx.store.idempotent_receipt(key, scope).await?)
+}

@@ -1,0 +1,188 @@
+//! Changes of what offices can hold — a level over a date range, a closure, a reopening,
+//! new office settings — each applied through one re-plan with a dry run first; and the
+//! national data the planner reads: level rules and holidays.
+
+use super::{AppError, Code, Context};
+use crate::domain::office::OfficeInput;
+use crate::domain::{Level, LevelRule, OfficeSlug};
+use crate::store::{Office, PlanChange, ReplanReport, StaffMember};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+fn invalid(field: &str) -> AppError {
+    AppError::field(Code::Invalid, field, "err-required")
+}
+
+/// A reason or instruction as typed: 1–300 characters, no control characters.
+pub fn check_reason(reason: &str) -> Result<String, AppError> {
+    let r = reason.trim();
+    if r.is_empty() || r.chars().count() > 300 || r.chars().any(char::is_control) {
+        return Err(invalid("reason"));
+    }
+    Ok(r.to_string())
+}
+
+/// A `YYYY-MM-DD` date in 2000–2100, the field named when it is not.
+pub fn parse_date(s: &str, field: &str) -> Result<NaiveDate, AppError> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)))
+        .ok_or_else(|| AppError::field(Code::Invalid, field, "err-date"))
+}
+
+/// A year of the holiday calendar, 2000–2100.
+pub fn parse_year(year: &str) -> Result<i32, AppError> {
+    year.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(|| invalid("year"))
+}
+
+/// The office `slug`, if `member` may act for it with at least `role` (admins
+/// everywhere, others at their own office): `forbidden` otherwise.
+pub async fn office_for(
+    ctx: &Context,
+    member: &StaffMember,
+    slug: &str,
+    role: crate::domain::Role,
+) -> Result<Office, AppError> {
+    require(member, role)?;
+    let office = ctx.store.office(slug).await?;
+    if member.role == crate::domain::Role::Admin || member.office_id == Some(office.id) {
+        Ok(office)
+    } else {
+        Err(AppError::new(Code::Forbidden, "err-forbidden"))
+    }
+}
+
+/// `forbidden` unless the member's role is at least `role`.
+pub fn require(member: &StaffMember, role: crate::domain::Role) -> Result<(), AppError> {
+    if member.role >= role {
+        Ok(())
+    } else {
+        Err(AppError::new(Code::Forbidden, "err-forbidden"))
+    }
+}
+
+/// A level over a date range, as typed.
+pub struct LevelForm<'a> {
+    /// `none`, `1`–`4`, `darurat`.
+    pub level: &'a str,
+    /// First day.
+    pub from: &'a str,
+    /// Last day, or open-ended.
+    pub to: Option<&'a str>,
+}
+
+impl TryFrom<LevelForm<'_>> for PlanChange {
+    type Error = AppError;
+
+    fn try_from(f: LevelForm<'_>) -> Result<Self, AppError> {
+        let level = Level::parse(f.level).ok_or_else(|| invalid("level"))?;
+        let from = parse_date(f.from, "effective_from")?;
+        let to = f.to.map(|d| parse_date(d, "effective_to")).transpose()?;
+        if to.is_some_and(|to| to < from) {
+            return Err(AppError::field(Code::Invalid, "effective_to", "err-range"));
+        }
+        Ok(PlanChange::Level { level, from, to })
+    }
+}
+
+/// Applies a change of capacity to an office through the re-plan (or, with `dry_run`,
+/// reports what it would do and writes nothing).
+pub async fn apply(
+    ctx: &Context,
+    member: &StaffMember,
+    office: &Office,
+    change: &PlanChange,
+    reason: &str,
+    dry_run: bool,
+) -> Result<ReplanReport, AppError> {
+    let reason = check_reason(reason)?;
+    Ok(ctx
+        .store
+        .apply_plan_change(
+            office.id,
+            change,
+            &reason,
+            &member.actor(),
+            ctx.clock.now(),
+            dry_run,
+        )
+        .await?)
+}
+
+/// Adds a new version of a level's rule.
+pub async fn edit_rule(
+    ctx: &Context,
+    member: &StaffMember,
+    rule: &LevelRule,
+    reason: &str,
+) -> Result<(), AppError> {
+    rule.validate().map_err(invalid)?;
+    let reason = check_reason(reason)?;
+    ctx.store
+        .put_level_rule(rule, &member.actor(), &reason, ctx.clock.now())
+        .await?;
+    Ok(())
+}
+
+/// Replaces a year's holidays, all or nothing.
+pub async fn load_holidays(
+    ctx: &Context,
+    member: &StaffMember,
+    year: i32,
+    days: &BTreeMap<NaiveDate, String>,
+) -> Result<(), AppError> {
+    ctx.store
+        .load_holidays(year, days, &member.actor(), ctx.clock.now())
+        .await?;
+    Ok(())
+}
+
+/// Creates an office, or changes its settings through the re-plan. Returns whether it
+/// was created, the settings as stored and, for a change, what it did to bookings.
+pub async fn put_office(
+    ctx: &Context,
+    member: &StaffMember,
+    slug: &str,
+    input: OfficeInput,
+    dry_run: bool,
+) -> Result<(bool, OfficeInput, Option<ReplanReport>), AppError> {
+    let slug = OfficeSlug::parse(slug)
+        .ok_or_else(|| AppError::field(Code::Invalid, "slug", "err-slug"))?;
+    let spec = input.parse().map_err(|e| AppError {
+        code: Code::Invalid,
+        field: Some(e.field),
+        message: "err-required",
+    })?;
+    let (created, replan) = ctx
+        .store
+        .put_office(&slug, &spec, &member.actor(), ctx.clock.now(), dry_run)
+        .await?;
+    Ok((created, spec.to_input(), replan))
+}
+
+/// The rules in force, one per level.
+pub async fn rules(ctx: &Context) -> Result<Vec<LevelRule>, AppError> {
+    Ok(ctx.store.level_rules().await?)
+}
+
+/// Every version of every rule, newest first.
+pub async fn rule_history(ctx: &Context) -> Result<Vec<crate::store::RuleVersion>, AppError> {
+    Ok(ctx.store.level_rule_history().await?)
+}
+
+/// An office's level schedule, in the order it was set.
+pub async fn level_schedule(
+    ctx: &Context,
+    office: &Office,
+) -> Result<Vec<crate::store::LevelScheduleRow>, AppError> {
+    Ok(ctx.store.level_schedule(office.id).await?)
+}
+
+/// A year's holidays: (date, name).
+pub async fn holidays(ctx: &Context, year: i32) -> Result<Vec<(String, String)>, AppError> {
+    Ok(ctx.store.holidays(year).await?)
+}

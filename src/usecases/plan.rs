@@ -1,0 +1,158 @@
+//! The plan report: the coming days' caps, seats held, levels, closures and binding
+//! limits, the backlog of people waiting for a seat, and how many open days clearing it
+//! takes at each level. Shown to supervisors and printed by `rekam plan`.
+
+use super::{AppError, Context};
+use crate::domain::Level;
+use crate::planner::{self, Limit};
+use crate::store::Office;
+use chrono::{Duration, NaiveDate};
+
+/// One day of the plan, explained.
+#[derive(Debug, Clone)]
+pub struct PlanDay {
+    /// Office-local date.
+    pub date: NaiveDate,
+    /// Level in force.
+    pub level: Level,
+    /// Why closed, if closed.
+    pub closed: Option<String>,
+    /// Cap.
+    pub cap: u32,
+    /// Seats held.
+    pub booked: u32,
+    /// Which limit binds.
+    pub limited_by: Option<Limit>,
+    /// Recording sets that can be staffed.
+    pub staffed_sets: u32,
+    /// Waiting-room seats usable at once.
+    pub seats: u32,
+    /// Waiting-list entries that want this day.
+    pub waiting: u32,
+    /// The level's WFO and occupancy percentages, for explanations.
+    pub wfo_percent: u32,
+    /// Occupancy %.
+    pub occupancy_percent: u32,
+}
+
+/// The plan of the coming days and the backlog.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Office slug.
+    pub office: String,
+    /// Days from today.
+    pub days: Vec<PlanDay>,
+    /// Bookings waiting for a new slot.
+    pub needs_rebooking: u32,
+    /// Open days needed to seat the backlog, at the levels in force (`None`) and at each
+    /// level (`None` as the answer: not within 366 days).
+    pub days_to_clear: Vec<(Option<Level>, Option<u32>)>,
+}
+
+/// Builds the plan of `days` days from today (shared with the planner page and the CLI).
+pub async fn plan(ctx: &Context, office: &Office, days: u32) -> Result<Plan, AppError> {
+    let now = ctx.clock.now();
+    let today = planner::local_date(&office.spec, now);
+    let last = today + Duration::days(i64::from(days.saturating_sub(1)));
+    let avail = super::availability::availability(ctx, office, today, last).await?;
+    let backlog = ctx.store.needs_rebooking_count(office.id).await?;
+    let waiting = ctx.store.waiting_per_day(office.id, today, last).await?;
+    // Those holding an offered seat already have one (it is among the seats taken).
+    let unseated = ctx.store.unseated_backlog(office.id).await?;
+    // Seats taken per slot, from today's first slot to beyond any horizon.
+    let taken = ctx
+        .store
+        .slot_loads(
+            office.id,
+            now - Duration::days(1),
+            now + Duration::days(400),
+        )
+        .await?;
+    let days_to_clear = Level::ALL
+        .into_iter()
+        .map(Some)
+        .chain(std::iter::once(None))
+        .map(|level| {
+            let n = planner::days_to_clear(
+                &office.spec,
+                &office.calendar,
+                level,
+                now,
+                &taken,
+                unseated,
+            );
+            (level, n)
+        })
+        .collect();
+    Ok(Plan {
+        office: office.slug.clone(),
+        days: avail
+            .days
+            .iter()
+            .map(|d| {
+                let p = planner::plan_day(&office.spec, &office.calendar, d.date);
+                let rule = office.calendar.rule(p.level);
+                PlanDay {
+                    date: d.date,
+                    level: d.level,
+                    closed: p.closed.clone(),
+                    cap: d.cap,
+                    booked: d.booked,
+                    limited_by: d.limited_by,
+                    staffed_sets: p.staffed_sets,
+                    seats: p.seats,
+                    waiting: waiting.get(&d.date).copied().unwrap_or(0),
+                    wfo_percent: rule.wfo_percent,
+                    occupancy_percent: rule.occupancy_percent,
+                }
+            })
+            .collect(),
+        needs_rebooking: backlog,
+        days_to_clear,
+    })
+}
+
+/// The plan as a text table (the `rekam plan` command).
+pub fn plan_table(plan: &Plan) -> String {
+    use std::fmt::Write;
+    let mut out = format!(
+        "{:<12} {:<8} {:>4} {:>6} {:>5} {:>5}  {}\n",
+        "date", "level", "cap", "booked", "sets", "seats", "limited by / closed"
+    );
+    for d in &plan.days {
+        let note = d.closed.clone().unwrap_or_else(|| {
+            d.limited_by
+                .map_or("no opening hours", Limit::key)
+                .to_string()
+        });
+        let _ = writeln!(
+            out,
+            "{:<12} {:<8} {:>4} {:>6} {:>5} {:>5}  {}",
+            d.date.to_string(),
+            d.level.as_str(),
+            d.cap,
+            d.booked,
+            d.staffed_sets,
+            d.seats,
+            note
+        );
+    }
+    let _ = writeln!(out, "\nbacklog (needs rebooking): {}", plan.needs_rebooking);
+    let days = |level: Option<Level>| {
+        plan.days_to_clear
+            .iter()
+            .find(|(l, _)| *l == level)
+            .and_then(|(_, d)| *d)
+            .map_or("more than a year".to_string(), |d| format!("{d} open days"))
+    };
+    let _ = writeln!(out, "  to clear at the levels in force: {}", days(None));
+    for level in Level::ALL {
+        let _ = writeln!(
+            out,
+            "  to clear at level {:<8} {}",
+            level.as_str(),
+            days(Some(level))
+        );
+    }
+    out
+}

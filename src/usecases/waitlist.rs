@@ -1,0 +1,80 @@
+//! The waiting list: a person with a valid certificate who found no free slot asks for a
+//! seat between two dates; a seat freed in the range is offered to the first in line.
+
+use super::booking::{ValidBooking, form_office, new_booking};
+use super::form::{
+    Applicant, ApplicantForm, CertificateForm, DateRange, Problems, RangeForm, RawForm,
+};
+use super::{AppError, Context};
+use crate::domain::Booking;
+use chrono::{TimeZone, Utc};
+
+/// Checks a waiting-list form: like a booking, but a date range (`from_date`, `to_date`)
+/// instead of a slot, and a certificate that is valid now.
+pub async fn validate(
+    ctx: &Context,
+    form: &RawForm,
+    office_slug: &str,
+    lang: &str,
+) -> Result<ValidBooking, Vec<AppError>> {
+    let now = ctx.clock.now();
+    let mut p = Problems::of_text(form);
+    let office = form_office(ctx, office_slug, &mut p).await?;
+    let range: Option<DateRange> = office.as_ref().and_then(|o| {
+        p.take(
+            RangeForm {
+                form,
+                office: &o.spec,
+                now,
+            }
+            .try_into(),
+        )
+    });
+    // Old enough by the end of the range.
+    let applicant: Option<Applicant> = p.take(
+        ApplicantForm {
+            form,
+            now,
+            min_age: ctx.settings.min_age,
+            on: range.map(|r| r.1),
+        }
+        .try_into(),
+    );
+    // The waiting list takes only certificates that are valid now.
+    let certificate = office.as_ref().and_then(|o| {
+        p.take(
+            CertificateForm {
+                form,
+                office: &o.spec,
+                covers: Some(now),
+                now,
+            }
+            .try_into(),
+        )
+    });
+    match (office, range, applicant, certificate) {
+        (Some(office), Some(DateRange(from, to)), Some(applicant), Some(certificate))
+            if p.is_empty() =>
+        {
+            let mut new = new_booking(&office, applicant, certificate, lang, "applicant");
+            // A waiting-list entry has no slot: its slot columns hold the start of the range.
+            let start = office
+                .spec
+                .timezone
+                .from_local_datetime(&from.and_hms_opt(0, 0, 0).expect("midnight"))
+                .earliest()
+                .map_or(now, |t| t.with_timezone(&Utc));
+            new.slot_start = start;
+            new.slot_end = start;
+            new.local_date = from;
+            new.wait = Some((from, to));
+            Ok(ValidBooking { office, new })
+        }
+        _ => Err(p.into_errors()),
+    }
+}
+
+/// Puts a valid entry on the list; returns it with its token.
+pub async fn join(ctx: &Context, valid: &ValidBooking) -> Result<(Booking, String), AppError> {
+    Ok(ctx.store.join_waitlist(&valid.new, ctx.clock.now()).await?)
+}

@@ -1,0 +1,50 @@
+//! The JSON API of API.md (v1): the applicant's routes, the staff and admin routes, and
+//! the OpenAPI document generated from them.
+
+pub mod applicant;
+pub mod dto;
+pub mod openapi;
+pub mod staff;
+
+use super::AppState;
+use crate::usecases::{AppError, Code};
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, header};
+
+/// Routes under `/api/v1`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(applicant::router())
+        .merge(staff::router())
+}
+
+/// Parses a JSON body, answering 422 `invalid` (not axum's plain-text 400) when it fails.
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<T, AppError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Err(AppError::new(Code::UnsupportedMediaType, "err-json"));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        // A missing field has no path of its own; serde names it in the message.
+        let missing = e
+            .inner()
+            .to_string()
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_string);
+        AppError {
+            code: Code::Invalid,
+            field: missing.or((path != ".").then_some(path)),
+            message: "err-json",
+        }
+    })
+}

@@ -1,0 +1,234 @@
+//! Choosing a time and booking it, or joining the waiting list.
+
+use super::{DayItem, day_items, kinds, rfc3339, slot_label};
+use crate::i18n::hm;
+use crate::store::{Created, Office};
+use crate::usecases::availability::{self, coming_days};
+use crate::usecases::form::parse_instant;
+use crate::usecases::{AppError, Code, booking, waitlist};
+use crate::web::AppState;
+use crate::web::kit::lang::Lang;
+use crate::web::kit::multipart::read_form;
+use crate::web::kit::page::{FormView, Frame, OrPage, PageError, form_status};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Duration, Utc};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Deserialize;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "office.html")]
+pub(super) struct OfficePage {
+    frame: Frame,
+    office: Office,
+    zone: &'static str,
+    days: Vec<DayItem>,
+    any_open: bool,
+}
+
+impl OfficePage {
+    fn time(&self, t: &DateTime<Utc>) -> String {
+        hm(*t, self.office.spec.timezone)
+    }
+
+    fn rfc(&self, t: &DateTime<Utc>) -> String {
+        rfc3339(&self.office, *t)
+    }
+}
+
+pub(super) async fn office_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(slug): Path<String>,
+) -> Result<OfficePage, PageError> {
+    let office = availability::office(&state, &slug).await.or_page(lang)?;
+    let days = coming_days(&state, &office).await.or_page(lang)?;
+    let any_open = days.iter().any(|d| d.bookable);
+    Ok(OfficePage {
+        frame: Frame::new(lang, &format!("/o/{slug}")),
+        zone: office.spec.zone_abbreviation(),
+        office,
+        days: day_items(lang, days),
+        any_open,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "book.html")]
+pub(super) struct BookPage {
+    frame: Frame,
+    office: Office,
+    slot_label: String,
+    slot_start: String,
+    kinds: Vec<(String, String)>,
+    form: FormView,
+    file_lost: bool,
+}
+
+fn book_page(
+    lang: Lang,
+    office: Office,
+    slot_start: &str,
+    form: FormView,
+    file_lost: bool,
+) -> BookPage {
+    let label = parse_instant(slot_start)
+        .map(|s| {
+            let end = s + Duration::minutes(i64::from(office.spec.slot_minutes));
+            slot_label(lang, &office, s, end)
+        })
+        .unwrap_or_default();
+    BookPage {
+        frame: Frame::new(
+            lang,
+            &format!(
+                "/o/{}/book?slot={}",
+                office.slug,
+                utf8_percent_encode(slot_start, NON_ALPHANUMERIC)
+            ),
+        ),
+        kinds: kinds(lang, &office),
+        office,
+        slot_label: label,
+        slot_start: slot_start.to_string(),
+        form,
+        file_lost,
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct SlotQuery {
+    slot: Option<String>,
+}
+
+pub(super) async fn book_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(slug): Path<String>,
+    Query(q): Query<SlotQuery>,
+) -> Result<Response, PageError> {
+    let office = availability::office(&state, &slug).await.or_page(lang)?;
+    let Some(slot) = q.slot.filter(|s| parse_instant(s).is_some()) else {
+        return Ok(Redirect::to(&format!("/o/{slug}")).into_response());
+    };
+    Ok(book_page(lang, office, &slot, FormView::default(), false).into_response())
+}
+
+pub(super) async fn book_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(slug): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, PageError> {
+    let office = availability::office(&state, &slug).await.or_page(lang)?;
+    let form = read_form(multipart).await.or_page(lang)?;
+    let slot_start = form.get("slot_start").to_string();
+    let result = match booking::validate(&state, &form, &slug, "applicant", lang.code()).await {
+        Ok(valid) => booking::book(&state, &valid, None)
+            .await
+            .map_err(|e| vec![e]),
+        Err(errors) => Err(errors),
+    };
+    match result {
+        Ok(Created::New { booking, token }) => Ok(Redirect::to(&format!(
+            "{}&m=created",
+            crate::web::manage_path(&booking.code, &token)
+        ))
+        .into_response()),
+        Ok(Created::Replay(_)) => Err(PageError(
+            lang,
+            AppError::new(Code::Conflict, "err-conflict"),
+        )),
+        Err(errors) => {
+            let status = form_status(lang, &errors)?;
+            let file_lost = form.certificate.is_some() || form.certificate_too_large;
+            let view = FormView::from_errors(lang, &form, &errors);
+            Ok((
+                status,
+                book_page(lang, office, &slot_start, view, file_lost),
+            )
+                .into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "waitlist.html")]
+pub(super) struct WaitlistPage {
+    frame: Frame,
+    office: Office,
+    kinds: Vec<(String, String)>,
+    form: FormView,
+    file_lost: bool,
+    today: String,
+    last: String,
+}
+
+fn waitlist_page(
+    lang: Lang,
+    office: Office,
+    now: DateTime<Utc>,
+    form: FormView,
+    file_lost: bool,
+) -> WaitlistPage {
+    let today = crate::planner::local_date(&office.spec, now);
+    let last = today + Duration::days(i64::from(office.spec.booking_horizon_days));
+    WaitlistPage {
+        frame: Frame::new(lang, &format!("/o/{}/waitlist", office.slug)),
+        kinds: kinds(lang, &office),
+        office,
+        form,
+        file_lost,
+        today: today.to_string(),
+        last: last.to_string(),
+    }
+}
+
+pub(super) async fn waitlist_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(slug): Path<String>,
+) -> Result<WaitlistPage, PageError> {
+    let office = availability::office(&state, &slug).await.or_page(lang)?;
+    Ok(waitlist_page(
+        lang,
+        office,
+        state.clock.now(),
+        FormView::default(),
+        false,
+    ))
+}
+
+pub(super) async fn waitlist_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(slug): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, PageError> {
+    let office = availability::office(&state, &slug).await.or_page(lang)?;
+    let form = read_form(multipart).await.or_page(lang)?;
+    let result = match waitlist::validate(&state, &form, &slug, lang.code()).await {
+        Ok(valid) => waitlist::join(&state, &valid).await.map_err(|e| vec![e]),
+        Err(errors) => Err(errors),
+    };
+    match result {
+        Ok((b, token)) => Ok(Redirect::to(&format!(
+            "{}&m=waitlisted",
+            crate::web::manage_path(&b.code, &token)
+        ))
+        .into_response()),
+        Err(errors) => {
+            let status = form_status(lang, &errors)?;
+            let file_lost = form.certificate.is_some() || form.certificate_too_large;
+            let view = FormView::from_errors(lang, &form, &errors);
+            Ok((
+                status,
+                waitlist_page(lang, office, state.clock.now(), view, file_lost),
+            )
+                .into_response())
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! The lost link: code + NIK + birth date give a new manage link.
+
+use crate::usecases::form::RawForm;
+use crate::usecases::{AppError, Code, lookup};
+use crate::web::AppState;
+use crate::web::kit::lang::Lang;
+use crate::web::kit::limits::ClientIp;
+use crate::web::kit::page::{FormView, Frame, OrPage, PageError, too_many};
+use crate::web::manage_path;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "find.html")]
+pub(super) struct FindPage {
+    frame: Frame,
+    form: FormView,
+}
+
+pub(super) async fn find_page(lang: Lang) -> FindPage {
+    FindPage {
+        frame: Frame::new(lang, "/find"),
+        form: FormView::default(),
+    }
+}
+
+/// Finds a booking by code, NIK and birth date and sends its owner to a new manage link.
+pub(super) async fn find_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientIp(ip): ClientIp,
+    Form(fields): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    // Code + NIK + birth date can be guessed at: a few tries a minute per address.
+    if let Err(wait) = state.limits.lookup(ip) {
+        return Ok(too_many(lang, wait));
+    }
+    let raw = RawForm {
+        fields,
+        ..RawForm::default()
+    };
+    match lookup::find(&state, &raw).await.or_page(lang)? {
+        Some((b, token)) => Ok(Redirect::to(&manage_path(&b.code, &token)).into_response()),
+        None => {
+            let view = FormView::from_errors(
+                lang,
+                &raw,
+                &[AppError::field(Code::NotFound, "code", "err-find")],
+            );
+            let page = FindPage {
+                frame: Frame::new(lang, "/find"),
+                form: view,
+            };
+            Ok((StatusCode::NOT_FOUND, page).into_response())
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! The booking page (confirmation, ticket and management in one) and what it links to:
+//! the calendar file, claiming an offered seat, cancelling, moving, a new certificate.
+
+use super::{DayItem, day_items, kinds, rfc3339, slot_label};
+use crate::domain::office::zone_abbreviation;
+use crate::domain::{Booking, NotificationKind};
+use crate::i18n::hm;
+use crate::store::{Notice, Office};
+use crate::usecases::availability::coming_days;
+use crate::usecases::{Code, booking};
+use crate::web::AppState;
+use crate::web::kit::error::status;
+use crate::web::kit::lang::Lang;
+use crate::web::kit::multipart::read_form;
+use crate::web::kit::page::{FormView, Frame, OrPage, PageError, form_status};
+use crate::web::manage_path;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "booking.html")]
+pub(super) struct BookingPage {
+    frame: Frame,
+    b: Booking,
+    office: Office,
+    token: String,
+    when: String,
+    qr_svg: String,
+    notice: Option<String>,
+    valid_until: String,
+    changeable: bool,
+    kinds: Vec<(String, String)>,
+    form: FormView,
+    status_text: String,
+    certificate_text: String,
+    /// Why the office moved the booking or asks for a new time, if it did.
+    change_notice: Option<String>,
+    /// A seat offered while waiting for a new slot, and until when it is held.
+    offer: Option<String>,
+    /// Place in the queue while waiting without an offer.
+    queue_position: Option<i64>,
+    /// A confirmed seat (or later): the ticket with its QR code is shown.
+    has_seat: bool,
+}
+
+#[derive(Deserialize)]
+pub(super) struct TokenQuery {
+    t: Option<String>,
+    m: Option<String>,
+}
+
+fn qr_svg(code: &str) -> String {
+    qrcode::QrCode::new(code.as_bytes())
+        .map(|qr| {
+            qr.render::<qrcode::render::svg::Color>()
+                .min_dimensions(180, 180)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
+}
+
+/// "Selasa, 1 Desember 2026, 08:00 WIB".
+fn instant_label(lang: Lang, office: &Office, t: DateTime<Utc>) -> String {
+    let tz = office.spec.timezone;
+    format!(
+        "{}, {} {}",
+        lang.long_date(t.with_timezone(&tz).date_naive()),
+        hm(t, tz),
+        zone_abbreviation(tz)
+    )
+}
+
+fn booking_page(
+    lang: Lang,
+    b: Booking,
+    office: Office,
+    token: &str,
+    notice: Option<String>,
+    form: FormView,
+) -> BookingPage {
+    let valid_until = office
+        .spec
+        .certificates
+        .valid_until(&b.certificate.kind, b.certificate.issued_at)
+        .map(|t| instant_label(lang, &office, t))
+        .unwrap_or_default();
+    // A waiting-list entry has no time yet: it wants a range of days.
+    let when = match (b.status.is_waiting(), b.hold_until, b.wait) {
+        (true, None, Some((from, to))) => {
+            format!("{} – {}", lang.long_date(from), lang.long_date(to))
+        }
+        _ => slot_label(lang, &office, b.slot_start, b.slot_end),
+    };
+    BookingPage {
+        has_seat: b.has_ticket(),
+        frame: Frame::new(lang, &manage_path(&b.code, token)),
+        change_notice: None,
+        offer: None,
+        queue_position: None,
+        status_text: lang.text(b.status.message_key()),
+        certificate_text: lang.text(b.certificate.status.message_key()),
+        when,
+        qr_svg: qr_svg(&b.code),
+        changeable: b.status.is_changeable(),
+        kinds: kinds(lang, &office),
+        b,
+        office,
+        token: token.to_string(),
+        notice,
+        valid_until,
+        form,
+    }
+}
+
+async fn owned(
+    state: &AppState,
+    lang: Lang,
+    code: &str,
+    token: Option<&str>,
+) -> Result<(Booking, Office), PageError> {
+    let token = token.ok_or_else(|| PageError(lang, crate::usecases::AppError::not_found()))?;
+    booking::owned(state, code, token).await.or_page(lang)
+}
+
+/// What the office did to the booking, and why. An offer speaks for itself.
+fn change_notice(lang: Lang, page: &BookingPage, notice: Notice) -> Option<String> {
+    let when = |t: DateTime<Utc>| {
+        let end = t + Duration::minutes(i64::from(page.office.spec.slot_minutes));
+        slot_label(lang, &page.office, t, end)
+    };
+    match (notice.kind, notice.to) {
+        (NotificationKind::Moved, Some(to)) => Some(lang.format(
+            "change-moved-text",
+            &[
+                ("from", when(notice.from)),
+                ("to", when(to)),
+                ("reason", notice.reason),
+            ],
+        )),
+        (NotificationKind::NeedsRebooking, _) => Some(lang.format(
+            "change-needs-rebooking-text",
+            &[("from", when(notice.from)), ("reason", notice.reason)],
+        )),
+        // Only while still waiting: a claimed or rebooked seat makes it history.
+        (NotificationKind::OfferExpired, _)
+            if page.b.status.is_waiting() && page.offer.is_none() =>
+        {
+            Some(lang.text("change-offer-expired"))
+        }
+        _ => None,
+    }
+}
+
+pub(super) async fn manage(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+    Query(q): Query<TokenQuery>,
+) -> Result<BookingPage, PageError> {
+    let (b, office) = owned(&state, lang, &code, q.t.as_deref()).await?;
+    let notice = match q.m.as_deref() {
+        Some("created") => Some("booking-created"),
+        Some("rescheduled") => Some("booking-rescheduled"),
+        Some("cancelled") => Some("booking-cancelled-now"),
+        Some("replaced") => Some("booking-replaced"),
+        Some("claimed") => Some("offer-claimed"),
+        Some("waitlisted") => Some("wait-joined"),
+        _ => None,
+    };
+    let token = q.t.unwrap_or_default();
+    let situation = booking::situation(&state, &b).await.or_page(lang)?;
+    let offer = b.offer(state.clock.now());
+    let mut page = booking_page(
+        lang,
+        b,
+        office,
+        &token,
+        notice.map(|k| lang.text(k)),
+        FormView::default(),
+    );
+    page.queue_position = situation.queue_position;
+    page.offer = offer.map(|(start, until)| {
+        let end = start + Duration::minutes(i64::from(page.office.spec.slot_minutes));
+        lang.format(
+            "offer-text",
+            &[
+                ("slot", slot_label(lang, &page.office, start, end)),
+                ("until", instant_label(lang, &page.office, until)),
+            ],
+        )
+    });
+    page.change_notice = situation.notice.and_then(|n| change_notice(lang, &page, n));
+    Ok(page)
+}
+
+pub(super) async fn calendar(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, PageError> {
+    use icalendar::{Component, Event, EventLike};
+    let (b, office) = owned(&state, lang, &code, q.t.as_deref()).await?;
+    let mut event = Event::new();
+    event
+        .uid(&format!("{}@rekam", b.code))
+        .summary(&format!("{} ({})", lang.text("booking-title"), b.code))
+        .location(&format!("{}, {}", office.spec.name, office.spec.address))
+        .description(&format!(
+            "{}: {}, {}, {}",
+            lang.text("booking-bring"),
+            lang.text("booking-bring-kk"),
+            lang.text("booking-bring-certificate"),
+            lang.text("booking-bring-mask")
+        ))
+        .starts(b.slot_start)
+        .ends(b.slot_end);
+    let cal = icalendar::Calendar::new().push(event.done()).done();
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"rekam-{}.ics\"", b.code),
+            ),
+        ],
+        cal.to_string(),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub(super) struct TokenForm {
+    t: String,
+    slot_start: Option<String>,
+}
+
+pub(super) async fn claim_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+    Form(f): Form<TokenForm>,
+) -> Result<Redirect, PageError> {
+    let (b, _) = owned(&state, lang, &code, Some(&f.t)).await?;
+    booking::claim(&state, &b).await.or_page(lang)?;
+    Ok(Redirect::to(&format!(
+        "{}&m=claimed",
+        manage_path(&b.code, &f.t)
+    )))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cancel.html")]
+pub(super) struct CancelPage {
+    frame: Frame,
+    b: Booking,
+    token: String,
+    when: String,
+}
+
+pub(super) async fn cancel_confirm(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+    Query(q): Query<TokenQuery>,
+) -> Result<CancelPage, PageError> {
+    let (b, office) = owned(&state, lang, &code, q.t.as_deref()).await?;
+    let token = q.t.unwrap_or_default();
+    Ok(CancelPage {
+        frame: Frame::new(lang, &format!("/b/{}/cancel?t={token}", b.code)),
+        when: slot_label(lang, &office, b.slot_start, b.slot_end),
+        b,
+        token,
+    })
+}
+
+pub(super) async fn cancel_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+    Form(f): Form<TokenForm>,
+) -> Result<Redirect, PageError> {
+    let (b, _) = owned(&state, lang, &code, Some(&f.t)).await?;
+    booking::cancel(&state, &b, "applicant")
+        .await
+        .or_page(lang)?;
+    Ok(Redirect::to(&format!(
+        "{}&m=cancelled",
+        manage_path(&b.code, &f.t)
+    )))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "reschedule.html")]
+pub(super) struct ReschedulePage {
+    frame: Frame,
+    b: Booking,
+    token: String,
+    when: String,
+    office: Office,
+    days: Vec<DayItem>,
+    error: Option<String>,
+}
+
+impl ReschedulePage {
+    fn time(&self, t: &DateTime<Utc>) -> String {
+        hm(*t, self.office.spec.timezone)
+    }
+
+    fn rfc(&self, t: &DateTime<Utc>) -> String {
+        rfc3339(&self.office, *t)
+    }
+}
+
+async fn reschedule_view(
+    state: &AppState,
+    lang: Lang,
+    b: Booking,
+    office: Office,
+    token: String,
+    error: Option<String>,
+) -> Result<ReschedulePage, PageError> {
+    let days = coming_days(state, &office).await.or_page(lang)?;
+    Ok(ReschedulePage {
+        frame: Frame::new(lang, &format!("/b/{}/reschedule?t={token}", b.code)),
+        when: slot_label(lang, &office, b.slot_start, b.slot_end),
+        days: day_items(lang, days),
+        b,
+        token,
+        office,
+        error,
+    })
+}
+
+pub(super) async fn reschedule_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+    Query(q): Query<TokenQuery>,
+) -> Result<ReschedulePage, PageError> {
+    let (b, office) = owned(&state, lang, &code, q.t.as_deref()).await?;
+    reschedule_view(&state, lang, b, office, q.t.unwrap_or_default(), None).await
+}
+
+pub(super) async fn reschedule_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+    Form(f): Form<TokenForm>,
+) -> Result<Response, PageError> {
+    let (b, office) = owned(&state, lang, &code, Some(&f.t)).await?;
+    let start = f.slot_start.unwrap_or_default();
+    match booking::reschedule(&state, &b, &start, "applicant").await {
+        Ok(b) => Ok(
+            Redirect::to(&format!("{}&m=rescheduled", manage_path(&b.code, &f.t))).into_response(),
+        ),
+        Err(e) if e.code == Code::Internal => Err(PageError(lang, e)),
+        Err(e) => {
+            let code = status(e.code);
+            let page =
+                reschedule_view(&state, lang, b, office, f.t, Some(lang.text(e.message))).await?;
+            Ok((code, page).into_response())
+        }
+    }
+}
+
+pub(super) async fn certificate_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, PageError> {
+    let form = read_form(multipart).await.or_page(lang)?;
+    let token = form.get("t").to_string();
+    let (b, office) = owned(&state, lang, &code, Some(&token)).await?;
+    match booking::replace_certificate(&state, &b, &form, "applicant").await {
+        Ok(b) => Ok(
+            Redirect::to(&format!("{}&m=replaced", manage_path(&b.code, &token))).into_response(),
+        ),
+        Err(errors) => {
+            let status = form_status(lang, &errors)?;
+            let view = FormView::from_errors(lang, &form, &errors);
+            Ok((status, booking_page(lang, b, office, &token, None, view)).into_response())
+        }
+    }
+}

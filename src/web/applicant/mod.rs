@@ -1,0 +1,186 @@
+//! The applicant's pages: pick an office, a day and a time, fill in the form, see the
+//! confirmation, manage the booking, find a lost link. They work without JavaScript;
+//! forms keep what was typed and show each error beside its field.
+
+mod book;
+mod find;
+mod manage;
+
+use super::AppState;
+use super::kit::lang::Lang;
+use super::kit::page::{Frame, OrPage, PageError};
+use crate::domain::office::zone_abbreviation;
+use crate::i18n::hm;
+use crate::planner::Limit;
+use crate::store::Office;
+use crate::usecases::availability::DayView;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// Page routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/lang/{lang}", get(switch_lang))
+        .route("/o/{slug}", get(book::office_page))
+        .route(
+            "/o/{slug}/book",
+            get(book::book_form).post(book::book_submit),
+        )
+        .route(
+            "/o/{slug}/waitlist",
+            get(book::waitlist_form).post(book::waitlist_submit),
+        )
+        .route("/b/{code}", get(manage::manage))
+        .route("/b/{code}/calendar.ics", get(manage::calendar))
+        .route("/b/{code}/claim", post(manage::claim_submit))
+        .route(
+            "/b/{code}/cancel",
+            get(manage::cancel_confirm).post(manage::cancel_submit),
+        )
+        .route(
+            "/b/{code}/reschedule",
+            get(manage::reschedule_page).post(manage::reschedule_submit),
+        )
+        .route("/b/{code}/certificate", post(manage::certificate_submit))
+        .route("/find", get(find::find_page).post(find::find_submit))
+}
+
+struct OfficeItem {
+    slug: String,
+    name: String,
+    address: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct HomePage {
+    frame: Frame,
+    offices: Vec<OfficeItem>,
+}
+
+async fn home(State(state): State<AppState>, lang: Lang) -> Result<HomePage, PageError> {
+    let offices = crate::usecases::availability::offices(&state)
+        .await
+        .or_page(lang)?;
+    Ok(HomePage {
+        frame: Frame::new(lang, "/"),
+        offices: offices
+            .into_iter()
+            .map(|o| OfficeItem {
+                slug: o.slug,
+                name: o.spec.name.clone(),
+                address: o.spec.address.clone(),
+            })
+            .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+async fn switch_lang(jar: CookieJar, Path(lang): Path<String>, Query(q): Query<Next>) -> Response {
+    let lang = Lang::parse(&lang).unwrap_or_default();
+    // Only local paths: never an open redirect.
+    let next = q
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| "/".to_string());
+    let cookie = Cookie::build(("lang", lang.code()))
+        .path("/")
+        .max_age(time::Duration::days(365))
+        .same_site(SameSite::Lax)
+        .build();
+    (jar.add(cookie), Redirect::to(&next)).into_response()
+}
+
+/// A day as a page lists it.
+struct DayItem {
+    label: String,
+    /// Shown unfolded: the first bookable day.
+    open: bool,
+    /// "dibatasi oleh: …"
+    limit: Option<String>,
+    /// "sisa 5 dari 6".
+    left: String,
+    day: DayView,
+}
+
+/// The key of the text naming a limit.
+pub(crate) fn limit_key(limit: Limit) -> &'static str {
+    match limit {
+        Limit::WaitingRoom => "office-binding-waiting-room",
+        Limit::DailyMaximum => "office-binding-daily-maximum",
+        Limit::LevelMaximum => "office-binding-level-maximum",
+        Limit::Throughput => "office-binding-throughput",
+    }
+}
+
+fn day_items(lang: Lang, days: Vec<DayView>) -> Vec<DayItem> {
+    let first = days.iter().position(|d| d.bookable);
+    days.into_iter()
+        .enumerate()
+        .map(|(i, day)| DayItem {
+            label: lang.long_date(day.date),
+            open: Some(i) == first,
+            limit: day.limited_by.map(|l| lang.text(limit_key(l))),
+            left: lang.format(
+                "office-left-of",
+                &[
+                    ("left", day.cap.saturating_sub(day.booked).to_string()),
+                    ("cap", day.cap.to_string()),
+                ],
+            ),
+            day,
+        })
+        .collect()
+}
+
+/// "Selasa, 1 Desember 2026, 08:00–08:30 WIB".
+fn slot_label(lang: Lang, office: &Office, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
+    let tz = office.spec.timezone;
+    format!(
+        "{}, {}–{} {}",
+        lang.long_date(start.with_timezone(&tz).date_naive()),
+        hm(start, tz),
+        hm(end, tz),
+        zone_abbreviation(tz)
+    )
+}
+
+/// The certificate kinds an office accepts, with their names and validity.
+fn kinds(lang: Lang, office: &Office) -> Vec<(String, String)> {
+    office
+        .spec
+        .certificates
+        .0
+        .iter()
+        .map(|(k, h)| {
+            let name = match k.as_str() {
+                "antigen" => lang.text("kind-antigen"),
+                "pcr" => lang.text("kind-pcr"),
+                "surat_sehat" => lang.text("kind-surat-sehat"),
+                other => other.replace('_', " "),
+            };
+            let label = lang.format(
+                "book-kind-label",
+                &[("name", name), ("hours", h.to_string())],
+            );
+            (k.clone(), label)
+        })
+        .collect()
+}
+
+/// RFC 3339 in the office's zone, as slots are named in forms and links.
+fn rfc3339(office: &Office, t: DateTime<Utc>) -> String {
+    crate::domain::office::local_rfc3339(t, office.spec.timezone)
+}

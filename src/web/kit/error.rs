@@ -1,0 +1,60 @@
+//! The HTTP face of the use cases' error: its status and its JSON body (pages render
+//! their own, see `kit::page`).
+
+use crate::usecases::error::{AppError, Code};
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// The HTTP status of a code.
+pub fn status(code: Code) -> StatusCode {
+    match code {
+        Code::Invalid | Code::CertificateNotValidForSlot => StatusCode::UNPROCESSABLE_ENTITY,
+        Code::NotFound => StatusCode::NOT_FOUND,
+        Code::Unauthorized => StatusCode::UNAUTHORIZED,
+        Code::Forbidden => StatusCode::FORBIDDEN,
+        Code::SlotFull
+        | Code::DayFull
+        | Code::ActiveBookingExists
+        | Code::Closed
+        | Code::Conflict => StatusCode::CONFLICT,
+        Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'a str,
+    message: &'a str,
+    field: Option<&'a str>,
+}
+
+/// The JSON body of the contract, with the message in English.
+pub fn json(e: AppError) -> Response {
+    let message = crate::i18n::Lang::En.text(e.message);
+    let mut resp = (
+        status(e.code),
+        Json(Body {
+            error: e.code.as_str(),
+            message: &message,
+            field: e.field.as_deref(),
+        }),
+    )
+        .into_response();
+    if e.code == Code::RateLimited {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    }
+    resp
+}
+
+impl IntoResponse for AppError {
+    /// The JSON body of the contract; pages render their own errors.
+    fn into_response(self) -> Response {
+        json(self)
+    }
+}

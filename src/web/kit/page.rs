@@ -1,0 +1,155 @@
+//! Page infrastructure: the frame every page has, forms re-shown with what was typed and
+//! each error beside its field, errors as pages, and the role guard of staff pages.
+
+use super::error::status;
+use super::lang::Lang;
+use crate::domain::Role;
+use crate::store::StaffMember;
+use crate::usecases::form::RawForm;
+use crate::usecases::{AppError, Code, changes};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use std::collections::HashMap;
+
+/// What every page needs for its frame.
+pub struct Frame {
+    /// Language.
+    pub lang: Lang,
+    /// The link that switches language and comes back here.
+    pub switch_href: String,
+}
+
+impl Frame {
+    /// The frame of the page at `here`.
+    pub fn new(lang: Lang, here: &str) -> Self {
+        Self {
+            lang,
+            switch_href: format!(
+                "/lang/{}?next={}",
+                lang.other().code(),
+                utf8_percent_encode(here, NON_ALPHANUMERIC)
+            ),
+        }
+    }
+}
+
+/// Values typed and errors found, for re-showing a form.
+#[derive(Default)]
+pub struct FormView {
+    values: HashMap<String, String>,
+    errors: Vec<(String, String)>,
+}
+
+impl FormView {
+    /// The form as sent, with its errors in `lang` (the first per field).
+    pub fn from_errors(lang: Lang, form: &RawForm, errors: &[AppError]) -> Self {
+        let mut view = Self {
+            values: form.fields.clone(),
+            errors: Vec::new(),
+        };
+        for e in errors {
+            let field = e.field.clone().unwrap_or_default();
+            if !view.errors.iter().any(|(f, _)| *f == field) {
+                view.errors.push((field, lang.text(e.message)));
+            }
+        }
+        view
+    }
+
+    /// The value typed into `name`.
+    pub fn value(&self, name: &str) -> &str {
+        self.values.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// Is the checkbox `name` ticked?
+    pub fn checked(&self, name: &str) -> bool {
+        matches!(self.value(name), "true" | "on" | "1")
+    }
+
+    /// The error shown beside `name`.
+    pub fn error(&self, name: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// All errors, for the summary at the top.
+    pub fn errors(&self) -> &[(String, String)] {
+        &self.errors
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    frame: Frame,
+    message: String,
+}
+
+/// Renders an error as a page with the right status.
+pub fn error_page(lang: Lang, e: &AppError) -> Response {
+    let page = ErrorPage {
+        frame: Frame::new(lang, "/"),
+        message: lang.text(e.message),
+    };
+    (status(e.code), page).into_response()
+}
+
+/// An error rendered as a page.
+pub struct PageError(pub Lang, pub AppError);
+
+impl PageError {
+    /// An error shown in `lang`.
+    pub fn new(lang: Lang, e: AppError) -> Self {
+        Self(lang, e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        error_page(self.0, &self.1)
+    }
+}
+
+/// Turns any error of a use case into an error page.
+pub trait OrPage<T> {
+    /// The value, or the error as a page in `lang`.
+    fn or_page(self, lang: Lang) -> Result<T, PageError>;
+}
+
+impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
+    fn or_page(self, lang: Lang) -> Result<T, PageError> {
+        self.map_err(|e| PageError(lang, e.into()))
+    }
+}
+
+/// The status to re-show a form with, after its errors; an internal error becomes the
+/// error page instead (the cause is logged, never shown).
+pub fn form_status(lang: Lang, errors: &[AppError]) -> Result<StatusCode, PageError> {
+    if let Some(e) = errors.iter().find(|e| e.code == Code::Internal) {
+        return Err(PageError(lang, e.clone()));
+    }
+    Ok(errors
+        .first()
+        .map(|e| status(e.code))
+        .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY))
+}
+
+/// 429 with `Retry-After`, as a page.
+pub fn too_many(lang: Lang, wait: std::time::Duration) -> Response {
+    let mut resp = error_page(lang, &AppError::new(Code::RateLimited, "err-rate-limited"));
+    let secs = wait.as_secs().max(1).to_string();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&secs) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
+/// The role guard of staff pages: a forbidden page unless `me` has at least `role`.
+pub fn require(lang: Lang, me: &StaffMember, role: Role) -> Result<(), PageError> {
+    changes::require(me, role).or_page(lang)
+}

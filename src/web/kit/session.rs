@@ -1,0 +1,92 @@
+//! Staff browser sessions: the cookie, and the check that a form comes from this site.
+
+use super::lang::Lang;
+use super::page::error_page;
+use crate::store::StaffMember;
+use crate::usecases::accounts::{self, SESSION_HOURS};
+use crate::web::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::{HeaderMap, StatusCode, header, request::Parts};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+
+/// The session cookie's name.
+const COOKIE: &str = "rekam_staff";
+
+/// The session cookie: only for `/staff`, never read by scripts, never sent by another
+/// site, and `Secure` when the service is published over HTTPS (`--public-url
+/// https://…`: the browser then never sends it over plain HTTP; without a public URL the
+/// service is reached directly, often over plain HTTP on an office network, where a
+/// Secure cookie would never come back).
+pub fn session_cookie(state: &AppState, value: String, max_age_hours: i64) -> Cookie<'static> {
+    Cookie::build((COOKIE, value))
+        .path("/staff")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::hours(max_age_hours))
+        .secure(state.settings.public_url.starts_with("https://"))
+        .build()
+}
+
+/// A new session's cookie.
+pub fn start(state: &AppState, jar: CookieJar, session: String) -> CookieJar {
+    jar.add(session_cookie(state, session, SESSION_HOURS))
+}
+
+/// The cookie that ends a session in the browser.
+pub fn end(state: &AppState, jar: CookieJar) -> CookieJar {
+    jar.add(session_cookie(state, String::new(), 0))
+}
+
+/// The session secret a request carries.
+pub fn secret(jar: &CookieJar) -> Option<String> {
+    jar.get(COOKIE).map(|c| c.value().to_string())
+}
+
+/// Does a form come from another site? Its `Origin` must be this service's: the public
+/// URL's origin (`--public-url`, which a reverse proxy in front may not pass on as the
+/// Host), or else the Host it was sent to, over the public URL's scheme when one is set.
+/// No Origin (old browsers) or "null" (a page whose referrer policy hides it; ours send
+/// `same-origin`) is let through: the SameSite=Strict cookie already keeps other sites out.
+pub fn foreign_origin(headers: &HeaderMap, state: &AppState) -> bool {
+    let Some(origin) = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| *o != "null")
+    else {
+        return false;
+    };
+    let public = state.settings.public_url.trim_end_matches('/');
+    if !public.is_empty() && origin.eq_ignore_ascii_case(public) {
+        return false;
+    }
+    let (scheme, authority) = origin.split_once("://").unwrap_or(("", origin));
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let scheme_ok = match public.split_once("://") {
+        Some((public_scheme, _)) => scheme.eq_ignore_ascii_case(public_scheme),
+        None => true,
+    };
+    !(scheme_ok && host.is_some_and(|h| authority.eq_ignore_ascii_case(h)))
+}
+
+/// A logged-in staff member; pages without a session send the browser to the login.
+pub struct StaffSession(pub StaffMember);
+
+impl FromRequestParts<AppState> for StaffSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let to_login = || Redirect::to("/staff/login").into_response();
+        let jar = CookieJar::from_headers(&parts.headers);
+        let secret = secret(&jar).ok_or_else(to_login)?;
+        // Forms are same-site only (SameSite=Strict cookie); refuse a foreign Origin too.
+        if parts.method != axum::http::Method::GET && foreign_origin(&parts.headers, state) {
+            return Err(StatusCode::FORBIDDEN.into_response());
+        }
+        match accounts::member(state, &secret, "session").await {
+            Ok(Some(member)) => Ok(StaffSession(member)),
+            Ok(None) => Err(to_login()),
+            Err(e) => Err(error_page(Lang::Id, &e)),
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Supervisor pages: log in, see the plan of the next 30 days as a chart and a table, set
+//! a level or close a day — always through a preview (the dry run) before applying —, edit
+//! the level rules and load holidays.
+
+mod plan;
+mod rules;
+
+use super::AppState;
+use super::kit::lang::Lang;
+use super::kit::limits::ClientIp;
+use super::kit::page::{Frame, OrPage, PageError, error_page, too_many};
+use super::kit::session::{self, StaffSession, foreign_origin};
+use crate::usecases::{accounts, availability};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+/// Staff page routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff", get(staff_home))
+        .route("/staff/login", get(login_page).post(login_submit))
+        .route("/staff/logout", post(logout))
+        .route("/staff/offices/{slug}", get(plan::plan_page))
+        .route("/staff/offices/{slug}/level", post(plan::level_submit))
+        .route("/staff/offices/{slug}/closure", post(plan::closure_submit))
+        .route(
+            "/staff/rules",
+            get(rules::rules_page).post(rules::rule_submit),
+        )
+        .route("/staff/holidays", post(rules::holidays_submit))
+}
+
+/// `?m=…`: which notice a page shows after a redirect.
+#[derive(Deserialize)]
+struct Notice {
+    m: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/login.html")]
+struct LoginPage {
+    frame: Frame,
+    username: String,
+    failed: bool,
+}
+
+async fn login_page(lang: Lang) -> LoginPage {
+    LoginPage {
+        frame: Frame::new(lang, "/staff/login"),
+        username: String::new(),
+        failed: false,
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    // Another site must not log a browser in (to an account of its choosing).
+    if foreign_origin(&headers, &state) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    if let Err(wait) = state.limits.login(ip) {
+        return too_many(lang, wait);
+    }
+    let member = match accounts::login(&state, &f.username, &f.password).await {
+        Ok(found) => found,
+        Err(e) => return error_page(lang, &e),
+    };
+    let Some((_, session)) = member else {
+        let page = LoginPage {
+            frame: Frame::new(lang, "/staff/login"),
+            username: f.username,
+            failed: true,
+        };
+        return (StatusCode::UNAUTHORIZED, page).into_response();
+    };
+    (session::start(&state, jar, session), Redirect::to("/staff")).into_response()
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar) -> Response {
+    if foreign_origin(&headers, &state) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    if let Some(secret) = session::secret(&jar) {
+        let _ = accounts::logout(&state, &secret).await;
+    }
+    (session::end(&state, jar), Redirect::to("/staff/login")).into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/offices.html")]
+struct OfficesPage {
+    frame: Frame,
+    offices: Vec<(String, String)>,
+}
+
+async fn staff_home(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+) -> Result<Response, PageError> {
+    let offices = availability::offices(&state).await.or_page(lang)?;
+    if let Some(office) = offices.iter().find(|o| Some(o.id) == me.office_id) {
+        return Ok(Redirect::to(&format!("/staff/offices/{}", office.slug)).into_response());
+    }
+    Ok(OfficesPage {
+        frame: Frame::new(lang, "/staff"),
+        offices: offices.into_iter().map(|o| (o.slug, o.spec.name)).collect(),
+    }
+    .into_response())
+}

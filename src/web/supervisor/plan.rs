@@ -1,0 +1,321 @@
+//! The plan of an office's coming days, and level and closure changes through their
+//! preview.
+
+use super::Notice;
+use crate::domain::{Level, Role};
+use crate::planner::Limit;
+use crate::store::{Office, PlanChange, StaffMember};
+use crate::usecases::changes::{self, LevelForm, parse_date};
+use crate::usecases::plan::{Plan, plan};
+use crate::web::AppState;
+use crate::web::api::dto::ReplanReport;
+use crate::web::applicant::limit_key;
+use crate::web::kit::lang::Lang;
+use crate::web::kit::page::{Frame, OrPage, PageError};
+use crate::web::kit::session::StaffSession;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+
+/// One bar of the chart.
+struct Bar {
+    waiting_y: u32,
+    waiting_h: u32,
+    waiting: u32,
+    x: u32,
+    cap_y: u32,
+    cap_h: u32,
+    booked_y: u32,
+    booked_h: u32,
+    label: String,
+    title: String,
+    band: &'static str,
+    closed: bool,
+}
+
+/// The next days as an SVG bar chart: cap (light), seats held (dark), the level as a
+/// colour band on top, closed days crossed out. The table below the chart carries the
+/// same figures for screen readers.
+fn chart(lang: Lang, plan: &Plan) -> (Vec<Bar>, u32) {
+    let max = plan
+        .days
+        .iter()
+        .map(|d| d.cap.max(d.booked).max(d.waiting))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let h = 160u32;
+    let bars = plan
+        .days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let scale = |v: u32| v * h / max;
+            let date = d.date;
+            Bar {
+                waiting_y: 20 + h - scale(d.waiting),
+                waiting_h: scale(d.waiting),
+                waiting: d.waiting,
+                x: 40 + i as u32 * 22,
+                cap_y: 20 + h - scale(d.cap),
+                cap_h: scale(d.cap),
+                booked_y: 20 + h - scale(d.booked.min(max)),
+                booked_h: scale(d.booked.min(max)),
+                label: chrono::Datelike::day(&date).to_string(),
+                title: lang.format(
+                    "staff-chart-day",
+                    &[
+                        ("date", lang.short_date(date)),
+                        ("booked", d.booked.to_string()),
+                        ("cap", d.cap.to_string()),
+                        ("waiting", d.waiting.to_string()),
+                    ],
+                ),
+                band: match d.level {
+                    Level::L1 => "level-1",
+                    Level::L2 => "level-2",
+                    Level::L3 => "level-3",
+                    Level::L4 => "level-4",
+                    Level::Darurat => "level-darurat",
+                    Level::None => "level-none",
+                },
+                closed: d.closed.is_some(),
+            }
+        })
+        .collect();
+    (bars, max)
+}
+
+/// A row of the days table.
+struct DayRow {
+    waiting: u32,
+    label: String,
+    level: String,
+    cap: u32,
+    booked: u32,
+    note: String,
+    over: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/plan.html")]
+pub(super) struct PlanPage {
+    frame: Frame,
+    me: StaffMember,
+    office: Office,
+    plan: Plan,
+    bars: Vec<Bar>,
+    max: u32,
+    rows: Vec<DayRow>,
+    clear: Vec<(String, String)>,
+    levels: Vec<&'static str>,
+    notice: Option<String>,
+    today: String,
+}
+
+pub(super) async fn plan_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(slug): Path<String>,
+    Query(q): Query<Notice>,
+) -> Result<PlanPage, PageError> {
+    let office = changes::office_for(&state, &me, &slug, Role::Desk)
+        .await
+        .or_page(lang)?;
+    let plan = plan(&state, &office, 30).await.or_page(lang)?;
+    let (bars, max) = chart(lang, &plan);
+    let rows = plan
+        .days
+        .iter()
+        .map(|d| {
+            let date = d.date;
+            let note = match (&d.closed, d.limited_by) {
+                (Some(reason), _) => {
+                    lang.format("office-closed-because", &[("reason", reason.clone())])
+                }
+                // "dibatasi oleh: kursi ruang tunggu (25 %: 2 kursi)"
+                (None, Some(Limit::WaitingRoom)) => lang.format(
+                    "staff-limit-waiting-room",
+                    &[
+                        ("percent", d.occupancy_percent.to_string()),
+                        ("seats", d.seats.to_string()),
+                    ],
+                ),
+                (None, Some(Limit::Throughput)) => lang.format(
+                    "staff-limit-throughput",
+                    &[
+                        ("percent", d.wfo_percent.to_string()),
+                        ("sets", d.staffed_sets.to_string()),
+                    ],
+                ),
+                (None, Some(limit)) => lang.text(limit_key(limit)),
+                (None, None) => lang.text("staff-no-hours"),
+            };
+            DayRow {
+                waiting: d.waiting,
+                label: lang.short_date(date),
+                level: d.level.as_str().to_string(),
+                cap: d.cap,
+                booked: d.booked,
+                note,
+                over: d.booked > d.cap,
+            }
+        })
+        .collect();
+    let clear: Vec<(String, String)> = plan
+        .days_to_clear
+        .iter()
+        .filter_map(|(l, days)| {
+            Some((
+                l.as_ref()?.as_str().to_string(),
+                days.map_or_else(|| lang.text("staff-over-a-year"), |d| d.to_string()),
+            ))
+        })
+        .collect();
+    let today = crate::planner::local_date(&office.spec, state.clock.now()).to_string();
+    Ok(PlanPage {
+        frame: Frame::new(lang, &format!("/staff/offices/{slug}")),
+        me,
+        bars,
+        max,
+        rows,
+        clear,
+        levels: Level::ALL.iter().map(|l| l.as_str()).collect(),
+        notice: match q.m.as_deref() {
+            Some("applied") => Some(lang.text("staff-applied")),
+            _ => None,
+        },
+        today,
+        office,
+        plan,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/preview.html")]
+struct PreviewPage {
+    frame: Frame,
+    office: Office,
+    title: String,
+    report: ReplanReport,
+    /// The submitted form, re-sent with action=apply.
+    fields: Vec<(String, String)>,
+    action: String,
+    moved: usize,
+    marked: usize,
+}
+
+fn field<'a>(f: &'a HashMap<String, String>, name: &str) -> &'a str {
+    f.get(name).map(|s| s.trim()).unwrap_or("")
+}
+
+/// A level or closure form, understood.
+struct Submitted {
+    change: PlanChange,
+    /// What the preview page calls it.
+    title: String,
+    /// The form as sent, to re-send with action=apply.
+    fields: HashMap<String, String>,
+    /// Where the form posts.
+    action: String,
+}
+
+/// Previews a change (the dry run), or applies it when the form says `action=apply`.
+async fn change_submit(
+    state: &AppState,
+    lang: Lang,
+    me: &StaffMember,
+    office: Office,
+    submitted: Submitted,
+) -> Result<Response, PageError> {
+    let Submitted {
+        change,
+        title,
+        fields: f,
+        action,
+    } = submitted;
+    let apply = field(&f, "action") == "apply";
+    let report = changes::apply(state, me, &office, &change, field(&f, "reason"), !apply)
+        .await
+        .or_page(lang)?;
+    if apply {
+        return Ok(
+            Redirect::to(&format!("/staff/offices/{}?m=applied", office.slug)).into_response(),
+        );
+    }
+    let moved = report.displaced.iter().filter(|d| d.to.is_some()).count();
+    Ok(PreviewPage {
+        frame: Frame::new(lang, &format!("/staff/offices/{}", office.slug)),
+        marked: report.displaced.len() - moved,
+        moved,
+        title,
+        report: ReplanReport::new(&report, office.spec.timezone),
+        fields: f.into_iter().filter(|(k, _)| k != "action").collect(),
+        action,
+        office,
+    }
+    .into_response())
+}
+
+pub(super) async fn level_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(slug): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let office = changes::office_for(&state, &me, &slug, Role::Supervisor)
+        .await
+        .or_page(lang)?;
+    let change: PlanChange = LevelForm {
+        level: field(&f, "level"),
+        from: field(&f, "effective_from"),
+        to: Some(field(&f, "effective_to")).filter(|s| !s.is_empty()),
+    }
+    .try_into()
+    .or_page(lang)?;
+    changes::check_reason(field(&f, "reason")).or_page(lang)?;
+    let PlanChange::Level { level, from, to } = change else {
+        unreachable!("a level form makes a level change")
+    };
+    let title = lang.format(
+        "staff-level-title",
+        &[
+            ("level", level.as_str().to_string()),
+            ("from", from.to_string()),
+            ("to", to.map(|t| format!(" – {t}")).unwrap_or_default()),
+        ],
+    );
+    let submitted = Submitted {
+        change,
+        title,
+        fields: f,
+        action: format!("/staff/offices/{slug}/level"),
+    };
+    change_submit(&state, lang, &me, office, submitted).await
+}
+
+pub(super) async fn closure_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(slug): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let office = changes::office_for(&state, &me, &slug, Role::Supervisor)
+        .await
+        .or_page(lang)?;
+    let date = parse_date(field(&f, "date"), "date").or_page(lang)?;
+    changes::check_reason(field(&f, "reason")).or_page(lang)?;
+    let title = lang.format("staff-close-title", &[("date", date.to_string())]);
+    let submitted = Submitted {
+        change: PlanChange::Close(date),
+        title,
+        fields: f,
+        action: format!("/staff/offices/{slug}/closure"),
+    };
+    change_submit(&state, lang, &me, office, submitted).await
+}
