@@ -6,6 +6,8 @@
 //! does) import no web; `web` translates HTTP to use cases and back. A test reads the
 //! `use crate::…` lines and fails when a lower layer imports a higher one.
 
+#[cfg(test)]
+mod checks;
 pub mod clock;
 pub mod config;
 pub mod demo;

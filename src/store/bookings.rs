@@ -7,65 +7,8 @@ use crate::domain::booking::sql::{self, lit};
 use crate::domain::{Booking, BookingCode, BookingStatus, CertificateInfo, CertificateStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use super::seats::NewCertificate;
-
-/// A seat to take, as the planner sized it.
-#[derive(Debug, Clone)]
-pub struct SeatRequest {
-    /// Slot start.
-    pub slot_start: DateTime<Utc>,
-    /// Slot end.
-    pub slot_end: DateTime<Utc>,
-    /// Office-local date.
-    pub local_date: NaiveDate,
-    /// The slot's capacity.
-    pub slot_capacity: u32,
-    /// The day's cap.
-    pub day_cap: u32,
-    /// The plan version these came from.
-    pub plan_version: i64,
-}
-
-/// Everything needed to take a seat.
-#[derive(Debug, Clone)]
-pub struct NewBooking {
-    /// Office row id.
-    pub office_id: i64,
-    /// Office slug.
-    pub office_slug: String,
-    /// Slot start and end.
-    pub slot_start: DateTime<Utc>,
-    /// Slot end.
-    pub slot_end: DateTime<Utc>,
-    /// Office-local date of the slot.
-    pub local_date: NaiveDate,
-    /// The slot's capacity now.
-    pub slot_capacity: u32,
-    /// The day's cap now.
-    pub day_cap: u32,
-    /// The office's plan version the capacities were computed with.
-    pub plan_version: i64,
-    /// For a waiting-list entry: the office-local dates it wants a seat between.
-    pub wait: Option<(NaiveDate, NaiveDate)>,
-    /// 16 digits.
-    pub nik: String,
-    /// Name.
-    pub name: String,
-    /// Birth date.
-    pub birth_date: NaiveDate,
-    /// `+628…`.
-    pub phone: String,
-    /// Optional e-mail.
-    pub email: Option<String>,
-    /// Married applicants may record before 17.
-    pub married: bool,
-    /// Language for later messages (`id`/`en`).
-    pub lang: String,
-    /// Health certificate.
-    pub certificate: NewCertificate,
-    /// Who: `applicant` or `staff:<username>` for walk-ins.
-    pub actor: String,
-}
+pub use super::group_commit::Receipt;
+pub use super::seats::{NewBooking, NewCertificate, SeatRequest};
 
 /// A booking row as stored, with its current certificate.
 #[derive(sqlx::FromRow)]
@@ -152,35 +95,6 @@ const BOOKING_SELECT: &str = "SELECT b.id, b.code, b.token_hash, b.office_id, o.
     c.review_reason AS certificate_reason \
     FROM bookings b JOIN offices o ON o.id = b.office_id \
     JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL";
-
-/// What a booking made with an Idempotency-Key answered: the booking as it was created
-/// and its token, kept with the key so that a retry gets the same answer. Contact details
-/// are left out and the NIK is masked: only what the answer shows is kept.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Receipt {
-    /// The booking as created.
-    pub booking: Booking,
-    /// Its secret token.
-    pub token: String,
-}
-
-impl Receipt {
-    pub(crate) fn new(b: &Booking, token: &str) -> Self {
-        let mut booking = b.clone();
-        booking.nik = crate::domain::nik::mask_nik(&b.nik);
-        booking.phone = String::new();
-        booking.email = None;
-        booking.token_hash = String::new();
-        Self {
-            booking,
-            token: token.to_string(),
-        }
-    }
-
-    pub(crate) fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("serialisable")
-    }
-}
 
 /// The outcome of `create_booking`.
 #[derive(Debug)]

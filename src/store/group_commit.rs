@@ -1,14 +1,42 @@
 //! Writing a new booking: the steps of its transaction, and group commit for SQLite's
 //! single writer.
 
-use super::bookings::{NewBooking, Receipt};
-use super::seats::{Seat, insert_certificate, move_seat};
+use super::seats::{NewBooking, Seat, insert_certificate, move_seat};
 use super::{StoreError, StoreResult, audit, is_unique_violation, ts};
 use crate::domain::booking::sql::lit;
 use crate::domain::{Booking, BookingCode, BookingStatus, CertificateInfo, CertificateStatus};
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, AnyPool, Connection};
 use tokio::sync::{mpsc, oneshot};
+
+/// What a booking made with an Idempotency-Key answered: the booking as it was created
+/// and its token, kept with the key so that a retry gets the same answer. Contact details
+/// are left out and the NIK is masked: only what the answer shows is kept.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Receipt {
+    /// The booking as created.
+    pub booking: Booking,
+    /// Its secret token.
+    pub token: String,
+}
+
+impl Receipt {
+    pub(crate) fn new(b: &Booking, token: &str) -> Self {
+        let mut booking = b.clone();
+        booking.nik = crate::domain::nik::mask_nik(&b.nik);
+        booking.phone = String::new();
+        booking.email = None;
+        booking.token_hash = String::new();
+        Self {
+            booking,
+            token: token.to_string(),
+        }
+    }
+
+    pub(crate) fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("serialisable")
+    }
+}
 
 /// One booking to write.
 pub(crate) struct BookingJob {

@@ -6,10 +6,9 @@
 //! `hold_until`. They claim it on their manage page; an unclaimed hold lapses, the seat is
 //! offered on, and they go to the back of the queue.
 
-use super::bookings::NewBooking;
 use super::calendar::load_calendar;
 use super::offices::office_in;
-use super::seats::{Seat, insert_certificate, move_seat};
+use super::seats::{NewBooking, Seat, insert_certificate, move_seat};
 use super::{
     Store, StoreError, StoreResult, audit, from_ts, is_unique_violation, lock_office_shared, ts,
 };

@@ -141,48 +141,6 @@ pub(crate) async fn office_in(
 }
 
 impl Store {
-    /// Creates an office, or replaces its settings through a re-plan: when the new
-    /// resources or hours hold fewer people, displaced bookings are moved or marked in the
-    /// same transaction (see `apply_plan_change`). True when it was created. A dry run
-    /// writes nothing and reports what a change would do.
-    pub async fn put_office(
-        &self,
-        slug: &OfficeSlug,
-        spec: &OfficeSpec,
-        actor: &str,
-        now: DateTime<Utc>,
-        dry_run: bool,
-    ) -> StoreResult<(bool, Option<super::ReplanReport>)> {
-        let existing: Option<(i64,)> = sqlx::query_as("SELECT id FROM offices WHERE slug = $1")
-            .bind(slug.as_str())
-            .fetch_optional(&self.write)
-            .await?;
-        if let Some((id,)) = existing {
-            let change = super::PlanChange::Office(Box::new(spec.clone()));
-            let report = self
-                .apply_plan_change(id, &change, "office settings changed", actor, now, dry_run)
-                .await?;
-            return Ok((false, Some(report)));
-        }
-        if dry_run {
-            return Ok((true, None));
-        }
-        let mut tx = self.write.begin().await?;
-        write_office(&mut tx, slug.as_str(), spec, now).await?;
-        super::audit(
-            &mut tx,
-            now,
-            actor,
-            "office.create",
-            None,
-            None,
-            slug.as_str(),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok((true, None))
-    }
-
     /// All offices, by name.
     pub async fn list_offices(&self) -> StoreResult<Vec<Office>> {
         let rows: Vec<OfficeRow> = sqlx::query_as(&format!(

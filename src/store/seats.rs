@@ -4,7 +4,7 @@
 use super::{StoreError, StoreResult, ts};
 use crate::domain::CertificateStatus;
 use crate::domain::booking::sql::cert_lit;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::AnyConnection;
 
 /// A certificate as uploaded, already judged by content.
@@ -18,6 +18,64 @@ pub struct NewCertificate {
     pub content_type: &'static str,
     /// The file.
     pub content: Vec<u8>,
+}
+
+/// A seat to take, as the planner sized it.
+#[derive(Debug, Clone)]
+pub struct SeatRequest {
+    /// Slot start.
+    pub slot_start: DateTime<Utc>,
+    /// Slot end.
+    pub slot_end: DateTime<Utc>,
+    /// Office-local date.
+    pub local_date: NaiveDate,
+    /// The slot's capacity.
+    pub slot_capacity: u32,
+    /// The day's cap.
+    pub day_cap: u32,
+    /// The plan version these came from.
+    pub plan_version: i64,
+}
+
+/// Everything needed to take a seat.
+#[derive(Debug, Clone)]
+pub struct NewBooking {
+    /// Office row id.
+    pub office_id: i64,
+    /// Office slug.
+    pub office_slug: String,
+    /// Slot start and end.
+    pub slot_start: DateTime<Utc>,
+    /// Slot end.
+    pub slot_end: DateTime<Utc>,
+    /// Office-local date of the slot.
+    pub local_date: NaiveDate,
+    /// The slot's capacity now.
+    pub slot_capacity: u32,
+    /// The day's cap now.
+    pub day_cap: u32,
+    /// The office's plan version the capacities were computed with.
+    pub plan_version: i64,
+    /// For a waiting-list entry: the office-local dates it wants a seat between.
+    pub wait: Option<(NaiveDate, NaiveDate)>,
+    /// 16 digits.
+    pub nik: String,
+    /// Name.
+    pub name: String,
+    /// Birth date.
+    pub birth_date: NaiveDate,
+    /// `+628…`.
+    pub phone: String,
+    /// Optional e-mail.
+    pub email: Option<String>,
+    /// Married applicants may record before 17.
+    pub married: bool,
+    /// Language for later messages (`id`/`en`).
+    pub lang: String,
+    /// Health certificate.
+    pub certificate: NewCertificate,
+    /// Who: `applicant` or `staff:<username>` for walk-ins.
+    pub actor: String,
 }
 
 /// Takes a seat in a slot: one upsert whose update only applies while

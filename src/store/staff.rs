@@ -32,14 +32,19 @@ struct StaffRow {
     office_id: Option<i64>,
 }
 
-impl From<StaffRow> for StaffMember {
-    fn from(r: StaffRow) -> Self {
-        StaffMember {
+impl TryFrom<StaffRow> for StaffMember {
+    type Error = sqlx::Error;
+
+    /// An unknown role is an error, never a guess.
+    fn try_from(r: StaffRow) -> Result<Self, sqlx::Error> {
+        Ok(StaffMember {
+            role: Role::parse(&r.role).ok_or_else(|| {
+                sqlx::Error::Decode(format!("stored role is not one of ours: {:?}", r.role).into())
+            })?,
             id: r.id,
             username: r.username,
-            role: Role::parse(&r.role).unwrap_or(Role::Desk),
             office_id: r.office_id,
-        }
+        })
     }
 }
 
@@ -84,7 +89,7 @@ impl Store {
                 .bind(username)
                 .fetch_optional(&self.read)
                 .await?;
-        row.map(Into::into).ok_or(StoreError::NotFound)
+        Ok(row.ok_or(StoreError::NotFound)?.try_into()?)
     }
 
     /// Stores the hash of a new API token for a staff member.
@@ -123,7 +128,7 @@ impl Store {
         .bind(ts(now))
         .fetch_optional(&self.read)
         .await?;
-        row.map(Into::into).ok_or(StoreError::NotFound)
+        Ok(row.ok_or(StoreError::NotFound)?.try_into()?)
     }
 
     /// The member and password hash for a login attempt.
@@ -141,7 +146,7 @@ impl Store {
             role,
             office_id,
         }
-        .into();
+        .try_into()?;
         Ok((member, hash))
     }
 

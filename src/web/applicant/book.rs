@@ -216,8 +216,9 @@ pub(super) async fn waitlist_submit(
     };
     match result {
         Ok((b, token)) => Ok(Redirect::to(&format!(
-            "{}&m=waitlisted",
-            crate::web::manage_path(&b.code, &token)
+            "{}&m={}",
+            crate::web::manage_path(&b.code, &token),
+            crate::domain::BookingStatus::Waitlisted
         ))
         .into_response()),
         Err(errors) => {

@@ -3,7 +3,7 @@
 
 use super::{DayItem, day_items, kinds, rfc3339, slot_label};
 use crate::domain::office::zone_abbreviation;
-use crate::domain::{Booking, NotificationKind};
+use crate::domain::{Booking, BookingStatus, NotificationKind};
 use crate::i18n::hm;
 use crate::store::{Notice, Office};
 use crate::usecases::availability::coming_days;
@@ -168,10 +168,10 @@ pub(super) async fn manage(
     let notice = match q.m.as_deref() {
         Some("created") => Some("booking-created"),
         Some("rescheduled") => Some("booking-rescheduled"),
-        Some("cancelled") => Some("booking-cancelled-now"),
+        Some(m) if m == BookingStatus::Cancelled.as_str() => Some("booking-cancelled-now"),
         Some("replaced") => Some("booking-replaced"),
         Some("claimed") => Some("offer-claimed"),
-        Some("waitlisted") => Some("wait-joined"),
+        Some(m) if m == BookingStatus::Waitlisted.as_str() => Some("wait-joined"),
         _ => None,
     };
     let token = q.t.unwrap_or_default();
@@ -295,8 +295,9 @@ pub(super) async fn cancel_submit(
         .await
         .or_page(lang)?;
     Ok(Redirect::to(&format!(
-        "{}&m=cancelled",
-        manage_path(&b.code, &f.t)
+        "{}&m={}",
+        manage_path(&b.code, &f.t),
+        BookingStatus::Cancelled
     )))
 }
 
