@@ -63,15 +63,6 @@ impl Calendar {
             .unwrap_or(Level::None)
     }
 
-    /// The reason the level in force on `date` was set, if a period covers it.
-    pub fn level_reason(&self, date: NaiveDate) -> Option<&str> {
-        self.levels
-            .iter()
-            .rev()
-            .find(|p| p.from <= date && p.to.is_none_or(|to| date <= to))
-            .map(|p| p.reason.as_str())
-    }
-
     /// Why the office is closed on `date`, if it is (the office's word beats the
     /// holiday list: it may open on a joint leave day or close on a working day).
     pub fn closed_on(&self, date: NaiveDate) -> Option<&str> {

@@ -107,7 +107,21 @@ pub enum Created {
         token: String,
     },
     /// The same Idempotency-Key was used before: what it created.
-    Replay(Box<Receipt>),
+    Replay(Replayed),
+}
+
+/// What a used Idempotency-Key answers again.
+#[derive(Debug)]
+pub enum Replayed {
+    /// What it created.
+    Receipt(Box<Receipt>),
+    /// The answer as stored by versions before receipts: replayed as it is.
+    Stored {
+        /// HTTP status.
+        status: u16,
+        /// JSON body.
+        body: String,
+    },
 }
 
 /// Reads back bookings with their current certificate.
@@ -119,19 +133,25 @@ pub(crate) fn booking_select() -> &'static str {
 
 impl Store {
     /// What an Idempotency-Key created before, if it was used.
-    pub async fn idempotent_receipt(&self, key: &str, scope: &str) -> StoreResult<Option<Receipt>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT body FROM idempotency_keys WHERE key = $1 AND scope = $2")
-                .bind(key)
-                .bind(scope)
-                .fetch_optional(&self.read)
-                .await?;
-        match row {
-            None => Ok(None),
-            Some((body,)) => serde_json::from_str(&body)
-                .map(Some)
-                .map_err(|e| StoreError::Db(sqlx::Error::Decode(Box::new(e)))),
-        }
+    pub async fn idempotent_receipt(
+        &self,
+        key: &str,
+        scope: &str,
+    ) -> StoreResult<Option<Replayed>> {
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT status, body FROM idempotency_keys WHERE key = $1 AND scope = $2",
+        )
+        .bind(key)
+        .bind(scope)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|(status, body)| match serde_json::from_str(&body) {
+            Ok(receipt) => Replayed::Receipt(Box::new(receipt)),
+            Err(_) => Replayed::Stored {
+                status: u16::try_from(status).unwrap_or(200),
+                body,
+            },
+        }))
     }
 
     /// Books a seat: the booking, its certificate, the seat counters, an audit record and
@@ -143,8 +163,8 @@ impl Store {
         idempotency: Option<(&str, &str)>,
     ) -> StoreResult<Created> {
         if let Some((key, scope)) = idempotency {
-            if let Some(receipt) = self.idempotent_receipt(key, scope).await? {
-                return Ok(Created::Replay(Box::new(receipt)));
+            if let Some(replayed) = self.idempotent_receipt(key, scope).await? {
+                return Ok(Created::Replay(replayed));
             }
         }
         // A code collision (≈ 2^-40 per pair) is retried with a fresh code.
@@ -180,7 +200,7 @@ impl Store {
                     return self
                         .idempotent_receipt(key, scope)
                         .await?
-                        .map(|r| Created::Replay(Box::new(r)))
+                        .map(Created::Replay)
                         .ok_or(StoreError::Conflict);
                 }
                 other => return other,
@@ -416,28 +436,5 @@ impl Store {
         .fetch_one(&self.read)
         .await?;
         Ok(u32::try_from(n).unwrap_or(0))
-    }
-
-    /// Counts that must agree with the seat counters: seat-holding bookings per slot.
-    pub async fn seat_holding_counts(&self, office_id: i64) -> StoreResult<Vec<(i64, i64)>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT b.slot_start, COUNT(*) FROM bookings b WHERE b.office_id = $1 \
-             AND {} GROUP BY b.slot_start ORDER BY b.slot_start",
-            *sql::HOLDS_SEAT
-        ))
-        .bind(office_id)
-        .fetch_all(&self.read)
-        .await?)
-    }
-
-    /// The seat counters of an office, per slot (non-zero only).
-    pub async fn slot_counters(&self, office_id: i64) -> StoreResult<Vec<(i64, i64)>> {
-        Ok(sqlx::query_as(
-            "SELECT slot_start, booked FROM slot_loads WHERE office_id = $1 AND booked > 0 \
-             ORDER BY slot_start",
-        )
-        .bind(office_id)
-        .fetch_all(&self.read)
-        .await?)
     }
 }

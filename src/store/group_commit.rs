@@ -9,19 +9,24 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, AnyPool, Connection};
 use tokio::sync::{mpsc, oneshot};
 
-/// What a booking made with an Idempotency-Key answered: the booking as it was created
-/// and its token, kept with the key so that a retry gets the same answer. Contact details
-/// are left out and the NIK is masked: only what the answer shows is kept.
+/// What a booking made with an Idempotency-Key created, kept with the key so that a
+/// retry gets the first answer again: the booking as it was created (without its contact
+/// details, with the NIK masked), its token, and the office's zone and the certificate's
+/// end as they were then.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Receipt {
     /// The booking as created.
     pub booking: Booking,
     /// Its secret token.
     pub token: String,
+    /// The office's zone then.
+    pub timezone: String,
+    /// The certificate's last covered instant then.
+    pub certificate_valid_until: Option<DateTime<Utc>>,
 }
 
 impl Receipt {
-    pub(crate) fn new(b: &Booking, token: &str) -> Self {
+    fn new(b: &Booking, new: &NewBooking, token: &str) -> Self {
         let mut booking = b.clone();
         booking.nik = crate::domain::nik::mask_nik(&b.nik);
         booking.phone = String::new();
@@ -30,11 +35,9 @@ impl Receipt {
         Self {
             booking,
             token: token.to_string(),
+            timezone: new.timezone.clone(),
+            certificate_valid_until: new.certificate_valid_until,
         }
-    }
-
-    pub(crate) fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("serialisable")
     }
 }
 
@@ -160,7 +163,7 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
         sqlx::query("UPDATE idempotency_keys SET body = $3 WHERE key = $1 AND scope = $2")
             .bind(key)
             .bind(scope)
-            .bind(Receipt::new(&booking, token).to_json())
+            .bind(serde_json::to_string(&Receipt::new(&booking, new, token)).expect("serialisable"))
             .execute(&mut *tx)
             .await?;
     }

@@ -16,7 +16,7 @@ mod replan;
 mod seats;
 mod staff;
 
-pub use bookings::{Created, NewBooking, NewCertificate, Receipt, SeatRequest};
+pub use bookings::{Created, NewBooking, NewCertificate, Receipt, Replayed, SeatRequest};
 pub use calendar::{LevelScheduleRow, RuleVersion};
 pub use offices::Office;
 pub use replan::{DayImpact, DisplacedBooking, Notice, PlanChange, ReplanReport};

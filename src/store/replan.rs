@@ -385,18 +385,6 @@ impl Store {
         .transpose()
     }
 
-    /// Notification records of an office's bookings (tests and the planner page).
-    pub async fn notification_count(&self, office_id: i64) -> StoreResult<i64> {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM notifications n JOIN bookings b ON b.id = n.booking_id \
-             WHERE b.office_id = $1",
-        )
-        .bind(office_id)
-        .fetch_one(&self.read)
-        .await?;
-        Ok(n)
-    }
-
     /// Creates an office, or replaces its settings through a re-plan: when the new
     /// resources or hours hold fewer people, displaced bookings are moved or marked in the
     /// same transaction (see `apply_plan_change`). True when it was created. A dry run

@@ -76,6 +76,10 @@ pub struct NewBooking {
     pub certificate: NewCertificate,
     /// Who: `applicant` or `staff:<username>` for walk-ins.
     pub actor: String,
+    /// The office's zone, kept in an Idempotency-Key's receipt.
+    pub timezone: String,
+    /// The last instant the certificate covers, kept in the receipt too.
+    pub certificate_valid_until: Option<DateTime<Utc>>,
 }
 
 /// Takes a seat in a slot: one upsert whose update only applies while

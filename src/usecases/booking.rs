@@ -10,6 +10,7 @@ use crate::domain::code::hash_secret;
 use crate::domain::{Booking, BookingCode, BookingStatus, Validity};
 use crate::planner;
 use crate::store::{Created, NewBooking, Notice, Office, SeatRequest, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// A request that passed every check.
 #[derive(Debug)]
@@ -36,9 +37,21 @@ pub(crate) async fn form_office(
     }
 }
 
+/// Where a new booking goes: a slot with its capacities, or (for the waiting list) the
+/// start of its wanted range with no seat.
+pub(crate) struct Target {
+    pub(crate) slot_start: DateTime<Utc>,
+    pub(crate) slot_end: DateTime<Utc>,
+    pub(crate) local_date: NaiveDate,
+    pub(crate) slot_capacity: u32,
+    pub(crate) day_cap: u32,
+    pub(crate) wait: Option<(NaiveDate, NaiveDate)>,
+}
+
 /// The store's new booking from its parts.
 pub(crate) fn new_booking(
     office: &Office,
+    target: Target,
     applicant: Applicant,
     certificate: crate::store::NewCertificate,
     lang: &str,
@@ -48,12 +61,17 @@ pub(crate) fn new_booking(
         office_id: office.id,
         office_slug: office.slug.clone(),
         plan_version: office.plan_version,
-        slot_start: chrono::DateTime::<chrono::Utc>::MIN_UTC,
-        slot_end: chrono::DateTime::<chrono::Utc>::MIN_UTC,
-        local_date: chrono::NaiveDate::MIN,
-        slot_capacity: 0,
-        day_cap: 0,
-        wait: None,
+        slot_start: target.slot_start,
+        slot_end: target.slot_end,
+        local_date: target.local_date,
+        slot_capacity: target.slot_capacity,
+        day_cap: target.day_cap,
+        wait: target.wait,
+        timezone: office.spec.timezone.name().to_string(),
+        certificate_valid_until: office
+            .spec
+            .certificates
+            .valid_until(&certificate.kind, certificate.issued_at),
         nik: applicant.nik.as_str().to_string(),
         name: applicant.name.as_str().to_string(),
         birth_date: applicant.birth_date,
@@ -111,12 +129,15 @@ pub async fn validate(
     });
     match (office, wanted, applicant, certificate) {
         (Some(office), Some(w), Some(applicant), Some(certificate)) if p.is_empty() => {
-            let mut new = new_booking(&office, applicant, certificate, lang, actor);
-            new.slot_start = w.slot.start;
-            new.slot_end = w.slot.end;
-            new.local_date = w.day.date;
-            new.slot_capacity = w.slot.capacity;
-            new.day_cap = w.day.cap;
+            let target = Target {
+                slot_start: w.slot.start,
+                slot_end: w.slot.end,
+                local_date: w.day.date,
+                slot_capacity: w.slot.capacity,
+                day_cap: w.day.cap,
+                wait: None,
+            };
+            let new = new_booking(&office, target, applicant, certificate, lang, actor);
             Ok(ValidBooking { office, new })
         }
         _ => Err(p.into_errors()),
@@ -282,6 +303,6 @@ pub async fn replay(
     ctx: &Context,
     key: &str,
     scope: &str,
-) -> Result<Option<crate::store::Receipt>, AppError> {
+) -> Result<Option<crate::store::Replayed>, AppError> {
     Ok(ctx.store.idempotent_receipt(key, scope).await?)
 }

@@ -32,8 +32,7 @@ pub fn parse_date(s: &str, field: &str) -> Result<NaiveDate, AppError> {
 
 /// A year of the holiday calendar, 2000–2100.
 pub fn parse_year(year: &str) -> Result<i32, AppError> {
-    year.trim()
-        .parse::<i32>()
+    year.parse::<i32>()
         .ok()
         .filter(|y| (2000..=2100).contains(y))
         .ok_or_else(|| invalid("year"))
@@ -49,8 +48,19 @@ pub async fn office_for(
 ) -> Result<Office, AppError> {
     require(member, role)?;
     let office = ctx.store.office(slug).await?;
+    may_act(member, &office, role)?;
+    Ok(office)
+}
+
+/// `forbidden` unless `member` may act for `office` with at least `role`.
+pub fn may_act(
+    member: &StaffMember,
+    office: &Office,
+    role: crate::domain::Role,
+) -> Result<(), AppError> {
+    require(member, role)?;
     if member.role == crate::domain::Role::Admin || member.office_id == Some(office.id) {
-        Ok(office)
+        Ok(())
     } else {
         Err(AppError::new(Code::Forbidden, "err-forbidden"))
     }
@@ -146,12 +156,10 @@ pub async fn load_holidays(
 pub async fn put_office(
     ctx: &Context,
     member: &StaffMember,
-    slug: &str,
+    slug: &OfficeSlug,
     input: OfficeInput,
     dry_run: bool,
-) -> Result<(bool, OfficeInput, Option<ReplanReport>), AppError> {
-    let slug = OfficeSlug::parse(slug)
-        .ok_or_else(|| AppError::field(Code::Invalid, "slug", "err-slug"))?;
+) -> Result<(bool, crate::domain::OfficeSpec, Option<ReplanReport>), AppError> {
     let spec = input.parse().map_err(|e| AppError {
         code: Code::Invalid,
         field: Some(e.field),
@@ -159,9 +167,9 @@ pub async fn put_office(
     })?;
     let (created, replan) = ctx
         .store
-        .put_office(&slug, &spec, &member.actor(), ctx.clock.now(), dry_run)
+        .put_office(slug, &spec, &member.actor(), ctx.clock.now(), dry_run)
         .await?;
-    Ok((created, spec.to_input(), replan))
+    Ok((created, spec, replan))
 }
 
 /// The rules in force, one per level.

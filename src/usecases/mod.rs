@@ -31,6 +31,11 @@ pub struct Context {
     pub settings: Arc<Settings>,
 }
 
+/// Does the database answer? (`/healthz`)
+pub async fn healthy(ctx: &Context) -> Result<(), AppError> {
+    Ok(ctx.store.ping().await?)
+}
+
 impl Context {
     /// Bundles the parts.
     pub fn new(store: Store, clock: Clock, settings: Settings) -> Self {

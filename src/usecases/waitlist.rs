@@ -1,7 +1,7 @@
 //! The waiting list: a person with a valid certificate who found no free slot asks for a
 //! seat between two dates; a seat freed in the range is offered to the first in line.
 
-use super::booking::{ValidBooking, form_office, new_booking};
+use super::booking::{Target, ValidBooking, form_office, new_booking};
 use super::form::{
     Applicant, ApplicantForm, CertificateForm, DateRange, Problems, RangeForm, RawForm,
 };
@@ -56,7 +56,6 @@ pub async fn validate(
         (Some(office), Some(DateRange(from, to)), Some(applicant), Some(certificate))
             if p.is_empty() =>
         {
-            let mut new = new_booking(&office, applicant, certificate, lang, "applicant");
             // A waiting-list entry has no slot: its slot columns hold the start of the range.
             let start = office
                 .spec
@@ -64,10 +63,15 @@ pub async fn validate(
                 .from_local_datetime(&from.and_hms_opt(0, 0, 0).expect("midnight"))
                 .earliest()
                 .map_or(now, |t| t.with_timezone(&Utc));
-            new.slot_start = start;
-            new.slot_end = start;
-            new.local_date = from;
-            new.wait = Some((from, to));
+            let target = Target {
+                slot_start: start,
+                slot_end: start,
+                local_date: from,
+                slot_capacity: 0,
+                day_cap: 0,
+                wait: Some((from, to)),
+            };
+            let new = new_booking(&office, target, applicant, certificate, lang, "applicant");
             Ok(ValidBooking { office, new })
         }
         _ => Err(p.into_errors()),

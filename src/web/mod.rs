@@ -151,10 +151,10 @@ async fn refuse_oversized(lang: Lang, req: Request, next: axum::middleware::Next
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
+    match crate::usecases::healthy(&state).await {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(e) => {
-            tracing::error!(error = %e, "health check failed");
+            tracing::error!(code = e.code.as_str(), "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }

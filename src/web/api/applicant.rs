@@ -4,7 +4,7 @@
 use super::dto::{Availability, BookingView};
 use super::parse_json;
 use crate::domain::Booking;
-use crate::store::{Created, Office};
+use crate::store::{Created, Office, Replayed};
 use crate::usecases::{AppError, Code, availability, booking, waitlist};
 use crate::web::AppState;
 use crate::web::kit::multipart::read_form;
@@ -166,8 +166,8 @@ pub async fn create_booking(
     let form = read_form(multipart).await?;
     // A repeat is answered as the first time, even if the slot has filled up since.
     if let Some(key) = &key {
-        if let Some(receipt) = booking::replay(&state, key, "bookings.create").await? {
-            return replay(&state, receipt).await;
+        if let Some(replayed) = booking::replay(&state, key, "bookings.create").await? {
+            return Ok(replay(replayed));
         }
     }
     let lang = if form.get("lang") == "en" { "en" } else { "id" };
@@ -191,21 +191,25 @@ pub async fn create_booking(
             )),
         )
             .into_response(),
-        Created::Replay(receipt) => return replay(&state, *receipt).await,
+        Created::Replay(replayed) => replay(replayed),
     })
 }
 
 /// The first answer to an Idempotency-Key, again: the booking as it was created.
-async fn replay(state: &AppState, receipt: crate::store::Receipt) -> Result<Response, AppError> {
-    let office = availability::office(state, &receipt.booking.office_slug).await?;
-    // As created: its offer (none) does not depend on the time of the retry.
-    let view = BookingView::new(
-        &receipt.booking,
-        &office,
-        Some(&receipt.token),
-        receipt.booking.created_at,
-    );
-    Ok((StatusCode::CREATED, Json(view)).into_response())
+fn replay(replayed: Replayed) -> Response {
+    match replayed {
+        Replayed::Receipt(receipt) => (
+            StatusCode::CREATED,
+            Json(BookingView::from_receipt(&receipt)),
+        )
+            .into_response(),
+        Replayed::Stored { status, body } => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
+    }
 }
 
 /// The booking and its office, when the token matches; 404 otherwise (the same answer as

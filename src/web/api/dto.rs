@@ -135,7 +135,34 @@ pub struct BookingView {
 impl BookingView {
     /// Builds the view; `token` only right after creation.
     pub fn new(b: &Booking, office: &Office, token: Option<&str>, now: DateTime<Utc>) -> Self {
-        let tz = office.spec.timezone;
+        let valid_until = office
+            .spec
+            .certificates
+            .valid_until(&b.certificate.kind, b.certificate.issued_at);
+        Self::build(b, office.spec.timezone, valid_until, token, now)
+    }
+
+    /// The first answer to an Idempotency-Key, from what it created.
+    pub fn from_receipt(r: &store::Receipt) -> Self {
+        let tz = r.timezone.parse().unwrap_or(chrono_tz::Asia::Jakarta);
+        // As created: its offer (none then) does not depend on the time of the retry.
+        let b = &r.booking;
+        Self::build(
+            b,
+            tz,
+            r.certificate_valid_until,
+            Some(&r.token),
+            b.created_at,
+        )
+    }
+
+    fn build(
+        b: &Booking,
+        tz: Tz,
+        valid_until: Option<DateTime<Utc>>,
+        token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Self {
         Self {
             code: b.code.clone(),
             token: token.map(str::to_string),
@@ -146,11 +173,7 @@ impl BookingView {
             certificate_status: b.certificate.status.as_str(),
             reason: b.certificate.reason.clone(),
             certificate_kind: b.certificate.kind.clone(),
-            certificate_valid_until: office
-                .spec
-                .certificates
-                .valid_until(&b.certificate.kind, b.certificate.issued_at)
-                .map(|t| local_rfc3339(t, tz)),
+            certificate_valid_until: valid_until.map(|t| local_rfc3339(t, tz)),
             name: b.name.clone(),
             nik_masked: mask_nik(&b.nik),
             wait: b.wait.map(|(f, t)| [f.to_string(), t.to_string()]),

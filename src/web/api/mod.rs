@@ -1,10 +1,11 @@
-//! The JSON API of API.md (v1): the applicant's routes, the staff and admin routes, and
-//! the OpenAPI document generated from them.
+//! The JSON API of API.md (v1), by who uses it: the applicant, supervisors (and desk
+//! officers, read-only), admins; and the OpenAPI document generated from them.
 
+pub mod admin;
 pub mod applicant;
 pub mod dto;
 pub mod openapi;
-pub mod staff;
+pub mod supervisor;
 
 use super::AppState;
 use crate::usecases::{AppError, Code};
@@ -16,7 +17,8 @@ use axum::http::{HeaderMap, header};
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(applicant::router())
-        .merge(staff::router())
+        .merge(supervisor::router())
+        .merge(admin::router())
 }
 
 /// Parses a JSON body, answering 422 `invalid` (not axum's plain-text 400) when it fails.

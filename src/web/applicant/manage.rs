@@ -92,8 +92,8 @@ fn booking_page(
         .map(|t| instant_label(lang, &office, t))
         .unwrap_or_default();
     // A waiting-list entry has no time yet: it wants a range of days.
-    let when = match (b.status.is_waiting(), b.hold_until, b.wait) {
-        (true, None, Some((from, to))) => {
+    let when = match (b.status, b.hold_until, b.wait) {
+        (BookingStatus::Waitlisted, None, Some((from, to))) => {
             format!("{} – {}", lang.long_date(from), lang.long_date(to))
         }
         _ => slot_label(lang, &office, b.slot_start, b.slot_end),

@@ -8,10 +8,9 @@ mod manage;
 
 use super::AppState;
 use super::kit::lang::Lang;
-use super::kit::page::{Frame, OrPage, PageError};
+use super::kit::page::{Frame, OrPage, PageError, limit_key};
 use crate::domain::office::zone_abbreviation;
 use crate::i18n::hm;
-use crate::planner::Limit;
 use crate::store::Office;
 use crate::usecases::availability::DayView;
 use askama::Template;
@@ -113,16 +112,6 @@ struct DayItem {
     /// "sisa 5 dari 6".
     left: String,
     day: DayView,
-}
-
-/// The key of the text naming a limit.
-pub(crate) fn limit_key(limit: Limit) -> &'static str {
-    match limit {
-        Limit::WaitingRoom => "office-binding-waiting-room",
-        Limit::DailyMaximum => "office-binding-daily-maximum",
-        Limit::LevelMaximum => "office-binding-level-maximum",
-        Limit::Throughput => "office-binding-throughput",
-    }
 }
 
 fn day_items(lang: Lang, days: Vec<DayView>) -> Vec<DayItem> {

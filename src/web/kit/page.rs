@@ -102,13 +102,6 @@ pub fn error_page(lang: Lang, e: &AppError) -> Response {
 /// An error rendered as a page.
 pub struct PageError(pub Lang, pub AppError);
 
-impl PageError {
-    /// An error shown in `lang`.
-    pub fn new(lang: Lang, e: AppError) -> Self {
-        Self(lang, e)
-    }
-}
-
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         error_page(self.0, &self.1)
@@ -152,4 +145,14 @@ pub fn too_many(lang: Lang, wait: std::time::Duration) -> Response {
 /// The role guard of staff pages: a forbidden page unless `me` has at least `role`.
 pub fn require(lang: Lang, me: &StaffMember, role: Role) -> Result<(), PageError> {
     changes::require(me, role).or_page(lang)
+}
+
+/// The key of the text naming a limit.
+pub fn limit_key(limit: crate::planner::Limit) -> &'static str {
+    match limit {
+        crate::planner::Limit::WaitingRoom => "office-binding-waiting-room",
+        crate::planner::Limit::DailyMaximum => "office-binding-daily-maximum",
+        crate::planner::Limit::LevelMaximum => "office-binding-level-maximum",
+        crate::planner::Limit::Throughput => "office-binding-throughput",
+    }
 }

@@ -37,6 +37,20 @@ pub fn router() -> Router<AppState> {
         .route("/staff/holidays", post(rules::holidays_submit))
 }
 
+/// The office of a staff page, if `me` may act for it with `role` (an unknown office is
+/// not found before anyone is told they may not see it).
+async fn my_office(
+    state: &AppState,
+    lang: Lang,
+    me: &crate::store::StaffMember,
+    slug: &str,
+    role: crate::domain::Role,
+) -> Result<crate::store::Office, PageError> {
+    let office = availability::office(state, slug).await.or_page(lang)?;
+    crate::usecases::changes::may_act(me, &office, role).or_page(lang)?;
+    Ok(office)
+}
+
 /// `?m=…`: which notice a page shows after a redirect.
 #[derive(Deserialize)]
 struct Notice {

@@ -1,7 +1,7 @@
 //! The plan of an office's coming days, and level and closure changes through their
 //! preview.
 
-use super::Notice;
+use super::{Notice, my_office};
 use crate::domain::{Level, Role};
 use crate::planner::Limit;
 use crate::store::{Office, PlanChange, StaffMember};
@@ -9,9 +9,8 @@ use crate::usecases::changes::{self, LevelForm, parse_date};
 use crate::usecases::plan::{Plan, plan};
 use crate::web::AppState;
 use crate::web::api::dto::ReplanReport;
-use crate::web::applicant::limit_key;
 use crate::web::kit::lang::Lang;
-use crate::web::kit::page::{Frame, OrPage, PageError};
+use crate::web::kit::page::{Frame, OrPage, PageError, limit_key};
 use crate::web::kit::session::StaffSession;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -104,6 +103,8 @@ struct DayRow {
 pub(super) struct PlanPage {
     frame: Frame,
     me: StaffMember,
+    /// May set levels and close days (a supervisor or admin).
+    may_change: bool,
     office: Office,
     plan: Plan,
     bars: Vec<Bar>,
@@ -122,9 +123,7 @@ pub(super) async fn plan_page(
     Path(slug): Path<String>,
     Query(q): Query<Notice>,
 ) -> Result<PlanPage, PageError> {
-    let office = changes::office_for(&state, &me, &slug, Role::Desk)
-        .await
-        .or_page(lang)?;
+    let office = my_office(&state, lang, &me, &slug, Role::Desk).await?;
     let plan = plan(&state, &office, 30).await.or_page(lang)?;
     let (bars, max) = chart(lang, &plan);
     let rows = plan
@@ -178,6 +177,7 @@ pub(super) async fn plan_page(
     let today = crate::planner::local_date(&office.spec, state.clock.now()).to_string();
     Ok(PlanPage {
         frame: Frame::new(lang, &format!("/staff/offices/{slug}")),
+        may_change: changes::may_act(&me, &office, Role::Supervisor).is_ok(),
         me,
         bars,
         max,
@@ -267,9 +267,7 @@ pub(super) async fn level_submit(
     Path(slug): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let office = changes::office_for(&state, &me, &slug, Role::Supervisor)
-        .await
-        .or_page(lang)?;
+    let office = my_office(&state, lang, &me, &slug, Role::Supervisor).await?;
     let change: PlanChange = LevelForm {
         level: field(&f, "level"),
         from: field(&f, "effective_from"),
@@ -305,9 +303,7 @@ pub(super) async fn closure_submit(
     Path(slug): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let office = changes::office_for(&state, &me, &slug, Role::Supervisor)
-        .await
-        .or_page(lang)?;
+    let office = my_office(&state, lang, &me, &slug, Role::Supervisor).await?;
     let date = parse_date(field(&f, "date"), "date").or_page(lang)?;
     changes::check_reason(field(&f, "reason")).or_page(lang)?;
     let title = lang.format("staff-close-title", &[("date", date.to_string())]);

@@ -136,7 +136,7 @@ pub(super) async fn holidays_submit(
             _ => {}
         }
     }
-    let year = parse_year(&year).ok();
+    let year = parse_year(year.trim()).ok();
     let parsed = match year {
         None => Err(lang.text("staff-year")),
         Some(y) if name.ends_with(".ics") || text.trim_start().starts_with("BEGIN:VCALENDAR") => {

@@ -1,10 +1,9 @@
-//! Staff and admin routes (API.md, "Restriction levels"): the level schedule, closures,
-//! the level rules, holiday files, the plan, and the offices' settings.
+//! Supervisor routes (API.md, "Restriction levels"): the level schedule, closures, the
+//! level rules, holiday files and the plan.
 
 use super::dto::{LevelScheduleRow, Plan, ReplanReport, RuleVersion};
 use super::parse_json;
 use crate::domain::holidays::{parse_csv, parse_ical};
-use crate::domain::office::OfficeInput;
 use crate::domain::{LevelRule, Role};
 use crate::store::{Office, PlanChange};
 use crate::usecases::changes::{self, LevelForm, parse_date, parse_year};
@@ -19,7 +18,6 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// Routes under `/api/v1/staff`.
 pub fn router() -> Router<AppState> {
@@ -38,10 +36,6 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/staff/holidays/{year}",
             get(get_holidays).put(put_holidays),
-        )
-        .route(
-            "/api/v1/admin/offices/{slug}",
-            put(put_office).get(get_office),
         )
 }
 
@@ -308,57 +302,4 @@ pub async fn put_holidays(
         Json(serde_json::json!({"year": year, "days": days.len()})),
     )
         .into_response())
-}
-
-/// Create or replace an office (admin).
-#[utoipa::path(put, path = "/api/v1/admin/offices/{slug}", tag = "admin",
-    params(("slug" = String, Path), ("dry_run" = Option<bool>, Query,
-        description = "report what a change would do to existing bookings, write nothing")),
-    request_body = OfficeInput,
-    security(("bearer" = [])),
-    responses((status = 201, body = OfficeInput), (status = 200, body = OfficeInput),
-        (status = 401), (status = 403), (status = 422)))]
-pub async fn put_office(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(slug): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, AppError> {
-    let member = staff.require(Role::Admin)?;
-    let dry_run = q.get("dry_run").is_some_and(|v| v == "true");
-    if crate::domain::OfficeSlug::parse(&slug).is_none() {
-        return Err(AppError::field(Code::Invalid, "slug", "err-slug"));
-    }
-    let input: OfficeInput = parse_json(&headers, &body)?;
-    let (created, stored, replan) =
-        changes::put_office(&state, member, &slug, input, dry_run).await?;
-    let status = if created && !dry_run {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    // The settings as stored, and for a change what it did to existing bookings.
-    let tz = stored.timezone.parse().unwrap_or(chrono_tz::UTC);
-    let mut body = serde_json::to_value(stored).expect("serialisable");
-    if let Some(report) = replan {
-        body["replan"] =
-            serde_json::to_value(ReplanReport::new(&report, tz)).expect("serialisable");
-    }
-    Ok((status, Json(body)).into_response())
-}
-
-/// Read an office's settings (admin).
-#[utoipa::path(get, path = "/api/v1/admin/offices/{slug}", tag = "admin",
-    params(("slug" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = OfficeInput), (status = 401), (status = 403), (status = 404)))]
-pub async fn get_office(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(slug): Path<String>,
-) -> Result<Json<OfficeInput>, AppError> {
-    staff.require(Role::Admin)?;
-    let office = crate::usecases::availability::office(&state, &slug).await?;
-    Ok(Json(office.spec.to_input()))
 }
