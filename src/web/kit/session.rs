@@ -38,9 +38,9 @@ pub fn end(state: &AppState, jar: CookieJar) -> CookieJar {
     jar.add(session_cookie(state, String::new(), 0))
 }
 
-/// The session secret a request carries.
-pub fn secret(jar: &CookieJar) -> Option<String> {
-    jar.get(COOKIE).map(|c| c.value().to_string())
+/// The session secret a request carries (the first, should it carry several).
+pub fn secret(headers: &HeaderMap) -> Option<String> {
+    super::lang::cookie_values(headers, COOKIE).next()
 }
 
 /// Does a form come from another site? Its `Origin` must be this service's: the public
@@ -77,8 +77,7 @@ impl FromRequestParts<AppState> for StaffSession {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let to_login = || Redirect::to("/staff/login").into_response();
-        let jar = CookieJar::from_headers(&parts.headers);
-        let secret = secret(&jar).ok_or_else(to_login)?;
+        let secret = secret(&parts.headers).ok_or_else(to_login)?;
         // Forms are same-site only (SameSite=Strict cookie); refuse a foreign Origin too.
         if parts.method != axum::http::Method::GET && foreign_origin(&parts.headers, state) {
             return Err(StatusCode::FORBIDDEN.into_response());

@@ -113,7 +113,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap, jar: CookieJa
     if foreign_origin(&headers, &state) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    if let Some(secret) = session::secret(&jar) {
+    if let Some(secret) = session::secret(&headers) {
         let _ = accounts::logout(&state, &secret).await;
     }
     (session::end(&state, jar), Redirect::to("/staff/login")).into_response()
