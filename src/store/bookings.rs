@@ -182,7 +182,7 @@ impl Store {
             let created = match &self.group_commit {
                 Some(queue) => queue.submit(job).await,
                 None => {
-                    let mut tx = self.write.begin().await?;
+                    let mut tx = self.begin_write().await?;
                     match create_steps(&mut tx, &job).await {
                         Ok(b) => tx.commit().await.map(|()| b).map_err(Into::into),
                         Err(e) => Err(e),
@@ -234,7 +234,7 @@ impl Store {
             if !b.status.is_changeable() {
                 return Err(StoreError::Conflict);
             }
-            let mut tx = self.write.begin().await?;
+            let mut tx = self.begin_write().await?;
             // Freeing a seat moves counters a re-plan reads: take the office's shared lock.
             super::lock_office_shared(&mut tx, self.backend, b.office_id).await?;
             let changed = sqlx::query(&format!(
@@ -287,7 +287,7 @@ impl Store {
     ) -> StoreResult<Booking> {
         let (slot_start, slot_end, local_date) = (to.slot_start, to.slot_end, to.local_date);
         let (slot_capacity, day_cap) = (to.slot_capacity, to.day_cap);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         super::check_plan_version(&mut tx, self.backend, b.office_id, to.plan_version).await?;
         let changed = sqlx::query(&format!(
             "UPDATE bookings SET status = {}, slot_start = $3, slot_end = $4, \
@@ -348,7 +348,7 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Booking> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let changed = sqlx::query(&format!(
             "UPDATE bookings SET version = version + 1, updated_at = $3 \
              WHERE id = $1 AND version = $2 AND status IN {}",
@@ -391,7 +391,7 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE bookings SET token_hash = $2, updated_at = $3 WHERE id = $1")
             .bind(booking_id)
             .bind(token_hash)

@@ -204,7 +204,7 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         bump_plan_version(&mut tx, None).await?;
         let (version,): (i64,) = sqlx::query_as(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM level_rules WHERE level = $1",
@@ -262,7 +262,7 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         bump_plan_version(&mut tx, None).await?;
         sqlx::query("DELETE FROM holidays WHERE year = $1")
             .bind(i64::from(year))

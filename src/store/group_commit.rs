@@ -228,7 +228,7 @@ async fn run_group_commits(pool: AnyPool, mut rx: mpsc::Receiver<(BookingJob, Re
                 tracing::warn!(error = %e, size = group.len(), "group commit failed; writing one by one");
                 for (job, reply) in group {
                     let result = async {
-                        let mut tx = pool.begin().await?;
+                        let mut tx = super::begin_write(&pool, super::Backend::Sqlite).await?;
                         let b = create_steps(&mut tx, &job).await?;
                         tx.commit().await?;
                         Ok(b)
@@ -245,7 +245,7 @@ async fn commit_group(
     pool: &AnyPool,
     group: &[(BookingJob, Reply)],
 ) -> Result<Vec<StoreResult<Booking>>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool, super::Backend::Sqlite).await?;
     let mut results = Vec::with_capacity(group.len());
     for (job, _) in group {
         let mut savepoint = tx.begin().await?;

@@ -200,6 +200,15 @@ impl Store {
         self
     }
 
+    /// Starts a write transaction. On SQLite it takes the database's write lock at once
+    /// (`BEGIN IMMEDIATE`), waiting for another process's writer up to the busy timeout:
+    /// a transaction that began as a reader and upgrades later cannot wait (SQLite
+    /// answers "database is locked" at once, to avoid a deadlock), which failed requests
+    /// whenever a second process — a CLI, a second server during a restart — wrote.
+    pub(crate) async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(begin_write(&self.write, self.backend).await?)
+    }
+
     /// Which engine this is.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -215,6 +224,17 @@ impl Store {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+    }
+}
+
+/// A write transaction on `pool` (see [`Store::begin_write`]).
+pub(crate) async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
     }
 }
 

@@ -216,7 +216,7 @@ impl Store {
         .await?;
         let mut lapsed = 0;
         for (office_id,) in offices {
-            let mut tx = self.write.begin().await?;
+            let mut tx = self.begin_write().await?;
             lock_office_shared(&mut tx, self.backend, office_id).await?;
             let expired: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
                 "SELECT id, slot_start, local_date FROM bookings WHERE office_id = $1 \
@@ -271,7 +271,7 @@ impl Store {
     /// Claims the seat offered to a booking while the hold lasts: it becomes confirmed.
     pub async fn claim_offer(&self, code: &str, now: DateTime<Utc>) -> StoreResult<()> {
         let b = self.booking(code).await?;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Like every change to a seat, under the office's shared lock (a re-plan waits).
         lock_office_shared(&mut tx, self.backend, b.office_id).await?;
         let done = sqlx::query(&format!(
@@ -322,7 +322,7 @@ impl Store {
         for _ in 0..5 {
             let code = BookingCode::generate();
             let token = new_secret();
-            let mut tx = self.write.begin().await?;
+            let mut tx = self.begin_write().await?;
             lock_office_shared(&mut tx, self.backend, new.office_id).await?;
             let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(&format!(
                 "INSERT INTO bookings (code, token_hash, office_id, slot_start, slot_end, local_date, \

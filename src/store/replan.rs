@@ -164,7 +164,7 @@ impl Store {
         now: DateTime<Utc>,
         dry_run: bool,
     ) -> StoreResult<ReplanReport> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         // First: the office row's write lock (PostgreSQL) — seat-takers hold it shared.
         bump_plan_version(&mut tx, Some(office_id)).await?;
         let (slug, spec_before) = office_in(&mut tx, office_id).await?;
@@ -411,7 +411,7 @@ impl Store {
         if dry_run {
             return Ok((true, None));
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         write_office(&mut tx, slug.as_str(), spec, now).await?;
         audit(
             &mut tx,

@@ -58,7 +58,7 @@ impl Store {
         office_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> StoreResult<i64> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO staff (username, password_hash, role, office_id, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -158,7 +158,7 @@ impl Store {
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO staff_tokens (staff_id, token_hash, created_at, kind, expires_at) \
              VALUES ($1, $2, $3, 'session', $4)",

@@ -8,6 +8,7 @@ mod concurrency;
 mod durability;
 mod helpers;
 mod hostile;
+mod multiprocess;
 mod outputs;
 pub(crate) mod planner;
 mod security;
