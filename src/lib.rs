@@ -62,7 +62,8 @@ impl Application {
             .await?
             .with_offer_hold(chrono::Duration::hours(i64::from(
                 settings.offer_hold_hours,
-            )));
+            )))
+            .with_min_age(settings.min_age);
         let listener = TcpListener::bind(bind).await?;
         let state = web::AppState::new(store.clone(), clock.clone(), settings);
         let limits = state.limits.clone();

@@ -32,6 +32,7 @@ err-nik-birth-mismatch = The NIK does not match the birth date (women have 40 ad
 err-name = Give your full name (1–100 characters).
 err-birth-date = Give a valid birth date.
 err-too-young = Not old enough on that date. If married (or ever married), tick the box below.
+err-too-young-for-slot = You are not old enough for recording on that date. Choose a later date.
 err-phone = Give an Indonesian mobile number, e.g. 0812 3456 7890.
 err-email = Not a valid e-mail address.
 err-consent = Consent is needed to process your health data.

@@ -32,6 +32,7 @@ err-nik-birth-mismatch = NIK tidak cocok dengan tanggal lahir (untuk perempuan t
 err-name = Tulis nama lengkap (1–100 huruf).
 err-birth-date = Tulis tanggal lahir yang benar.
 err-too-young = Belum cukup umur pada tanggal itu. Yang sudah/pernah menikah centang kotak di bawah.
+err-too-young-for-slot = Pada tanggal itu Anda belum cukup umur untuk perekaman. Pilih tanggal yang lebih akhir.
 err-phone = Tulis nomor HP Indonesia, misalnya 0812 3456 7890.
 err-email = Alamat email tidak valid.
 err-consent = Persetujuan diperlukan untuk memproses data kesehatan Anda.

@@ -35,6 +35,21 @@ impl ApplicantName {
     }
 }
 
+/// Old enough for recording on `on`: `min_age` years by that date, or married (or ever
+/// married), whatever the age (UU 24/2013 art. 63). Judged for the day of every seat a
+/// person is given: booked, moved to, or offered.
+pub fn old_enough(
+    birth_date: chrono::NaiveDate,
+    married: bool,
+    on: chrono::NaiveDate,
+    min_age: u32,
+) -> bool {
+    married
+        || birth_date
+            .checked_add_months(chrono::Months::new(12 * min_age))
+            .is_some_and(|d| d <= on)
+}
+
 /// Staff roles, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {

@@ -258,7 +258,7 @@ impl Store {
                 };
                 move_seat(&mut tx, b.office_id, Some(seat), None).await?;
                 // The freed seat goes to the first in the queue, if one can use it.
-                super::offers::offer_seats(&mut tx, b.office_id, now, self.offer_hold).await?;
+                super::offers::offer_seats(&mut tx, b.office_id, now, self.offers).await?;
             }
             audit(
                 &mut tx,

@@ -29,6 +29,24 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// How freed seats are offered to the people waiting for one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OfferRules {
+    /// How long an offered seat is held.
+    pub(crate) hold: chrono::Duration,
+    /// Minimum age on the seat's day (married applicants are exempt).
+    pub(crate) min_age: u32,
+}
+
+impl Default for OfferRules {
+    fn default() -> Self {
+        Self {
+            hold: chrono::Duration::hours(12),
+            min_age: 17,
+        }
+    }
+}
+
 /// The database engine behind a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -100,8 +118,8 @@ pub struct Store {
     group_commit: Option<group_commit::GroupCommit>,
     /// Office calendars by office id, with the plan version they were loaded at.
     calendars: CalendarCache,
-    /// How long a seat offered to a waiting booking is held.
-    offer_hold: chrono::Duration,
+    /// How seats are offered to waiting bookings.
+    offers: OfferRules,
 }
 
 impl std::fmt::Debug for Store {
@@ -169,7 +187,7 @@ impl Store {
                     write,
                     backend,
                     calendars: Arc::default(),
-                    offer_hold: chrono::Duration::hours(12),
+                    offers: OfferRules::default(),
                 }
             }
             Backend::Postgres => {
@@ -187,7 +205,7 @@ impl Store {
                     backend,
                     group_commit: None,
                     calendars: Arc::default(),
-                    offer_hold: chrono::Duration::hours(12),
+                    offers: OfferRules::default(),
                 }
             }
         };
@@ -196,7 +214,13 @@ impl Store {
 
     /// Sets how long an offered seat is held (default 12 hours).
     pub fn with_offer_hold(mut self, hold: chrono::Duration) -> Self {
-        self.offer_hold = hold;
+        self.offers.hold = hold;
+        self
+    }
+
+    /// Sets the minimum age judged for every seat offered (default 17).
+    pub fn with_min_age(mut self, min_age: u32) -> Self {
+        self.offers.min_age = min_age;
         self
     }
 

@@ -26,13 +26,24 @@ pub(crate) async fn offer_seats(
     conn: &mut AnyConnection,
     office_id: i64,
     now: DateTime<Utc>,
-    hold: Duration,
+    rules: super::OfferRules,
 ) -> StoreResult<usize> {
     // Displaced people first (they lost a seat through no fault of their own), then the
     // waiting list, each in the order they joined the queue.
     #[allow(clippy::type_complexity)]
-    let queue: Vec<(i64, i64, i64, String, Option<String>, Option<String>)> = sqlx::query_as(&format!(
-        "SELECT b.id, b.slot_start, c.issued_at, c.kind, b.wait_from, b.wait_to FROM bookings b \
+    #[allow(clippy::type_complexity)]
+    let queue: Vec<(
+        i64,
+        i64,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        i64,
+    )> = sqlx::query_as(&format!(
+        "SELECT b.id, b.slot_start, c.issued_at, c.kind, b.wait_from, b.wait_to, b.birth_date, \
+         b.married FROM bookings b \
          JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
          WHERE b.office_id = $1 AND b.status IN {} \
          AND b.hold_until IS NULL \
@@ -69,13 +80,19 @@ pub(crate) async fn offer_seats(
     let mut slot_count: HashMap<i64, i64> = slot_rows.into_iter().collect();
     let mut day_count: HashMap<String, i64> = day_rows.into_iter().collect();
     let mut offered = 0;
-    for (id, old_slot, issued_at, kind, wait_from, wait_to) in queue {
+    for (id, old_slot, issued_at, kind, wait_from, wait_to, birth_date, married) in queue {
+        let birth_date = birth_date.parse::<chrono::NaiveDate>().ok();
         let Some(valid_until) = spec.certificates.valid_until(&kind, from_ts(issued_at)) else {
             continue;
         };
-        let wanted = |d: chrono::NaiveDate| {
-            let d = d.to_string();
-            wait_from.as_ref().is_none_or(|f| d >= *f) && wait_to.as_ref().is_none_or(|t| d <= *t)
+        // A day it wants, on which the person is old enough.
+        let wanted = |day: chrono::NaiveDate| {
+            let d = day.to_string();
+            wait_from.as_ref().is_none_or(|f| d >= *f)
+                && wait_to.as_ref().is_none_or(|t| d <= *t)
+                && birth_date.is_some_and(|bd| {
+                    crate::domain::old_enough(bd, married != 0, day, rules.min_age)
+                })
         };
         let found = plans.iter().filter(|day| wanted(day.date)).find_map(|day| {
             let date = day.date.to_string();
@@ -97,7 +114,7 @@ pub(crate) async fn offer_seats(
         };
         let date_text = date.to_string();
         // A hold never outlasts the slot it holds.
-        let until = (now + hold).min(slot.start);
+        let until = (now + rules.hold).min(slot.start);
         // Each offer is a savepoint. The person is claimed first, on a condition that
         // PostgreSQL re-checks after waiting for a concurrent offer's row lock: two
         // cancellations at once can never both offer a seat to the same person. A seat
@@ -262,7 +279,7 @@ impl Store {
                 .await?;
             }
             lapsed += cleared_holds;
-            offer_seats(&mut tx, office_id, now, self.offer_hold).await?;
+            offer_seats(&mut tx, office_id, now, self.offers).await?;
             tx.commit().await?;
         }
         Ok(lapsed)
@@ -369,7 +386,7 @@ impl Store {
                 &detail,
             )
             .await?;
-            offer_seats(&mut tx, new.office_id, now, self.offer_hold).await?;
+            offer_seats(&mut tx, new.office_id, now, self.offers).await?;
             tx.commit().await?;
             return Ok((self.booking(code.as_str()).await?, token));
         }

@@ -358,7 +358,7 @@ impl Store {
         };
         audit(&mut tx, now, actor, action, Some(office_id), None, reason).await?;
         // Capacity freed by the change (a lower level, a reopening) goes to the queue.
-        offer_seats(&mut tx, office_id, now, self.offer_hold).await?;
+        offer_seats(&mut tx, office_id, now, self.offers).await?;
         tx.commit().await?;
         Ok(report)
     }

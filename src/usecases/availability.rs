@@ -166,8 +166,8 @@ pub async fn for_query(
     let today = planner::local_date(&office.spec, ctx.clock.now());
     let parse = |name: &str, value: Option<&str>, default: NaiveDate| match value {
         None => Ok(default),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| AppError::field(Code::Invalid, name, "err-date")),
+        Some(s) => super::form::parse_day(s)
+            .ok_or_else(|| AppError::field(Code::Invalid, name, "err-date")),
     };
     let from = parse("from", from, today)?;
     let to = parse(

@@ -205,6 +205,15 @@ pub async fn reschedule(
         let office = ctx.store.office(&booking.office_slug).await?;
         let (day, slot) = planner::bookable_slot(&office.spec, &office.calendar, start, now)
             .map_err(slot_error)?;
+        // Old enough on the new day too (moving earlier may not be).
+        if !crate::domain::old_enough(
+            booking.birth_date,
+            booking.married,
+            day.date,
+            ctx.settings.min_age,
+        ) {
+            return Err(invalid("slot_start", "err-too-young-for-slot"));
+        }
         let cert = &booking.certificate;
         if office
             .spec

@@ -24,17 +24,14 @@ pub fn check_reason(reason: &str) -> Result<String, AppError> {
 
 /// A `YYYY-MM-DD` date in 2000–2100, the field named when it is not.
 pub fn parse_date(s: &str, field: &str) -> Result<NaiveDate, AppError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)))
-        .ok_or_else(|| AppError::field(Code::Invalid, field, "err-date"))
+    super::form::parse_day(s).ok_or_else(|| AppError::field(Code::Invalid, field, "err-date"))
 }
 
 /// A year of the holiday calendar, 2000–2100.
 pub fn parse_year(year: &str) -> Result<i32, AppError> {
     year.parse::<i32>()
         .ok()
-        .filter(|y| (2000..=2100).contains(y))
+        .filter(|y| super::form::YEARS.contains(y))
         .ok_or_else(|| invalid("year"))
 }
 

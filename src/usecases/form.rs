@@ -10,7 +10,7 @@ use crate::domain::nik::NikError;
 use crate::domain::{ApplicantName, Nik, OfficeSpec, PhoneNumber, Validity};
 use crate::planner::{self, DayPlan, SlotPlan, SlotProblem};
 use crate::store::NewCertificate;
-use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use std::collections::HashMap;
 
 /// A form as received: text fields and the certificate's bytes.
@@ -125,18 +125,34 @@ pub fn invalid(field: &str, message: &'static str) -> AppError {
     AppError::field(Code::Invalid, field, message)
 }
 
-/// Parses a slot start: RFC 3339 with any offset or `Z`.
+/// The years rekam plans for: dates outside are refused as typed, before any arithmetic
+/// on them could overflow.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+fn in_years(t: DateTime<Utc>) -> bool {
+    YEARS.contains(&chrono::Datelike::year(&t))
+}
+
+/// A `YYYY-MM-DD` date within [`YEARS`].
+pub fn parse_day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|d| YEARS.contains(&chrono::Datelike::year(d)))
+}
+
+/// Parses a slot start: RFC 3339 with any offset or `Z`, within [`YEARS`].
 pub fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
+        .filter(|t| in_years(*t))
 }
 
 /// Parses a certificate time: RFC 3339, or the local `YYYY-MM-DDTHH:MM` of a
 /// `datetime-local` input read in the office's zone.
 pub fn parse_issued_at(s: &str, office: &OfficeSpec) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
+        return Some(t.with_timezone(&Utc)).filter(|t| in_years(*t));
     }
     let local = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
@@ -146,6 +162,7 @@ pub fn parse_issued_at(s: &str, office: &OfficeSpec) -> Option<DateTime<Utc>> {
         .from_local_datetime(&local)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
+        .filter(|t| in_years(*t))
 }
 
 /// The error of a slot the planner refused.
@@ -212,8 +229,7 @@ impl TryFrom<RangeForm<'_>> for DateRange {
         let today = planner::local_date(f.office, f.now);
         let last = today + chrono::Duration::days(i64::from(f.office.booking_horizon_days));
         let date = |name: &str| {
-            NaiveDate::parse_from_str(f.form.get(name), "%Y-%m-%d")
-                .ok()
+            parse_day(f.form.get(name))
                 .filter(|d| *d >= today && *d <= last)
                 .ok_or_else(|| Problems::one(Step::Range, invalid(name, "err-wait-range")))
         };
@@ -267,13 +283,7 @@ pub fn parse_birth_date(form: &RawForm, now: DateTime<Utc>) -> Option<NaiveDate>
         })
 }
 
-/// Old enough on `on`, or married.
-pub fn old_enough(birth_date: NaiveDate, married: bool, on: NaiveDate, min_age: u32) -> bool {
-    married
-        || birth_date
-            .checked_add_months(Months::new(12 * min_age))
-            .is_some_and(|d| d <= on)
-}
+pub use crate::domain::old_enough;
 
 impl TryFrom<ApplicantForm<'_>> for Applicant {
     type Error = Problems;

@@ -12,7 +12,50 @@ both_databases!(
     names_are_shown_escaped,
     the_html_form_keeps_what_was_typed_and_ties_errors_to_fields,
     guessing_a_lost_link_or_a_staff_password_is_rate_limited,
+    dates_at_the_edge_of_the_calendar_are_refused_not_crashed_on,
 );
+
+/// Dates far beyond any year rekam plans for are refused with the field named: they once
+/// overflowed the date arithmetic (a panic).
+async fn dates_at_the_edge_of_the_calendar_are_refused_not_crashed_on(app: TestApp) {
+    for query in [
+        "from=+262142-12-01&to=+262142-12-31",
+        "from=-262143-01-01&to=-262143-01-31",
+        "from=+262143-12-01",
+        "to=+262143-12-31",
+        "from=9999-12-01&to=9999-12-31",
+    ] {
+        let r = app
+            .client
+            .get(app.url(&format!("/api/v1/offices/ciruas/availability?{query}")))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(status, 422, "{query}: {body}");
+        assert_eq!(body["error"], "invalid", "{query}");
+        assert!(
+            ["from", "to"].contains(&body["field"].as_str().unwrap()),
+            "{query}: {body}"
+        );
+    }
+    let before = app.written().await;
+    for issued in [
+        "+262142-01-01T08:00",
+        "+262143-12-31T23:59",
+        "-262143-01-01T00:00",
+    ] {
+        let r = app
+            .book(&BookingForm::new(&slot(), &nik(1)).set("certificate_issued_at", issued))
+            .await;
+        let status = r.status().as_u16();
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(status, 422, "{issued}: {body}");
+        assert_eq!(body["field"], "certificate_issued_at", "{issued}");
+    }
+    assert_eq!(before, app.written().await);
+}
 
 fn slot() -> String {
     wib(11, 30, 8, 0)

@@ -17,7 +17,71 @@ both_databases!(
     an_offer_is_held_until_its_slot_starts_at_the_latest,
     reopening_a_closed_day_offers_its_seats_to_the_people_it_displaced,
     bookings_whose_slot_has_started_keep_their_seat_through_a_replan,
+    age_is_judged_on_every_day_a_seat_is_moved_or_offered_to,
 );
+
+/// A man born 3 December 2009: 17 from Thursday 3 December 2026, not on Tuesday the 1st.
+fn seventeen_on_the_third() -> String {
+    "3604050312090001".to_string()
+}
+
+/// Old enough is judged for the day of each seat: when a booking moves to an earlier day,
+/// and for each seat offered from a waiting-list range (not only at the range's end).
+async fn age_is_judged_on_every_day_a_seat_is_moved_or_offered_to(app: TestApp) {
+    // Open Tuesday 1 and Thursday 3 December only.
+    let mut office = small_office();
+    let h = json!(["08:00", "10:00"]);
+    office["hours"] = json!({"tue": h, "thu": h});
+    assert_eq!(app.put_office("ciruas", office).await.status(), 200);
+    let young = seventeen_on_the_third();
+    let form = |slot: &str| {
+        BookingForm::new(slot, &young)
+            .set("birth_date", "2009-12-03")
+            .set("certificate_issued_at", "2026-11-30T06:00")
+    };
+    // Booked for Thursday (old enough that day), then asked to move to Tuesday.
+    let b = app.book_ok(&form(&wib(12, 3, 9, 0))).await;
+    let (code, token) = (b["code"].as_str().unwrap(), b["token"].as_str().unwrap());
+    let r = app
+        .post_booking_action(
+            code,
+            token,
+            "reschedule",
+            Some(json!({"slot_start": wib(12, 1, 8, 0)})),
+        )
+        .await;
+    assert_eq!(r.status(), 422, "too young on Tuesday");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["field"], "slot_start", "{body}");
+    let r = app
+        .post_booking_action(
+            code,
+            token,
+            "reschedule",
+            Some(json!({"slot_start": wib(12, 3, 8, 30)})),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "Thursday is fine");
+    let r = app.post_booking_action(code, token, "cancel", None).await;
+    assert_eq!(r.status(), 200);
+
+    // On the waiting list for Tuesday–Thursday: Tuesday's free seats are not for him;
+    // the first seat offered is Thursday's.
+    let r = join(
+        &app,
+        form("")
+            .set("from_date", "2026-12-01")
+            .set("to_date", "2026-12-03"),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let entry: Value = r.json().await.unwrap();
+    assert_eq!(
+        entry["offer"]["slot_start"],
+        wib(12, 3, 8, 0),
+        "offered Thursday's first seat, not Tuesday's: {entry}"
+    );
+}
 
 /// An office open Mon–Sat 08:00–10:00 with one recording set and ten seats: four slots of
 /// three (throughput-bound) a day at level none, 12 a day. At level 4: one set still

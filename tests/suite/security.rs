@@ -9,7 +9,38 @@ use serde_json::json;
 both_databases!(
     every_answer_carries_the_security_headers,
     staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origins,
+    the_language_switch_only_returns_to_this_site,
 );
+
+/// `/lang/en?next=…` goes back to a page of this site and nowhere else, whatever `next`
+/// holds (a browser drops tabs and newlines from a URL, so `/\t/evil.example` is
+/// `//evil.example`: another host).
+async fn the_language_switch_only_returns_to_this_site(app: TestApp) {
+    for (next, to) in [
+        ("/find", "/find"),
+        ("/o/ciruas?x=1", "/o/ciruas?x=1"),
+        ("/%09/evil.example/x", "/"),
+        ("/%0a", "/"),
+        ("/%0d%0aSet-Cookie:%20x=1", "/"),
+        ("//evil.example", "/"),
+        ("/%5Cevil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/%20/evil.example", "/"),
+    ] {
+        let r = app
+            .client
+            .get(app.url(&format!("/lang/en?next={next}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "next={next}");
+        assert_eq!(r.headers()["location"], to, "next={next}");
+        assert!(
+            r.headers().get_all("set-cookie").iter().count() == 1,
+            "next={next}"
+        );
+    }
+}
 
 /// The headers every answer must carry, whatever its status or type.
 fn assert_security_headers(r: &reqwest::Response, what: &str) {

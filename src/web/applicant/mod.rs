@@ -89,10 +89,9 @@ struct Next {
 
 async fn switch_lang(jar: CookieJar, Path(lang): Path<String>, Query(q): Query<Next>) -> Response {
     let lang = Lang::parse(&lang).unwrap_or_default();
-    // Only local paths: never an open redirect.
     let next = q
         .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .filter(|n| is_local_path(n))
         .unwrap_or_else(|| "/".to_string());
     let cookie = Cookie::build(("lang", lang.code()))
         .path("/")
@@ -100,6 +99,15 @@ async fn switch_lang(jar: CookieJar, Path(lang): Path<String>, Query(q): Query<N
         .same_site(SameSite::Lax)
         .build();
     (jar.add(cookie), Redirect::to(&next)).into_response()
+}
+
+/// Is `next` a path of this site? Only visible ASCII (a browser drops tabs and newlines,
+/// so `/\t/evil.example` would become `//evil.example`, another host), starting with one
+/// `/` and without backslashes (which browsers read as slashes).
+fn is_local_path(next: &str) -> bool {
+    next.starts_with('/')
+        && !next.starts_with("//")
+        && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
 }
 
 /// A day as a page lists it.
