@@ -111,6 +111,10 @@ impl Application {
                         0
                     }
                 };
+                // Idempotency-Keys are kept a day (API.md).
+                if let Err(e) = store.forget_idempotency_keys(last).await {
+                    tracing::warn!(error = %e, "forgetting old idempotency keys failed");
+                }
                 sweeps.send_replace(Sweep { at: last, lapsed });
                 limits.forget_quiet();
             }

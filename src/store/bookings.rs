@@ -2,7 +2,7 @@
 
 use super::group_commit::{BookingJob, create_steps};
 use super::seats::{Seat, insert_certificate, move_seat};
-use super::{Store, StoreError, StoreResult, audit, from_ts, ts};
+use super::{IdempotencyKey, Store, StoreError, StoreResult, audit, from_ts, ts};
 use crate::domain::booking::sql::{self, lit};
 use crate::domain::{Booking, BookingCode, BookingStatus, CertificateInfo, CertificateStatus};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -132,20 +132,31 @@ pub(crate) fn booking_select() -> &'static str {
 }
 
 impl Store {
-    /// What an Idempotency-Key created before, if it was used.
+    /// What an Idempotency-Key created before, if it was used (and not yet forgotten)
+    /// for this same request; `KeyReused` when it was used for another.
     pub async fn idempotent_receipt(
         &self,
-        key: &str,
-        scope: &str,
+        key: IdempotencyKey<'_>,
+        now: DateTime<Utc>,
     ) -> StoreResult<Option<Replayed>> {
-        let row: Option<(i64, String)> = sqlx::query_as(
-            "SELECT status, body FROM idempotency_keys WHERE key = $1 AND scope = $2",
+        let row: Option<(i64, String, Option<String>, i64)> = sqlx::query_as(
+            "SELECT status, body, request_hash, created_at FROM idempotency_keys \
+             WHERE key = $1 AND scope = $2",
         )
-        .bind(key)
-        .bind(scope)
+        .bind(key.key)
+        .bind(key.scope)
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.map(|(status, body)| match serde_json::from_str(&body) {
+        let Some((status, body, request, created_at)) = row else {
+            return Ok(None);
+        };
+        if from_ts(created_at) <= now - super::IDEMPOTENCY_KEPT {
+            return Ok(None);
+        }
+        if request.as_deref() != Some(key.request) {
+            return Err(StoreError::KeyReused);
+        }
+        Ok(Some(match serde_json::from_str(&body) {
             Ok(receipt) => Replayed::Receipt(Box::new(receipt)),
             Err(_) => Replayed::Stored {
                 status: u16::try_from(status).unwrap_or(200),
@@ -154,16 +165,25 @@ impl Store {
         }))
     }
 
+    /// Forgets Idempotency-Keys older than a day (run by the server's sweeper).
+    pub async fn forget_idempotency_keys(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= $1")
+            .bind(ts(now - super::IDEMPOTENCY_KEPT))
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Books a seat: the booking, its certificate, the seat counters, an audit record and
     /// (with a key) the receipt for the key, all in one transaction.
     pub async fn create_booking(
         &self,
         new: &NewBooking,
         now: DateTime<Utc>,
-        idempotency: Option<(&str, &str)>,
+        idempotency: Option<IdempotencyKey<'_>>,
     ) -> StoreResult<Created> {
-        if let Some((key, scope)) = idempotency {
-            if let Some(replayed) = self.idempotent_receipt(key, scope).await? {
+        if let Some(key) = idempotency {
+            if let Some(replayed) = self.idempotent_receipt(key, now).await? {
                 return Ok(Created::Replay(replayed));
             }
         }
@@ -177,7 +197,13 @@ impl Store {
                 now,
                 code,
                 token: token.clone(),
-                idempotency: idempotency.map(|(k, s)| (k.to_string(), s.to_string())),
+                idempotency: idempotency.map(|k| {
+                    (
+                        k.key.to_string(),
+                        k.scope.to_string(),
+                        k.request.to_string(),
+                    )
+                }),
             };
             let created = match &self.group_commit {
                 Some(queue) => queue.submit(job).await,
@@ -195,10 +221,11 @@ impl Store {
             }) {
                 Err(StoreError::Duplicate) => continue,
                 Err(StoreError::Conflict) if idempotency.is_some() => {
-                    // Another request with the same key committed first: replay it.
-                    let (key, scope) = idempotency.expect("checked");
+                    // Another request with the same key committed first: replay it (or
+                    // refuse, if it was another request).
+                    let key = idempotency.expect("checked");
                     return self
-                        .idempotent_receipt(key, scope)
+                        .idempotent_receipt(key, now)
                         .await?
                         .map(Created::Replay)
                         .ok_or(StoreError::Conflict);

@@ -48,8 +48,8 @@ pub(crate) struct BookingJob {
     pub(crate) now: DateTime<Utc>,
     pub(crate) code: BookingCode,
     pub(crate) token: String,
-    /// Idempotency-Key and scope, whose receipt is stored with the booking.
-    pub(crate) idempotency: Option<(String, String)>,
+    /// Idempotency-Key, scope and request hash, whose receipt is stored with the booking.
+    pub(crate) idempotency: Option<(String, String, String)>,
 }
 
 /// Everything one booking writes, on a connection already in a transaction (its own, or
@@ -58,14 +58,21 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
     let (new, now, code, token) = (&job.new, job.now, &job.code, job.token.as_str());
     super::check_plan_version(tx, job.backend, new.office_id, new.plan_version).await?;
     // The key first: a concurrent twin waits here, then replays our answer.
-    if let Some((key, scope)) = &job.idempotency {
+    if let Some((key, scope, request)) = &job.idempotency {
+        // A key older than a day is forgotten: it may be used afresh.
+        sqlx::query("DELETE FROM idempotency_keys WHERE key = $1 AND created_at <= $2")
+            .bind(key)
+            .bind(ts(now - super::IDEMPOTENCY_KEPT))
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
-            "INSERT INTO idempotency_keys (key, scope, status, body, created_at) \
-             VALUES ($1, $2, 201, '', $3)",
+            "INSERT INTO idempotency_keys (key, scope, status, body, created_at, request_hash) \
+             VALUES ($1, $2, 201, '', $3, $4)",
         )
         .bind(key)
         .bind(scope)
         .bind(ts(now))
+        .bind(request)
         .execute(&mut *tx)
         .await
         .map_err(|e| {
@@ -159,7 +166,7 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
             reason: None,
         },
     };
-    if let Some((key, scope)) = &job.idempotency {
+    if let Some((key, scope, _)) = &job.idempotency {
         sqlx::query("UPDATE idempotency_keys SET body = $3 WHERE key = $1 AND scope = $2")
             .bind(key)
             .bind(scope)

@@ -17,6 +17,7 @@ mod seats;
 mod staff;
 
 pub use bookings::{Created, NewBooking, NewCertificate, Receipt, Replayed, SeatRequest};
+// (IdempotencyKey is defined below.)
 pub use calendar::{LevelScheduleRow, RuleVersion};
 pub use offices::Office;
 pub use replan::{DayImpact, DisplacedBooking, Notice, PlanChange, ReplanReport};
@@ -28,6 +29,20 @@ use sqlx::{AnyPool, Executor};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// An Idempotency-Key with what it is bound to.
+#[derive(Debug, Clone, Copy)]
+pub struct IdempotencyKey<'a> {
+    /// The key as sent.
+    pub key: &'a str,
+    /// The operation it belongs to (`bookings.create`).
+    pub scope: &'a str,
+    /// A hash of the request (its fields and file): a repeat must send the same.
+    pub request: &'a str,
+}
+
+/// How long an Idempotency-Key is kept (API.md: 24 hours).
+pub const IDEMPOTENCY_KEPT: chrono::Duration = chrono::Duration::hours(24);
 
 /// How freed seats are offered to the people waiting for one.
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +95,9 @@ pub enum StoreError {
     /// A unique value (username, slug) is taken.
     #[error("already exists")]
     Duplicate,
+    /// An Idempotency-Key used before with another request.
+    #[error("the idempotency key was used for another request")]
+    KeyReused,
     /// Anything else from the database: a bug or an outage.
     #[error(transparent)]
     Db(sqlx::Error),

@@ -9,7 +9,7 @@ use super::{AppError, Code, Context};
 use crate::domain::code::hash_secret;
 use crate::domain::{Booking, BookingCode, BookingStatus, Validity};
 use crate::planner;
-use crate::store::{Created, NewBooking, Notice, Office, SeatRequest, StoreError};
+use crate::store::{Created, IdempotencyKey, NewBooking, Notice, Office, SeatRequest, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// A request that passed every check.
@@ -153,7 +153,7 @@ const PLAN_RETRIES: usize = 3;
 pub async fn book(
     ctx: &Context,
     valid: &ValidBooking,
-    idempotency: Option<(&str, &str)>,
+    idempotency: Option<IdempotencyKey<'_>>,
 ) -> Result<Created, AppError> {
     let now = ctx.clock.now();
     let mut new = valid.new.clone();
@@ -307,11 +307,11 @@ pub async fn situation(ctx: &Context, booking: &Booking) -> Result<Situation, Ap
     })
 }
 
-/// What an Idempotency-Key created before, if it was used.
+/// What an Idempotency-Key created before, if it was used for this same request;
+/// `idempotency_key_reused` if it was used for another.
 pub async fn replay(
     ctx: &Context,
-    key: &str,
-    scope: &str,
+    key: IdempotencyKey<'_>,
 ) -> Result<Option<crate::store::Replayed>, AppError> {
-    Ok(ctx.store.idempotent_receipt(key, scope).await?)
+    Ok(ctx.store.idempotent_receipt(key, ctx.clock.now()).await?)
 }

@@ -33,6 +33,8 @@ pub enum Code {
     RateLimited,
     /// 409
     Conflict,
+    /// 422: an Idempotency-Key sent again with another request.
+    IdempotencyKeyReused,
     /// 500: always a bug or an outage.
     Internal,
 }
@@ -54,6 +56,7 @@ impl Code {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::RateLimited => "rate_limited",
             Self::Conflict => "conflict",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Internal => "internal",
         }
     }
@@ -115,6 +118,11 @@ impl From<StoreError> for AppError {
             StoreError::Conflict => Self::new(Code::Conflict, "err-conflict"),
             StoreError::PlanChanged => Self::new(Code::Conflict, "err-plan-changed"),
             StoreError::Duplicate => Self::new(Code::Conflict, "err-duplicate"),
+            StoreError::KeyReused => Self::field(
+                Code::IdempotencyKeyReused,
+                "Idempotency-Key",
+                "err-idempotency-key-reused",
+            ),
             StoreError::Db(e) => Self::internal(e),
         }
     }

@@ -32,6 +32,30 @@ impl RawForm {
         self.fields.get(name).map(|s| s.trim()).unwrap_or("")
     }
 
+    /// A fingerprint of the whole request (every field as sent, and the file): an
+    /// Idempotency-Key is bound to it.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let mut fields: Vec<_> = self.fields.iter().collect();
+        fields.sort();
+        for (name, value) in fields {
+            h.update((name.len() as u64).to_le_bytes());
+            h.update(name.as_bytes());
+            h.update((value.len() as u64).to_le_bytes());
+            h.update(value.as_bytes());
+        }
+        let mut bad = self.bad_fields.clone();
+        bad.sort();
+        h.update(bad.join("\0").as_bytes());
+        h.update([u8::from(self.certificate_too_large)]);
+        if let Some(file) = &self.certificate {
+            h.update((file.len() as u64).to_le_bytes());
+            h.update(file);
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// A checkbox.
     pub fn flag(&self, name: &str) -> bool {
         matches!(self.get(name), "true" | "on" | "1" | "yes")

@@ -11,6 +11,7 @@ both_databases!(
     a_reschedule_beyond_the_certificate_validity_is_refused_and_keeps_the_old_slot,
     an_idempotency_key_replays_the_first_answer_and_books_once,
     one_idempotency_key_sent_twenty_times_at_once_books_once,
+    an_idempotency_key_is_bound_to_its_request_and_kept_a_day,
     a_replaced_certificate_is_judged_and_stored,
     a_certificate_time_up_to_ten_minutes_ahead_of_ours_is_accepted,
     weekends_past_slots_and_days_beyond_the_horizon_offer_nothing,
@@ -157,6 +158,76 @@ async fn an_idempotency_key_replays_the_first_answer_and_books_once(app: TestApp
     assert_eq!(again.json::<Value>().await.unwrap(), first);
     assert_eq!(app.count("bookings").await, 1);
     assert_eq!(app.remaining("ciruas", &wib(11, 30, 8, 0)).await, 5);
+}
+
+/// A key replays only for the same request (same fields, same file): another request —
+/// an empty form above all — gets 422 `idempotency_key_reused` and never the first
+/// answer's token. After a day the key is forgotten and may be used afresh.
+async fn an_idempotency_key_is_bound_to_its_request_and_kept_a_day(app: TestApp) {
+    let key = uuid::Uuid::new_v4().to_string();
+    let send = |form: reqwest::multipart::Form| {
+        app.client
+            .post(app.url("/api/v1/bookings"))
+            .header("Idempotency-Key", &key)
+            .multipart(form)
+            .send()
+    };
+    let form = BookingForm::new(&wib(11, 30, 8, 0), &nik(1));
+    let first = send(form.multipart()).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = send(form.multipart()).await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    let mut other_file = tiny_png();
+    other_file.push(0);
+    for (what, other) in [
+        (
+            "a form with nothing but the office",
+            reqwest::multipart::Form::new().text("office", "ciruas"),
+        ),
+        (
+            "another NIK",
+            BookingForm::new(&wib(11, 30, 8, 0), &nik(2)).multipart(),
+        ),
+        ("another file", form_with_file(&form, other_file)),
+    ] {
+        let r = send(other).await.unwrap();
+        assert_eq!(r.status(), 422, "{what}");
+        let body = r.text().await.unwrap();
+        assert!(
+            !body.contains(first["token"].as_str().unwrap()),
+            "{what}: {body}"
+        );
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["error"], "idempotency_key_reused", "{what}");
+        assert_eq!(body["field"], "Idempotency-Key", "{what}");
+    }
+    assert_eq!(app.count("bookings").await, 1);
+    // A day later the key is forgotten (by the sweep) and books afresh.
+    app.advance_and_sweep(chrono::Duration::hours(24) + chrono::Duration::minutes(2))
+        .await;
+    assert_eq!(
+        app.count("idempotency_keys").await,
+        0,
+        "forgotten after a day"
+    );
+    let later = send(BookingForm::new(&wib(12, 1, 9, 0), &nik(2)).multipart())
+        .await
+        .unwrap();
+    assert_eq!(later.status(), 201);
+    let later: Value = later.json().await.unwrap();
+    assert_ne!(later["code"], first["code"]);
+    assert_eq!(app.count("bookings").await, 2);
+}
+
+fn form_with_file(form: &BookingForm, file: Vec<u8>) -> reqwest::multipart::Form {
+    let mut form = BookingForm {
+        fields: form.fields.clone(),
+        file: form.file.clone(),
+    };
+    form = form.file(file, "surat.png", "image/png");
+    form.multipart()
 }
 
 async fn one_idempotency_key_sent_twenty_times_at_once_books_once(app: TestApp) {

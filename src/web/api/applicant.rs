@@ -4,7 +4,7 @@
 use super::dto::{Availability, BookingView};
 use super::parse_json;
 use crate::domain::Booking;
-use crate::store::{Created, Office, Replayed};
+use crate::store::{Created, IdempotencyKey, Office, Replayed};
 use crate::usecases::{AppError, Code, availability, booking, waitlist};
 use crate::web::AppState;
 use crate::web::kit::multipart::read_form;
@@ -164,9 +164,16 @@ pub async fn create_booking(
     // The whole form is read before any answer, a replay included: answering in the
     // middle of an upload breaks the client's connection.
     let form = read_form(multipart).await?;
+    // The key is bound to this request: its fields and file.
+    let request = form.fingerprint();
+    let key = key.as_deref().map(|key| IdempotencyKey {
+        key,
+        scope: "bookings.create",
+        request: &request,
+    });
     // A repeat is answered as the first time, even if the slot has filled up since.
-    if let Some(key) = &key {
-        if let Some(replayed) = booking::replay(&state, key, "bookings.create").await? {
+    if let Some(key) = key {
+        if let Some(replayed) = booking::replay(&state, key).await? {
             return Ok(replay(replayed));
         }
     }
@@ -174,12 +181,7 @@ pub async fn create_booking(
     let valid = booking::validate(&state, &form, form.get("office"), "applicant", lang)
         .await
         .map_err(first_error)?;
-    let created = booking::book(
-        &state,
-        &valid,
-        key.as_deref().map(|k| (k, "bookings.create")),
-    )
-    .await?;
+    let created = booking::book(&state, &valid, key).await?;
     Ok(match created {
         Created::New { booking, token } => (
             StatusCode::CREATED,

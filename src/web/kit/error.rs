@@ -10,7 +10,9 @@ use serde::Serialize;
 /// The HTTP status of a code.
 pub fn status(code: Code) -> StatusCode {
     match code {
-        Code::Invalid | Code::CertificateNotValidForSlot => StatusCode::UNPROCESSABLE_ENTITY,
+        Code::Invalid | Code::CertificateNotValidForSlot | Code::IdempotencyKeyReused => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         Code::NotFound => StatusCode::NOT_FOUND,
         Code::Unauthorized => StatusCode::UNAUTHORIZED,
         Code::Forbidden => StatusCode::FORBIDDEN,
