@@ -30,6 +30,13 @@ pub struct Settings {
     /// Public base URL used in calendar files, e.g. https://rekam.example.go.id.
     #[arg(long, env = "REKAM_PUBLIC_URL", default_value = "")]
     pub public_url: String,
+    /// New certificates an applicant may upload for one booking in a day.
+    #[arg(
+        long,
+        env = "REKAM_CERTIFICATE_REPLACEMENTS_PER_DAY",
+        default_value_t = 5
+    )]
+    pub certificate_replacements_per_day: u32,
     /// Seconds a client may take to send a request's headers, or pause while sending its
     /// body, before the connection is closed (slow clients holding connections open).
     #[arg(long, env = "REKAM_CLIENT_TIMEOUT", default_value_t = 30)]
@@ -48,6 +55,7 @@ impl Default for Settings {
             trust_forwarded_for: false,
             public_url: String::new(),
             client_timeout_seconds: 30,
+            certificate_replacements_per_day: 5,
         }
     }
 }

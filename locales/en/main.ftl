@@ -9,6 +9,7 @@ err-day-full = This day is fully booked. Please choose another day.
 err-active-booking-exists = This NIK already has an active booking. Change or cancel that one first.
 err-conflict = This booking was just changed elsewhere. Reload and try again.
 err-duplicate = Already exists.
+err-too-many-replacements = The certificate of this booking has been replaced too often today. Try again tomorrow.
 err-idempotency-key-reused = This Idempotency-Key was used for another request. Use a new key for a new request.
 err-office-unknown = Unknown office.
 err-slot-unknown = This is not a time slot of this office.

@@ -9,6 +9,7 @@ err-day-full = Kuota hari ini sudah penuh. Silakan pilih hari lain.
 err-active-booking-exists = NIK ini sudah memiliki jadwal aktif. Ubah atau batalkan jadwal itu dulu.
 err-conflict = Jadwal ini baru saja diubah di tempat lain. Muat ulang dan coba lagi.
 err-duplicate = Sudah ada.
+err-too-many-replacements = Sertifikat untuk jadwal ini sudah diganti terlalu sering hari ini. Coba lagi besok.
 err-idempotency-key-reused = Kunci Idempotency-Key ini sudah dipakai untuk permintaan lain. Pakai kunci baru untuk permintaan baru.
 err-office-unknown = Kantor tidak dikenal.
 err-slot-unknown = Jam ini tidak tersedia di kantor ini.

@@ -366,16 +366,28 @@ impl Store {
         self.booking(&b.code).await
     }
 
-    /// Replaces the booking's certificate; the old one is kept as superseded until the
-    /// retention job removes it.
+    /// Replaces the booking's certificate; the old file is deleted in the same transaction.
     pub async fn replace_certificate(
         &self,
         b: &Booking,
         cert: &NewCertificate,
         actor: &str,
         now: DateTime<Utc>,
+        per_day: u32,
     ) -> StoreResult<Booking> {
         let mut tx = self.begin_write().await?;
+        // At most `per_day` replacements a day per booking (each is a file to keep).
+        let (recent,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM audit_log WHERE booking_id = $1 \
+             AND action = 'certificate.replace' AND at > $2",
+        )
+        .bind(b.id)
+        .bind(ts(now - chrono::Duration::days(1)))
+        .fetch_one(&mut *tx)
+        .await?;
+        if recent >= i64::from(per_day) {
+            return Err(StoreError::TooMany);
+        }
         let changed = sqlx::query(&format!(
             "UPDATE bookings SET version = version + 1, updated_at = $3 \
              WHERE id = $1 AND version = $2 AND status IN {}",
@@ -389,13 +401,12 @@ impl Store {
         if changed.rows_affected() == 0 {
             return Err(StoreError::Conflict);
         }
-        sqlx::query(
-            "UPDATE certificates SET superseded_at = $2 WHERE booking_id = $1 AND superseded_at IS NULL",
-        )
-        .bind(b.id)
-        .bind(ts(now))
-        .execute(&mut *tx)
-        .await?;
+        // Only the current file is kept: review needs no other, and a health certificate
+        // is not kept longer than it is needed (UU 27/2022).
+        sqlx::query("DELETE FROM certificates WHERE booking_id = $1")
+            .bind(b.id)
+            .execute(&mut *tx)
+            .await?;
         insert_certificate(&mut tx, b.id, cert, now).await?;
         audit(
             &mut tx,

@@ -95,6 +95,9 @@ pub enum StoreError {
     /// A unique value (username, slug) is taken.
     #[error("already exists")]
     Duplicate,
+    /// A limit per booking and day was reached.
+    #[error("too many changes today")]
+    TooMany,
     /// An Idempotency-Key used before with another request.
     #[error("the idempotency key was used for another request")]
     KeyReused,

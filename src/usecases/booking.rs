@@ -270,7 +270,13 @@ pub async fn replace_certificate(
     .try_into()
     .map_err(Problems::into_errors)?;
     ctx.store
-        .replace_certificate(booking, &cert, actor, now)
+        .replace_certificate(
+            booking,
+            &cert,
+            actor,
+            now,
+            ctx.settings.certificate_replacements_per_day,
+        )
         .await
         .map_err(|e| vec![e.into()])
 }

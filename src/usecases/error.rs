@@ -118,6 +118,11 @@ impl From<StoreError> for AppError {
             StoreError::Conflict => Self::new(Code::Conflict, "err-conflict"),
             StoreError::PlanChanged => Self::new(Code::Conflict, "err-plan-changed"),
             StoreError::Duplicate => Self::new(Code::Conflict, "err-duplicate"),
+            StoreError::TooMany => Self::field(
+                Code::RateLimited,
+                "certificate",
+                "err-too-many-replacements",
+            ),
             StoreError::KeyReused => Self::field(
                 Code::IdempotencyKeyReused,
                 "Idempotency-Key",

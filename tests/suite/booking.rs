@@ -307,11 +307,39 @@ async fn a_replaced_certificate_is_judged_and_stored(app: TestApp) {
     let got: Value = r.json().await.unwrap();
     assert_eq!(got["certificate_kind"], "pcr");
     assert_eq!(got["certificate_valid_until"], "2026-12-03T06:00:00+07:00");
+    // Only the current file is kept (issue 8: replacements once filled the disk), and a
+    // booking's certificate is replaced at most five times a day.
     assert_eq!(
         app.count("certificates").await,
-        2,
-        "the old one is kept as superseded"
+        1,
+        "the old file is deleted"
     );
+    for i in 2..=5 {
+        let r = send(ok.multipart()).await.unwrap();
+        assert_eq!(r.status(), 200, "replacement {i}");
+    }
+    let r = send(ok.multipart()).await.unwrap();
+    assert_eq!(r.status(), 429, "a sixth replacement in a day");
+    assert!(r.headers().contains_key("retry-after"));
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "rate_limited");
+    assert_eq!(body["field"], "certificate");
+    let db = app.db().await;
+    let (rows, bytes): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM certificates",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (rows, bytes),
+        (1, tiny_png().len() as i64),
+        "one file, the last"
+    );
+    app.advance_and_sweep(chrono::Duration::hours(24) + chrono::Duration::minutes(1))
+        .await;
+    let r = send(ok.multipart()).await.unwrap();
+    assert_eq!(r.status(), 200, "a day later");
 }
 
 async fn weekends_past_slots_and_days_beyond_the_horizon_offer_nothing(app: TestApp) {
