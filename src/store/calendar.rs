@@ -194,55 +194,6 @@ impl Store {
         .await?)
     }
 
-    /// Adds a new version of a level's rule. Capacity everywhere may change, so every
-    /// office's plan version moves. (Existing bookings are not re-planned by a rule edit;
-    /// the next level change or closure of an office re-plans it.)
-    pub async fn put_level_rule(
-        &self,
-        rule: &LevelRule,
-        actor: &str,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        bump_plan_version(&mut tx, None).await?;
-        let (version,): (i64,) = sqlx::query_as(
-            "SELECT COALESCE(MAX(version), 0) + 1 FROM level_rules WHERE level = $1",
-        )
-        .bind(&rule.level)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO level_rules (level, version, wfo_percent, occupancy_percent, max_visitors, \
-             latest_close, source, changed_by, changed_at, reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&rule.level)
-        .bind(version)
-        .bind(i64::from(rule.wfo_percent))
-        .bind(i64::from(rule.occupancy_percent))
-        .bind(rule.max_visitors.map(i64::from))
-        .bind(&rule.latest_close)
-        .bind(&rule.source)
-        .bind(actor)
-        .bind(ts(now))
-        .bind(reason)
-        .execute(&mut *tx)
-        .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "level_rule.update",
-            None,
-            None,
-            &rule.level,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// An office's level schedule, in the order it was set.
     pub async fn level_schedule(&self, office_id: i64) -> StoreResult<Vec<LevelScheduleRow>> {
         Ok(sqlx::query_as(
@@ -254,34 +205,6 @@ impl Store {
         .await?)
     }
 
-    /// Replaces the holidays of `year` with `days`, all or nothing.
-    pub async fn load_holidays(
-        &self,
-        year: i32,
-        days: &BTreeMap<NaiveDate, String>,
-        actor: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        bump_plan_version(&mut tx, None).await?;
-        sqlx::query("DELETE FROM holidays WHERE year = $1")
-            .bind(i64::from(year))
-            .execute(&mut *tx)
-            .await?;
-        for (day, name) in days {
-            sqlx::query("INSERT INTO holidays (day, name, year) VALUES ($1, $2, $3)")
-                .bind(day.to_string())
-                .bind(name)
-                .bind(i64::from(year))
-                .execute(&mut *tx)
-                .await?;
-        }
-        let detail = format!("{year}: {} days", days.len());
-        audit(&mut tx, now, actor, "holidays.load", None, None, &detail).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Holidays of a year.
     pub async fn holidays(&self, year: i32) -> StoreResult<Vec<(String, String)>> {
         Ok(
@@ -291,4 +214,71 @@ impl Store {
                 .await?,
         )
     }
+}
+
+/// Adds a new version of a level's rule, inside a change's transaction (the re-plan of
+/// every office follows in the same transaction).
+pub(crate) async fn write_rule(
+    conn: &mut AnyConnection,
+    rule: &LevelRule,
+    actor: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let (version,): (i64,) =
+        sqlx::query_as("SELECT COALESCE(MAX(version), 0) + 1 FROM level_rules WHERE level = $1")
+            .bind(&rule.level)
+            .fetch_one(&mut *conn)
+            .await?;
+    sqlx::query(
+        "INSERT INTO level_rules (level, version, wfo_percent, occupancy_percent, max_visitors, \
+         latest_close, source, changed_by, changed_at, reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&rule.level)
+    .bind(version)
+    .bind(i64::from(rule.wfo_percent))
+    .bind(i64::from(rule.occupancy_percent))
+    .bind(rule.max_visitors.map(i64::from))
+    .bind(&rule.latest_close)
+    .bind(&rule.source)
+    .bind(actor)
+    .bind(ts(now))
+    .bind(reason)
+    .execute(&mut *conn)
+    .await?;
+    audit(
+        conn,
+        now,
+        actor,
+        "level_rule.update",
+        None,
+        None,
+        &rule.level,
+    )
+    .await
+}
+
+/// Replaces the holidays of `year` with `days`, inside a change's transaction.
+pub(crate) async fn write_holidays(
+    conn: &mut AnyConnection,
+    year: i32,
+    days: &BTreeMap<NaiveDate, String>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM holidays WHERE year = $1")
+        .bind(i64::from(year))
+        .execute(&mut *conn)
+        .await?;
+    for (day, name) in days {
+        sqlx::query("INSERT INTO holidays (day, name, year) VALUES ($1, $2, $3)")
+            .bind(day.to_string())
+            .bind(name)
+            .bind(i64::from(year))
+            .execute(&mut *conn)
+            .await?;
+    }
+    let detail = format!("{year}: {} days", days.len());
+    audit(conn, now, actor, "holidays.load", None, None, &detail).await
 }

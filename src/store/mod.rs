@@ -20,7 +20,9 @@ pub use bookings::{Created, NewBooking, NewCertificate, Receipt, Replayed, SeatR
 // (IdempotencyKey is defined below.)
 pub use calendar::{LevelScheduleRow, RuleVersion};
 pub use offices::Office;
-pub use replan::{DayImpact, DisplacedBooking, Notice, PlanChange, ReplanReport};
+pub use replan::{
+    DayImpact, DisplacedBooking, NationalChange, Notice, OfficeReplan, PlanChange, ReplanReport,
+};
 pub use staff::StaffMember;
 
 use chrono::{DateTime, TimeZone, Utc};

@@ -1,13 +1,13 @@
 //! Changes that move capacity — a level, a closure, a reopening, new office settings —
 //! applied in one transaction that also moves or marks every booking that no longer fits.
 
-use super::calendar::{bump_plan_version, load_calendar};
+use super::calendar::{bump_plan_version, load_calendar, write_holidays, write_rule};
 use super::offers::{offer_seats, withdraw_offers};
 use super::offices::{office_in, write_office};
 use super::seats::{Seat, move_seat};
 use super::{Store, StoreResult, audit, from_ts, ts};
 use crate::domain::booking::sql::{self, lit};
-use crate::domain::{BookingStatus, Level, NotificationKind, OfficeSlug, OfficeSpec};
+use crate::domain::{BookingStatus, Level, LevelRule, NotificationKind, OfficeSlug, OfficeSpec};
 use crate::planner::{self, Calendar, DayPlan, Placed};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use sqlx::AnyConnection;
@@ -170,10 +170,76 @@ impl Store {
         let (slug, spec_before) = office_in(&mut tx, office_id).await?;
         let cal_before = load_calendar(&mut tx, office_id).await?;
         write_change(&mut tx, office_id, &slug, change, reason, actor, now).await?;
+        let notice = match change {
+            PlanChange::Level {
+                level: Level::None, ..
+            } => format!("PPKM dicabut ({reason})"),
+            PlanChange::Level { level, .. } => format!("PPKM level {} ({reason})", level.as_str()),
+            _ => reason.to_string(),
+        };
+        let before = Before {
+            office_id,
+            spec: spec_before,
+            calendar: cal_before,
+        };
+        let report =
+            replan_office(&mut tx, &before, &notice, actor, now, dry_run, self.offers).await?;
+        if dry_run {
+            tx.rollback().await?;
+            return Ok(report);
+        }
+        let action = match change {
+            PlanChange::Level { .. } => "plan.level",
+            PlanChange::Close(_) => "plan.close",
+            PlanChange::Reopen(_) => "plan.reopen",
+            PlanChange::Office(_) => "office.update",
+        };
+        audit(&mut tx, now, actor, action, Some(office_id), None, reason).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+}
+
+/// An office as it was before a change: what its displaced bookings are judged against.
+pub(crate) struct Before {
+    pub(crate) office_id: i64,
+    pub(crate) spec: OfficeSpec,
+    pub(crate) calendar: Calendar,
+}
+
+impl Before {
+    /// The office as it is now, on a connection in the change's transaction.
+    pub(crate) async fn read(conn: &mut AnyConnection, office_id: i64) -> StoreResult<Self> {
+        let (_, spec) = office_in(conn, office_id).await?;
+        let calendar = load_calendar(conn, office_id).await?;
+        Ok(Self {
+            office_id,
+            spec,
+            calendar,
+        })
+    }
+}
+
+/// The re-plan of one office after a change has been written in `conn`'s transaction:
+/// works out which bookings no longer fit and, unless `dry_run`, moves or marks each
+/// (with a notification saying `notice`), then offers the freed capacity to the queue.
+pub(crate) async fn replan_office(
+    conn: &mut AnyConnection,
+    before: &Before,
+    notice: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+    dry_run: bool,
+    offers: super::OfferRules,
+) -> StoreResult<ReplanReport> {
+    let tx: &mut AnyConnection = conn;
+    let office_id = before.office_id;
+    let (spec_before, cal_before) = (&before.spec, &before.calendar);
+    {
         // Seats held for waiting bookings are offered afresh once the change is in.
-        withdraw_offers(&mut tx, office_id).await?;
-        let (_, spec) = office_in(&mut tx, office_id).await?;
-        let cal = load_calendar(&mut tx, office_id).await?;
+        withdraw_offers(&mut *tx, office_id).await?;
+        let (_, spec) = office_in(&mut *tx, office_id).await?;
+        let cal = load_calendar(&mut *tx, office_id).await?;
 
         let today = planner::local_date(&spec, now);
         let today_start = spec
@@ -206,7 +272,7 @@ impl Store {
         }
         dates.sort();
         let after = plans(&spec, &cal, &dates);
-        let before = plans(&spec_before, &cal_before, &dates);
+        let before = plans(spec_before, cal_before, &dates);
         let placed: Vec<Placed> = rows
             .iter()
             .map(|r| Placed {
@@ -258,18 +324,9 @@ impl Store {
             applied: !dry_run,
         };
         if dry_run {
-            tx.rollback().await?;
             return Ok(report);
         }
 
-        // What applicants are told: the level and its instruction, or the reason given.
-        let notice = match change {
-            PlanChange::Level {
-                level: Level::None, ..
-            } => format!("PPKM dicabut ({reason})"),
-            PlanChange::Level { level, .. } => format!("PPKM level {} ({reason})", level.as_str()),
-            _ => reason.to_string(),
-        };
         // Every displaced seat is given up first, then the new ones are taken, so a move
         // into a seat another displaced booking has just left always fits.
         for m in &moves {
@@ -278,7 +335,7 @@ impl Store {
                 slot_start: r.slot_start,
                 local_date: &r.local_date,
             };
-            move_seat(&mut tx, office_id, Some(seat), None).await?;
+            move_seat(&mut *tx, office_id, Some(seat), None).await?;
         }
         for m in &moves {
             let r = by_id[&m.id];
@@ -302,7 +359,7 @@ impl Store {
                         local_date: &date_text,
                     };
                     move_seat(
-                        &mut tx,
+                        &mut *tx,
                         office_id,
                         None,
                         Some((seat, slot.capacity, after[&date].cap)),
@@ -334,13 +391,13 @@ impl Store {
             .bind(kind.as_str())
             .bind(r.slot_start)
             .bind(m.to.map(|s| ts(s.start)))
-            .bind(&notice)
+            .bind(notice)
             .bind(ts(now))
             .execute(&mut *tx)
             .await?;
             let detail = format!("{}: {notice}", kind.as_str());
             audit(
-                &mut tx,
+                &mut *tx,
                 now,
                 actor,
                 "booking.displaced",
@@ -350,19 +407,13 @@ impl Store {
             )
             .await?;
         }
-        let action = match change {
-            PlanChange::Level { .. } => "plan.level",
-            PlanChange::Close(_) => "plan.close",
-            PlanChange::Reopen(_) => "plan.reopen",
-            PlanChange::Office(_) => "office.update",
-        };
-        audit(&mut tx, now, actor, action, Some(office_id), None, reason).await?;
         // Capacity freed by the change (a lower level, a reopening) goes to the queue.
-        offer_seats(&mut tx, office_id, now, self.offers).await?;
-        tx.commit().await?;
+        offer_seats(&mut *tx, office_id, now, offers).await?;
         Ok(report)
     }
+}
 
+impl Store {
     /// The latest message about a booking.
     pub async fn latest_notification(&self, booking_id: i64) -> StoreResult<Option<Notice>> {
         let row: Option<(String, i64, Option<i64>, String)> = sqlx::query_as(
@@ -426,4 +477,80 @@ impl Store {
         tx.commit().await?;
         Ok((true, None))
     }
+
+    /// Applies (or, with `dry_run`, works out) a change that applies to every office — a
+    /// level rule, a year's holidays — in one transaction with the re-plan of every
+    /// office, exactly as a change of one office's level is: whoever no longer fits is
+    /// moved or marked. Returns each office's report, by slug.
+    pub async fn apply_national_change(
+        &self,
+        change: &NationalChange<'_>,
+        reason: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+        dry_run: bool,
+    ) -> StoreResult<Vec<OfficeReplan>> {
+        let mut tx = self.begin_write().await?;
+        // Every office row's write lock (PostgreSQL), in one statement.
+        bump_plan_version(&mut tx, None).await?;
+        let offices: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, slug FROM offices ORDER BY slug")
+                .fetch_all(&mut *tx)
+                .await?;
+        let mut before = Vec::with_capacity(offices.len());
+        for (id, slug) in &offices {
+            before.push((slug.clone(), Before::read(&mut tx, *id).await?));
+        }
+        let notice = match change {
+            NationalChange::Rule(rule) => {
+                write_rule(&mut tx, rule, actor, reason, now).await?;
+                format!("PPKM level {} ({reason})", rule.level)
+            }
+            NationalChange::Holidays { year, days } => {
+                write_holidays(&mut tx, *year, days, actor, now).await?;
+                reason.to_string()
+            }
+        };
+        let mut reports = Vec::with_capacity(before.len());
+        for (slug, b) in &before {
+            let report =
+                replan_office(&mut tx, b, &notice, actor, now, dry_run, self.offers).await?;
+            reports.push(OfficeReplan {
+                office: slug.clone(),
+                timezone: b.spec.timezone,
+                report,
+            });
+        }
+        if dry_run {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(reports)
+    }
+}
+
+/// A change that applies to every office.
+#[derive(Debug, Clone, Copy)]
+pub enum NationalChange<'a> {
+    /// A new version of a level's rule.
+    Rule(&'a LevelRule),
+    /// A year's holidays, replaced whole.
+    Holidays {
+        /// The year.
+        year: i32,
+        /// Its holidays.
+        days: &'a BTreeMap<NaiveDate, String>,
+    },
+}
+
+/// One office's share of a national change.
+#[derive(Debug, Clone)]
+pub struct OfficeReplan {
+    /// Office slug.
+    pub office: String,
+    /// Its zone, for showing the report's instants.
+    pub timezone: chrono_tz::Tz,
+    /// What the change does (or did) to its bookings.
+    pub report: ReplanReport,
 }

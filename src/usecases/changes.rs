@@ -5,7 +5,7 @@
 use super::{AppError, Code, Context};
 use crate::domain::office::OfficeInput;
 use crate::domain::{Level, LevelRule, OfficeSlug};
-use crate::store::{Office, PlanChange, ReplanReport, StaffMember};
+use crate::store::{NationalChange, Office, OfficeReplan, PlanChange, ReplanReport, StaffMember};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
@@ -120,32 +120,50 @@ pub async fn apply(
         .await?)
 }
 
-/// Adds a new version of a level's rule.
+/// Adds a new version of a level's rule (admins: it applies to every office), through the
+/// re-plan of every office; with `dry_run`, only works out what it would do.
 pub async fn edit_rule(
     ctx: &Context,
     member: &StaffMember,
     rule: &LevelRule,
     reason: &str,
-) -> Result<(), AppError> {
+    dry_run: bool,
+) -> Result<Vec<OfficeReplan>, AppError> {
+    require(member, crate::domain::Role::Admin)?;
     rule.validate().map_err(invalid)?;
     let reason = check_reason(reason)?;
-    ctx.store
-        .put_level_rule(rule, &member.actor(), &reason, ctx.clock.now())
-        .await?;
-    Ok(())
+    Ok(ctx
+        .store
+        .apply_national_change(
+            &NationalChange::Rule(rule),
+            &reason,
+            &member.actor(),
+            ctx.clock.now(),
+            dry_run,
+        )
+        .await?)
 }
 
-/// Replaces a year's holidays, all or nothing.
+/// Replaces a year's holidays, all or nothing (admins: they apply to every office),
+/// through the re-plan of every office; with `dry_run`, only works out what it would do.
 pub async fn load_holidays(
     ctx: &Context,
     member: &StaffMember,
     year: i32,
     days: &BTreeMap<NaiveDate, String>,
-) -> Result<(), AppError> {
-    ctx.store
-        .load_holidays(year, days, &member.actor(), ctx.clock.now())
-        .await?;
-    Ok(())
+    dry_run: bool,
+) -> Result<Vec<OfficeReplan>, AppError> {
+    require(member, crate::domain::Role::Admin)?;
+    Ok(ctx
+        .store
+        .apply_national_change(
+            &NationalChange::Holidays { year, days },
+            &format!("Hari libur {year} diperbarui"),
+            &member.actor(),
+            ctx.clock.now(),
+            dry_run,
+        )
+        .await?)
 }
 
 /// Creates an office, or changes its settings through the re-plan. Returns whether it

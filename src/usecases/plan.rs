@@ -47,6 +47,22 @@ pub struct Plan {
     /// Open days needed to seat the backlog, at the levels in force (`None`) and at each
     /// level (`None` as the answer: not within 366 days).
     pub days_to_clear: Vec<(Option<Level>, Option<u32>)>,
+    /// Slots of these days holding more than their capacity (a seat that cannot move —
+    /// a started slot, someone checked in — may; anything else is a bug to see at once).
+    pub over_capacity: Vec<OverCapacity>,
+    /// The office's zone.
+    pub timezone: chrono_tz::Tz,
+}
+
+/// A slot holding more seats than it has.
+#[derive(Debug, Clone)]
+pub struct OverCapacity {
+    /// The slot's start.
+    pub slot_start: chrono::DateTime<chrono::Utc>,
+    /// Seats it holds.
+    pub held: u32,
+    /// Its capacity now (0: no longer a slot, e.g. a closed day).
+    pub capacity: u32,
 }
 
 /// Builds the plan of `days` days from today (shared with the planner page and the CLI).
@@ -84,7 +100,35 @@ pub async fn plan(ctx: &Context, office: &Office, days: u32) -> Result<Plan, App
             (level, n)
         })
         .collect();
+    let mut over_capacity = Vec::new();
+    for d in &avail.days {
+        let p = planner::plan_day(&office.spec, &office.calendar, d.date);
+        let mut held: Vec<(i64, u32)> = taken
+            .iter()
+            .filter_map(|(start, n)| {
+                let t = chrono::DateTime::from_timestamp(*start, 0)?;
+                (planner::local_date(&office.spec, t) == d.date).then_some((*start, *n))
+            })
+            .collect();
+        held.sort();
+        for (start, n) in held {
+            let capacity = p
+                .slots
+                .iter()
+                .find(|s| s.start.timestamp() == start)
+                .map_or(0, |s| s.capacity);
+            if n > capacity {
+                over_capacity.push(OverCapacity {
+                    slot_start: chrono::DateTime::from_timestamp(start, 0).unwrap_or_default(),
+                    held: n,
+                    capacity,
+                });
+            }
+        }
+    }
     Ok(Plan {
+        timezone: office.spec.timezone,
+        over_capacity,
         office: office.slug.clone(),
         days: avail
             .days
@@ -136,6 +180,22 @@ pub fn plan_table(plan: &Plan) -> String {
             d.seats,
             note
         );
+    }
+    if plan.over_capacity.is_empty() {
+        let _ = writeln!(out, "\nslots over capacity: none");
+    } else {
+        let _ = writeln!(out, "\nslots over capacity:");
+        for o in &plan.over_capacity {
+            let _ = writeln!(
+                out,
+                "  {} holds {}, capacity {}",
+                o.slot_start
+                    .with_timezone(&plan.timezone)
+                    .format("%Y-%m-%d %H:%M"),
+                o.held,
+                o.capacity
+            );
+        }
     }
     let _ = writeln!(out, "\nbacklog (needs rebooking): {}", plan.needs_rebooking);
     let days = |level: Option<Level>| {

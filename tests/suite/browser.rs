@@ -13,7 +13,7 @@ crate::both_databases!(
     a_lost_link_is_found_again_with_code_nik_and_birth_date,
     a_supervisor_previews_and_applies_level_three_and_the_moved_applicant_sees_why,
     an_applicant_joins_the_waiting_list_and_claims_a_freed_seat,
-    a_supervisor_edits_a_level_rule_and_loads_next_years_holidays,
+    an_admin_edits_a_level_rule_and_loads_next_years_holidays_through_their_previews,
     every_applicant_page_works_without_javascript_on_a_360_pixel_screen,
 );
 
@@ -652,13 +652,12 @@ async fn an_applicant_joins_the_waiting_list_and_claims_a_freed_seat(app: TestAp
     c.close().await.unwrap();
 }
 
-async fn a_supervisor_edits_a_level_rule_and_loads_next_years_holidays(app: TestApp) {
-    app.staff_token(
-        "kasi-rules",
-        rekam::domain::Role::Supervisor,
-        Some("ciruas"),
-    )
-    .await;
+async fn an_admin_edits_a_level_rule_and_loads_next_years_holidays_through_their_previews(
+    app: TestApp,
+) {
+    // Level rules and holidays apply to every office: an admin changes them.
+    app.staff_token("kasi-rules", rekam::domain::Role::Admin, None)
+        .await;
     let Some((_driver, c)) = browser().await else {
         return;
     };
@@ -676,6 +675,10 @@ async fn a_supervisor_edits_a_level_rule_and_loads_next_years_holidays(app: Test
         .await
         .unwrap();
     click_to_next_page(&c, Locator::Css("#rule-3 button[type=submit]")).await;
+    // The preview first: every office, what it would do; then apply.
+    assert!(text(&c, "#preview-summary").await.contains("0"));
+    assert!(c.find(Locator::Id("preview-ciruas")).await.is_ok());
+    click_to_next_page(&c, Locator::Id("apply")).await;
     assert!(text(&c, ".notice").await.contains("versi lama"));
     let history = text(&c, "#rule-history tbody tr").await;
     assert!(
@@ -712,6 +715,19 @@ async fn a_supervisor_edits_a_level_rule_and_loads_next_years_holidays(app: Test
         .await
         .unwrap();
     click_to_next_page(&c, Locator::Id("load-holidays")).await;
+    assert!(
+        c.find(Locator::Id("preview-ciruas")).await.is_ok(),
+        "a preview first"
+    );
+    let listed: Value = app
+        .staff_json("/api/v1/staff/holidays/2027", &app.admin_token)
+        .await;
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        0,
+        "nothing loaded by the preview"
+    );
+    click_to_next_page(&c, Locator::Id("apply")).await;
     assert!(text(&c, ".notice").await.contains("dimuat"));
     let listed: Value = app
         .staff_json("/api/v1/staff/holidays/2027", &app.admin_token)

@@ -195,6 +195,7 @@ async fn rekam_plan_prints_caps_bookings_closures_and_days_to_clear(app: TestApp
     assert_eq!(rows["2026-12-01"][5], "waiting_room");
     assert_eq!(rows["2026-12-03"][5..].join(" "), "Disinfeksi");
     assert!(table.contains("backlog (needs rebooking): 3"), "{table}");
+    assert!(table.contains("slots over capacity: none"), "{table}");
     // Three to seat from Tuesday: at levels none, 1 and 2 Tuesday has 12 − 8 = 4 seats
     // left (one day); at 3, 4 and darurat none, and Wednesday has 8 − 1 (two days).
     let to_clear: BTreeMap<&str, &str> = table
@@ -231,6 +232,43 @@ async fn rekam_plan_prints_caps_bookings_closures_and_days_to_clear(app: TestApp
         let days: u64 = days.split(' ').next().unwrap().parse().unwrap();
         assert_eq!(plan["days_to_clear"][level], days, "{level}: {plan}");
     }
+    // A slot over its capacity, however it came about, is shown (here: a counter raised
+    // behind rekam's back on Tuesday 08:00, which holds two of two).
+    sqlx::query("UPDATE slot_loads SET booked = booked + 1 WHERE slot_start = $1")
+        .bind(
+            chrono::DateTime::parse_from_rfc3339(&wib(12, 1, 8, 0))
+                .unwrap()
+                .timestamp(),
+        )
+        .execute(app.db().await)
+        .await
+        .unwrap();
+    let out = rekam(&app.database_url)
+        .args([
+            "plan",
+            "--office",
+            "ciruas",
+            "--days",
+            "2",
+            "--from",
+            "2026-12-01",
+        ])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("slots over capacity:\n  2026-12-01 08:00 holds 3, capacity 2"),
+        "{table}"
+    );
+    let plan = app
+        .staff_json("/api/v1/staff/offices/ciruas/plan?days=7", &sup)
+        .await;
+    assert_eq!(
+        plan["over_capacity"][0]["slot_start"],
+        wib(12, 1, 8, 0),
+        "{plan}"
+    );
+    assert_eq!(plan["over_capacity"][0]["held"], 3);
     // Without --from, today's plan (the real date) still prints, and an unknown office
     // is a clear error.
     let out = rekam(&app.database_url)

@@ -18,7 +18,75 @@ both_databases!(
     reopening_a_closed_day_offers_its_seats_to_the_people_it_displaced,
     bookings_whose_slot_has_started_keep_their_seat_through_a_replan,
     age_is_judged_on_every_day_a_seat_is_moved_or_offered_to,
+    a_level_rule_edit_replans_every_office_after_a_preview,
 );
+
+/// Lowering a rule's occupancy while its level is in force goes through the same preview
+/// and re-plan as a level change, at every office: nothing changes on the dry run, and
+/// the bookings above the new capacities are moved or marked when it is applied. (It used
+/// to apply at once and leave slots holding 2 against a capacity of 1.)
+async fn a_level_rule_edit_replans_every_office_after_a_preview(app: TestApp) {
+    let sup = supervisor(&app, "sup-rule-replan", "ciruas").await;
+    let mut other = demo_office();
+    other["name"] = json!("UPT Disdukcapil Anyer (test)");
+    assert_eq!(app.put_office("anyer", other).await.status(), 201);
+    let r = put_level(
+        &app,
+        &sup,
+        json!({"level": "3", "effective_from": "2026-11-30", "reason": "Inmendagri 22/2021"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    // Level 3: 10 seats × 25 % = 2 a slot. Fill three slots of Tuesday.
+    let mut n = 1;
+    for minute in [(8, 0), (8, 30), (9, 0)] {
+        for _ in 0..2 {
+            app.book_ok(&BookingForm::new(&wib(12, 1, minute.0, minute.1), &nik(n)))
+                .await;
+            n += 1;
+        }
+    }
+    let edit = |dry_run: bool| {
+        json!({"level": "3", "wfo_percent": 25, "occupancy_percent": 10, "max_visitors": 20,
+               "latest_close": null, "source": "Inmendagri 22/2021", "reason": "occupancy 10 %",
+               "dry_run": dry_run})
+    };
+    let put = |body: Value| {
+        app.client
+            .put(app.url("/api/v1/staff/level-rules"))
+            .bearer_auth(&app.admin_token)
+            .json(&body)
+            .send()
+    };
+    let before = app.written().await;
+    let r = put(edit(true)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let preview: Value = r.json().await.unwrap();
+    assert_eq!(preview["applied"], false);
+    let offices = preview["offices"].as_array().unwrap();
+    assert_eq!(offices.len(), 2, "every office is re-planned: {preview}");
+    let ciruas = offices.iter().find(|o| o["office"] == "ciruas").unwrap();
+    let anyer = offices.iter().find(|o| o["office"] == "anyer").unwrap();
+    assert_eq!(ciruas["displaced"].as_array().unwrap().len(), 3, "{ciruas}");
+    assert!(anyer["displaced"].as_array().unwrap().is_empty());
+    assert_eq!(before, app.written().await, "the preview changes nothing");
+    assert_eq!(
+        preview["rules"][3]["occupancy_percent"], 25,
+        "still in force"
+    );
+
+    let r = put(edit(false)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let applied: Value = r.json().await.unwrap();
+    assert_eq!(applied["applied"], true);
+    assert_eq!(applied["rules"][3]["occupancy_percent"], 10);
+    assert_within_caps(&app, "2026-11-30", "2026-12-14").await;
+    let a = app.availability("ciruas", "2026-12-01", "2026-12-01").await;
+    for slot in a["days"][0]["slots"].as_array().unwrap() {
+        assert_eq!(slot["capacity"], 1, "{slot}");
+    }
+    assert_eq!(app.count("notifications").await, 3, "the three are told");
+}
 
 /// A man born 3 December 2009: 17 from Thursday 3 December 2026, not on Tuesday the 1st.
 fn seventeen_on_the_third() -> String {
@@ -549,10 +617,21 @@ async fn holidays_closures_and_holiday_files_take_effect(app: TestApp) {
     assert_eq!(a["days"][0]["closed"], false, "open on a joint leave day");
 
     // A 2027 file loads and takes effect.
+    // Holidays apply to every office: an admin loads them (a supervisor may not).
+    let r = app
+        .client
+        .put(app.url("/api/v1/staff/holidays/2027"))
+        .bearer_auth(&sup)
+        .header("Content-Type", "text/csv")
+        .body("2027-01-01,Tahun Baru Masehi\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
     let put_file = |body: &'static str, kind: &'static str| {
         app.client
             .put(app.url("/api/v1/staff/holidays/2027"))
-            .bearer_auth(&sup)
+            .bearer_auth(&app.admin_token)
             .header("Content-Type", kind)
             .body(body)
             .send()
@@ -675,10 +754,20 @@ async fn level_rules_are_versioned_data(app: TestApp) {
     // MenPAN-RB said 50 % at level 3; a supervisor follows that instead.
     let edit = json!({"level": "3", "wfo_percent": 50, "occupancy_percent": 25, "max_visitors": 20,
                       "latest_close": null, "source": "SE MenPAN-RB 24/2021", "reason": "follow MenPAN-RB"});
+    // Rules apply to every office: a supervisor may not change them, an admin may.
     let r = app
         .client
         .put(app.url("/api/v1/staff/level-rules"))
         .bearer_auth(&sup)
+        .json(&edit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = app
+        .client
+        .put(app.url("/api/v1/staff/level-rules"))
+        .bearer_auth(&app.admin_token)
         .json(&edit)
         .send()
         .await
@@ -689,7 +778,7 @@ async fn level_rules_are_versioned_data(app: TestApp) {
     let r = app
         .client
         .put(app.url("/api/v1/staff/level-rules"))
-        .bearer_auth(&sup)
+        .bearer_auth(&app.admin_token)
         .json(&bad)
         .send()
         .await
@@ -709,7 +798,7 @@ async fn level_rules_are_versioned_data(app: TestApp) {
         .filter(|v| v["level"] == "3")
         .collect();
     assert_eq!(level3.len(), 2, "the old version is kept");
-    assert_eq!(level3[0]["changed_by"], "staff:sup-rules");
+    assert_eq!(level3[0]["changed_by"], "staff:test-admin");
     assert_eq!(level3[0]["reason"], "follow MenPAN-RB");
     // The edited rule takes effect: demo office at level 3 = 2 sets × 50 % = 1 set,
     // seats 10 × 25 % = 2 → 2 a slot, 28 a day, but at most 20 (the rule's maximum).

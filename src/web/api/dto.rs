@@ -258,6 +258,26 @@ impl ReplanReport {
     }
 }
 
+/// One office's share of a change that applies to every office.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OfficeReport {
+    /// Office slug.
+    pub office: String,
+    /// What the change does (or did) there.
+    #[serde(flatten)]
+    pub report: ReplanReport,
+}
+
+impl OfficeReport {
+    /// From the store's report, instants in the office's zone.
+    pub fn new(r: &store::OfficeReplan) -> Self {
+        Self {
+            office: r.office.clone(),
+            report: ReplanReport::new(&r.report, r.timezone),
+        }
+    }
+}
+
 /// One day of the plan, explained.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PlanDay {
@@ -297,11 +317,35 @@ pub struct Plan {
     /// Open days needed to seat the backlog, per level and `current` (the levels in
     /// force); null: not within 366 days.
     pub days_to_clear: HashMap<String, Option<u32>>,
+    /// Slots of these days holding more than their capacity (seats that cannot move, such
+    /// as a started slot's, may; anything else is a bug).
+    pub over_capacity: Vec<OverCapacity>,
+}
+
+/// A slot holding more seats than it has.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OverCapacity {
+    /// Its start, RFC 3339 with the office's offset.
+    pub slot_start: String,
+    /// Seats it holds.
+    pub held: u32,
+    /// Its capacity now.
+    pub capacity: u32,
 }
 
 impl From<plan::Plan> for Plan {
     fn from(p: plan::Plan) -> Self {
+        let tz = p.timezone;
         Self {
+            over_capacity: p
+                .over_capacity
+                .iter()
+                .map(|o| OverCapacity {
+                    slot_start: local_rfc3339(o.slot_start, tz),
+                    held: o.held,
+                    capacity: o.capacity,
+                })
+                .collect(),
             office: p.office,
             days: p
                 .days

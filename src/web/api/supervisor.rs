@@ -1,7 +1,7 @@
 //! Supervisor routes (API.md, "Restriction levels"): the level schedule, closures, the
 //! level rules, holiday files and the plan.
 
-use super::dto::{LevelScheduleRow, Plan, ReplanReport, RuleVersion};
+use super::dto::{LevelScheduleRow, OfficeReport, Plan, ReplanReport, RuleVersion};
 use super::parse_json;
 use crate::domain::holidays::{parse_csv, parse_ical};
 use crate::domain::{LevelRule, Role};
@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Routes under `/api/v1/staff`.
 pub fn router() -> Router<AppState> {
@@ -202,22 +202,42 @@ pub struct RuleEdit {
     rule: LevelRule,
     /// Why the rule changes.
     reason: String,
+    /// `true`: only report what would happen. Default `false`.
+    #[serde(default)]
+    dry_run: bool,
 }
 
-/// Edit a level's rule; the old version is kept.
-#[utoipa::path(put, path = "/api/v1/staff/level-rules", tag = "supervisor",
+/// Edit a level's rule (admin: it applies to every office); the old version is kept.
+/// Every office is re-planned as for a level change; `dry_run` reports what it would do.
+#[utoipa::path(put, path = "/api/v1/staff/level-rules", tag = "admin",
     request_body = RuleEdit, security(("bearer" = [])),
-    responses((status = 200, body = [LevelRule]), (status = 401), (status = 403), (status = 422)))]
+    responses((status = 200, body = RuleChange), (status = 401), (status = 403), (status = 422)))]
 pub async fn put_rule(
     State(state): State<AppState>,
     staff: Staff,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Vec<LevelRule>>, AppError> {
-    staff.require(Role::Supervisor)?;
+) -> Result<Json<RuleChange>, AppError> {
+    staff.require(Role::Admin)?;
     let edit: RuleEdit = parse_json(&headers, &body)?;
-    changes::edit_rule(&state, &staff.0, &edit.rule, &edit.reason).await?;
-    Ok(Json(changes::rules(&state).await?))
+    let reports =
+        changes::edit_rule(&state, &staff.0, &edit.rule, &edit.reason, edit.dry_run).await?;
+    Ok(Json(RuleChange {
+        rules: changes::rules(&state).await?,
+        applied: !edit.dry_run,
+        offices: reports.iter().map(OfficeReport::new).collect(),
+    }))
+}
+
+/// What a rule edit does (or did) to every office.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RuleChange {
+    /// The rules in force (after the edit, when applied).
+    rules: Vec<LevelRule>,
+    /// Whether the edit was applied.
+    applied: bool,
+    /// Each office's re-plan.
+    offices: Vec<OfficeReport>,
 }
 
 /// Every version of every rule, newest first.
@@ -252,19 +272,23 @@ pub async fn get_holidays(
 }
 
 /// Replace a year's holidays with a file: `text/csv` (`YYYY-MM-DD,name` lines) or
-/// `text/calendar` (all-day events). All or nothing.
-#[utoipa::path(put, path = "/api/v1/staff/holidays/{year}", tag = "supervisor",
-    params(("year" = i32, Path)), request_body(content = String, content_type = "text/csv"),
+/// `text/calendar` (all-day events). All or nothing; admin, as holidays apply to every
+/// office, which are all re-planned; `?dry_run=true` reports what it would do.
+#[utoipa::path(put, path = "/api/v1/staff/holidays/{year}", tag = "admin",
+    params(("year" = i32, Path), ("dry_run" = Option<bool>, Query)),
+    request_body(content = String, content_type = "text/csv"),
     security(("bearer" = [])),
     responses((status = 200), (status = 401), (status = 403), (status = 415), (status = 422)))]
 pub async fn put_holidays(
     State(state): State<AppState>,
     staff: Staff,
     Path(year): Path<String>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    staff.require(Role::Supervisor)?;
+    staff.require(Role::Admin)?;
+    let dry_run = q.get("dry_run").is_some_and(|v| v == "true");
     let year = parse_year(&year)?;
     let kind = headers
         .get(header::CONTENT_TYPE)
@@ -296,10 +320,14 @@ pub async fn put_holidays(
             message: "err-holiday-file",
         }
     })?;
-    changes::load_holidays(&state, &staff.0, year, &days).await?;
+    let reports = changes::load_holidays(&state, &staff.0, year, &days, dry_run).await?;
+    let offices: Vec<OfficeReport> = reports.iter().map(OfficeReport::new).collect();
     Ok((
         StatusCode::OK,
-        Json(serde_json::json!({"year": year, "days": days.len()})),
+        Json(
+            serde_json::json!({"year": year, "days": days.len(), "applied": !dry_run,
+                                "offices": offices}),
+        ),
     )
         .into_response())
 }

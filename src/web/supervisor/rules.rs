@@ -5,6 +5,7 @@ use crate::domain::holidays::{parse_csv, parse_ical};
 use crate::domain::{LevelRule, Role};
 use crate::usecases::changes::{self, parse_year};
 use crate::web::AppState;
+use crate::web::api::dto::OfficeReport;
 use crate::web::kit::lang::Lang;
 use crate::web::kit::page::{Frame, OrPage, PageError, require};
 use crate::web::kit::session::StaffSession;
@@ -29,11 +30,58 @@ pub(super) struct RulesPage {
     notice: Option<String>,
     error: Option<String>,
     next_year: i32,
+    /// Rules and holidays apply to every office: only admins change them.
+    may_change: bool,
+}
+
+/// What a rule edit or a holiday file would do to every office, before it is applied.
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/national_preview.html")]
+pub(super) struct NationalPreview {
+    frame: Frame,
+    title: String,
+    offices: Vec<OfficeReport>,
+    displaced: usize,
+    moved: usize,
+    /// The form as sent, re-sent with action=apply.
+    fields: Vec<(String, String)>,
+    action: &'static str,
+    multipart: bool,
+}
+
+impl NationalPreview {
+    fn new(
+        lang: Lang,
+        title: String,
+        reports: &[crate::store::OfficeReplan],
+        fields: Vec<(String, String)>,
+        action: &'static str,
+        multipart: bool,
+    ) -> Self {
+        let offices: Vec<OfficeReport> = reports.iter().map(OfficeReport::new).collect();
+        let displaced = offices.iter().map(|o| o.report.displaced.len()).sum();
+        let moved = offices
+            .iter()
+            .flat_map(|o| &o.report.displaced)
+            .filter(|d| d.to_slot_start.is_some())
+            .count();
+        Self {
+            frame: Frame::new(lang, "/staff/rules"),
+            title,
+            offices,
+            displaced,
+            moved,
+            fields: fields.into_iter().filter(|(k, _)| k != "action").collect(),
+            action,
+            multipart,
+        }
+    }
 }
 
 async fn rules_page_with(
     state: &AppState,
     lang: Lang,
+    me: &crate::store::StaffMember,
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<RulesPage, PageError> {
@@ -48,6 +96,7 @@ async fn rules_page_with(
         notice,
         error,
         next_year,
+        may_change: changes::require(me, Role::Admin).is_ok(),
     })
 }
 
@@ -63,7 +112,7 @@ pub(super) async fn rules_page(
         Some("holidays") => Some(lang.text("staff-holidays-loaded")),
         _ => None,
     };
-    rules_page_with(&state, lang, notice, None).await
+    rules_page_with(&state, lang, &me, notice, None).await
 }
 
 pub(super) async fn rule_submit(
@@ -72,7 +121,7 @@ pub(super) async fn rule_submit(
     StaffSession(me): StaffSession,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    require(lang, &me, Role::Supervisor)?;
+    require(lang, &me, Role::Admin)?;
     // A number that is not one is refused, never read as 0 (a maximum of 0 closes the office).
     let mut not_numbers = ["wfo_percent", "occupancy_percent", "max_visitors"]
         .into_iter()
@@ -94,17 +143,25 @@ pub(super) async fn rule_submit(
         (Err(field), _) => Some(field.to_string()),
         (_, Err(_)) => Some("reason".to_string()),
         (Ok(_), Ok(reason)) => {
-            changes::edit_rule(&state, &me, &rule, &reason)
+            // First the preview (the dry run), then, from its form, the change.
+            let apply = field(&f, "action") == "apply";
+            let reports = changes::edit_rule(&state, &me, &rule, &reason, !apply)
                 .await
                 .or_page(lang)?;
-            None
+            if apply {
+                return Ok(Redirect::to("/staff/rules?m=rule").into_response());
+            }
+            let title = format!("{} {}", lang.text("staff-level"), rule.level);
+            let fields = f.into_iter().collect();
+            let page = NationalPreview::new(lang, title, &reports, fields, "/staff/rules", false);
+            return Ok(page.into_response());
         }
     };
     match problem {
         None => Ok(Redirect::to("/staff/rules?m=rule").into_response()),
         Some(field) => {
             let error = lang.format("staff-rule-invalid-field", &[("field", field)]);
-            let page = rules_page_with(&state, lang, None, Some(error)).await?;
+            let page = rules_page_with(&state, lang, &me, None, Some(error)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
@@ -116,7 +173,7 @@ pub(super) async fn holidays_submit(
     StaffSession(me): StaffSession,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
-    require(lang, &me, Role::Supervisor)?;
+    require(lang, &me, Role::Admin)?;
     let mut multipart = multipart
         .map_err(|_| {
             crate::usecases::AppError::new(
@@ -126,13 +183,18 @@ pub(super) async fn holidays_submit(
         })
         .or_page(lang)?;
     let (mut year, mut text, mut name) = (String::new(), String::new(), String::new());
+    let mut apply = false;
     while let Ok(Some(part)) = multipart.next_field().await {
         match part.name() {
+            Some("action") => apply = part.text().await.unwrap_or_default() == "apply",
             Some("year") => year = part.text().await.unwrap_or_default(),
             Some("file") => {
-                name = part.file_name().unwrap_or("").to_ascii_lowercase();
+                if let Some(file_name) = part.file_name() {
+                    name = file_name.to_ascii_lowercase();
+                }
                 text = part.text().await.unwrap_or_default();
             }
+            Some("name") => name = part.text().await.unwrap_or_default(),
             _ => {}
         }
     }
@@ -156,14 +218,25 @@ pub(super) async fn holidays_submit(
     };
     match parsed {
         Ok((y, days)) => {
-            changes::load_holidays(&state, &me, y, &days)
+            let reports = changes::load_holidays(&state, &me, y, &days, !apply)
                 .await
                 .or_page(lang)?;
-            Ok(Redirect::to("/staff/rules?m=holidays").into_response())
+            if apply {
+                return Ok(Redirect::to("/staff/rules?m=holidays").into_response());
+            }
+            // The preview re-sends the file's text (and its name, which says its kind).
+            let title = format!("{} {y}", lang.text("staff-load-holidays"));
+            let fields = vec![
+                ("year".to_string(), y.to_string()),
+                ("file".to_string(), text),
+                ("name".to_string(), name),
+            ];
+            let page = NationalPreview::new(lang, title, &reports, fields, "/staff/holidays", true);
+            Ok(page.into_response())
         }
         Err(problem) => {
             let error = lang.format("err-holiday-file-because", &[("problem", problem)]);
-            let page = rules_page_with(&state, lang, None, Some(error)).await?;
+            let page = rules_page_with(&state, lang, &me, None, Some(error)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
