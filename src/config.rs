@@ -27,6 +27,9 @@ pub struct Settings {
     /// Behind a reverse proxy: take the client address from X-Forwarded-For.
     #[arg(long, env = "REKAM_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
+    /// Behind how many reverse proxies (each appends to X-Forwarded-For) the service runs.
+    #[arg(long, env = "REKAM_PROXY_HOPS", default_value_t = 1)]
+    pub proxy_hops: u32,
     /// Public base URL used in calendar files, e.g. https://rekam.example.go.id.
     #[arg(long, env = "REKAM_PUBLIC_URL", default_value = "")]
     pub public_url: String,
@@ -56,6 +59,7 @@ impl Default for Settings {
             public_url: String::new(),
             client_timeout_seconds: 30,
             certificate_replacements_per_day: 5,
+            proxy_hops: 1,
         }
     }
 }

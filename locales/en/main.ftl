@@ -23,6 +23,7 @@ err-certificate-missing = Upload the health certificate or test result (PDF, JPG
 err-certificate-empty = The file is empty.
 err-certificate-type = The file must be a PDF, JPG or PNG.
 err-certificate-damaged = The file is damaged or incomplete. Please upload it again.
+err-certificate-active = This file carries a script or a web page, not just a certificate. Upload a scan or a photo of the certificate.
 err-issued-in-future = The certificate cannot be issued in the future.
 err-certificate-expired = This certificate is no longer valid at the appointment time. Choose an earlier slot or get a new certificate.
 err-certificate-expired-for-new-slot = Your certificate is not valid at the new time. Replace it first or choose an earlier slot.

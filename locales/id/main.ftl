@@ -23,6 +23,7 @@ err-certificate-missing = Unggah surat keterangan sehat atau hasil tes (PDF, JPG
 err-certificate-empty = Berkas kosong.
 err-certificate-type = Berkas harus PDF, JPG atau PNG.
 err-certificate-damaged = Berkas rusak atau tidak lengkap. Coba unggah lagi.
+err-certificate-active = Berkas ini memuat skrip atau halaman web, bukan hanya surat keterangan. Unggah hasil pindaian atau foto suratnya.
 err-issued-in-future = Waktu terbit surat tidak boleh di masa depan.
 err-certificate-expired = Surat ini sudah tidak berlaku pada jam kedatangan. Pilih jam lebih awal atau buat surat baru.
 err-certificate-expired-for-new-slot = Surat Anda tidak berlaku lagi pada jam baru ini. Ganti surat dulu atau pilih jam lebih awal.

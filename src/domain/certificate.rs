@@ -110,6 +110,43 @@ pub enum FileProblem {
     UnsupportedType,
     /// A PDF/JPEG/PNG header but the file ends early or is malformed.
     Damaged,
+    /// It also carries something a browser or PDF reader could run: HTML or a script
+    /// (a polyglot), or a PDF JavaScript action.
+    Active,
+}
+
+/// Markers of content that runs: HTML and script in any of our types (a polyglot that a
+/// browser sniffing it would render), and PDF JavaScript and launch actions. A real
+/// health certificate has none; a PDF's page content is compressed, so these never appear
+/// by accident in its text.
+const ACTIVE: [&[u8]; 8] = [
+    b"<script",
+    b"<html",
+    b"<!doctype",
+    b"<svg",
+    b"<iframe",
+    b"javascript:",
+    b"/javascript",
+    b"/launch",
+];
+
+/// Does the file carry any of [`ACTIVE`] (case-insensitive)?
+fn carries_active_content(bytes: &[u8]) -> bool {
+    bytes.windows(11).any(|w| {
+        ACTIVE.iter().any(|marker| {
+            w.len() >= marker.len()
+                && w[..marker.len()]
+                    .iter()
+                    .zip(marker.iter())
+                    .all(|(a, b)| a.to_ascii_lowercase() == *b)
+        })
+    }) || {
+        // The last few bytes, shorter than the window.
+        let tail = &bytes[bytes.len().saturating_sub(10)..];
+        ACTIVE.iter().any(|m| {
+            tail.len() >= m.len() && tail.windows(m.len()).any(|w| w.eq_ignore_ascii_case(m))
+        })
+    }
 }
 
 /// Judges a certificate file by its bytes, never its name or declared type.
@@ -133,10 +170,12 @@ pub fn sniff_certificate(bytes: &[u8]) -> Result<CertificateFileType, FileProble
         CertificateFileType::Jpeg => jpeg_is_complete(bytes),
         CertificateFileType::Pdf => pdf_is_complete(bytes),
     };
-    if complete {
-        Ok(kind)
-    } else {
+    if !complete {
         Err(FileProblem::Damaged)
+    } else if carries_active_content(bytes) {
+        Err(FileProblem::Active)
+    } else {
+        Ok(kind)
     }
 }
 
@@ -191,6 +230,25 @@ mod tests {
 
     fn t(h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 1, h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn files_that_could_run_are_refused() {
+        let pdf = |body: &str| format!("%PDF-1.4\n{body}\ntrailer<<>>\n%%EOF\n").into_bytes();
+        assert!(sniff_certificate(&pdf("1 0 obj<<>>endobj")).is_ok());
+        for body in [
+            "<html><body><script>alert(1)</script></body></html>",
+            "<SCRIPT src=x></SCRIPT>",
+            "1 0 obj<</S/JavaScript/JS(app.alert(1))>>endobj",
+            "1 0 obj<</S/Launch/F(cmd.exe)>>endobj",
+            "<svg onload=alert(1)>",
+        ] {
+            assert_eq!(
+                sniff_certificate(&pdf(body)),
+                Err(FileProblem::Active),
+                "{body}"
+            );
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub enum NikError {
     /// Not exactly sixteen ASCII digits.
     #[error("a NIK has exactly 16 digits")]
     Shape,
-    /// Province, regency or kecamatan code is 00.
+    /// The province code does not exist, or the regency or kecamatan code is 00.
     #[error("the region code in the NIK is not valid")]
     Region,
     /// The day is neither 01–31 nor 41–71.
@@ -46,7 +46,7 @@ impl Nik {
         let num = |range: std::ops::Range<usize>| -> u32 {
             digits[range].parse().expect("checked to be digits")
         };
-        if num(0..2) == 0 || num(2..4) == 0 || num(4..6) == 0 {
+        if !is_province(num(0..2)) || num(2..4) == 0 || num(4..6) == 0 {
             return Err(NikError::Region);
         }
         let day = num(6..8);
@@ -109,6 +109,13 @@ impl fmt::Debug for Nik {
     }
 }
 
+/// Province codes that exist (DOMAIN.md): Sumatra 11–19, Jakarta and Java and Banten
+/// 31–36, Riau Islands 21, Bali and Nusa Tenggara 51–53, Kalimantan 61–65, Sulawesi 71–76,
+/// Maluku 81–82, Papua 91–96 (the Papua provinces created in 2022 use the 9x range).
+fn is_province(code: u32) -> bool {
+    matches!(code, 11..=19 | 21 | 31..=36 | 51..=53 | 61..=65 | 71..=76 | 81..=82 | 91..=96)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +155,20 @@ mod tests {
         assert_eq!(Nik::parse("36040507050900011"), Err(NikError::Shape));
         assert_eq!(Nik::parse("36040507050900a1"), Err(NikError::Shape));
         assert_eq!(Nik::parse("0004050705090001"), Err(NikError::Region));
+        // Codes no province has (issue 8: only 00 was refused).
+        for province in [
+            "10", "20", "22", "30", "37", "50", "54", "60", "66", "77", "83", "90", "97", "99",
+        ] {
+            let nik = format!("{province}04050705090001");
+            assert_eq!(Nik::parse(&nik), Err(NikError::Region), "{nik}");
+        }
+        for province in [
+            "11", "19", "21", "31", "36", "51", "53", "61", "65", "71", "76", "81", "82", "91",
+            "96",
+        ] {
+            let nik = format!("{province}04050705090001");
+            assert!(Nik::parse(&nik).is_ok(), "{nik}");
+        }
         assert_eq!(Nik::parse("3604053505090001"), Err(NikError::Day));
         assert_eq!(Nik::parse("3604057205090001"), Err(NikError::Day));
         assert_eq!(Nik::parse("3604050000090001"), Err(NikError::Day));

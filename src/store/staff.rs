@@ -183,6 +183,26 @@ impl Store {
         Ok(())
     }
 
+    /// Records a failed login for `username` (as typed, cut to 64 characters).
+    pub async fn failed_login(&self, username: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        let name: String = username
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(64)
+            .collect();
+        let mut conn = self.write.acquire().await?;
+        audit(
+            &mut conn,
+            now,
+            "anonymous",
+            "staff.login_failed",
+            None,
+            None,
+            &name,
+        )
+        .await
+    }
+
     /// Ends a browser session.
     pub async fn end_staff_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query(

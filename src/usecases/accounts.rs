@@ -129,6 +129,8 @@ pub async fn login(
         }
     };
     let Some(member) = verified else {
+        // Every failed attempt is in the audit log, by the username tried.
+        ctx.store.failed_login(username.trim(), now).await?;
         return Ok(None);
     };
     let token = new_secret();

@@ -442,6 +442,11 @@ impl TryFrom<CertificateForm<'_>> for NewCertificate {
                     "err-certificate-type",
                 )),
                 Err(FileProblem::Damaged) => Err(invalid("certificate", "err-certificate-damaged")),
+                Err(FileProblem::Active) => Err(AppError::field(
+                    Code::UnsupportedMediaType,
+                    "certificate",
+                    "err-certificate-active",
+                )),
             },
         };
         let file = file.map_err(|e| p.push(Step::CertificateFile, e)).ok();

@@ -94,6 +94,12 @@ pub fn router(state: AppState) -> Router {
                  form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             ),
         ))
+        // Pages and answers carry names, tokens and NIKs: no cache keeps them (the
+        // stylesheet says otherwise for itself).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         // Manage links carry the secret token: never send them to another site.
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,

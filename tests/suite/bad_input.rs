@@ -13,7 +13,31 @@ both_databases!(
     the_html_form_keeps_what_was_typed_and_ties_errors_to_fields,
     guessing_a_lost_link_or_a_staff_password_is_rate_limited,
     dates_at_the_edge_of_the_calendar_are_refused_not_crashed_on,
+    a_certificate_that_could_run_in_a_browser_is_refused,
 );
+
+/// A file that starts as a PDF, holds an HTML `<script>` and ends with `%%EOF` (a
+/// polyglot) was once accepted as a PDF; it, and a PDF with a JavaScript action, are
+/// refused with 415 on the certificate, and nothing is written.
+async fn a_certificate_that_could_run_in_a_browser_is_refused(app: TestApp) {
+    let before = app.written().await;
+    for body in [
+        "%PDF-1.4\n<html><script>alert(document.cookie)</script></html>\n%%EOF\n",
+        "%PDF-1.4\n1 0 obj<</Type/Action/S/JavaScript/JS(app.alert(1))>>endobj\n%%EOF\n",
+    ] {
+        let r = app
+            .book(&BookingForm::new(&slot(), &nik(1)).file(
+                body.as_bytes().to_vec(),
+                "surat.pdf",
+                "application/pdf",
+            ))
+            .await;
+        assert_eq!(r.status(), 415, "{body}");
+        let e: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(e["field"], "certificate");
+    }
+    assert_eq!(before, app.written().await);
+}
 
 /// Dates far beyond any year rekam plans for are refused with the field named: they once
 /// overflowed the date arithmetic (a panic).

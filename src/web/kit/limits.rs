@@ -18,6 +18,7 @@ pub struct Limits {
     lookups: DefaultKeyedRateLimiter<IpAddr>,
     logins: DefaultKeyedRateLimiter<IpAddr>,
     trust_forwarded_for: bool,
+    proxy_hops: usize,
 }
 
 fn per_minute(n: u32) -> Quota {
@@ -31,6 +32,7 @@ impl Limits {
             lookups: RateLimiter::keyed(per_minute(settings.lookups_per_minute)),
             logins: RateLimiter::keyed(per_minute(settings.logins_per_minute)),
             trust_forwarded_for: settings.trust_forwarded_for,
+            proxy_hops: settings.proxy_hops.max(1) as usize,
         }
     }
 
@@ -57,8 +59,10 @@ impl Limits {
     }
 }
 
-/// The client's address: the peer, or with `--trust-forwarded-for` (behind a reverse
-/// proxy) the first address of `X-Forwarded-For`.
+/// The client's address: the peer, or with `--trust-forwarded-for` (behind reverse
+/// proxies) the address the outermost trusted proxy saw: the `--proxy-hops`-th entry of
+/// `X-Forwarded-For` from its end (each proxy appends the address it saw; entries before
+/// are whatever the client wrote).
 pub struct ClientIp(pub IpAddr);
 
 impl FromRequestParts<AppState> for ClientIp {
@@ -71,7 +75,7 @@ impl FromRequestParts<AppState> for ClientIp {
             .then(|| parts.headers.get("x-forwarded-for"))
             .flatten()
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.split(',').rev().nth(state.limits.proxy_hops - 1))
             .and_then(|v| v.trim().parse().ok());
         let peer = parts
             .extensions
