@@ -71,8 +71,14 @@ enum StaffCommand {
         #[arg(long)]
         office: Option<String>,
     },
-    /// Print a new API token for an account.
+    /// Print a new API token for an account (it lasts 90 days).
     Token {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// End all of an account's API tokens and browser sessions at once.
+    Revoke {
         /// Login name.
         #[arg(long)]
         username: String,
@@ -170,6 +176,11 @@ async fn main() -> anyhow::Result<()> {
                     )
                     .await?;
                     eprintln!("added {username} ({})", role.as_str());
+                }
+                StaffCommand::Revoke { username } => {
+                    let n =
+                        rekam::usecases::accounts::revoke(&store, &username, clock.now()).await?;
+                    eprintln!("revoked {n} tokens and sessions of {username}");
                 }
                 StaffCommand::Token { username } => {
                     println!(

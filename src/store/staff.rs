@@ -98,16 +98,48 @@ impl Store {
         staff_id: i64,
         token_hash: &str,
         now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO staff_tokens (staff_id, token_hash, created_at) VALUES ($1, $2, $3)",
+            "INSERT INTO staff_tokens (staff_id, token_hash, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)",
         )
         .bind(staff_id)
         .bind(token_hash)
         .bind(ts(now))
+        .bind(ts(expires_at))
         .execute(&self.write)
         .await?;
         Ok(())
+    }
+
+    /// Ends every API token and browser session of an account; how many were live.
+    pub async fn revoke_staff_tokens(
+        &self,
+        staff_id: i64,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE staff_tokens SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(staff_id)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "staff.revoke",
+            None,
+            None,
+            &staff_id.to_string(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
     }
 
     /// The staff member a token of `kind` (`api` or `session`) belongs to, unless revoked

@@ -93,9 +93,26 @@ pub async fn issue_token(
         .map_err(|_| anyhow::anyhow!("no staff account '{username}'"))?;
     let token = new_secret();
     store
-        .add_staff_token(member.id, &hash_secret(&token), now)
+        .add_staff_token(
+            member.id,
+            &hash_secret(&token),
+            now,
+            now + chrono::Duration::days(API_TOKEN_DAYS),
+        )
         .await?;
     Ok(token)
+}
+
+/// How long an API token lasts (API.md: 90 days).
+pub const API_TOKEN_DAYS: i64 = 90;
+
+/// Ends every API token and browser session of an account at once; how many were live.
+pub async fn revoke(store: &Store, username: &str, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    let member = store
+        .staff_by_username(username)
+        .await
+        .map_err(|_| anyhow::anyhow!("no staff account '{username}'"))?;
+    Ok(store.revoke_staff_tokens(member.id, "cli", now).await?)
 }
 
 /// A browser session lasts one working day.

@@ -64,6 +64,12 @@ const DRAIN_AT_MOST: u64 = 4 * MAX_BODY_BYTES as u64;
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let body_pause = std::time::Duration::from_secs(state.settings.client_timeout_seconds.max(1));
+    // Published over HTTPS: browsers are told to use nothing else for a year.
+    let hsts = state
+        .settings
+        .public_url
+        .starts_with("https://")
+        .then_some("max-age=31536000");
     Router::new()
         .merge(applicant::router())
         .merge(api::router())
@@ -114,6 +120,12 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower::util::option_layer(hsts.map(|v| {
+            SetResponseHeaderLayer::overriding(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static(v),
+            )
+        })))
         .with_state(state)
 }
 

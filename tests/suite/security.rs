@@ -12,7 +12,58 @@ both_databases!(
     the_language_switch_only_returns_to_this_site,
     nothing_personal_is_cached,
     failed_logins_are_audited_by_username,
+    api_tokens_expire_and_revoking_ends_every_token_and_session,
 );
+
+/// API tokens last 90 days; `rekam staff revoke` ends all of an account's tokens and
+/// sessions at once (API.md). Over plain HTTP no HSTS is sent.
+async fn api_tokens_expire_and_revoking_ends_every_token_and_session(app: TestApp) {
+    let token = app
+        .staff_token(
+            "sup-revoke",
+            rekam::domain::Role::Supervisor,
+            Some("ciruas"),
+        )
+        .await;
+    let plan = |token: String| {
+        app.client
+            .get(app.url("/api/v1/staff/offices/ciruas/plan"))
+            .bearer_auth(token)
+            .send()
+    };
+    let r = plan(token.clone()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("strict-transport-security").is_none());
+    let (_, session) = log_in(&app, "sup-revoke").await;
+    assert_eq!(staff_page(&app, &session).await.status(), 200);
+    let out = rekam(&app.database_url)
+        .args(["staff", "revoke", "--username", "sup-revoke"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        plan(token).await.unwrap().status(),
+        401,
+        "the token is revoked"
+    );
+    assert_eq!(
+        staff_page(&app, &session).await.status(),
+        303,
+        "the session is over: back to the login"
+    );
+    // A new token works for 90 days, not 91.
+    let fresh = rekam::usecases::accounts::issue_token(&app.store, "sup-revoke", app.clock.now())
+        .await
+        .unwrap();
+    app.advance_and_sweep(chrono::Duration::days(89)).await;
+    assert_eq!(plan(fresh.clone()).await.unwrap().status(), 200);
+    app.advance_and_sweep(chrono::Duration::days(2)).await;
+    assert_eq!(plan(fresh).await.unwrap().status(), 401, "expired");
+}
 
 async fn failed_logins_are_audited_by_username(app: TestApp) {
     for (username, password) in [("test-admin", "a wrong password"), ("no-such-user", "x")] {
@@ -515,6 +566,11 @@ async fn behind_an_https_proxy_the_cookie_is_secure_and_the_public_origin_is_our
     };
     let r = login("https://rekam.example.go.id").await.unwrap();
     assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["strict-transport-security"],
+        "max-age=31536000",
+        "published over HTTPS: HSTS"
+    );
     let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(set.split(';').any(|a| a.trim() == "Secure"), "{set}");
     let cookie = set.split(';').next().unwrap().to_string();
