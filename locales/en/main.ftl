@@ -51,6 +51,7 @@ err-slug = An office slug has lowercase letters, digits and dashes.
 err-text = The field contains characters that are not allowed.
 err-closed = The office is closed that day. Please choose another day.
 err-plan-changed = The office's capacity has just changed. Please choose a time again.
+err-preview-first = This change was not previewed, or the plan changed since the preview. Preview it again before applying.
 err-holiday-type = Send the file as text/csv or text/calendar.
 err-holiday-file = The holiday file could not be read; nothing was changed.
 err-wait-range = Choose a date range from today up to the booking horizon.

@@ -51,6 +51,7 @@ err-slug = Nama kantor di URL hanya huruf kecil, angka dan tanda minus.
 err-text = Isian berisi karakter yang tidak diperbolehkan.
 err-closed = Kantor tutup pada hari itu. Silakan pilih hari lain.
 err-plan-changed = Kapasitas kantor baru saja berubah. Silakan pilih jam lagi.
+err-preview-first = Perubahan ini belum dipratinjau, atau rencana kantor berubah sejak pratinjau. Lihat pratinjaunya lagi sebelum menerapkan.
 err-holiday-type = Kirim berkas sebagai text/csv atau text/calendar.
 err-holiday-file = Berkas hari libur tidak dapat dibaca; tidak ada yang diubah.
 err-wait-range = Pilih rentang tanggal dari hari ini sampai batas pendaftaran.

@@ -141,6 +141,15 @@ pub(crate) async fn office_in(
 }
 
 impl Store {
+    /// A number that grows with every change of capacity at any office.
+    pub async fn plan_versions(&self) -> StoreResult<i64> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT CAST(COALESCE(SUM(plan_version), 0) AS BIGINT) FROM offices")
+                .fetch_one(&self.read)
+                .await?;
+        Ok(n)
+    }
+
     /// All offices, by name.
     pub async fn list_offices(&self) -> StoreResult<Vec<Office>> {
         let rows: Vec<OfficeRow> = sqlx::query_as(&format!(

@@ -187,6 +187,12 @@ pub async fn put_office(
     Ok((created, spec, replan))
 }
 
+/// A number that grows with every change of capacity anywhere: a preview of a national
+/// change carries it, and applying refuses a preview that is out of date.
+pub async fn plan_versions(ctx: &Context) -> Result<i64, AppError> {
+    Ok(ctx.store.plan_versions().await?)
+}
+
 /// The rules in force, one per level.
 pub async fn rules(ctx: &Context) -> Result<Vec<LevelRule>, AppError> {
     Ok(ctx.store.level_rules().await?)

@@ -194,9 +194,15 @@ pub async fn spawn_with(db: Db, settings: Settings) -> Option<TestApp> {
         .await
         .unwrap();
     let app = TestApp {
-        base,
+        base: base.clone(),
+        // Staff forms are taken only from this site: the client says where it is, as a
+        // browser does (an Origin header on every request; the API ignores it).
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .default_headers(reqwest::header::HeaderMap::from_iter([(
+                reqwest::header::ORIGIN,
+                reqwest::header::HeaderValue::from_str(&base).unwrap(),
+            )]))
             .build()
             .unwrap(),
         clock,

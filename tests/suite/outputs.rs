@@ -421,6 +421,7 @@ async fn log_of_a_busy_day(level: &str) -> (String, Vec<(&'static str, String)>)
     // Staff: a login, the plan page, the API.
     let r = client
         .post(format!("{base}/staff/login"))
+        .header("Origin", base.as_str())
         .form(&[
             ("username", "demo-supervisor"),
             ("password", password.as_str()),

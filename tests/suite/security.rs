@@ -459,10 +459,14 @@ async fn staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origin
             .unwrap();
     assert_eq!(stored, 0, "only a hash of the session token is stored");
 
-    // Forms refuse another site's Origin, with the session cookie and all.
+    // Forms refuse another site's Origin, with the session cookie and all, and a form
+    // that names no origin at all (no Origin, no Referer) or `Origin: null`.
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let post_level = |origin: Option<String>| {
-        let mut req = app
-            .client
+        let mut req = bare
             .post(app.url("/staff/offices/ciruas/level"))
             .header("Cookie", &cookie)
             .form(&[
@@ -476,10 +480,32 @@ async fn staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origin
         req.send()
     };
     let before = app.written().await;
-    for foreign in ["http://evil.example".to_string(), format!("{}1", app.base)] {
+    for foreign in [
+        "http://evil.example".to_string(),
+        format!("{}1", app.base),
+        "null".to_string(),
+    ] {
         let r = post_level(Some(foreign.clone())).await.unwrap();
         assert_eq!(r.status(), 403, "Origin {foreign}");
     }
+    assert_eq!(
+        post_level(None).await.unwrap().status(),
+        403,
+        "no Origin and no Referer: refused"
+    );
+    let with_referer = bare
+        .post(app.url("/staff/offices/ciruas/level"))
+        .header("Cookie", &cookie)
+        .header("Referer", app.url("/staff/offices/ciruas"))
+        .form(&[
+            ("level", "3"),
+            ("effective_from", "2026-12-01"),
+            ("reason", "Inmendagri 22/2021"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_referer.status(), 200, "a Referer of this site will do");
     assert_eq!(
         before,
         app.written().await,
@@ -487,12 +513,49 @@ async fn staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origin
     );
     let own = post_level(Some(app.base.clone())).await.unwrap();
     assert_eq!(own.status(), 200, "own origin: the preview");
+    let preview_page = own.text().await.unwrap();
+    // "Apply" needs the preview it applies: without the preview's plan version (a form
+    // made elsewhere, or a preview gone stale) nothing is applied.
+    let apply = |preview: Option<&str>| {
+        let mut fields = vec![
+            ("level", "3"),
+            ("effective_from", "2026-12-01"),
+            ("reason", "Inmendagri 22/2021"),
+            ("action", "apply"),
+        ];
+        if let Some(p) = preview {
+            fields.push(("preview", p));
+        }
+        app.client
+            .post(app.url("/staff/offices/ciruas/level"))
+            .header("Cookie", &cookie)
+            .form(&fields)
+            .send()
+    };
+    assert_eq!(apply(None).await.unwrap().status(), 409, "no preview");
     assert_eq!(
-        post_level(None).await.unwrap().status(),
-        200,
-        "no Origin (older browsers)"
+        apply(Some("0")).await.unwrap().status(),
+        409,
+        "a stale preview"
     );
-    assert_eq!(app.count("office_levels").await, 0, "previews only");
+    assert_eq!(app.count("office_levels").await, 0);
+    let version = preview_page
+        .split(r#"name="preview" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the preview carries its plan version")
+        .to_string();
+    assert_eq!(
+        apply(Some(&version)).await.unwrap().status(),
+        303,
+        "applied"
+    );
+    assert_eq!(app.count("office_levels").await, 1);
+    assert_eq!(
+        app.count("office_levels").await,
+        1,
+        "one applied, after its preview"
+    );
 
     // Twelve hours and the session is over, on the server too.
     app.advance_and_sweep(chrono::Duration::hours(12) - chrono::Duration::seconds(1))

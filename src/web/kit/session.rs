@@ -43,30 +43,47 @@ pub fn secret(headers: &HeaderMap) -> Option<String> {
     super::lang::cookie_values(headers, COOKIE).next()
 }
 
-/// Does a form come from another site? Its `Origin` must be this service's: the public
+/// Does a form come from this site? Its `Origin` must be this service's: the public
 /// URL's origin (`--public-url`, which a reverse proxy in front may not pass on as the
 /// Host), or else the Host it was sent to, over the public URL's scheme when one is set.
-/// No Origin (old browsers) or "null" (a page whose referrer policy hides it; ours send
-/// `same-origin`) is let through: the SameSite=Strict cookie already keeps other sites out.
-pub fn foreign_origin(headers: &HeaderMap, state: &AppState) -> bool {
-    let Some(origin) = headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .filter(|o| *o != "null")
-    else {
-        return false;
+/// Without an `Origin` the `Referer` (which our pages send to this site) must name it.
+/// A form with neither, or with `Origin: null`, is refused: every browser that runs the
+/// staff pages sends one of them, and a form that hides both may come from anywhere.
+pub fn same_origin(headers: &HeaderMap, state: &AppState) -> bool {
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let claimed = match origin {
+        Some(o) => o.to_string(),
+        None => {
+            let Some(referer) = headers.get(header::REFERER).and_then(|v| v.to_str().ok()) else {
+                return false;
+            };
+            // scheme://authority of the referring page.
+            let Some((scheme, rest)) = referer.split_once("://") else {
+                return false;
+            };
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            format!("{scheme}://{authority}")
+        }
     };
-    let public = state.settings.public_url.trim_end_matches('/');
-    if !public.is_empty() && origin.eq_ignore_ascii_case(public) {
+    if claimed == "null" {
         return false;
     }
-    let (scheme, authority) = origin.split_once("://").unwrap_or(("", origin));
+    let public = state.settings.public_url.trim_end_matches('/');
+    if !public.is_empty() && claimed.eq_ignore_ascii_case(public) {
+        return true;
+    }
+    let (scheme, authority) = claimed.split_once("://").unwrap_or(("", &claimed));
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let scheme_ok = match public.split_once("://") {
         Some((public_scheme, _)) => scheme.eq_ignore_ascii_case(public_scheme),
-        None => true,
+        None => scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"),
     };
-    !(scheme_ok && host.is_some_and(|h| authority.eq_ignore_ascii_case(h)))
+    scheme_ok && host.is_some_and(|h| authority.eq_ignore_ascii_case(h))
+}
+
+/// Does a form come from another site (see [`same_origin`])?
+pub fn foreign_origin(headers: &HeaderMap, state: &AppState) -> bool {
+    !same_origin(headers, state)
 }
 
 /// A logged-in staff member; pages without a session send the browser to the login.

@@ -238,6 +238,14 @@ async fn change_submit(
         action,
     } = submitted;
     let apply = field(&f, "action") == "apply";
+    // "Apply" applies the preview that was shown: the form carries the plan version it
+    // was worked out on, and nothing may have changed the office's capacity since.
+    if apply && field(&f, "preview") != office.plan_version.to_string() {
+        return Err(PageError(
+            lang,
+            crate::usecases::AppError::new(crate::usecases::Code::Conflict, "err-preview-first"),
+        ));
+    }
     let report = changes::apply(state, me, &office, &change, field(&f, "reason"), !apply)
         .await
         .or_page(lang)?;
@@ -253,7 +261,11 @@ async fn change_submit(
         moved,
         title,
         report: ReplanReport::new(&report, office.spec.timezone),
-        fields: f.into_iter().filter(|(k, _)| k != "action").collect(),
+        fields: f
+            .into_iter()
+            .filter(|(k, _)| k != "action" && k != "preview")
+            .chain([("preview".to_string(), office.plan_version.to_string())])
+            .collect(),
         action,
         office,
     }

@@ -143,8 +143,19 @@ pub(super) async fn rule_submit(
         (Err(field), _) => Some(field.to_string()),
         (_, Err(_)) => Some("reason".to_string()),
         (Ok(_), Ok(reason)) => {
-            // First the preview (the dry run), then, from its form, the change.
+            // First the preview (the dry run), then, from its form, the change — the one
+            // previewed: nothing may have changed any office's capacity since.
             let apply = field(&f, "action") == "apply";
+            let versions = changes::plan_versions(&state).await.or_page(lang)?;
+            if apply && field(&f, "preview") != versions.to_string() {
+                return Err(PageError(
+                    lang,
+                    crate::usecases::AppError::new(
+                        crate::usecases::Code::Conflict,
+                        "err-preview-first",
+                    ),
+                ));
+            }
             let reports = changes::edit_rule(&state, &me, &rule, &reason, !apply)
                 .await
                 .or_page(lang)?;
@@ -152,7 +163,11 @@ pub(super) async fn rule_submit(
                 return Ok(Redirect::to("/staff/rules?m=rule").into_response());
             }
             let title = format!("{} {}", lang.text("staff-level"), rule.level);
-            let fields = f.into_iter().collect();
+            let fields = f
+                .into_iter()
+                .filter(|(k, _)| k != "preview")
+                .chain([("preview".to_string(), versions.to_string())])
+                .collect();
             let page = NationalPreview::new(lang, title, &reports, fields, "/staff/rules", false);
             return Ok(page.into_response());
         }
@@ -184,9 +199,11 @@ pub(super) async fn holidays_submit(
         .or_page(lang)?;
     let (mut year, mut text, mut name) = (String::new(), String::new(), String::new());
     let mut apply = false;
+    let mut preview = String::new();
     while let Ok(Some(part)) = multipart.next_field().await {
         match part.name() {
             Some("action") => apply = part.text().await.unwrap_or_default() == "apply",
+            Some("preview") => preview = part.text().await.unwrap_or_default(),
             Some("year") => year = part.text().await.unwrap_or_default(),
             Some("file") => {
                 if let Some(file_name) = part.file_name() {
@@ -218,6 +235,16 @@ pub(super) async fn holidays_submit(
     };
     match parsed {
         Ok((y, days)) => {
+            let versions = changes::plan_versions(&state).await.or_page(lang)?;
+            if apply && preview != versions.to_string() {
+                return Err(PageError(
+                    lang,
+                    crate::usecases::AppError::new(
+                        crate::usecases::Code::Conflict,
+                        "err-preview-first",
+                    ),
+                ));
+            }
             let reports = changes::load_holidays(&state, &me, y, &days, !apply)
                 .await
                 .or_page(lang)?;
@@ -230,6 +257,7 @@ pub(super) async fn holidays_submit(
                 ("year".to_string(), y.to_string()),
                 ("file".to_string(), text),
                 ("name".to_string(), name),
+                ("preview".to_string(), versions.to_string()),
             ];
             let page = NationalPreview::new(lang, title, &reports, fields, "/staff/holidays", true);
             Ok(page.into_response())
