@@ -39,6 +39,7 @@ err-too-young-for-slot = You are not old enough for recording on that date. Choo
 err-phone = Give an Indonesian mobile number, e.g. 0812 3456 7890.
 err-email = Not a valid e-mail address.
 err-consent = Consent is needed to process your health data.
+err-guardian-consent = Under 18, a parent or guardian must agree: tick this box.
 err-not-changeable = This booking can no longer be changed.
 err-unauthorized = A staff login is required.
 err-forbidden = Your role may not do this.
@@ -89,7 +90,7 @@ staff-closure-reason = Reason (e.g. disinfection)
 staff-days = Day by day
 staff-note = Note
 staff-no-hours = no opening hours
-staff-applied = Change applied. Affected applicants were moved or notified.
+staff-applied = Change applied. Affected applicants were moved or asked to choose a new time; their booking pages say why. (No SMS or WhatsApp message is sent automatically yet.)
 staff-preview-title = Preview of the change
 staff-rules-admin-only = Level rules and holidays apply to every office: only admins change them.
 staff-every-office = every office
@@ -137,7 +138,7 @@ offer-text = A seat is held for you: { $slot }. Claim it before { $until }.
 
 ## wait
 wait-title = Waiting list
-wait-explain = No time that suits you? Join the waiting list: when a seat frees up in your date range it is held for you and you are told.
+wait-explain = No time that suits you? Join the waiting list: when a seat frees up in your date range it is held for you and shown on your booking page. Open your booking link to check (no message is sent yet).
 wait-join = Join the waiting list
 wait-from = From
 wait-to = Until
@@ -167,11 +168,11 @@ nav-switch = Bahasa Indonesia
 
 ## site
 site-tagline = First-time e-KTP recording appointments
-site-footer = Your data is used only for the recording appointment and deleted after the visit.
+site-footer = Your data is used only for the recording appointment and seen only by Disdukcapil staff.
 
 ## home
 home-title = Book your e-KTP recording
-home-intro = For first-time e-KTP applicants (17, or 16 for recording). Have your NIK, birth date, mobile number and a photo or PDF of your health certificate or test result ready.
+home-intro = For first-time e-KTP applicants: { $n } years old on the day of recording, or married (now or before). Have your NIK, birth date, mobile number and a photo or PDF of your health certificate or test result ready.
 home-choose = Choose an office
 home-none = No office is taking bookings yet.
 home-lost = Already booked?
@@ -197,13 +198,14 @@ book-change-slot = Change time
 book-name = Full name (as on the family card)
 book-nik = NIK (16 digits, see the family card)
 book-birth-date = Date of birth
-book-married = I am or have been married (may record before 17)
+book-married = I am or have been married (may record before turning { $n })
 book-phone = Mobile number (WhatsApp/SMS)
 book-email = E-mail (optional)
 book-certificate-kind = Certificate type
 book-certificate-issued-at = Time of issue / sample
 book-certificate = Certificate file (PDF, JPG or PNG, max 5 MB)
-book-consent = I agree that my health data is processed for this appointment, seen only by staff, and deleted after the visit (UU 27/2022).
+book-consent = I agree that my health data is processed for this appointment and seen only by staff (UU 27/2022).
+book-guardian = I am under 18 on the day of recording, and my parent or guardian agrees to this booking (UU 27/2022 art. 25).
 book-submit = Book this time
 book-kind-label = { $name } (valid for { $hours } hours)
 

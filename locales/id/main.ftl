@@ -39,6 +39,7 @@ err-too-young-for-slot = Pada tanggal itu Anda belum cukup umur untuk perekaman.
 err-phone = Tulis nomor HP Indonesia, misalnya 0812 3456 7890.
 err-email = Alamat email tidak valid.
 err-consent = Persetujuan diperlukan untuk memproses data kesehatan Anda.
+err-guardian-consent = Di bawah 18 tahun, orang tua/wali perlu menyetujui: centang kotak ini.
 err-not-changeable = Jadwal ini tidak dapat diubah lagi.
 err-unauthorized = Perlu login petugas.
 err-forbidden = Peran Anda tidak boleh melakukan ini.
@@ -89,7 +90,7 @@ staff-closure-reason = Alasan (mis. disinfeksi)
 staff-days = Hari demi hari
 staff-note = Keterangan
 staff-no-hours = tidak ada jam buka
-staff-applied = Perubahan diterapkan. Pemohon yang terdampak sudah dipindahkan atau diberi tahu.
+staff-applied = Perubahan diterapkan. Pemohon yang terdampak sudah dipindahkan atau diminta memilih jam baru; halaman jadwal mereka menjelaskan alasannya. (Belum ada SMS atau WhatsApp yang dikirim otomatis.)
 staff-preview-title = Pratinjau perubahan
 staff-rules-admin-only = Aturan level dan hari libur berlaku untuk semua kantor: hanya admin yang mengubahnya.
 staff-every-office = semua kantor
@@ -137,7 +138,7 @@ offer-text = Ada kursi untuk Anda: { $slot }. Ambil sebelum { $until }.
 
 ## wait
 wait-title = Daftar tunggu
-wait-explain = Tidak menemukan jam yang cocok? Masuk daftar tunggu: bila ada kursi kosong pada rentang tanggal Anda, kursi itu ditahan untuk Anda dan Anda diberi tahu.
+wait-explain = Tidak menemukan jam yang cocok? Masuk daftar tunggu: bila ada kuota kosong pada rentang tanggal Anda, kuota itu ditahan untuk Anda dan tampil di halaman jadwal Anda. Buka tautan jadwal Anda untuk memeriksanya (belum ada pesan otomatis).
 wait-join = Masuk daftar tunggu
 wait-from = Dari tanggal
 wait-to = Sampai tanggal
@@ -167,11 +168,11 @@ nav-switch = English
 
 ## site
 site-tagline = Jadwal perekaman KTP-el pemula
-site-footer = Data Anda hanya dipakai untuk jadwal perekaman dan dihapus setelah kunjungan.
+site-footer = Data Anda hanya dipakai untuk jadwal perekaman dan hanya dilihat petugas Disdukcapil.
 
 ## home
 home-title = Ambil jadwal perekaman KTP-el
-home-intro = Untuk pemohon KTP-el pertama kali (umur 17, atau 16 untuk perekaman). Siapkan NIK, tanggal lahir, nomor HP, dan foto atau PDF surat keterangan sehat/hasil tes.
+home-intro = Untuk pemohon KTP-el pertama kali: berumur { $n } tahun pada hari perekaman, atau sudah/pernah kawin. Siapkan NIK, tanggal lahir, nomor HP, dan foto atau PDF surat keterangan sehat/hasil tes.
 home-choose = Pilih kantor
 home-none = Belum ada kantor yang membuka pendaftaran.
 home-lost = Sudah punya jadwal?
@@ -197,13 +198,14 @@ book-change-slot = Ganti jam
 book-name = Nama lengkap (sesuai Kartu Keluarga)
 book-nik = NIK (16 angka, lihat Kartu Keluarga)
 book-birth-date = Tanggal lahir
-book-married = Saya sudah atau pernah menikah (boleh merekam sebelum 17 tahun)
+book-married = Saya sudah atau pernah kawin (boleh merekam sebelum berumur { $n } tahun)
 book-phone = Nomor HP (WhatsApp/SMS)
 book-email = Email (tidak wajib)
 book-certificate-kind = Jenis surat
 book-certificate-issued-at = Waktu terbit surat / pengambilan sampel
 book-certificate = Berkas surat (PDF, JPG atau PNG, maks. 5 MB)
-book-consent = Saya setuju data kesehatan saya diproses untuk jadwal ini, dilihat hanya oleh petugas, dan dihapus setelah kunjungan (UU 27/2022).
+book-consent = Saya setuju data kesehatan saya diproses untuk jadwal ini dan hanya dilihat oleh petugas (UU 27/2022).
+book-guardian = Umur saya di bawah 18 tahun pada hari perekaman, dan orang tua/wali saya menyetujui pendaftaran ini (UU 27/2022 pasal 25).
 book-submit = Ambil jadwal
 book-kind-label = { $name } (berlaku { $hours } jam)
 

@@ -93,6 +93,8 @@ pub enum Step {
     CertificateFile,
     /// Whether it covers the slot.
     CertificateValidity,
+    /// A parent's or guardian's agreement, under 18.
+    Guardian,
     /// The consent box.
     Consent,
 }
@@ -363,6 +365,15 @@ impl TryFrom<ApplicantForm<'_>> for Applicant {
                 None
             }
         };
+        // Under 18 on the day, a parent or guardian agrees (UU 27/2022 art. 25).
+        if let (Some(bd), Some(on)) = (birth_date, f.on) {
+            if !crate::domain::old_enough(bd, false, on, 18) && !form.flag("guardian_consent") {
+                p.push(
+                    Step::Guardian,
+                    invalid("guardian_consent", "err-guardian-consent"),
+                );
+            }
+        }
         if !form.flag("consent") {
             p.push(Step::Consent, invalid("consent", "err-consent"));
         }

@@ -14,7 +14,41 @@ both_databases!(
     guessing_a_lost_link_or_a_staff_password_is_rate_limited,
     dates_at_the_edge_of_the_calendar_are_refused_not_crashed_on,
     a_certificate_that_could_run_in_a_browser_is_refused,
+    under_eighteen_a_parent_or_guardian_agrees,
 );
+
+/// Under 18 on the day of recording, a parent or guardian agrees (UU 27/2022 art. 25): the
+/// box is required then, named when missing, and not asked of adults.
+async fn under_eighteen_a_parent_or_guardian_agrees(app: TestApp) {
+    let r = app
+        .book(&BookingForm::new(&slot(), &nik(1)).without("guardian_consent"))
+        .await;
+    assert_eq!(r.status(), 422);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(e["field"], "guardian_consent", "{e}");
+    // An adult (born 1 January 2000) books without it.
+    let adult = "3604050101000001";
+    let r = app
+        .book(
+            &BookingForm::new(&slot(), adult)
+                .set("birth_date", "2000-01-01")
+                .without("guardian_consent"),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    // The page says the minimum age the office runs with (not a fixed 16 or 17).
+    let home = app
+        .client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("berumur 17 tahun"), "{home}");
+    assert!(!home.contains("16 untuk perekaman"));
+}
 
 /// A file that starts as a PDF, holds an HTML `<script>` and ends with `%%EOF` (a
 /// polyglot) was once accepted as a PDF; it, and a PDF with a JavaScript action, are

@@ -296,6 +296,12 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels(app: TestApp
         .click()
         .await
         .unwrap();
+    c.find(Locator::Id("f-guardian_consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let file = c.find(Locator::Id("f-certificate")).await.unwrap();
     file.send_keys(&png.path().display().to_string())
         .await
@@ -601,6 +607,12 @@ async fn an_applicant_joins_the_waiting_list_and_claims_a_freed_seat(app: TestAp
         .click()
         .await
         .unwrap();
+    c.find(Locator::Id("f-guardian_consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.find(Locator::Id("f-certificate"))
         .await
         .unwrap()
@@ -793,6 +805,12 @@ async fn every_applicant_page_works_without_javascript_on_a_360_pixel_screen(app
         .click()
         .await
         .unwrap();
+    c.find(Locator::Id("f-guardian_consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let attach = || async {
         c.find(Locator::Id("f-certificate"))
             .await
@@ -891,6 +909,12 @@ async fn every_applicant_page_works_without_javascript_on_a_360_pixel_screen(app
     .unwrap();
     set_value(&c, "#f-certificate_issued_at", "2026-11-30T06:00").await;
     c.find(Locator::Id("f-consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-guardian_consent"))
         .await
         .unwrap()
         .click()

@@ -66,10 +66,12 @@ pub(super) struct BookPage {
     kinds: Vec<(String, String)>,
     form: FormView,
     file_lost: bool,
+    min_age: u32,
 }
 
 fn book_page(
     lang: Lang,
+    min_age: u32,
     office: Office,
     slot_start: &str,
     form: FormView,
@@ -96,6 +98,7 @@ fn book_page(
         slot_start: slot_start.to_string(),
         form,
         file_lost,
+        min_age,
     }
 }
 
@@ -114,7 +117,15 @@ pub(super) async fn book_form(
     let Some(slot) = q.slot.filter(|s| parse_instant(s).is_some()) else {
         return Ok(Redirect::to(&format!("/o/{slug}")).into_response());
     };
-    Ok(book_page(lang, office, &slot, FormView::default(), false).into_response())
+    Ok(book_page(
+        lang,
+        state.settings.min_age,
+        office,
+        &slot,
+        FormView::default(),
+        false,
+    )
+    .into_response())
 }
 
 pub(super) async fn book_submit(
@@ -148,7 +159,14 @@ pub(super) async fn book_submit(
             let view = FormView::from_errors(lang, &form, &errors);
             Ok((
                 status,
-                book_page(lang, office, &slot_start, view, file_lost),
+                book_page(
+                    lang,
+                    state.settings.min_age,
+                    office,
+                    &slot_start,
+                    view,
+                    file_lost,
+                ),
             )
                 .into_response())
         }
@@ -165,10 +183,12 @@ pub(super) struct WaitlistPage {
     file_lost: bool,
     today: String,
     last: String,
+    min_age: u32,
 }
 
 fn waitlist_page(
     lang: Lang,
+    min_age: u32,
     office: Office,
     now: DateTime<Utc>,
     form: FormView,
@@ -184,6 +204,7 @@ fn waitlist_page(
         file_lost,
         today: today.to_string(),
         last: last.to_string(),
+        min_age,
     }
 }
 
@@ -195,6 +216,7 @@ pub(super) async fn waitlist_form(
     let office = availability::office(&state, &slug).await.or_page(lang)?;
     Ok(waitlist_page(
         lang,
+        state.settings.min_age,
         office,
         state.clock.now(),
         FormView::default(),
@@ -227,7 +249,14 @@ pub(super) async fn waitlist_submit(
             let view = FormView::from_errors(lang, &form, &errors);
             Ok((
                 status,
-                waitlist_page(lang, office, state.clock.now(), view, file_lost),
+                waitlist_page(
+                    lang,
+                    state.settings.min_age,
+                    office,
+                    state.clock.now(),
+                    view,
+                    file_lost,
+                ),
             )
                 .into_response())
         }

@@ -63,6 +63,7 @@ struct OfficeItem {
 struct HomePage {
     frame: Frame,
     offices: Vec<OfficeItem>,
+    min_age: u32,
 }
 
 async fn home(State(state): State<AppState>, lang: Lang) -> Result<HomePage, PageError> {
@@ -70,6 +71,7 @@ async fn home(State(state): State<AppState>, lang: Lang) -> Result<HomePage, Pag
         .await
         .or_page(lang)?;
     Ok(HomePage {
+        min_age: state.settings.min_age,
         frame: Frame::new(lang, "/"),
         offices: offices
             .into_iter()
