@@ -97,6 +97,8 @@ pub struct OfficeSpec {
     pub address: String,
     /// Recording sets (PC, camera, pads, scanners) that can run at once.
     pub recording_sets: u32,
+    /// Operators on duty who can run a set (the level's WFO % limits these).
+    pub operators: u32,
     /// Minutes one recording takes (about 10 in practice; reports range 2–20).
     pub minutes_per_recording: u32,
     /// Seats in the waiting room.
@@ -124,6 +126,10 @@ pub struct OfficeInput {
     pub address: String,
     /// Recording sets.
     pub recording_sets: i64,
+    /// Operators on duty who can run a set; default one per set. A level's WFO % limits
+    /// the operators present; the sets in use are those they can run.
+    #[serde(default)]
+    pub operators: Option<i64>,
     /// Minutes per recording.
     pub minutes_per_recording: i64,
     /// Waiting-room seats.
@@ -225,11 +231,17 @@ impl OfficeInput {
                 CertificateRules(kinds.clone())
             }
         };
+        let recording_sets = bounded("recording_sets", self.recording_sets, 1, 1000)?;
+        let operators = match self.operators {
+            None => recording_sets,
+            Some(n) => bounded("operators", n, 1, 10_000)?,
+        };
         Ok(OfficeSpec {
             name: name.to_string(),
             timezone,
             address: self.address.trim().to_string(),
-            recording_sets: bounded("recording_sets", self.recording_sets, 1, 1000)?,
+            recording_sets,
+            operators,
             minutes_per_recording: bounded(
                 "minutes_per_recording",
                 self.minutes_per_recording,
@@ -262,6 +274,7 @@ impl OfficeSpec {
             timezone: self.timezone.name().to_string(),
             address: self.address.clone(),
             recording_sets: self.recording_sets.into(),
+            operators: Some(self.operators.into()),
             minutes_per_recording: self.minutes_per_recording.into(),
             waiting_room_seats: self.waiting_room_seats.into(),
             slot_minutes: self.slot_minutes.into(),

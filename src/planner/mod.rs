@@ -145,8 +145,10 @@ pub struct DayPlan {
 /// Recording sets that can be staffed and seats usable under `rule`, with the slot
 /// capacity and which limit decides it.
 pub fn slot_capacity(office: &OfficeSpec, rule: &LevelRule) -> (u32, u32, u32, Limit) {
-    // Inmendagri 22/2021: WFO caps the operators present; one set still runs while open.
-    let staffed = (office.recording_sets * rule.wfo_percent / 100).max(1);
+    // Inmendagri 22/2021: WFO caps the operators present (one still comes while the
+    // office is open); the sets in use are those they can run, at most the sets there are.
+    let on_duty = (office.operators * rule.wfo_percent / 100).max(1);
+    let staffed = on_duty.min(office.recording_sets);
     let seats = (office.waiting_room_seats * rule.occupancy_percent / 100).max(1);
     // Integer arithmetic over the whole slot, not per set: 2 sets × 10 min in a 15-min
     // slot serve 3, not 2.
@@ -464,6 +466,13 @@ mod tests {
             };
             let t = plan_day(&office, &cal, tue);
             let f = plan_day(&office, &cal, fri);
+            if level == Level::L2 {
+                // WFO limits operators, not sets: four operators at 75 % run both sets.
+                let mut more = office.clone();
+                more.operators = 4;
+                let m = plan_day(&more, &cal, tue);
+                assert_eq!((m.staffed_sets, m.slots[0].capacity, m.cap), (2, 5, 70));
+            }
             assert_eq!(
                 (
                     t.staffed_sets,

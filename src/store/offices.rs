@@ -33,6 +33,7 @@ struct OfficeRow {
     timezone: String,
     address: String,
     recording_sets: i64,
+    operators: Option<i64>,
     minutes_per_recording: i64,
     waiting_room_seats: i64,
     slot_minutes: i64,
@@ -44,7 +45,7 @@ struct OfficeRow {
     plan_version: i64,
 }
 
-const OFFICE_COLUMNS: &str = "id, slug, name, timezone, address, recording_sets, \
+const OFFICE_COLUMNS: &str = "id, slug, name, timezone, address, recording_sets, operators, \
     minutes_per_recording, waiting_room_seats, slot_minutes, max_visitors_per_day, \
     booking_horizon_days, hours, certificate_kinds, updated_at, plan_version";
 
@@ -55,6 +56,7 @@ impl OfficeRow {
             timezone: self.timezone,
             address: self.address,
             recording_sets: self.recording_sets,
+            operators: self.operators,
             minutes_per_recording: self.minutes_per_recording,
             waiting_room_seats: self.waiting_room_seats,
             slot_minutes: self.slot_minutes,
@@ -94,11 +96,11 @@ pub(crate) async fn write_office(
     sqlx::query(
         "INSERT INTO offices (slug, name, timezone, address, recording_sets, \
          minutes_per_recording, waiting_room_seats, slot_minutes, max_visitors_per_day, \
-         booking_horizon_days, hours, certificate_kinds, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+         booking_horizon_days, hours, certificate_kinds, created_at, updated_at, operators) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) \
          ON CONFLICT (slug) DO UPDATE SET name = excluded.name, \
          timezone = excluded.timezone, address = excluded.address, \
-         recording_sets = excluded.recording_sets, \
+         recording_sets = excluded.recording_sets, operators = excluded.operators, \
          minutes_per_recording = excluded.minutes_per_recording, \
          waiting_room_seats = excluded.waiting_room_seats, \
          slot_minutes = excluded.slot_minutes, \
@@ -120,6 +122,7 @@ pub(crate) async fn write_office(
     .bind(&hours)
     .bind(&kinds)
     .bind(ts(now))
+    .bind(input.operators)
     .execute(conn)
     .await?;
     Ok(())

@@ -19,7 +19,45 @@ both_databases!(
     bookings_whose_slot_has_started_keep_their_seat_through_a_replan,
     age_is_judged_on_every_day_a_seat_is_moved_or_offered_to,
     a_level_rule_edit_replans_every_office_after_a_preview,
+    the_wfo_share_limits_operators_not_sets,
 );
+
+/// WFO % limits the operators on duty; the sets in use are those they can run. The
+/// demo office at level 2 (75 %) with one operator per set runs one set (3 a slot); with
+/// four operators, three come and both sets run (the 5 waiting-room seats then bind).
+async fn the_wfo_share_limits_operators_not_sets(app: TestApp) {
+    let sup = supervisor(&app, "sup-operators", "ciruas").await;
+    let r = put_level(
+        &app,
+        &sup,
+        json!({"level": "2", "effective_from": "2026-11-30", "reason": "Inmendagri 22/2021"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let capacity = |a: Value| a["days"][0]["slots"][0]["capacity"].clone();
+    let a = app.availability("ciruas", "2026-12-01", "2026-12-01").await;
+    assert_eq!(capacity(a), 3, "two operators at 75 %: one comes, one set");
+    let mut office = demo_office();
+    office["operators"] = json!(4);
+    assert_eq!(app.put_office("ciruas", office).await.status(), 200);
+    let a = app.availability("ciruas", "2026-12-01", "2026-12-01").await;
+    assert_eq!(
+        capacity(a),
+        5,
+        "four operators at 75 %: three come, both sets run"
+    );
+    let stored: Value = app
+        .client
+        .get(app.url("/api/v1/admin/offices/ciruas"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["operators"], 4);
+}
 
 /// Lowering a rule's occupancy while its level is in force goes through the same preview
 /// and re-plan as a level change, at every office: nothing changes on the dry run, and
