@@ -179,6 +179,7 @@ home-lost = Already booked?
 
 ## office
 office-title = Choose a day and time
+office-certificates = Certificates accepted, counted from the sample or issue time to the time of recording:
 office-full = full
 office-closed = Closed
 office-no-slots = No times left
@@ -208,6 +209,7 @@ book-consent = I agree that my health data is processed for this appointment and
 book-guardian = I am under 18 on the day of recording, and my parent or guardian agrees to this booking (UU 27/2022 art. 25).
 book-submit = Book this time
 book-kind-label = { $name } (valid for { $hours } hours)
+book-kind-label-days = { $name } (valid for { $days } days)
 
 ## kind
 kind-antigen = Antigen test result
@@ -254,6 +256,9 @@ cancel-back = Keep my booking
 ## reschedule
 reschedule-title = Choose a new time
 reschedule-explain = Your current time stays yours until the new one is taken.
+reschedule-back = Back to my booking
+reschedule-yours = your current time
+reschedule-not-covered = your certificate no longer covers it
 
 ## find
 find-title = Find my booking
@@ -264,3 +269,8 @@ find-submit = Find
 ## error
 error-title = Something is wrong
 error-back = Back to the home page
+
+## ppkm
+ppkm-none = No PPKM
+ppkm-n = Level { $n }
+ppkm-darurat = Emergency PPKM (darurat)

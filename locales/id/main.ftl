@@ -179,6 +179,7 @@ home-lost = Sudah punya jadwal?
 
 ## office
 office-title = Pilih hari dan jam
+office-certificates = Surat yang diterima, dihitung dari waktu pengambilan sampel atau terbit sampai jam perekaman:
 office-full = penuh
 office-closed = Tutup
 office-no-slots = Tidak ada jam tersisa
@@ -208,6 +209,7 @@ book-consent = Saya setuju data kesehatan saya diproses untuk jadwal ini dan han
 book-guardian = Umur saya di bawah 18 tahun pada hari perekaman, dan orang tua/wali saya menyetujui pendaftaran ini (UU 27/2022 pasal 25).
 book-submit = Ambil jadwal
 book-kind-label = { $name } (berlaku { $hours } jam)
+book-kind-label-days = { $name } (berlaku { $days } hari)
 
 ## kind
 kind-antigen = Hasil tes antigen
@@ -254,6 +256,9 @@ cancel-back = Jangan batalkan
 ## reschedule
 reschedule-title = Pilih jam baru
 reschedule-explain = Jadwal lama tetap milik Anda sampai jam baru berhasil diambil.
+reschedule-back = Kembali ke jadwal saya
+reschedule-yours = jadwal Anda sekarang
+reschedule-not-covered = surat Anda tidak berlaku lagi
 
 ## find
 find-title = Cari jadwal saya
@@ -264,3 +269,8 @@ find-submit = Cari
 ## error
 error-title = Ada masalah
 error-back = Kembali ke beranda
+
+## ppkm
+ppkm-none = Tanpa PPKM
+ppkm-n = Level { $n }
+ppkm-darurat = PPKM Darurat

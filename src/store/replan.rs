@@ -174,7 +174,7 @@ impl Store {
             PlanChange::Level {
                 level: Level::None, ..
             } => format!("PPKM dicabut ({reason})"),
-            PlanChange::Level { level, .. } => format!("PPKM level {} ({reason})", level.as_str()),
+            PlanChange::Level { level, .. } => format!("{} ({reason})", ppkm(level.as_str())),
             _ => reason.to_string(),
         };
         let before = Before {
@@ -197,6 +197,14 @@ impl Store {
         audit(&mut tx, now, actor, action, Some(office_id), None, reason).await?;
         tx.commit().await?;
         Ok(report)
+    }
+}
+
+/// How applicants are told of a level: "PPKM level 3", "PPKM Darurat".
+fn ppkm(level: &str) -> String {
+    match level {
+        "darurat" => "PPKM Darurat".to_string(),
+        other => format!("PPKM level {other}"),
     }
 }
 
@@ -504,7 +512,7 @@ impl Store {
         let notice = match change {
             NationalChange::Rule(rule) => {
                 write_rule(&mut tx, rule, actor, reason, now).await?;
-                format!("PPKM level {} ({reason})", rule.level)
+                format!("{} ({reason})", ppkm(&rule.level))
             }
             NationalChange::Holidays { year, days } => {
                 write_holidays(&mut tx, *year, days, actor, now).await?;

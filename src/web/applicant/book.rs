@@ -23,6 +23,8 @@ use serde::Deserialize;
 #[template(path = "office.html")]
 pub(super) struct OfficePage {
     frame: Frame,
+    /// The certificates accepted, with their validity: known before a slot is chosen.
+    kinds: Vec<(String, String)>,
     office: Office,
     zone: &'static str,
     days: Vec<DayItem>,
@@ -48,6 +50,7 @@ pub(super) async fn office_page(
     let days = coming_days(&state, &office).await.or_page(lang)?;
     let any_open = days.iter().any(|d| d.bookable);
     Ok(OfficePage {
+        kinds: kinds(lang, &office),
         frame: Frame::new(lang, &format!("/o/{slug}")),
         zone: office.spec.zone_abbreviation(),
         office,

@@ -2,6 +2,7 @@
 //! the calendar file, claiming an offered seat, cancelling, moving, a new certificate.
 
 use super::{DayItem, day_items, kinds, rfc3339, slot_label};
+use crate::domain::Validity;
 use crate::domain::office::zone_abbreviation;
 use crate::domain::{Booking, BookingStatus, NotificationKind};
 use crate::i18n::hm;
@@ -39,6 +40,8 @@ pub(super) struct BookingPage {
     form: FormView,
     status_text: String,
     certificate_text: String,
+    /// The certificate's kind by name (not its key).
+    kind_name: String,
     /// Why the office moved the booking or asks for a new time, if it did.
     change_notice: Option<String>,
     /// A seat offered while waiting for a new slot, and until when it is held.
@@ -105,6 +108,7 @@ fn booking_page(
         offer: None,
         queue_position: None,
         status_text: lang.text(b.status.message_key()),
+        kind_name: super::kind_name(lang, &b.certificate.kind),
         certificate_text: lang.text(b.certificate.status.message_key()),
         when,
         qr_svg: qr_svg(&b.code),
@@ -311,6 +315,10 @@ pub(super) struct ReschedulePage {
     office: Office,
     days: Vec<DayItem>,
     error: Option<String>,
+    zone: &'static str,
+    /// Holds a seat now (its slot is "yours", not "full").
+    has_seat: bool,
+    now: DateTime<Utc>,
 }
 
 impl ReschedulePage {
@@ -320,6 +328,13 @@ impl ReschedulePage {
 
     fn rfc(&self, t: &DateTime<Utc>) -> String {
         rfc3339(&self.office, *t)
+    }
+
+    /// Does the booking's certificate still cover a slot starting at `t`? Slots it does
+    /// not are marked, not offered.
+    fn covered(&self, t: &DateTime<Utc>) -> bool {
+        let c = &self.b.certificate;
+        self.office.spec.certificates.judge(&c.kind, c.issued_at, *t, self.now) == Validity::Valid
     }
 }
 
@@ -333,6 +348,9 @@ async fn reschedule_view(
 ) -> Result<ReschedulePage, PageError> {
     let days = coming_days(state, &office).await.or_page(lang)?;
     Ok(ReschedulePage {
+        zone: office.spec.zone_abbreviation(),
+        has_seat: b.has_ticket(),
+        now: state.clock.now(),
         frame: Frame::new(lang, &format!("/b/{}/reschedule?t={token}", b.code)),
         when: slot_label(lang, &office, b.slot_start, b.slot_end),
         days: day_items(lang, days),

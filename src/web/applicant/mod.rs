@@ -164,19 +164,32 @@ fn kinds(lang: Lang, office: &Office) -> Vec<(String, String)> {
         .0
         .iter()
         .map(|(k, h)| {
-            let name = match k.as_str() {
-                "antigen" => lang.text("kind-antigen"),
-                "pcr" => lang.text("kind-pcr"),
-                "surat_sehat" => lang.text("kind-surat-sehat"),
-                other => other.replace('_', " "),
+            let name = kind_name(lang, k);
+            // Whole days read better than "168 jam".
+            let label = if h % 24 == 0 {
+                lang.format(
+                    "book-kind-label-days",
+                    &[("name", name), ("days", (h / 24).to_string())],
+                )
+            } else {
+                lang.format(
+                    "book-kind-label",
+                    &[("name", name), ("hours", h.to_string())],
+                )
             };
-            let label = lang.format(
-                "book-kind-label",
-                &[("name", name), ("hours", h.to_string())],
-            );
             (k.clone(), label)
         })
         .collect()
+}
+
+/// The name of a certificate kind, as applicants know it.
+fn kind_name(lang: Lang, kind: &str) -> String {
+    match kind {
+        "antigen" => lang.text("kind-antigen"),
+        "pcr" => lang.text("kind-pcr"),
+        "surat_sehat" => lang.text("kind-surat-sehat"),
+        other => other.replace('_', " "),
+    }
 }
 
 /// RFC 3339 in the office's zone, as slots are named in forms and links.

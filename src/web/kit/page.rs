@@ -156,3 +156,26 @@ pub fn limit_key(limit: crate::planner::Limit) -> &'static str {
         crate::planner::Limit::Throughput => "office-binding-throughput",
     }
 }
+
+/// A level's name: "Tanpa PPKM", "Level 3", "PPKM Darurat".
+pub fn level_name(lang: Lang, level: crate::domain::Level) -> String {
+    use crate::domain::Level;
+    match level {
+        Level::None => lang.text("ppkm-none"),
+        Level::L1 => lang.n("ppkm-n", 1),
+        Level::L2 => lang.n("ppkm-n", 2),
+        Level::L3 => lang.n("ppkm-n", 3),
+        Level::L4 => lang.n("ppkm-n", 4),
+        Level::Darurat => lang.text("ppkm-darurat"),
+    }
+}
+
+/// "Sel, 1 Des, 08:00 WIB": an instant in an office's zone, for staff lists.
+pub fn short_when(lang: Lang, tz: chrono_tz::Tz, t: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "{}, {} {}",
+        lang.short_date(t.with_timezone(&tz).date_naive()),
+        crate::i18n::hm(t, tz),
+        crate::domain::office::zone_abbreviation(tz)
+    )
+}

@@ -10,7 +10,7 @@ use crate::usecases::plan::{Plan, plan};
 use crate::web::AppState;
 use crate::web::api::dto::ReplanReport;
 use crate::web::kit::lang::Lang;
-use crate::web::kit::page::{Frame, OrPage, PageError, limit_key};
+use crate::web::kit::page::{Frame, OrPage, PageError, level_name, limit_key, short_when};
 use crate::web::kit::session::StaffSession;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -156,7 +156,7 @@ pub(super) async fn plan_page(
             DayRow {
                 waiting: d.waiting,
                 label: lang.short_date(date),
-                level: d.level.as_str().to_string(),
+                level: level_name(lang, d.level),
                 cap: d.cap,
                 booked: d.booked,
                 note,
@@ -169,7 +169,7 @@ pub(super) async fn plan_page(
         .iter()
         .filter_map(|(l, days)| {
             Some((
-                l.as_ref()?.as_str().to_string(),
+                level_name(lang, (*l)?),
                 days.map_or_else(|| lang.text("staff-over-a-year"), |d| d.to_string()),
             ))
         })
@@ -206,6 +206,8 @@ struct PreviewPage {
     action: String,
     moved: usize,
     marked: usize,
+    /// Each displaced booking: code, its slot, where it goes (none: asked to rebook).
+    displaced: Vec<(String, String, Option<String>)>,
 }
 
 fn field<'a>(f: &'a HashMap<String, String>, name: &str) -> &'a str {
@@ -255,8 +257,21 @@ async fn change_submit(
         );
     }
     let moved = report.displaced.iter().filter(|d| d.to.is_some()).count();
+    let tz = office.spec.timezone;
+    let displaced = report
+        .displaced
+        .iter()
+        .map(|d| {
+            (
+                d.code.clone(),
+                short_when(lang, tz, d.from),
+                d.to.map(|t| short_when(lang, tz, t)),
+            )
+        })
+        .collect();
     Ok(PreviewPage {
         frame: Frame::new(lang, &format!("/staff/offices/{}", office.slug)),
+        displaced,
         marked: report.displaced.len() - moved,
         moved,
         title,
@@ -294,7 +309,7 @@ pub(super) async fn level_submit(
     let title = lang.format(
         "staff-level-title",
         &[
-            ("level", level.as_str().to_string()),
+            ("level", level_name(lang, level)),
             ("from", from.to_string()),
             ("to", to.map(|t| format!(" – {t}")).unwrap_or_default()),
         ],
