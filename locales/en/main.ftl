@@ -265,6 +265,7 @@ find-title = Find my booking
 find-explain = Enter the booking code, NIK and birth date. Your old link is replaced by a new one.
 find-code = Booking code (8 characters)
 find-submit = Find
+find-lost-link = Lost the link to your booking? Find it with its code, NIK and birth date.
 
 ## error
 error-title = Something is wrong

@@ -265,6 +265,7 @@ find-title = Cari jadwal saya
 find-explain = Masukkan kode jadwal, NIK dan tanggal lahir. Tautan lama akan diganti dengan tautan baru.
 find-code = Kode jadwal (8 huruf/angka)
 find-submit = Cari
+find-lost-link = Kehilangan tautan jadwal Anda? Cari jadwal dengan kode, NIK, dan tanggal lahir.
 
 ## error
 error-title = Ada masalah

@@ -15,7 +15,119 @@ crate::both_databases!(
     an_applicant_joins_the_waiting_list_and_claims_a_freed_seat,
     an_admin_edits_a_level_rule_and_loads_next_years_holidays_through_their_previews,
     every_applicant_page_works_without_javascript_on_a_360_pixel_screen,
+    what_an_applicant_is_told_is_true_and_leads_somewhere_on_a_phone,
 );
+
+/// Issue 8, items 18–22, on a 360 px phone without JavaScript: the texts promise only
+/// what happens and follow the settings, the certificates' validity is known before a
+/// slot is chosen, a minor is asked for a guardian's agreement, raw values are named, and
+/// a duplicate NIK or a wrong link leads to the lost-link page.
+async fn what_an_applicant_is_told_is_true_and_leads_somewhere_on_a_phone(app: TestApp) {
+    let Some((_driver, c)) = browser_with(360, 740, false).await else {
+        return;
+    };
+    // Booked before, through the API: the NIK that is then typed again.
+    let earlier = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 9, 0), &nik(5)))
+        .await;
+    c.goto(&app.url("/")).await.unwrap();
+    fits(&c, "true-home").await;
+    let home = text(&c, "main").await;
+    assert!(home.contains("berumur 17 tahun"), "{home}");
+    assert!(!home.contains("16 untuk perekaman"));
+    let footer = text(&c, "footer").await;
+    assert!(
+        !footer.contains("dihapus"),
+        "no promise of deletion: {footer}"
+    );
+    click_to_next_page(&c, Locator::Css("a[href='/o/ciruas']")).await;
+    let accepted = text(&c, "#accepted-certificates").await;
+    assert!(
+        accepted.contains("Surat keterangan sehat") && accepted.contains("berlaku 7 hari"),
+        "validity known before a slot is chosen: {accepted}"
+    );
+    let wait = text(&c, "main").await;
+    assert!(
+        !wait.contains("diberi tahu"),
+        "no promise of a message: {wait}"
+    );
+    click_to_next_page(&c, Locator::Css("details[open] a.slot")).await;
+    fits(&c, "true-book").await;
+    assert!(
+        text(&c, "label[for='f-guardian_consent']")
+            .await
+            .contains("orang tua/wali"),
+        "a minor confirms a guardian agrees"
+    );
+    let png = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
+    std::fs::write(png.path(), tiny_png()).unwrap();
+    for (id, value) in [
+        ("f-name", "Budi Santoso".to_string()),
+        ("f-nik", nik(5)),
+        ("f-phone", "081234567890".into()),
+    ] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(&value)
+            .await
+            .unwrap();
+    }
+    set_value(&c, "#f-birth_date", "2009-05-07").await;
+    set_value(&c, "#f-certificate_issued_at", "2026-11-30T06:00").await;
+    for id in ["f-consent", "f-guardian_consent"] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    c.find(Locator::Id("f-certificate"))
+        .await
+        .unwrap()
+        .send_keys(&png.path().display().to_string())
+        .await
+        .unwrap();
+    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+    fits(&c, "true-duplicate").await;
+    assert!(text(&c, "#errors").await.contains("NIK"));
+    // The owner may have lost the link: the way on is offered.
+    click_to_next_page(&c, Locator::Css("#find-link a")).await;
+    assert!(c.current_url().await.unwrap().path().ends_with("/find"));
+    // A wrong or replaced link leads there too.
+    c.goto(&app.url(&format!(
+        "/b/{}?t=not-the-token",
+        earlier["code"].as_str().unwrap()
+    )))
+    .await
+    .unwrap();
+    fits(&c, "true-wrong-link").await;
+    assert!(c.find(Locator::Css("#find-link a")).await.is_ok());
+    // The booking page names the certificate's kind; the reschedule page marks the
+    // booking's own time instead of calling it full.
+    c.goto(&app.url(earlier["manage_url"].as_str().unwrap()))
+        .await
+        .unwrap();
+    assert!(text(&c, ".facts").await.contains("Surat keterangan sehat"));
+    assert!(!text(&c, ".facts").await.contains("surat_sehat"));
+    click_to_next_page(&c, Locator::Id("reschedule-link")).await;
+    fits(&c, "true-reschedule").await;
+    // (On a day folded away: its text content, as a screen reader reaches it.)
+    let yours = c
+        .find(Locator::Css(".slot.yours"))
+        .await
+        .unwrap()
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        yours.contains("09:00") && yours.contains("WIB") && yours.contains("jadwal Anda sekarang"),
+        "{yours}"
+    );
+    c.close().await.unwrap();
+}
 
 /// One browser at a time: two Chromiums on two cores starve each other's start-up.
 static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -159,7 +159,7 @@ pub(super) async fn book_submit(
         Err(errors) => {
             let status = form_status(lang, &errors)?;
             let file_lost = form.certificate.is_some() || form.certificate_too_large;
-            let view = FormView::from_errors(lang, &form, &errors);
+            let view = FormView::from_errors(lang, &form, &errors).with_file_note(lang, file_lost);
             Ok((
                 status,
                 book_page(
@@ -249,7 +249,7 @@ pub(super) async fn waitlist_submit(
         Err(errors) => {
             let status = form_status(lang, &errors)?;
             let file_lost = form.certificate.is_some() || form.certificate_too_large;
-            let view = FormView::from_errors(lang, &form, &errors);
+            let view = FormView::from_errors(lang, &form, &errors).with_file_note(lang, file_lost);
             Ok((
                 status,
                 waitlist_page(

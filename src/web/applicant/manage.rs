@@ -334,7 +334,11 @@ impl ReschedulePage {
     /// not are marked, not offered.
     fn covered(&self, t: &DateTime<Utc>) -> bool {
         let c = &self.b.certificate;
-        self.office.spec.certificates.judge(&c.kind, c.issued_at, *t, self.now) == Validity::Valid
+        self.office
+            .spec
+            .certificates
+            .judge(&c.kind, c.issued_at, *t, self.now)
+            == Validity::Valid
     }
 }
 

@@ -41,6 +41,8 @@ impl Frame {
 pub struct FormView {
     values: HashMap<String, String>,
     errors: Vec<(String, String)>,
+    /// The NIK already has a booking: its owner may have lost the link.
+    active_booking: bool,
 }
 
 impl FormView {
@@ -49,6 +51,7 @@ impl FormView {
         let mut view = Self {
             values: form.fields.clone(),
             errors: Vec::new(),
+            active_booking: errors.iter().any(|e| e.code == Code::ActiveBookingExists),
         };
         for e in errors {
             let field = e.field.clone().unwrap_or_default();
@@ -81,6 +84,21 @@ impl FormView {
     pub fn errors(&self) -> &[(String, String)] {
         &self.errors
     }
+
+    /// Did the NIK already have a booking?
+    pub fn active_booking(&self) -> bool {
+        self.active_booking
+    }
+
+    /// The summary also says the file must be chosen again (it is never kept across a
+    /// refused form).
+    pub fn with_file_note(mut self, lang: Lang, file_lost: bool) -> Self {
+        if file_lost && !self.errors.iter().any(|(f, _)| f == "certificate") {
+            self.errors
+                .push(("certificate".to_string(), lang.text("err-reupload")));
+        }
+        self
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -88,6 +106,8 @@ impl FormView {
 struct ErrorPage {
     frame: Frame,
     message: String,
+    /// A booking was not found (a wrong or replaced link): offer the lost-link page.
+    lost_link: bool,
 }
 
 /// Renders an error as a page with the right status.
@@ -95,6 +115,7 @@ pub fn error_page(lang: Lang, e: &AppError) -> Response {
     let page = ErrorPage {
         frame: Frame::new(lang, "/"),
         message: lang.text(e.message),
+        lost_link: e.code == Code::NotFound,
     };
     (status(e.code), page).into_response()
 }
