@@ -33,6 +33,14 @@ pub struct Settings {
     /// Public base URL used in calendar files, e.g. https://rekam.example.go.id.
     #[arg(long, env = "REKAM_PUBLIC_URL", default_value = "")]
     pub public_url: String,
+    /// Slowest average upload accepted once the grace (the client timeout, at least 10 s)
+    /// has passed, in bytes a second: a client trickling its body is cut off.
+    #[arg(
+        long,
+        env = "REKAM_MIN_UPLOAD_BYTES_PER_SECOND",
+        default_value_t = 1024
+    )]
+    pub min_upload_bytes_per_second: u32,
     /// New certificates an applicant may upload for one booking in a day.
     #[arg(
         long,
@@ -60,6 +68,7 @@ impl Default for Settings {
             client_timeout_seconds: 30,
             certificate_replacements_per_day: 5,
             proxy_hops: 1,
+            min_upload_bytes_per_second: 1024,
         }
     }
 }

@@ -64,6 +64,8 @@ const DRAIN_AT_MOST: u64 = 4 * MAX_BODY_BYTES as u64;
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let body_pause = std::time::Duration::from_secs(state.settings.client_timeout_seconds.max(1));
+    let grace = body_pause.max(std::time::Duration::from_secs(10));
+    let min_rate = u64::from(state.settings.min_upload_bytes_per_second);
     // Published over HTTPS: browsers are told to use nothing else for a year.
     let hsts = state
         .settings
@@ -84,6 +86,15 @@ pub fn router(state: AppState) -> Router {
             body_pause,
         ))
         .layer(axum::middleware::from_fn(refuse_oversized))
+        // A body must keep coming at --min-upload-bytes-per-second on average once the
+        // grace (the client timeout, at least 10 s) has passed.
+        .layer(axum::middleware::map_request(
+            move |req: Request| async move {
+                req.map(|body| {
+                    axum::body::Body::new(kit::limits::MinRate::new(body, grace, min_rate))
+                })
+            },
+        ))
         // The span names the route template, never the URI: manage links carry a token.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let route = req

@@ -747,3 +747,55 @@ async fn a_client_that_stops_mid_request_is_cut_off() {
         "judged as a whole: {answer}"
     );
 }
+
+/// A client trickling its body a byte at a time — never pausing long enough for the pause
+/// timeout — is cut off once the grace has passed and its average rate is below the
+/// minimum (it held a connection for ever before).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_trickling_its_upload_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_sqlite(rekam::config::Settings {
+        client_timeout_seconds: 1,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (mut read, mut write) = stream.into_split();
+    write
+        .write_all(
+            b"POST /api/v1/bookings HTTP/1.1\r\nHost: x\r\n\
+              Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 5000000\r\n\r\n\
+              --b\r\nContent-Disposition: form-data; name=\"certificate\"; filename=\"a.pdf\"\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..120 {
+            tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+            if write.write_all(b"x").await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(
+        std::time::Duration::from_secs(25),
+        read.read_to_end(&mut buf),
+    )
+    .await;
+    let took = started.elapsed();
+    trickle.abort();
+    assert!(closed.is_ok(), "still open after {took:?}");
+    assert!(
+        took >= std::time::Duration::from_secs(9),
+        "not before the grace: {took:?}"
+    );
+    let answer = String::from_utf8_lossy(&buf);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+        "refused, not a 5xx: {answer}"
+    );
+}

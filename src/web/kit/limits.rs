@@ -86,3 +86,65 @@ impl FromRequestParts<AppState> for ClientIp {
         ))
     }
 }
+
+/// A request body that must keep coming at a minimum average rate once a grace period
+/// has passed: a client trickling a byte now and then (never pausing long enough for the
+/// pause timeout) is cut off instead of holding a connection for ever. A slow phone on
+/// 2G uploads far faster than the rate.
+pub struct MinRate {
+    inner: axum::body::Body,
+    start: std::time::Instant,
+    received: u64,
+    grace: Duration,
+    bytes_per_second: u64,
+}
+
+impl MinRate {
+    /// Wraps a body.
+    pub fn new(inner: axum::body::Body, grace: Duration, bytes_per_second: u64) -> Self {
+        Self {
+            inner,
+            start: std::time::Instant::now(),
+            received: 0,
+            grace,
+            bytes_per_second,
+        }
+    }
+}
+
+impl http_body::Body for MinRate {
+    type Data = axum::body::Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    this.received += data.len() as u64;
+                }
+                let late = this.start.elapsed().saturating_sub(this.grace);
+                let due = this.bytes_per_second.saturating_mul(late.as_secs());
+                if this.received < due {
+                    return Poll::Ready(Some(Err("the upload is too slow".into())));
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e.into()))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
