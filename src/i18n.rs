@@ -275,7 +275,7 @@ mod tests {
         ];
         assert_eq!(
             Lang::Id.format("offer-text", &args),
-            "Ada kursi untuk Anda: Selasa, 1 Desember 2026, 08:00–08:30 WIB. \
+            "Ada jadwal untuk Anda: Selasa, 1 Desember 2026, 08:00–08:30 WIB. \
              Ambil sebelum Senin, 30 November 2026, 20:00 WIB."
         );
         assert_eq!(Lang::En.n("office-slot-left", 3), "left 3");

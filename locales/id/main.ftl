@@ -5,7 +5,7 @@
 err-not-found = Tidak ditemukan.
 err-internal = Terjadi kesalahan di server kami. Silakan coba lagi.
 err-slot-full = Jam ini sudah penuh. Silakan pilih jam lain.
-err-day-full = Kuota hari ini sudah penuh. Silakan pilih hari lain.
+err-day-full = Kuota pada tanggal itu sudah penuh. Silakan pilih tanggal lain.
 err-active-booking-exists = NIK ini sudah memiliki jadwal aktif. Ubah atau batalkan jadwal itu dulu.
 err-conflict = Jadwal ini baru saja diubah di tempat lain. Muat ulang dan coba lagi.
 err-duplicate = Sudah ada.
@@ -17,7 +17,7 @@ err-slot-past = Jam ini sudah lewat.
 err-slot-beyond-horizon = Tanggal ini belum dibuka untuk pendaftaran.
 err-certificate-kind = Pilih jenis surat yang diterima kantor ini.
 err-required = Wajib diisi.
-err-datetime = Tulis tanggal dan jam, misalnya 2026-12-01T08:00.
+err-datetime = Masukkan tanggal dan jam, misalnya 2026-12-01T08:00.
 err-too-large = Berkas terlalu besar: paling besar 5 MB.
 err-certificate-missing = Unggah surat keterangan sehat atau hasil tes (PDF, JPG atau PNG).
 err-certificate-empty = Berkas kosong.
@@ -32,21 +32,21 @@ err-nik-region = Kode wilayah di NIK tidak valid.
 err-nik-date = Tanggal lahir di dalam NIK tidak valid.
 err-nik-serial = Nomor urut di NIK tidak valid.
 err-nik-birth-mismatch = NIK tidak cocok dengan tanggal lahir (untuk perempuan tanggal ditambah 40).
-err-name = Tulis nama lengkap (1–100 huruf).
-err-birth-date = Tulis tanggal lahir yang benar.
-err-too-young = Belum cukup umur pada tanggal itu. Yang sudah/pernah menikah centang kotak di bawah.
+err-name = Isi nama lengkap (1–100 huruf).
+err-birth-date = Masukkan tanggal lahir yang benar.
+err-too-young = Belum cukup umur pada tanggal itu. Yang sudah/pernah kawin centang kotak di bawah.
 err-too-young-for-slot = Pada tanggal itu Anda belum cukup umur untuk perekaman. Pilih tanggal yang lebih akhir.
-err-phone = Tulis nomor HP Indonesia, misalnya 0812 3456 7890.
+err-phone = Masukkan nomor HP Indonesia, misalnya 0812 3456 7890.
 err-email = Alamat email tidak valid.
 err-consent = Persetujuan diperlukan untuk memproses data kesehatan Anda.
 err-guardian-consent = Di bawah 18 tahun, orang tua/wali perlu menyetujui: centang kotak ini.
 err-not-changeable = Jadwal ini tidak dapat diubah lagi.
 err-unauthorized = Perlu login petugas.
-err-forbidden = Peran Anda tidak boleh melakukan ini.
+err-forbidden = Anda tidak memiliki hak akses untuk tindakan ini.
 err-json = Isi permintaan bukan JSON yang benar.
 err-multipart = Kirim formulir sebagai multipart/form-data.
 err-range = Rentang tanggal tidak valid (paling panjang 62 hari).
-err-date = Tanggal ditulis YYYY-MM-DD.
+err-date = Masukkan tanggal dengan format YYYY-MM-DD.
 err-find = Tidak ada jadwal dengan kode, NIK dan tanggal lahir itu.
 err-slug = Nama kantor di URL hanya huruf kecil, angka dan tanda minus.
 err-text = Isian berisi karakter yang tidak diperbolehkan.
@@ -87,7 +87,7 @@ staff-preview = Pratinjau dampak
 staff-close-day = Tutup kantor pada tanggal
 staff-date = Tanggal
 staff-closure-reason = Alasan (mis. disinfeksi)
-staff-days = Hari demi hari
+staff-days = Rincian per hari
 staff-note = Keterangan
 staff-no-hours = tidak ada jam buka
 staff-applied = Perubahan diterapkan. Pemohon yang terdampak sudah dipindahkan atau diminta memilih jam baru; halaman jadwal mereka menjelaskan alasannya. (Belum ada SMS atau WhatsApp yang dikirim otomatis.)
@@ -114,7 +114,7 @@ staff-wfo = WFO %
 staff-occupancy = Okupansi %
 staff-max-visitors = Maks. pengunjung/hari
 staff-latest-close = Tutup paling lambat
-staff-source = Sumber hukum
+staff-source = Dasar hukum
 staff-reason = Alasan perubahan
 staff-history = Riwayat perubahan
 staff-version = Versi
@@ -132,9 +132,9 @@ staff-rule-invalid-field = Aturan tidak disimpan, periksa isian: { $field }
 staff-line-problem = baris { $line }: { $problem }
 
 ## offer
-offer-claim = Ambil kursi ini
-offer-claimed = Kursi sudah menjadi jadwal Anda.
-offer-text = Ada kursi untuk Anda: { $slot }. Ambil sebelum { $until }.
+offer-claim = Ambil jadwal ini
+offer-claimed = Jadwal itu sudah menjadi milik Anda.
+offer-text = Ada jadwal untuk Anda: { $slot }. Ambil sebelum { $until }.
 
 ## wait
 wait-title = Daftar tunggu
@@ -143,7 +143,7 @@ wait-join = Masuk daftar tunggu
 wait-from = Dari tanggal
 wait-to = Sampai tanggal
 wait-joined = Anda sudah masuk daftar tunggu.
-wait-position-text = Anda menunggu kursi kosong. Urutan Anda dalam antrean: { $n }
+wait-position-text = Anda menunggu kuota kosong. Urutan Anda dalam antrean: { $n }
 
 ## status
 status-waitlisted = Dalam daftar tunggu
@@ -156,7 +156,7 @@ status-no-show = Tidak datang
 status-turned-away = Ditolak masuk
 
 ## change
-change-offer-expired = Kursi yang ditawarkan tidak diambil tepat waktu dan diberikan ke orang berikutnya. Anda kembali ke antrean.
+change-offer-expired = Jadwal yang ditawarkan tidak diambil tepat waktu dan diberikan ke orang berikutnya. Anda kembali ke antrean.
 change-moved-text = Kantor memindahkan jadwal Anda: { $from } → { $to }. Alasan: { $reason }
 change-needs-rebooking-text = Kapasitas kantor berkurang dan jadwal Anda dibatalkan oleh kantor. Silakan pilih jam baru ({ $from }). Alasan: { $reason }
 
@@ -227,7 +227,7 @@ booking-bring = Yang dibawa
 booking-bring-kk = Kartu Keluarga (asli)
 booking-bring-certificate = Surat keterangan sehat / hasil tes (asli)
 booking-bring-mask = Masker, dipakai selama di kantor
-booking-bring-marriage = Buku nikah / akta perkawinan, jika sudah menikah
+booking-bring-marriage = Buku nikah / akta perkawinan, jika sudah kawin
 booking-bring-self = Datang sendiri: perekaman tidak bisa diwakilkan. Suhu tubuh di atas 37,3 °C tidak boleh masuk.
 booking-certificate = Surat kesehatan
 booking-valid-until = berlaku sampai
@@ -239,7 +239,7 @@ booking-replace-submit = Unggah surat baru
 booking-keep-link = Simpan halaman ini (bookmark) untuk mengubah atau membatalkan jadwal.
 booking-created = Jadwal berhasil dibuat.
 booking-rescheduled = Jadwal berhasil diganti.
-booking-cancelled-now = Jadwal dibatalkan. Kursi Anda diberikan ke orang lain.
+booking-cancelled-now = Jadwal dibatalkan. Kuotanya diberikan ke orang lain.
 booking-replaced = Surat baru diterima dan menunggu pemeriksaan.
 
 ## cert
@@ -249,7 +249,7 @@ cert-rejected = ditolak
 
 ## cancel
 cancel-title = Batalkan jadwal?
-cancel-explain = Kursi Anda langsung diberikan ke orang lain. Anda bisa mengambil jadwal baru kapan saja.
+cancel-explain = Kuota Anda langsung diberikan ke orang lain. Anda bisa mengambil jadwal baru kapan saja.
 cancel-confirm = Ya, batalkan
 cancel-back = Jangan batalkan
 

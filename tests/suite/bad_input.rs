@@ -506,7 +506,7 @@ async fn the_html_form_keeps_what_was_typed_and_ties_errors_to_fields(app: TestA
     );
     assert!(html.contains(r#"id="e-phone""#));
     assert!(
-        html.contains("Tulis nomor HP Indonesia"),
+        html.contains("Masukkan nomor HP Indonesia"),
         "Indonesian by default"
     );
     assert!(
