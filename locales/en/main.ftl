@@ -118,6 +118,7 @@ staff-source = Legal source
 staff-reason = Reason for the change
 staff-history = Change history
 staff-version = Version
+staff-when = When
 staff-changed-by = By
 staff-load-holidays = Load a holiday list (CSV or iCalendar)
 staff-year = Year
@@ -163,6 +164,7 @@ change-needs-rebooking-text = The office's capacity dropped and your time was wi
 ## nav
 nav-skip = Skip to content
 nav-home = Home
+staff-title = staff
 nav-find = Find my booking
 nav-switch = Bahasa Indonesia
 

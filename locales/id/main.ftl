@@ -118,6 +118,7 @@ staff-source = Dasar hukum
 staff-reason = Alasan perubahan
 staff-history = Riwayat perubahan
 staff-version = Versi
+staff-when = Kapan
 staff-changed-by = Oleh
 staff-load-holidays = Muat daftar hari libur (CSV atau iCalendar)
 staff-year = Tahun
@@ -163,6 +164,7 @@ change-needs-rebooking-text = Kapasitas kantor berkurang dan jadwal Anda dibatal
 ## nav
 nav-skip = Langsung ke isi
 nav-home = Beranda
+staff-title = staf
 nav-find = Cari jadwal saya
 nav-switch = English
 

@@ -20,10 +20,12 @@ pub struct Frame {
     pub lang: Lang,
     /// The link that switches language and comes back here.
     pub switch_href: String,
+    /// A staff page: wider, with the staff's own header (logout at the top).
+    pub staff: bool,
 }
 
 impl Frame {
-    /// The frame of the page at `here`.
+    /// The frame of the applicant's page at `here`.
     pub fn new(lang: Lang, here: &str) -> Self {
         Self {
             lang,
@@ -32,6 +34,15 @@ impl Frame {
                 lang.other().code(),
                 utf8_percent_encode(here, NON_ALPHANUMERIC)
             ),
+            staff: false,
+        }
+    }
+
+    /// The frame of the staff page at `here`.
+    pub fn staff(lang: Lang, here: &str) -> Self {
+        Self {
+            staff: true,
+            ..Self::new(lang, here)
         }
     }
 }

@@ -136,7 +136,7 @@ async fn staff_home(
         return Ok(Redirect::to(&format!("/staff/offices/{}", office.slug)).into_response());
     }
     Ok(OfficesPage {
-        frame: Frame::new(lang, "/staff"),
+        frame: Frame::staff(lang, "/staff"),
         offices: offices.into_iter().map(|o| (o.slug, o.spec.name)).collect(),
     }
     .into_response())

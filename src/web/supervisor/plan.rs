@@ -72,19 +72,24 @@ fn chart(lang: Lang, plan: &Plan) -> (Vec<Bar>, u32) {
                         ("waiting", d.waiting.to_string()),
                     ],
                 ),
-                band: match d.level {
-                    Level::L1 => "level-1",
-                    Level::L2 => "level-2",
-                    Level::L3 => "level-3",
-                    Level::L4 => "level-4",
-                    Level::Darurat => "level-darurat",
-                    Level::None => "level-none",
-                },
+                band: band(d.level),
                 closed: d.closed.is_some(),
             }
         })
         .collect();
     (bars, max)
+}
+
+/// The chart's colour class of a level.
+fn band(level: Level) -> &'static str {
+    match level {
+        Level::L1 => "level-1",
+        Level::L2 => "level-2",
+        Level::L3 => "level-3",
+        Level::L4 => "level-4",
+        Level::Darurat => "level-darurat",
+        Level::None => "level-none",
+    }
 }
 
 /// A row of the days table.
@@ -114,6 +119,8 @@ pub(super) struct PlanPage {
     levels: Vec<&'static str>,
     notice: Option<String>,
     today: String,
+    /// One swatch per level: x, CSS class, name.
+    level_legend: Vec<(u32, &'static str, String)>,
 }
 
 pub(super) async fn plan_page(
@@ -176,8 +183,13 @@ pub(super) async fn plan_page(
         .collect();
     let today = crate::planner::local_date(&office.spec, state.clock.now()).to_string();
     Ok(PlanPage {
-        frame: Frame::new(lang, &format!("/staff/offices/{slug}")),
+        frame: Frame::staff(lang, &format!("/staff/offices/{slug}")),
         may_change: changes::may_act(&me, &office, Role::Supervisor).is_ok(),
+        level_legend: Level::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (70 + i as u32 * 95, band(*l), level_name(lang, *l)))
+            .collect(),
         me,
         bars,
         max,
@@ -270,7 +282,7 @@ async fn change_submit(
         })
         .collect();
     Ok(PreviewPage {
-        frame: Frame::new(lang, &format!("/staff/offices/{}", office.slug)),
+        frame: Frame::staff(lang, &format!("/staff/offices/{}", office.slug)),
         displaced,
         marked: report.displaced.len() - moved,
         moved,

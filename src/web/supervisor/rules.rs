@@ -24,6 +24,7 @@ fn field<'a>(f: &'a HashMap<String, String>, name: &str) -> &'a str {
 #[derive(Template, WebTemplate)]
 #[template(path = "staff/rules.html")]
 pub(super) struct RulesPage {
+    lang: Lang,
     frame: Frame,
     rules: Vec<LevelRule>,
     history: Vec<crate::store::RuleVersion>,
@@ -32,6 +33,15 @@ pub(super) struct RulesPage {
     next_year: i32,
     /// Rules and holidays apply to every office: only admins change them.
     may_change: bool,
+}
+
+impl RulesPage {
+    /// When a rule version was made, in Jakarta's time (rules apply nationally).
+    fn when(&self, at: &i64) -> String {
+        chrono::DateTime::from_timestamp(*at, 0)
+            .map(|t| crate::web::kit::page::short_when(self.lang, chrono_tz::Asia::Jakarta, t))
+            .unwrap_or_default()
+    }
 }
 
 /// What a rule edit or a holiday file would do to every office, before it is applied.
@@ -66,7 +76,7 @@ impl NationalPreview {
             .filter(|d| d.to_slot_start.is_some())
             .count();
         Self {
-            frame: Frame::new(lang, "/staff/rules"),
+            frame: Frame::staff(lang, "/staff/rules"),
             title,
             offices,
             displaced,
@@ -90,7 +100,8 @@ async fn rules_page_with(
     history.truncate(30);
     let next_year = chrono::Datelike::year(&state.clock.now()) + 1;
     Ok(RulesPage {
-        frame: Frame::new(lang, "/staff/rules"),
+        lang,
+        frame: Frame::staff(lang, "/staff/rules"),
         rules,
         history,
         notice,
