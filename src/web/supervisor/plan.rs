@@ -116,7 +116,8 @@ pub(super) struct PlanPage {
     max: u32,
     rows: Vec<DayRow>,
     clear: Vec<(String, String)>,
-    levels: Vec<&'static str>,
+    /// The levels to choose from: value and name.
+    levels: Vec<(&'static str, String)>,
     notice: Option<String>,
     today: String,
     /// One swatch per level: x, CSS class, name.
@@ -195,7 +196,10 @@ pub(super) async fn plan_page(
         max,
         rows,
         clear,
-        levels: Level::ALL.iter().map(|l| l.as_str()).collect(),
+        levels: Level::ALL
+            .iter()
+            .map(|l| (l.as_str(), level_name(lang, *l)))
+            .collect(),
         notice: match q.m.as_deref() {
             Some("applied") => Some(lang.text("staff-applied")),
             _ => None,

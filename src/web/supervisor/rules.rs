@@ -36,6 +36,14 @@ pub(super) struct RulesPage {
 }
 
 impl RulesPage {
+    /// A level's name from its stored spelling.
+    fn level(&self, level: &str) -> String {
+        crate::domain::Level::parse(level).map_or_else(
+            || level.to_string(),
+            |l| crate::web::kit::page::level_name(self.lang, l),
+        )
+    }
+
     /// When a rule version was made, in Jakarta's time (rules apply nationally).
     fn when(&self, at: &i64) -> String {
         chrono::DateTime::from_timestamp(*at, 0)
@@ -173,7 +181,10 @@ pub(super) async fn rule_submit(
             if apply {
                 return Ok(Redirect::to("/staff/rules?m=rule").into_response());
             }
-            let title = format!("{} {}", lang.text("staff-level"), rule.level);
+            let title = crate::domain::Level::parse(&rule.level).map_or_else(
+                || rule.level.clone(),
+                |l| crate::web::kit::page::level_name(lang, l),
+            );
             let fields = f
                 .into_iter()
                 .filter(|(k, _)| k != "preview")
