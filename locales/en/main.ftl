@@ -198,6 +198,7 @@ office-closed-because = Closed: { $reason }
 book-title = Applicant details
 book-slot = Chosen time
 book-change-slot = Change time
+book-alternatives = That time has just filled up. What you typed is kept: choose the nearest free time, choose your certificate file again, and send.
 book-name = Full name (as on the family card)
 book-nik = NIK (16 digits, see the family card)
 book-birth-date = Date of birth

@@ -198,6 +198,7 @@ office-closed-because = Tutup: { $reason }
 book-title = Isi data pemohon
 book-slot = Jadwal dipilih
 book-change-slot = Ganti jam
+book-alternatives = Jam itu baru saja penuh. Isian Anda tetap tersimpan: pilih jam terdekat yang masih kosong, pilih lagi berkas surat Anda, lalu kirim.
 book-name = Nama lengkap (sesuai Kartu Keluarga)
 book-nik = NIK (16 angka, lihat Kartu Keluarga)
 book-birth-date = Tanggal lahir

@@ -15,7 +15,49 @@ both_databases!(
     dates_at_the_edge_of_the_calendar_are_refused_not_crashed_on,
     a_certificate_that_could_run_in_a_browser_is_refused,
     under_eighteen_a_parent_or_guardian_agrees,
+    a_time_that_fills_up_while_typing_keeps_the_form_and_offers_the_nearest,
 );
+
+/// The chosen time fills up while the form is typed: the form comes back with what was
+/// typed and the nearest free times to choose from in it (it used to send the applicant
+/// back to the office page, losing the form).
+async fn a_time_that_fills_up_while_typing_keeps_the_form_and_offers_the_nearest(app: TestApp) {
+    for n in 0..6 {
+        app.book_ok(&BookingForm::new(&wib(11, 30, 9, 0), &nik(100 + n)))
+            .await;
+    }
+    let post = |form: BookingForm| {
+        app.client
+            .post(app.url("/o/ciruas/book"))
+            .multipart(form.multipart())
+            .send()
+    };
+    let typed = || BookingForm::new(&wib(11, 30, 9, 0), &nik(1)).set("name", "Siti Aminah");
+    let r = post(typed()).await.unwrap();
+    assert_eq!(r.status(), 409);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(r#"value="Siti Aminah""#),
+        "what was typed is kept"
+    );
+    assert!(
+        html.contains(r#"id="alternatives""#),
+        "free times are offered"
+    );
+    let first = html
+        .split(r#"name="slot_start" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an alternative")
+        .to_string();
+    assert!(
+        [wib(11, 30, 8, 30), wib(11, 30, 9, 30)].contains(&first),
+        "the nearest free time first: {first}"
+    );
+    // Choosing it books, from the same form.
+    let r = post(typed().set("slot_start", &first)).await.unwrap();
+    assert_eq!(r.status(), 303);
+}
 
 /// Under 18 on the day of recording, a parent or guardian agrees (UU 27/2022 art. 25): the
 /// box is required then, named when missing, and not asked of adults.

@@ -70,6 +70,39 @@ pub(super) struct BookPage {
     form: FormView,
     file_lost: bool,
     min_age: u32,
+    /// When the chosen time filled up meanwhile: the nearest free times (value, label).
+    alternatives: Vec<(String, String)>,
+}
+
+/// The free times nearest to `wanted` (up to six), for a form whose time filled up.
+async fn alternatives(
+    state: &AppState,
+    lang: Lang,
+    office: &Office,
+    wanted: &str,
+) -> Vec<(String, String)> {
+    let Some(wanted) = parse_instant(wanted) else {
+        return Vec::new();
+    };
+    let Ok(days) = coming_days(state, office).await else {
+        return Vec::new();
+    };
+    let mut free: Vec<_> = days
+        .iter()
+        .flat_map(|d| d.slots.iter())
+        .filter(|s| s.remaining > 0 && s.start != wanted)
+        .collect();
+    // Nearest first (the earlier of two as near), so the first offered is the closest.
+    free.sort_by_key(|s| ((s.start - wanted).num_seconds().abs(), s.start));
+    free.truncate(6);
+    free.into_iter()
+        .map(|s| {
+            (
+                rfc3339(office, s.start),
+                slot_label(lang, office, s.start, s.end),
+            )
+        })
+        .collect()
 }
 
 fn book_page(
@@ -102,6 +135,7 @@ fn book_page(
         form,
         file_lost,
         min_age,
+        alternatives: Vec::new(),
     }
 }
 
@@ -160,18 +194,21 @@ pub(super) async fn book_submit(
             let status = form_status(lang, &errors)?;
             let file_lost = form.certificate.is_some() || form.certificate_too_large;
             let view = FormView::from_errors(lang, &form, &errors).with_file_note(lang, file_lost);
-            Ok((
-                status,
-                book_page(
-                    lang,
-                    state.settings.min_age,
-                    office,
-                    &slot_start,
-                    view,
-                    file_lost,
-                ),
-            )
-                .into_response())
+            let full = errors
+                .iter()
+                .any(|e| matches!(e.code, Code::SlotFull | Code::DayFull));
+            let mut page = book_page(
+                lang,
+                state.settings.min_age,
+                office,
+                &slot_start,
+                view,
+                file_lost,
+            );
+            if full {
+                page.alternatives = alternatives(&state, lang, &page.office, &slot_start).await;
+            }
+            Ok((status, page).into_response())
         }
     }
 }
