@@ -101,6 +101,7 @@ staff-days-changed = Days that change
 staff-cap-before = Cap before
 staff-cap-after = Cap after
 staff-displaced-list = Bookings that no longer fit (most recently booked first)
+staff-nobody-displaced = Nobody is displaced.
 staff-from-slot = Old time
 staff-to-slot = New time
 staff-apply = Apply the change
@@ -165,6 +166,7 @@ change-needs-rebooking-text = The office's capacity dropped and your time was wi
 nav-skip = Skip to content
 nav-home = Home
 staff-title = staff
+staff-nav = Staff menu
 nav-find = Find my booking
 nav-switch = Bahasa Indonesia
 

@@ -101,6 +101,7 @@ staff-days-changed = Hari yang berubah
 staff-cap-before = Kapasitas sebelum
 staff-cap-after = Kapasitas sesudah
 staff-displaced-list = Jadwal yang tidak muat lagi (yang terakhir memesan lebih dulu)
+staff-nobody-displaced = Tidak ada jadwal yang tergeser.
 staff-from-slot = Jadwal lama
 staff-to-slot = Jadwal baru
 staff-apply = Terapkan perubahan
@@ -165,6 +166,7 @@ change-needs-rebooking-text = Kapasitas kantor berkurang dan jadwal Anda dibatal
 nav-skip = Langsung ke isi
 nav-home = Beranda
 staff-title = staf
+staff-nav = Menu staf
 nav-find = Cari jadwal saya
 nav-switch = English
 
