@@ -115,7 +115,13 @@ pub fn seed_rules() -> Vec<LevelRule> {
         source: source.to_string(),
     };
     vec![
-        rule(Level::None, 100, 100, None, "no restriction in force"),
+        rule(
+            Level::None,
+            100,
+            100,
+            None,
+            "Tanpa PPKM: tidak ada pembatasan",
+        ),
         rule(Level::L1, 100, 75, None, "SE MenPAN-RB 24/2021"),
         rule(Level::L2, 75, 50, None, "SE MenPAN-RB 24/2021"),
         rule(
@@ -123,7 +129,7 @@ pub fn seed_rules() -> Vec<LevelRule> {
             25,
             25,
             None,
-            "Inmendagri 22/2021 (public service WFO 25 %)",
+            "Inmendagri 22/2021 (pelayanan publik: WFO 25 %)",
         ),
         rule(Level::L4, 25, 25, None, "Inmendagri 22/2021"),
         rule(
@@ -131,7 +137,7 @@ pub fn seed_rules() -> Vec<LevelRule> {
             25,
             25,
             Some("13:00"),
-            "Inmendagri 15/2021; Serang UPT served 07:30–13:00 (no separate public-service rule found: uncertain)",
+            "Inmendagri 15/2021; UPT Serang melayani 07.30–13.00 (aturan khusus pelayanan publik tidak ditemukan: belum pasti)",
         ),
     ]
 }

@@ -789,6 +789,9 @@ async fn level_rules_are_versioned_data(app: TestApp) {
     assert_eq!(rules.as_array().unwrap().len(), 6);
     assert_eq!(rules[3]["level"], "3");
     assert_eq!(rules[3]["wfo_percent"], 25);
+    // The seeded sources read in the pages' language (issue 8: English on the rules page).
+    assert_eq!(rules[0]["source"], "Tanpa PPKM: tidak ada pembatasan");
+    assert!(rules[5]["source"].as_str().unwrap().contains("belum pasti"));
     // MenPAN-RB said 50 % at level 3; a supervisor follows that instead.
     let edit = json!({"level": "3", "wfo_percent": 50, "occupancy_percent": 25, "max_visitors": 20,
                       "latest_close": null, "source": "SE MenPAN-RB 24/2021", "reason": "follow MenPAN-RB"});
