@@ -253,6 +253,9 @@ pub struct Booking {
     pub email: Option<String>,
     /// Married (or formerly married): exempt from the minimum age.
     pub married: bool,
+    /// A parent or guardian agrees, as confirmed on the form (UU 27/2022 art. 25); the
+    /// API does not require it, so the desk asks at the visit when it is missing.
+    pub guardian_consent: bool,
     /// Version for optimistic concurrency.
     pub version: i64,
     /// When booked.

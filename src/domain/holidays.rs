@@ -6,6 +6,58 @@
 use chrono::{Datelike, NaiveDate};
 use std::collections::BTreeMap;
 
+/// What the decrees (SKB 3 Menteri) call a day: a national holiday or a joint leave day
+/// (cuti bersama). Both close the office unless it opens by its own word; essential
+/// services sometimes open on joint leave days, so the kind is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HolidayKind {
+    /// Libur nasional.
+    National,
+    /// Cuti bersama.
+    JointLeave,
+}
+
+impl HolidayKind {
+    /// The stored and API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::National => "national",
+            Self::JointLeave => "joint_leave",
+        }
+    }
+
+    /// Reads a kind as stored, or as written in a file in English or Indonesian.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_lowercase().replace(['-', '_'], " ").as_str() {
+            "national" | "national holiday" | "libur nasional" | "libur" => Some(Self::National),
+            "joint leave" | "cuti bersama" | "cuti" => Some(Self::JointLeave),
+            _ => None,
+        }
+    }
+
+    /// The kind a name implies when a file does not say: the decrees name every joint
+    /// leave day "Cuti bersama …".
+    pub fn from_name(name: &str) -> Self {
+        if name.trim().to_lowercase().starts_with("cuti bersama") {
+            Self::JointLeave
+        } else {
+            Self::National
+        }
+    }
+}
+
+/// One closed day of the national calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holiday {
+    /// Its name in the decree, e.g. "Hari Raya Idul Fitri 1447 H".
+    pub name: String,
+    /// National holiday or joint leave.
+    pub kind: HolidayKind,
+}
+
+/// A year's holidays by date.
+pub type Holidays = BTreeMap<NaiveDate, Holiday>;
+
 /// Why a file was refused; `line` is 1-based where known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HolidayFileError {
@@ -31,23 +83,25 @@ fn check_name(name: &str, line: Option<usize>) -> Result<String, HolidayFileErro
 }
 
 fn insert(
-    days: &mut BTreeMap<NaiveDate, String>,
+    days: &mut Holidays,
     year: i32,
     date: NaiveDate,
-    name: String,
+    holiday: Holiday,
     line: Option<usize>,
 ) -> Result<(), HolidayFileError> {
     if date.year() != year {
         return Err(err(line, format!("{date} is not in {year}")));
     }
-    if days.insert(date, name).is_some() {
+    if days.insert(date, holiday).is_some() {
         return Err(err(line, format!("{date} is listed twice")));
     }
     Ok(())
 }
 
-/// Parses `YYYY-MM-DD,Name` lines (an optional `date,name` header; `#` comments).
-pub fn parse_csv(text: &str, year: i32) -> Result<BTreeMap<NaiveDate, String>, HolidayFileError> {
+/// Parses `YYYY-MM-DD,Name[,kind]` lines (an optional `date,name` header; `#` comments).
+/// The kind is `libur nasional` / `cuti bersama` (or `national` / `joint_leave`); without
+/// it, a name starting "Cuti bersama" is joint leave and any other a national holiday.
+pub fn parse_csv(text: &str, year: i32) -> Result<Holidays, HolidayFileError> {
     let mut days = BTreeMap::new();
     for (i, raw) in text.lines().enumerate() {
         let line = Some(i + 1);
@@ -63,15 +117,28 @@ pub fn parse_csv(text: &str, year: i32) -> Result<BTreeMap<NaiveDate, String>, H
             .ok_or_else(|| err(line, "expected YYYY-MM-DD,name"))?;
         let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
             .map_err(|_| err(line, format!("'{}' is not a date YYYY-MM-DD", date.trim())))?;
+        let (name, kind) = match name.rsplit_once([',', ';']) {
+            Some((n, k))
+                if HolidayKind::parse(k.trim_matches(|c| c == '"' || c == ' ')).is_some() =>
+            {
+                (
+                    n,
+                    HolidayKind::parse(k.trim_matches(|c| c == '"' || c == ' ')),
+                )
+            }
+            _ => (name, None),
+        };
         let name = check_name(name.trim_matches(|c| c == '"' || c == ' '), line)?;
-        insert(&mut days, year, date, name, line)?;
+        let kind = kind.unwrap_or_else(|| HolidayKind::from_name(&name));
+        insert(&mut days, year, date, Holiday { name, kind }, line)?;
     }
     finish(days)
 }
 
-/// Parses an iCalendar file: each all-day `VEVENT` is a holiday (its `SUMMARY` the name;
-/// a multi-day event covers each of its days).
-pub fn parse_ical(text: &str, year: i32) -> Result<BTreeMap<NaiveDate, String>, HolidayFileError> {
+/// Parses an iCalendar file: each all-day `VEVENT` is a holiday (its `SUMMARY` the name,
+/// its `CATEGORIES` the kind if it names one, else the kind the name implies; a multi-day
+/// event covers each of its days).
+pub fn parse_ical(text: &str, year: i32) -> Result<Holidays, HolidayFileError> {
     use icalendar::{Component, DatePerhapsTime};
     let cal: icalendar::Calendar = text.parse().map_err(|e: String| {
         err(
@@ -82,6 +149,14 @@ pub fn parse_ical(text: &str, year: i32) -> Result<BTreeMap<NaiveDate, String>, 
     let mut days = BTreeMap::new();
     for event in cal.components.iter().filter_map(|c| c.as_event()) {
         let name = check_name(event.get_summary().unwrap_or(""), None)?;
+        let kind = event
+            .multi_properties()
+            .get("CATEGORIES")
+            .into_iter()
+            .flatten()
+            .flat_map(|p| p.value().split(','))
+            .find_map(HolidayKind::parse)
+            .unwrap_or_else(|| HolidayKind::from_name(&name));
         let Some(DatePerhapsTime::Date(start)) = event.get_start() else {
             return Err(err(None, format!("'{name}' is not an all-day event")));
         };
@@ -95,16 +170,18 @@ pub fn parse_ical(text: &str, year: i32) -> Result<BTreeMap<NaiveDate, String>, 
         }
         let mut d = start;
         while d < end {
-            insert(&mut days, year, d, name.clone(), None)?;
+            let holiday = Holiday {
+                name: name.clone(),
+                kind,
+            };
+            insert(&mut days, year, d, holiday, None)?;
             d = d.succ_opt().unwrap_or(end);
         }
     }
     finish(days)
 }
 
-fn finish(
-    days: BTreeMap<NaiveDate, String>,
-) -> Result<BTreeMap<NaiveDate, String>, HolidayFileError> {
+fn finish(days: Holidays) -> Result<Holidays, HolidayFileError> {
     if days.is_empty() {
         return Err(err(None, "the file lists no holidays"));
     }
@@ -129,6 +206,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.len(), 2);
+        let kinds = parse_csv(
+            "2026-03-20,Cuti bersama Idul Fitri 1447 H\n2026-03-21,Hari Raya Idul Fitri 1447 H\n\
+             2026-03-23,\"Idul Fitri, hari kedua\",cuti bersama\n2026-03-24,Libur daerah, national\n",
+            2026,
+        )
+        .unwrap();
+        let kind_of = |d: &str| kinds[&NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()].clone();
+        assert_eq!(kind_of("2026-03-20").kind, HolidayKind::JointLeave);
+        assert_eq!(kind_of("2026-03-21").kind, HolidayKind::National);
+        assert_eq!(kind_of("2026-03-23").kind, HolidayKind::JointLeave);
+        assert_eq!(kind_of("2026-03-23").name, "Idul Fitri, hari kedua");
+        assert_eq!(kind_of("2026-03-24").kind, HolidayKind::National);
+        assert_eq!(kind_of("2026-03-24").name, "Libur daerah");
         let e = parse_csv("2027-01-01,Tahun Baru\n2027-02-30,Oops\n", 2027).unwrap_err();
         assert_eq!(e.line, Some(2));
         assert_eq!(
@@ -150,6 +240,13 @@ mod tests {
         let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20261101T000000Z\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:Tahun Baru\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:2\r\nDTSTAMP:20261101T000000Z\r\nDTSTART;VALUE=DATE:20270310\r\nDTEND;VALUE=DATE:20270312\r\nSUMMARY:Idul Fitri\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         let days = parse_ical(ics, 2027).unwrap();
         assert_eq!(days.len(), 3);
+        assert!(days.values().all(|h| h.kind == HolidayKind::National));
+        let leave = ics.replace(
+            "SUMMARY:Tahun Baru",
+            "SUMMARY:Tahun Baru\r\nCATEGORIES:cuti bersama",
+        );
+        let days = parse_ical(&leave, 2027).unwrap();
+        assert_eq!(days.values().next().unwrap().kind, HolidayKind::JointLeave);
         assert!(parse_ical("hello", 2027).is_err());
     }
 }

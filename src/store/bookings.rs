@@ -28,6 +28,7 @@ struct BookingRow {
     phone: String,
     email: Option<String>,
     married: i64,
+    guardian_consent: i64,
     version: i64,
     created_at: i64,
     hold_until: Option<i64>,
@@ -79,6 +80,7 @@ impl TryFrom<BookingRow> for Booking {
             phone: r.phone,
             email: r.email,
             married: r.married != 0,
+            guardian_consent: r.guardian_consent != 0,
             version: r.version,
             created_at: from_ts(r.created_at),
             hold_until: r.hold_until.map(from_ts),
@@ -89,7 +91,7 @@ impl TryFrom<BookingRow> for Booking {
 
 const BOOKING_SELECT: &str = "SELECT b.id, b.code, b.token_hash, b.office_id, o.slug AS office_slug, \
     b.slot_start, b.slot_end, b.local_date, b.status, b.nik, b.name, b.birth_date, b.phone, \
-    b.email, b.married, b.version, b.created_at, b.hold_until, b.wait_from, b.wait_to, \
+    b.email, b.married, b.guardian_consent, b.version, b.created_at, b.hold_until, b.wait_from, b.wait_to, \
     c.kind AS certificate_kind, \
     c.issued_at AS certificate_issued_at, c.status AS certificate_status, \
     c.review_reason AS certificate_reason \

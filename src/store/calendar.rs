@@ -2,11 +2,11 @@
 //! `Calendar` is made of.
 
 use super::{Store, StoreResult, audit, ts};
+use crate::domain::holidays::{Holiday, HolidayKind, Holidays};
 use crate::domain::{Level, LevelRule};
 use crate::planner::{Calendar, DayOverride, LevelPeriod};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::AnyConnection;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(sqlx::FromRow)]
@@ -205,14 +205,21 @@ impl Store {
         .await?)
     }
 
-    /// Holidays of a year.
-    pub async fn holidays(&self, year: i32) -> StoreResult<Vec<(String, String)>> {
-        Ok(
-            sqlx::query_as("SELECT day, name FROM holidays WHERE year = $1 ORDER BY day")
+    /// Holidays of a year, by date.
+    pub async fn holidays(&self, year: i32) -> StoreResult<Holidays> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT day, name, kind FROM holidays WHERE year = $1 ORDER BY day")
                 .bind(i64::from(year))
                 .fetch_all(&self.read)
-                .await?,
-        )
+                .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(day, name, kind)| {
+                let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d").ok()?;
+                let kind = HolidayKind::parse(&kind)?;
+                Some((day, Holiday { name, kind }))
+            })
+            .collect())
     }
 }
 
@@ -263,7 +270,7 @@ pub(crate) async fn write_rule(
 pub(crate) async fn write_holidays(
     conn: &mut AnyConnection,
     year: i32,
-    days: &BTreeMap<NaiveDate, String>,
+    days: &Holidays,
     actor: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -271,10 +278,11 @@ pub(crate) async fn write_holidays(
         .bind(i64::from(year))
         .execute(&mut *conn)
         .await?;
-    for (day, name) in days {
-        sqlx::query("INSERT INTO holidays (day, name, year) VALUES ($1, $2, $3)")
+    for (day, holiday) in days {
+        sqlx::query("INSERT INTO holidays (day, name, kind, year) VALUES ($1, $2, $3, $4)")
             .bind(day.to_string())
-            .bind(name)
+            .bind(&holiday.name)
+            .bind(holiday.kind.as_str())
             .bind(i64::from(year))
             .execute(&mut *conn)
             .await?;

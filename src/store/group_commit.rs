@@ -86,8 +86,8 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
     let (id,): (i64,) = sqlx::query_as(&format!(
         "INSERT INTO bookings (code, token_hash, office_id, slot_start, slot_end, local_date, \
          status, nik, name, birth_date, phone, email, married, lang, version, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, {}, $7, $8, $9, $10, $11, $12, \
-         $13, 1, $14, $14) RETURNING id",
+         updated_at, guardian_consent) VALUES ($1, $2, $3, $4, $5, $6, {}, $7, $8, $9, $10, \
+         $11, $12, $13, 1, $14, $14, $15) RETURNING id",
         lit(BookingStatus::Confirmed)
     ))
     .bind(code.as_str())
@@ -104,6 +104,7 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
     .bind(i64::from(new.married))
     .bind(&new.lang)
     .bind(ts(now))
+    .bind(i64::from(new.guardian_consent))
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| {
@@ -155,6 +156,7 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
         phone: new.phone.clone(),
         email: new.email.clone(),
         married: new.married,
+        guardian_consent: new.guardian_consent,
         version: 1,
         created_at: super::from_ts(ts(now)),
         hold_until: None,

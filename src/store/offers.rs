@@ -344,8 +344,9 @@ impl Store {
             let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(&format!(
                 "INSERT INTO bookings (code, token_hash, office_id, slot_start, slot_end, local_date, \
                  status, nik, name, birth_date, phone, email, married, lang, version, created_at, \
-                 updated_at, queued_at, wait_from, wait_to) VALUES ($1, $2, $3, $4, $5, $6, \
-                 {}, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14, $14, $15, $16) RETURNING id",
+                 updated_at, queued_at, wait_from, wait_to, guardian_consent) VALUES ($1, $2, $3, \
+                 $4, $5, $6, {}, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14, $14, $15, $16, $17) \
+                 RETURNING id",
                 lit(BookingStatus::Waitlisted)
             ))
             .bind(code.as_str())
@@ -364,6 +365,7 @@ impl Store {
             .bind(ts(now))
             .bind(from.to_string())
             .bind(to.to_string())
+            .bind(i64::from(new.guardian_consent))
             .fetch_one(&mut *tx)
             .await;
             let id = match inserted {

@@ -548,7 +548,7 @@ pub enum NationalChange<'a> {
         /// The year.
         year: i32,
         /// Its holidays.
-        days: &'a BTreeMap<NaiveDate, String>,
+        days: &'a crate::domain::holidays::Holidays,
     },
 }
 

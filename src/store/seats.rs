@@ -70,6 +70,8 @@ pub struct NewBooking {
     pub email: Option<String>,
     /// Married applicants may record before 17.
     pub married: bool,
+    /// A parent or guardian agrees (confirmed on the form).
+    pub guardian_consent: bool,
     /// Language for later messages (`id`/`en`).
     pub lang: String,
     /// Health certificate.

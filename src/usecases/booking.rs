@@ -2,8 +2,8 @@
 //! planner says whether the slot may be taken, the store takes the seat.
 
 use super::form::{
-    Applicant, ApplicantForm, CertificateForm, Problems, RawForm, SlotForm, Step, WantedSlot,
-    invalid, parse_instant, slot_error,
+    Applicant, ApplicantForm, CertificateForm, Channel, Problems, RawForm, SlotForm, Step,
+    WantedSlot, invalid, parse_instant, slot_error,
 };
 use super::{AppError, Code, Context};
 use crate::domain::code::hash_secret;
@@ -78,6 +78,7 @@ pub(crate) fn new_booking(
         phone: applicant.phone.as_str().to_string(),
         email: applicant.email,
         married: applicant.married,
+        guardian_consent: applicant.guardian_consent,
         lang: lang.to_string(),
         certificate,
         actor: actor.to_string(),
@@ -92,6 +93,7 @@ pub async fn validate(
     office_slug: &str,
     actor: &str,
     lang: &str,
+    channel: Channel,
 ) -> Result<ValidBooking, Vec<AppError>> {
     let now = ctx.clock.now();
     let mut p = Problems::of_text(form);
@@ -113,6 +115,7 @@ pub async fn validate(
             now,
             min_age: ctx.settings.min_age,
             on: wanted.as_ref().map(|w| w.day.date),
+            channel,
         }
         .try_into(),
     );

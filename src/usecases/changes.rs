@@ -3,11 +3,11 @@
 //! national data the planner reads: level rules and holidays.
 
 use super::{AppError, Code, Context};
+use crate::domain::holidays::Holidays;
 use crate::domain::office::OfficeInput;
 use crate::domain::{Level, LevelRule, OfficeSlug};
 use crate::store::{NationalChange, Office, OfficeReplan, PlanChange, ReplanReport, StaffMember};
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
 
 fn invalid(field: &str) -> AppError {
     AppError::field(Code::Invalid, field, "err-required")
@@ -150,7 +150,7 @@ pub async fn load_holidays(
     ctx: &Context,
     member: &StaffMember,
     year: i32,
-    days: &BTreeMap<NaiveDate, String>,
+    days: &Holidays,
     dry_run: bool,
 ) -> Result<Vec<OfficeReplan>, AppError> {
     require(member, crate::domain::Role::Admin)?;
@@ -211,7 +211,7 @@ pub async fn level_schedule(
     Ok(ctx.store.level_schedule(office.id).await?)
 }
 
-/// A year's holidays: (date, name).
-pub async fn holidays(ctx: &Context, year: i32) -> Result<Vec<(String, String)>, AppError> {
+/// A year's holidays, by date.
+pub async fn holidays(ctx: &Context, year: i32) -> Result<Holidays, AppError> {
     Ok(ctx.store.holidays(year).await?)
 }

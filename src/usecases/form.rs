@@ -286,6 +286,20 @@ pub struct Applicant {
     pub email: Option<String>,
     /// Married (or formerly): exempt from the minimum age.
     pub married: bool,
+    /// A parent or guardian agrees (confirmed on the form; UU 27/2022 art. 25).
+    pub guardian_consent: bool,
+}
+
+/// Where a form comes from. On rekam's own pages a person answers every question,
+/// including a parent's or guardian's agreement under 18; the public API (`../shared/API.md`)
+/// does not require that field, so there it is recorded as given or not, and the desk
+/// confirms it at the visit where it was not given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// A page of this site.
+    Page,
+    /// `/api/v1`.
+    Api,
 }
 
 /// The applicant fields of a form, judged for a visit on `on` (when known).
@@ -298,6 +312,8 @@ pub struct ApplicantForm<'a> {
     pub min_age: u32,
     /// The day of the visit (or the last wanted day), when known.
     pub on: Option<NaiveDate>,
+    /// Page or API.
+    pub channel: Channel,
 }
 
 /// A birth date as typed: a date between 1900 and today.
@@ -367,7 +383,10 @@ impl TryFrom<ApplicantForm<'_>> for Applicant {
         };
         // Under 18 on the day, a parent or guardian agrees (UU 27/2022 art. 25).
         if let (Some(bd), Some(on)) = (birth_date, f.on) {
-            if !crate::domain::old_enough(bd, false, on, 18) && !form.flag("guardian_consent") {
+            if !crate::domain::old_enough(bd, false, on, 18)
+                && !form.flag("guardian_consent")
+                && f.channel == Channel::Page
+            {
                 p.push(
                     Step::Guardian,
                     invalid("guardian_consent", "err-guardian-consent"),
@@ -386,6 +405,7 @@ impl TryFrom<ApplicantForm<'_>> for Applicant {
                     phone,
                     email,
                     married,
+                    guardian_consent: form.flag("guardian_consent"),
                 })
             }
             _ => Err(p),

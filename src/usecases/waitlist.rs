@@ -3,7 +3,7 @@
 
 use super::booking::{Target, ValidBooking, form_office, new_booking};
 use super::form::{
-    Applicant, ApplicantForm, CertificateForm, DateRange, Problems, RangeForm, RawForm,
+    Applicant, ApplicantForm, CertificateForm, Channel, DateRange, Problems, RangeForm, RawForm,
 };
 use super::{AppError, Context};
 use crate::domain::Booking;
@@ -16,6 +16,7 @@ pub async fn validate(
     form: &RawForm,
     office_slug: &str,
     lang: &str,
+    channel: Channel,
 ) -> Result<ValidBooking, Vec<AppError>> {
     let now = ctx.clock.now();
     let mut p = Problems::of_text(form);
@@ -37,6 +38,7 @@ pub async fn validate(
             now,
             min_age: ctx.settings.min_age,
             on: range.map(|r| r.1),
+            channel,
         }
         .try_into(),
     );

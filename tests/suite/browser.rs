@@ -580,6 +580,26 @@ async fn a_supervisor_previews_and_applies_level_three_and_the_moved_applicant_s
             .ends_with("/staff/offices/ciruas")
     );
     screenshot(&c, "6-planner").await;
+    // The legend is page text, readable at any width: not shrunk with the chart.
+    let legend = c
+        .execute(
+            "const items = [...document.querySelectorAll('figure.chart figcaption li')];\
+             return [items.length, Math.min(...items.map(i => parseFloat(getComputedStyle(i).fontSize))),\
+                     document.documentElement.scrollWidth, window.innerWidth,\
+                     [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > window.innerWidth && !e.closest('.chart'))\
+                       .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        legend[0].as_u64().unwrap() >= 3 + 6 && legend[1].as_f64().unwrap() >= 14.0,
+        "three series and six levels, in text of at least 14 px: {legend}"
+    );
+    assert!(
+        legend[2].as_u64() <= legend[3].as_u64(),
+        "only the chart scrolls sideways, not the page: {legend}"
+    );
     let tuesday_bar = |c: Client| async move {
         let bars = c.find_all(Locator::Css("#plan-chart g.day")).await.unwrap();
         bars[1]
@@ -853,6 +873,17 @@ async fn an_admin_edits_a_level_rule_and_loads_next_years_holidays_through_their
     );
     click_to_next_page(&c, Locator::Id("apply")).await;
     assert!(text(&c, ".notice").await.contains("dimuat"));
+    let year = text(&c, "#holidays-2027").await;
+    assert!(
+        year.contains("Hari Suci Nyepi") && year.contains("Libur nasional"),
+        "the loaded year is listed with names and kinds: {year}"
+    );
+    assert!(
+        text(&c, "#holidays-2026")
+            .await
+            .contains("Cuti bersama Idul Fitri 1447 H"),
+        "this year's decree names"
+    );
     let listed: Value = app
         .staff_json("/api/v1/staff/holidays/2027", &app.admin_token)
         .await;

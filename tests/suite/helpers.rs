@@ -263,7 +263,6 @@ impl BookingForm {
             ("certificate_kind", "surat_sehat"),
             ("certificate_issued_at", "2026-11-29T09:00:00+07:00"),
             ("consent", "true"),
-            ("guardian_consent", "true"),
         ] {
             fields.insert(k, Some(v.to_string()));
         }

@@ -400,7 +400,11 @@ async fn log_of_a_busy_day(level: &str) -> (String, Vec<(&'static str, String)>)
     // The form page, refused (a second booking for the NIK) and re-shown with the data.
     let r = client
         .post(format!("{base}/o/ciruas/book"))
-        .multipart(form.set("slot_start", &slots[2]).multipart())
+        .multipart(
+            form.set("slot_start", &slots[2])
+                .set("guardian_consent", "true")
+                .multipart(),
+        )
         .send()
         .await
         .unwrap();

@@ -20,7 +20,96 @@ both_databases!(
     age_is_judged_on_every_day_a_seat_is_moved_or_offered_to,
     a_level_rule_edit_replans_every_office_after_a_preview,
     the_wfo_share_limits_operators_not_sets,
+    holidays_carry_their_decree_names_and_kinds,
 );
+
+/// The seeded years carry each day's name and kind as the decrees (SKB 3 Menteri) give
+/// them; a file may say the kind; the applicant's calendar names the holiday.
+async fn holidays_carry_their_decree_names_and_kinds(app: TestApp) {
+    let listed: Value = app
+        .staff_json("/api/v1/staff/holidays/2026", &app.admin_token)
+        .await;
+    let days = listed.as_array().unwrap();
+    let of = |date: &str| days.iter().find(|d| d["date"] == date).unwrap().clone();
+    assert_eq!(
+        days.len(),
+        25,
+        "17 national holidays and 8 joint leave days"
+    );
+    let joint = days.iter().filter(|d| d["kind"] == "joint_leave").count();
+    assert_eq!(joint, 8);
+    assert_eq!(of("2026-03-21")["name"], "Hari Raya Idul Fitri 1447 H");
+    assert_eq!(of("2026-03-21")["kind"], "national");
+    assert_eq!(of("2026-03-20")["name"], "Cuti bersama Idul Fitri 1447 H");
+    assert_eq!(of("2026-03-20")["kind"], "joint_leave");
+    assert_eq!(of("2026-08-17")["name"], "Proklamasi Kemerdekaan");
+    let y2025: Value = app
+        .staff_json("/api/v1/staff/holidays/2025", &app.admin_token)
+        .await;
+    let y2025 = y2025.as_array().unwrap();
+    assert_eq!(y2025.len(), 28);
+    assert_eq!(
+        y2025.iter().filter(|d| d["kind"] == "joint_leave").count(),
+        11
+    );
+    assert!(
+        days.iter()
+            .chain(y2025)
+            .all(|d| !d["name"].as_str().unwrap().contains('/')),
+        "no placeholder names are left: {listed}"
+    );
+
+    // A file's kind column is kept; without one the name decides.
+    let r = app
+        .client
+        .put(app.url("/api/v1/staff/holidays/2027"))
+        .bearer_auth(&app.admin_token)
+        .header("Content-Type", "text/csv")
+        .body("2027-01-01,Tahun Baru 2027 Masehi,libur nasional\n2027-02-05,Cuti bersama Tahun Baru Imlek\n2027-02-08,Hari pendek,cuti bersama\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let y2027: Value = app
+        .staff_json("/api/v1/staff/holidays/2027", &app.admin_token)
+        .await;
+    let kinds: Vec<(&str, &str)> = y2027
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["name"].as_str().unwrap(), d["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("Tahun Baru 2027 Masehi", "national"),
+            ("Cuti bersama Tahun Baru Imlek", "joint_leave"),
+            ("Hari pendek", "joint_leave")
+        ]
+    );
+
+    // The applicant's calendar says why a day is closed.
+    app.set_and_sweep(
+        chrono::DateTime::parse_from_rfc3339("2026-12-20T07:00:00+07:00")
+            .unwrap()
+            .into(),
+    )
+    .await;
+    let page = app
+        .client
+        .get(app.url("/o/ciruas"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Tutup: Cuti bersama Kelahiran Yesus Kristus")
+            && page.contains("Tutup: Kelahiran Yesus Kristus"),
+        "{page}"
+    );
+}
 
 /// WFO % limits the operators on duty; the sets in use are those they can run. The
 /// demo office at level 2 (75 %) with one operator per set runs one set (3 a slot); with
@@ -612,7 +701,10 @@ async fn holidays_closures_and_holiday_files_take_effect(app: TestApp) {
         "a seed holiday closes the office"
     );
     assert_eq!(christmas_eve["slots"].as_array().unwrap().len(), 0);
-    assert!(christmas_eve["reason"].as_str().unwrap().contains("Libur"));
+    assert_eq!(
+        christmas_eve["reason"],
+        "Cuti bersama Kelahiran Yesus Kristus"
+    );
     assert_eq!(day(&a, "2026-12-23")["closed"], false);
     let jan1 = day(&a, "2027-01-01");
     assert_eq!(jan1["closed"], false, "2027 is not loaded yet");

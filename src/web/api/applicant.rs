@@ -5,6 +5,7 @@ use super::dto::{Availability, BookingView};
 use super::parse_json;
 use crate::domain::Booking;
 use crate::store::{Created, IdempotencyKey, Office, Replayed};
+use crate::usecases::form::Channel;
 use crate::usecases::{AppError, Code, availability, booking, waitlist};
 use crate::web::AppState;
 use crate::web::kit::multipart::read_form;
@@ -128,6 +129,9 @@ pub struct BookingForm {
     certificate: Vec<u8>,
     /// Must be `true`.
     consent: bool,
+    /// `true`: a parent or guardian agrees (UU 27/2022 art. 25). Optional; recorded with
+    /// the booking, and the desk asks at the visit when an applicant under 18 lacks it.
+    guardian_consent: Option<bool>,
 }
 
 fn first_error(errors: Vec<AppError>) -> AppError {
@@ -178,9 +182,16 @@ pub async fn create_booking(
         }
     }
     let lang = if form.get("lang") == "en" { "en" } else { "id" };
-    let valid = booking::validate(&state, &form, form.get("office"), "applicant", lang)
-        .await
-        .map_err(first_error)?;
+    let valid = booking::validate(
+        &state,
+        &form,
+        form.get("office"),
+        "applicant",
+        lang,
+        Channel::Api,
+    )
+    .await
+    .map_err(first_error)?;
     let created = booking::book(&state, &valid, key).await?;
     Ok(match created {
         Created::New { booking, token } => (
@@ -331,7 +342,7 @@ pub async fn join_waitlist(
 ) -> Result<Response, AppError> {
     let form = read_form(multipart).await?;
     let lang = if form.get("lang") == "en" { "en" } else { "id" };
-    let valid = waitlist::validate(&state, &form, &slug, lang)
+    let valid = waitlist::validate(&state, &form, &slug, lang, Channel::Api)
         .await
         .map_err(first_error)?;
     let (b, token) = waitlist::join(&state, &valid).await?;

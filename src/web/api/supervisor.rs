@@ -252,7 +252,7 @@ pub async fn get_rule_history(
     Ok(Json(history.into_iter().map(Into::into).collect()))
 }
 
-/// A year's holidays.
+/// A year's holidays: `[{"date", "name", "kind": "national" | "joint_leave"}]`.
 #[utoipa::path(get, path = "/api/v1/staff/holidays/{year}", tag = "supervisor",
     params(("year" = i32, Path)), security(("bearer" = [])),
     responses((status = 200), (status = 401)))]
@@ -266,13 +266,14 @@ pub async fn get_holidays(
     let days: Vec<serde_json::Value> = changes::holidays(&state, year)
         .await?
         .into_iter()
-        .map(|(date, name)| serde_json::json!({"date": date, "name": name}))
+        .map(|(date, h)| serde_json::json!({"date": date, "name": h.name, "kind": h.kind.as_str()}))
         .collect();
     Ok(Json(days).into_response())
 }
 
-/// Replace a year's holidays with a file: `text/csv` (`YYYY-MM-DD,name` lines) or
-/// `text/calendar` (all-day events). All or nothing; admin, as holidays apply to every
+/// Replace a year's holidays with a file: `text/csv` (`YYYY-MM-DD,name[,kind]` lines, the
+/// kind `libur nasional` or `cuti bersama`, else taken from the name) or `text/calendar`
+/// (all-day events, the kind in `CATEGORIES`). All or nothing; admin, as holidays apply to every
 /// office, which are all re-planned; `?dry_run=true` reports what it would do.
 #[utoipa::path(put, path = "/api/v1/staff/holidays/{year}", tag = "admin",
     params(("year" = i32, Path), ("dry_run" = Option<bool>, Query)),

@@ -4,7 +4,7 @@ use super::{DayItem, day_items, kinds, rfc3339, slot_label};
 use crate::i18n::hm;
 use crate::store::{Created, Office};
 use crate::usecases::availability::{self, coming_days};
-use crate::usecases::form::parse_instant;
+use crate::usecases::form::{Channel, parse_instant};
 use crate::usecases::{AppError, Code, booking, waitlist};
 use crate::web::AppState;
 use crate::web::kit::lang::Lang;
@@ -174,7 +174,16 @@ pub(super) async fn book_submit(
     let office = availability::office(&state, &slug).await.or_page(lang)?;
     let form = read_form(multipart).await.or_page(lang)?;
     let slot_start = form.get("slot_start").to_string();
-    let result = match booking::validate(&state, &form, &slug, "applicant", lang.code()).await {
+    let result = match booking::validate(
+        &state,
+        &form,
+        &slug,
+        "applicant",
+        lang.code(),
+        Channel::Page,
+    )
+    .await
+    {
         Ok(valid) => booking::book(&state, &valid, None)
             .await
             .map_err(|e| vec![e]),
@@ -272,7 +281,7 @@ pub(super) async fn waitlist_submit(
 ) -> Result<Response, PageError> {
     let office = availability::office(&state, &slug).await.or_page(lang)?;
     let form = read_form(multipart).await.or_page(lang)?;
-    let result = match waitlist::validate(&state, &form, &slug, lang.code()).await {
+    let result = match waitlist::validate(&state, &form, &slug, lang.code(), Channel::Page).await {
         Ok(valid) => waitlist::join(&state, &valid).await.map_err(|e| vec![e]),
         Err(errors) => Err(errors),
     };

@@ -121,6 +121,8 @@ struct DayItem {
     limit: Option<String>,
     /// "sisa 5 dari 6".
     left: String,
+    /// "Tutup: Cuti bersama Idul Fitri 1447 H" (a holiday's name or the office's reason).
+    closed: String,
     day: DayView,
 }
 
@@ -132,6 +134,10 @@ fn day_items(lang: Lang, days: Vec<DayView>) -> Vec<DayItem> {
             label: lang.long_date(day.date),
             open: Some(i) == first,
             limit: day.limited_by.map(|l| lang.text(limit_key(l))),
+            closed: day.reason.as_ref().map_or_else(
+                || lang.text("office-closed"),
+                |r| lang.format("office-closed-because", &[("reason", r.clone())]),
+            ),
             left: lang.format(
                 "office-left-of",
                 &[

@@ -120,8 +120,8 @@ pub(super) struct PlanPage {
     levels: Vec<(&'static str, String)>,
     notice: Option<String>,
     today: String,
-    /// One swatch per level: x, CSS class, name.
-    level_legend: Vec<(u32, &'static str, String)>,
+    /// One swatch per level: CSS class, name.
+    level_legend: Vec<(&'static str, String)>,
 }
 
 pub(super) async fn plan_page(
@@ -188,8 +188,7 @@ pub(super) async fn plan_page(
         may_change: changes::may_act(&me, &office, Role::Supervisor).is_ok(),
         level_legend: Level::ALL
             .iter()
-            .enumerate()
-            .map(|(i, l)| (70 + i as u32 * 95, band(*l), level_name(lang, *l)))
+            .map(|l| (band(*l), level_name(lang, *l)))
             .collect(),
         me,
         bars,

@@ -1,7 +1,7 @@
 //! The level rules (every edit kept as a version) and the holiday calendar.
 
 use super::Notice;
-use crate::domain::holidays::{parse_csv, parse_ical};
+use crate::domain::holidays::{HolidayKind, parse_csv, parse_ical};
 use crate::domain::{LevelRule, Role};
 use crate::usecases::changes::{self, parse_year};
 use crate::web::AppState;
@@ -21,6 +21,9 @@ fn field<'a>(f: &'a HashMap<String, String>, name: &str) -> &'a str {
     f.get(name).map(|s| s.trim()).unwrap_or("")
 }
 
+/// A holiday as listed: date, name, kind, in the page's language.
+type HolidayLine = (String, String, String);
+
 #[derive(Template, WebTemplate)]
 #[template(path = "staff/rules.html")]
 pub(super) struct RulesPage {
@@ -31,6 +34,8 @@ pub(super) struct RulesPage {
     notice: Option<String>,
     error: Option<String>,
     next_year: i32,
+    /// This year's and next year's holidays.
+    holidays: Vec<(i32, Vec<HolidayLine>)>,
     /// Rules and holidays apply to every office: only admins change them.
     may_change: bool,
 }
@@ -107,6 +112,21 @@ async fn rules_page_with(
     let mut history = changes::rule_history(state).await.or_page(lang)?;
     history.truncate(30);
     let next_year = chrono::Datelike::year(&state.clock.now()) + 1;
+    let mut holidays = Vec::new();
+    for year in [next_year - 1, next_year] {
+        let days = changes::holidays(state, year).await.or_page(lang)?;
+        let lines = days
+            .into_iter()
+            .map(|(date, h)| {
+                let kind = match h.kind {
+                    HolidayKind::National => lang.text("holiday-national"),
+                    HolidayKind::JointLeave => lang.text("holiday-joint-leave"),
+                };
+                (lang.long_date(date), h.name, kind)
+            })
+            .collect();
+        holidays.push((year, lines));
+    }
     Ok(RulesPage {
         lang,
         frame: Frame::staff(lang, "/staff/rules"),
@@ -115,6 +135,7 @@ async fn rules_page_with(
         notice,
         error,
         next_year,
+        holidays,
         may_change: changes::require(me, Role::Admin).is_ok(),
     })
 }
