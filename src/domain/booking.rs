@@ -180,15 +180,21 @@ pub enum NotificationKind {
     Offered,
     /// The held seat was not claimed in time.
     OfferExpired,
+    /// Staff rejected the certificate: a new file is needed.
+    CertificateRejected,
+    /// The certificate was still rejected shortly before the slot: the seat was released.
+    Released,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 6] = [
         Self::Moved,
         Self::NeedsRebooking,
         Self::Offered,
         Self::OfferExpired,
+        Self::CertificateRejected,
+        Self::Released,
     ];
 
     /// The database spelling.
@@ -198,6 +204,8 @@ impl NotificationKind {
             Self::NeedsRebooking => BookingStatus::NeedsRebooking.as_str(),
             Self::Offered => "offered",
             Self::OfferExpired => "offer_expired",
+            Self::CertificateRejected => "certificate_rejected",
+            Self::Released => "released",
         }
     }
 
@@ -218,6 +226,23 @@ pub struct CertificateInfo {
     pub status: CertificateStatus,
     /// Why it was rejected.
     pub reason: Option<String>,
+}
+
+/// What happened at the office (empty until the desk sees the person).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Visit {
+    /// The day's queue number, given at check-in.
+    pub queue_number: Option<i64>,
+    /// When checked in.
+    pub checked_in_at: Option<DateTime<Utc>>,
+    /// First temperature reading, tenths of °C.
+    pub temperature_dc: Option<i64>,
+    /// Second reading after a rest, tenths of °C.
+    pub retest_dc: Option<i64>,
+    /// Why it ended as it did (turned away, released, …).
+    pub outcome_reason: Option<String>,
+    /// Registered at the desk without a booking.
+    pub walk_in: bool,
 }
 
 /// A booking (or waiting-list entry) with its current certificate.
@@ -260,6 +285,9 @@ pub struct Booking {
     pub version: i64,
     /// When booked.
     pub created_at: DateTime<Utc>,
+    /// The visit at the desk: readings, queue number, how it ended and why.
+    #[serde(default)]
+    pub visit: Visit,
     /// While waiting for a new slot: until when the offered seat (`slot_start`) is held.
     pub hold_until: Option<DateTime<Utc>>,
     /// A waiting-list entry's wanted office-local dates, first and last.

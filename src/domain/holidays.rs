@@ -58,26 +58,79 @@ pub struct Holiday {
 /// A year's holidays by date.
 pub type Holidays = BTreeMap<NaiveDate, Holiday>;
 
+/// What is wrong with a holiday file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileProblem {
+    /// A line is not `date,name[,kind]`.
+    Fields,
+    /// Not a date `YYYY-MM-DD`.
+    NotADate(String),
+    /// A date outside the year being loaded.
+    WrongYear(NaiveDate),
+    /// A date listed twice.
+    Twice(NaiveDate),
+    /// A name empty, too long or with control characters.
+    Name,
+    /// A kind that is neither national holiday nor joint leave.
+    Kind(String),
+    /// An event that is not all-day.
+    NotAllDay(String),
+    /// An event longer than a month.
+    TooLong(String),
+    /// Not an iCalendar file.
+    NotICalendar,
+    /// No holidays at all.
+    Empty,
+    /// More than 100 days.
+    TooMany,
+}
+
 /// Why a file was refused; `line` is 1-based where known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HolidayFileError {
     /// The line at fault.
     pub line: Option<usize>,
     /// What is wrong.
-    pub message: String,
+    pub problem: FileProblem,
 }
 
-fn err(line: Option<usize>, message: impl Into<String>) -> HolidayFileError {
-    HolidayFileError {
-        line,
-        message: message.into(),
+impl HolidayFileError {
+    /// The problem's text key in the translation files, with its arguments.
+    pub fn message(&self) -> (&'static str, Vec<(&'static str, String)>) {
+        use FileProblem::*;
+        match &self.problem {
+            Fields => ("holiday-err-fields", vec![]),
+            NotADate(s) => ("holiday-err-date", vec![("value", s.clone())]),
+            WrongYear(d) => ("holiday-err-year", vec![("date", d.to_string())]),
+            Twice(d) => ("holiday-err-twice", vec![("date", d.to_string())]),
+            Name => ("holiday-err-name", vec![]),
+            Kind(k) => ("holiday-err-kind", vec![("value", k.clone())]),
+            NotAllDay(n) => ("holiday-err-all-day", vec![("name", n.clone())]),
+            TooLong(n) => ("holiday-err-too-long", vec![("name", n.clone())]),
+            NotICalendar => ("holiday-err-ical", vec![]),
+            Empty => ("holiday-err-empty", vec![]),
+            TooMany => ("holiday-err-too-many", vec![]),
+        }
     }
+}
+
+impl std::fmt::Display for HolidayFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "line {l}: {:?}", self.problem),
+            None => write!(f, "{:?}", self.problem),
+        }
+    }
+}
+
+fn err(line: Option<usize>, problem: FileProblem) -> HolidayFileError {
+    HolidayFileError { line, problem }
 }
 
 fn check_name(name: &str, line: Option<usize>) -> Result<String, HolidayFileError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(err(line, "a holiday needs a name of 1–200 characters"));
+        return Err(err(line, FileProblem::Name));
     }
     Ok(name.to_string())
 }
@@ -90,15 +143,36 @@ fn insert(
     line: Option<usize>,
 ) -> Result<(), HolidayFileError> {
     if date.year() != year {
-        return Err(err(line, format!("{date} is not in {year}")));
+        return Err(err(line, FileProblem::WrongYear(date)));
     }
     if days.insert(date, holiday).is_some() {
-        return Err(err(line, format!("{date} is listed twice")));
+        return Err(err(line, FileProblem::Twice(date)));
     }
     Ok(())
 }
 
-/// Parses `YYYY-MM-DD,Name[,kind]` lines (an optional `date,name` header; `#` comments).
+/// Splits a CSV line on `delimiter` outside double quotes; `""` inside quotes is a quote.
+fn split_fields(line: &str, delimiter: char) -> Option<Vec<String>> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                fields.last_mut()?.push('"');
+            }
+            '"' => quoted = !quoted,
+            c if c == delimiter && !quoted => fields.push(String::new()),
+            c => fields.last_mut()?.push(c),
+        }
+    }
+    (!quoted).then_some(fields)
+}
+
+/// Parses `YYYY-MM-DD,Name[,kind]` lines (an optional `date,name` header; `#` comments;
+/// `;` instead of `,` where a line uses it after the date; a name with the separator in
+/// double quotes).
 /// The kind is `libur nasional` / `cuti bersama` (or `national` / `joint_leave`); without
 /// it, a name starting "Cuti bersama" is joint leave and any other a national holiday.
 pub fn parse_csv(text: &str, year: i32) -> Result<Holidays, HolidayFileError> {
@@ -112,24 +186,23 @@ pub fn parse_csv(text: &str, year: i32) -> Result<Holidays, HolidayFileError> {
         {
             continue;
         }
-        let (date, name) = l
-            .split_once([',', ';'])
-            .ok_or_else(|| err(line, "expected YYYY-MM-DD,name"))?;
-        let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-            .map_err(|_| err(line, format!("'{}' is not a date YYYY-MM-DD", date.trim())))?;
-        let (name, kind) = match name.rsplit_once([',', ';']) {
-            Some((n, k))
-                if HolidayKind::parse(k.trim_matches(|c| c == '"' || c == ' ')).is_some() =>
-            {
-                (
-                    n,
-                    HolidayKind::parse(k.trim_matches(|c| c == '"' || c == ' ')),
-                )
-            }
-            _ => (name, None),
+        // The separator after the date (which holds neither) is the line's.
+        let delimiter = l.chars().find(|c| *c == ',' || *c == ';').unwrap_or(',');
+        let fields = split_fields(l, delimiter).ok_or_else(|| err(line, FileProblem::Fields))?;
+        let (date, name, kind) = match fields.as_slice() {
+            [date, name] => (date, name, None),
+            [date, name, kind] => (date, name, Some(kind.trim())),
+            _ => return Err(err(line, FileProblem::Fields)),
         };
-        let name = check_name(name.trim_matches(|c| c == '"' || c == ' '), line)?;
-        let kind = kind.unwrap_or_else(|| HolidayKind::from_name(&name));
+        let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+            .map_err(|_| err(line, FileProblem::NotADate(date.trim().to_string())))?;
+        let name = check_name(name, line)?;
+        let kind = match kind {
+            None | Some("") => HolidayKind::from_name(&name),
+            Some(k) => {
+                HolidayKind::parse(k).ok_or_else(|| err(line, FileProblem::Kind(k.to_string())))?
+            }
+        };
         insert(&mut days, year, date, Holiday { name, kind }, line)?;
     }
     finish(days)
@@ -140,12 +213,9 @@ pub fn parse_csv(text: &str, year: i32) -> Result<Holidays, HolidayFileError> {
 /// event covers each of its days).
 pub fn parse_ical(text: &str, year: i32) -> Result<Holidays, HolidayFileError> {
     use icalendar::{Component, DatePerhapsTime};
-    let cal: icalendar::Calendar = text.parse().map_err(|e: String| {
-        err(
-            None,
-            format!("not an iCalendar file: {}", e.lines().next().unwrap_or("")),
-        )
-    })?;
+    let cal: icalendar::Calendar = text
+        .parse()
+        .map_err(|_: String| err(None, FileProblem::NotICalendar))?;
     let mut days = BTreeMap::new();
     for event in cal.components.iter().filter_map(|c| c.as_event()) {
         let name = check_name(event.get_summary().unwrap_or(""), None)?;
@@ -158,7 +228,7 @@ pub fn parse_ical(text: &str, year: i32) -> Result<Holidays, HolidayFileError> {
             .find_map(HolidayKind::parse)
             .unwrap_or_else(|| HolidayKind::from_name(&name));
         let Some(DatePerhapsTime::Date(start)) = event.get_start() else {
-            return Err(err(None, format!("'{name}' is not an all-day event")));
+            return Err(err(None, FileProblem::NotAllDay(name)));
         };
         // DTEND of an all-day event is exclusive.
         let end = match event.get_end() {
@@ -166,7 +236,7 @@ pub fn parse_ical(text: &str, year: i32) -> Result<Holidays, HolidayFileError> {
             _ => start.succ_opt().unwrap_or(start),
         };
         if (end - start).num_days() > 31 {
-            return Err(err(None, format!("'{name}' lasts more than a month")));
+            return Err(err(None, FileProblem::TooLong(name)));
         }
         let mut d = start;
         while d < end {
@@ -183,13 +253,10 @@ pub fn parse_ical(text: &str, year: i32) -> Result<Holidays, HolidayFileError> {
 
 fn finish(days: Holidays) -> Result<Holidays, HolidayFileError> {
     if days.is_empty() {
-        return Err(err(None, "the file lists no holidays"));
+        return Err(err(None, FileProblem::Empty));
     }
     if days.len() > 100 {
-        return Err(err(
-            None,
-            "more than 100 days in a year is not a holiday list",
-        ));
+        return Err(err(None, FileProblem::TooMany));
     }
     Ok(days)
 }
@@ -208,7 +275,8 @@ mod tests {
         assert_eq!(ok.len(), 2);
         let kinds = parse_csv(
             "2026-03-20,Cuti bersama Idul Fitri 1447 H\n2026-03-21,Hari Raya Idul Fitri 1447 H\n\
-             2026-03-23,\"Idul Fitri, hari kedua\",cuti bersama\n2026-03-24,Libur daerah, national\n",
+             2026-03-23,\"Idul Fitri, hari kedua\",cuti bersama\n2026-03-24,Libur daerah, national\n\
+             2026-03-25,\"Hari Raya, libur\"\n",
             2026,
         )
         .unwrap();
@@ -219,6 +287,15 @@ mod tests {
         assert_eq!(kind_of("2026-03-23").name, "Idul Fitri, hari kedua");
         assert_eq!(kind_of("2026-03-24").kind, HolidayKind::National);
         assert_eq!(kind_of("2026-03-24").name, "Libur daerah");
+        assert_eq!(kind_of("2026-03-25").name, "Hari Raya, libur");
+        assert_eq!(kind_of("2026-03-25").kind, HolidayKind::National);
+        // A kind that is not one is refused, never stuck onto the name.
+        let e = parse_csv("2027-01-01,Tahun Baru,nasional\n", 2027).unwrap_err();
+        assert_eq!(e.problem, FileProblem::Kind("nasional".into()));
+        let e = parse_csv("2027-01-01,Tahun Baru,x,y\n", 2027).unwrap_err();
+        assert_eq!(e.problem, FileProblem::Fields);
+        let semi = parse_csv("2027-01-01;Tahun Baru, Masehi;libur nasional\n", 2027).unwrap();
+        assert_eq!(semi.values().next().unwrap().name, "Tahun Baru, Masehi");
         let e = parse_csv("2027-01-01,Tahun Baru\n2027-02-30,Oops\n", 2027).unwrap_err();
         assert_eq!(e.line, Some(2));
         assert_eq!(

@@ -3,6 +3,7 @@
 pub mod booking;
 pub mod certificate;
 pub mod code;
+pub mod desk;
 pub mod holidays;
 pub mod level;
 pub mod nik;

@@ -3,6 +3,7 @@
 use super::group_commit::{BookingJob, create_steps};
 use super::seats::{Seat, insert_certificate, move_seat};
 use super::{IdempotencyKey, Store, StoreError, StoreResult, audit, from_ts, ts};
+use crate::domain::booking::Visit;
 use crate::domain::booking::sql::{self, lit};
 use crate::domain::{Booking, BookingCode, BookingStatus, CertificateInfo, CertificateStatus};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -38,6 +39,12 @@ struct BookingRow {
     certificate_issued_at: i64,
     certificate_status: String,
     certificate_reason: Option<String>,
+    queue_number: Option<i64>,
+    checked_in_at: Option<i64>,
+    temperature_dc: Option<i64>,
+    retest_dc: Option<i64>,
+    outcome_reason: Option<String>,
+    walk_in: i64,
 }
 
 fn decode(what: &str, value: &str) -> sqlx::Error {
@@ -85,6 +92,14 @@ impl TryFrom<BookingRow> for Booking {
             created_at: from_ts(r.created_at),
             hold_until: r.hold_until.map(from_ts),
             wait,
+            visit: Visit {
+                queue_number: r.queue_number,
+                checked_in_at: r.checked_in_at.map(from_ts),
+                temperature_dc: r.temperature_dc,
+                retest_dc: r.retest_dc,
+                outcome_reason: r.outcome_reason,
+                walk_in: r.walk_in != 0,
+            },
         })
     }
 }
@@ -94,7 +109,8 @@ const BOOKING_SELECT: &str = "SELECT b.id, b.code, b.token_hash, b.office_id, o.
     b.email, b.married, b.guardian_consent, b.version, b.created_at, b.hold_until, b.wait_from, b.wait_to, \
     c.kind AS certificate_kind, \
     c.issued_at AS certificate_issued_at, c.status AS certificate_status, \
-    c.review_reason AS certificate_reason \
+    c.review_reason AS certificate_reason, b.queue_number, b.checked_in_at, \
+    b.temperature_dc, b.retest_dc, b.outcome_reason, b.walk_in \
     FROM bookings b JOIN offices o ON o.id = b.office_id \
     JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL";
 

@@ -161,6 +161,7 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
         created_at: super::from_ts(ts(now)),
         hold_until: None,
         wait: None,
+        visit: Default::default(),
         certificate: CertificateInfo {
             kind: new.certificate.kind.clone(),
             issued_at: super::from_ts(ts(new.certificate.issued_at)),

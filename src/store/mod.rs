@@ -9,21 +9,25 @@
 
 mod bookings;
 mod calendar;
+mod desk;
 mod group_commit;
 mod offers;
 mod offices;
 mod replan;
+mod reports;
 mod seats;
 mod staff;
 
 pub use bookings::{Created, NewBooking, NewCertificate, Receipt, Replayed, SeatRequest};
 // (IdempotencyKey is defined below.)
 pub use calendar::{LevelScheduleRow, RuleVersion};
+pub use desk::{CertificateFile, DeskRow, Readings, ReviewRow};
 pub use offices::Office;
 pub use replan::{
     DayImpact, DisplacedBooking, NationalChange, Notice, OfficeReplan, PlanChange, ReplanReport,
 };
-pub use staff::StaffMember;
+pub use reports::{AuditFilter, AuditRow, DayReport};
+pub use staff::{StaffAccount, StaffChange, StaffMember};
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -342,7 +346,18 @@ fn is_unique_violation(err: &sqlx::Error, needle: &str) -> bool {
     }
 }
 
-/// Appends an audit record inside a transaction.
+tokio::task_local! {
+    /// The client address of the request being served, for the audit log.
+    static ORIGIN: String;
+}
+
+/// Runs `f` with `origin` (a client address) recorded on every audit row it writes.
+pub async fn with_origin<F: std::future::Future>(origin: String, f: F) -> F::Output {
+    ORIGIN.scope(origin, f).await
+}
+
+/// Appends an audit record inside a transaction. The audit log is append-only: this is the only statement that writes to it, and no
+/// code updates or deletes its rows (a test in `checks.rs` looks).
 pub(crate) async fn audit(
     conn: &mut sqlx::AnyConnection,
     at: DateTime<Utc>,
@@ -353,8 +368,8 @@ pub(crate) async fn audit(
     detail: &str,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO audit_log (at, actor, action, office_id, booking_id, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO audit_log (at, actor, action, office_id, booking_id, detail, origin) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(ts(at))
     .bind(actor)
@@ -362,6 +377,7 @@ pub(crate) async fn audit(
     .bind(office_id)
     .bind(booking_id)
     .bind(detail)
+    .bind(ORIGIN.try_with(Clone::clone).ok())
     .execute(conn)
     .await?;
     Ok(())

@@ -153,7 +153,8 @@ impl Store {
         let row: Option<StaffRow> = sqlx::query_as(
             "SELECT s.id, s.username, s.role, s.office_id FROM staff_tokens t \
              JOIN staff s ON s.id = t.staff_id WHERE t.token_hash = $1 AND t.kind = $2 \
-             AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $3)",
+             AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $3) \
+             AND s.disabled_at IS NULL",
         )
         .bind(token_hash)
         .bind(kind)
@@ -166,7 +167,8 @@ impl Store {
     /// The member and password hash for a login attempt.
     pub async fn staff_login(&self, username: &str) -> StoreResult<(StaffMember, String)> {
         let row: Option<(i64, String, String, Option<i64>, String)> = sqlx::query_as(
-            "SELECT id, username, role, office_id, password_hash FROM staff WHERE username = $1",
+            "SELECT id, username, role, office_id, password_hash FROM staff \
+             WHERE username = $1 AND disabled_at IS NULL",
         )
         .bind(username)
         .fetch_optional(&self.read)
@@ -186,6 +188,7 @@ impl Store {
     pub async fn add_staff_session(
         &self,
         staff_id: i64,
+        username: &str,
         token_hash: &str,
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
@@ -204,7 +207,7 @@ impl Store {
         audit(
             &mut tx,
             now,
-            &format!("staff:{staff_id}"),
+            &format!("staff:{username}"),
             "staff.login",
             None,
             None,
@@ -246,4 +249,118 @@ impl Store {
         .await?;
         Ok(())
     }
+
+    /// Every account, by username.
+    pub async fn list_staff(&self) -> StoreResult<Vec<StaffAccount>> {
+        Ok(sqlx::query_as(
+            "SELECT s.username, s.role, o.slug AS office, s.disabled_at IS NOT NULL AS disabled \
+             FROM staff s LEFT JOIN offices o ON o.id = s.office_id ORDER BY s.username",
+        )
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Changes an account: its role and office, its password hash, or whether it is
+    /// disabled. Disabling, and a new password, end its sessions and tokens at once, in
+    /// the same transaction. `NotFound` for an unknown username.
+    pub async fn change_staff(
+        &self,
+        username: &str,
+        change: &StaffChange,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let (id, office_id): (i64, Option<i64>) =
+            sqlx::query_as("SELECT id, office_id FROM staff WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        let (action, end_sessions) = match change {
+            StaffChange::Role { role, office_id } => {
+                sqlx::query("UPDATE staff SET role = $2, office_id = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(role.as_str())
+                    .bind(*office_id)
+                    .execute(&mut *tx)
+                    .await?;
+                // A narrower role or another office: sessions opened under the old one end.
+                ("staff.role", true)
+            }
+            StaffChange::Password { hash } => {
+                sqlx::query("UPDATE staff SET password_hash = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(hash)
+                    .execute(&mut *tx)
+                    .await?;
+                ("staff.password", true)
+            }
+            StaffChange::Disabled(true) => {
+                sqlx::query(
+                    "UPDATE staff SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL",
+                )
+                .bind(id)
+                .bind(ts(now))
+                .execute(&mut *tx)
+                .await?;
+                ("staff.disable", true)
+            }
+            StaffChange::Disabled(false) => {
+                sqlx::query("UPDATE staff SET disabled_at = NULL WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                ("staff.enable", false)
+            }
+        };
+        if end_sessions {
+            sqlx::query(
+                "UPDATE staff_tokens SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(id)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let detail = match change {
+            StaffChange::Role { role, .. } => format!("{username}: {}", role.as_str()),
+            _ => username.to_string(),
+        };
+        audit(&mut tx, now, actor, action, office_id, None, &detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// An account as the admin page lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaffAccount {
+    /// Login name.
+    pub username: String,
+    /// Role spelling.
+    pub role: String,
+    /// Office slug.
+    pub office: Option<String>,
+    /// Disabled.
+    pub disabled: bool,
+}
+
+/// A change to a staff account.
+#[derive(Debug, Clone)]
+pub enum StaffChange {
+    /// New role and office.
+    Role {
+        /// Role.
+        role: Role,
+        /// Office (none for admins).
+        office_id: Option<i64>,
+    },
+    /// New password (its hash).
+    Password {
+        /// Argon2 hash.
+        hash: String,
+    },
+    /// Disabled or enabled again.
+    Disabled(bool),
 }

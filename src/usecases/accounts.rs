@@ -154,6 +154,7 @@ pub async fn login(
     ctx.store
         .add_staff_session(
             member.id,
+            &member.username,
             &hash_secret(&token),
             now + chrono::Duration::hours(SESSION_HOURS),
             now,

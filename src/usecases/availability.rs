@@ -118,10 +118,9 @@ pub async fn availability(
                 date: plan.date,
                 level: plan.level,
                 closed: !open,
-                reason: plan
-                    .closed
-                    .clone()
-                    .or_else(|| (!open).then(|| "no opening hours".to_string())),
+                // A holiday's name or the office's reason; a day without opening hours
+                // (a weekend) is simply closed.
+                reason: plan.closed.clone(),
                 cap: plan.cap,
                 booked,
                 limited_by: plan.binding,

@@ -79,6 +79,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)
+        // Every audited action records the client address it came from.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit_origin,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // A client that stops in the middle of its body is cut off after this pause (the
         // pause, not the whole upload: a slow phone may take minutes for 5 MB).
@@ -144,6 +149,15 @@ pub fn router(state: AppState) -> Router {
 /// before any of it is read: the client gets the 413 while it is still about to send,
 /// instead of a connection closed in the middle of its upload. (A body without a length
 /// is read up to the limit, then refused by the form reader.)
+/// Runs the request with its client address known to the audit log.
+async fn audit_origin(
+    kit::limits::ClientIp(ip): kit::limits::ClientIp,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    crate::store::with_origin(ip.to_string(), next.run(req)).await
+}
+
 async fn refuse_oversized(lang: Lang, req: Request, next: axum::middleware::Next) -> Response {
     let announced = req
         .headers()

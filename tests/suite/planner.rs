@@ -42,7 +42,10 @@ async fn holidays_carry_their_decree_names_and_kinds(app: TestApp) {
     assert_eq!(of("2026-03-21")["kind"], "national");
     assert_eq!(of("2026-03-20")["name"], "Cuti bersama Idul Fitri 1447 H");
     assert_eq!(of("2026-03-20")["kind"], "joint_leave");
-    assert_eq!(of("2026-08-17")["name"], "Proklamasi Kemerdekaan");
+    assert_eq!(
+        of("2026-08-17")["name"],
+        "Hari Proklamasi Kemerdekaan Republik Indonesia"
+    );
     let y2025: Value = app
         .staff_json("/api/v1/staff/holidays/2025", &app.admin_token)
         .await;

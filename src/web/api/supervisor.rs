@@ -314,7 +314,7 @@ pub async fn put_holidays(
         let field = e
             .line
             .map_or_else(|| "file".to_string(), |l| format!("line {l}"));
-        tracing::info!(error = %e.message, "holiday file refused");
+        tracing::info!(error = %e, "holiday file refused");
         AppError {
             code: Code::Invalid,
             field: Some(field),

@@ -73,7 +73,8 @@ fn chart(lang: Lang, plan: &Plan) -> (Vec<Bar>, u32) {
                     ],
                 ),
                 band: band(d.level),
-                closed: d.closed.is_some(),
+                // Closed: a holiday or closure, or no opening hours that day.
+                closed: d.closed.is_some() || d.limited_by.is_none(),
             }
         })
         .collect();

@@ -70,6 +70,8 @@ pub(super) struct NationalPreview {
     fields: Vec<(String, String)>,
     action: &'static str,
     multipart: bool,
+    /// For a holiday file: the days as read from it, to check before applying.
+    holidays: Vec<HolidayLine>,
 }
 
 impl NationalPreview {
@@ -97,7 +99,34 @@ impl NationalPreview {
             fields: fields.into_iter().filter(|(k, _)| k != "action").collect(),
             action,
             multipart,
+            holidays: Vec::new(),
         }
+    }
+}
+
+/// A year's holidays as listed on the pages.
+fn holiday_lines(lang: Lang, days: crate::domain::holidays::Holidays) -> Vec<HolidayLine> {
+    days.into_iter()
+        .map(|(date, h)| {
+            let kind = match h.kind {
+                HolidayKind::National => lang.text("holiday-national"),
+                HolidayKind::JointLeave => lang.text("holiday-joint-leave"),
+            };
+            (lang.long_date(date), h.name, kind)
+        })
+        .collect()
+}
+
+/// A refused holiday file's problem, in the page's language, with its line.
+fn file_problem(lang: Lang, e: &crate::domain::holidays::HolidayFileError) -> String {
+    let (key, args) = e.message();
+    let problem = lang.format(key, &args);
+    match e.line {
+        Some(l) => lang.format(
+            "staff-line-problem",
+            &[("line", l.to_string()), ("problem", problem)],
+        ),
+        None => problem,
     }
 }
 
@@ -115,17 +144,7 @@ async fn rules_page_with(
     let mut holidays = Vec::new();
     for year in [next_year - 1, next_year] {
         let days = changes::holidays(state, year).await.or_page(lang)?;
-        let lines = days
-            .into_iter()
-            .map(|(date, h)| {
-                let kind = match h.kind {
-                    HolidayKind::National => lang.text("holiday-national"),
-                    HolidayKind::JointLeave => lang.text("holiday-joint-leave"),
-                };
-                (lang.long_date(date), h.name, kind)
-            })
-            .collect();
-        holidays.push((year, lines));
+        holidays.push((year, holiday_lines(lang, days)));
     }
     Ok(RulesPage {
         lang,
@@ -264,17 +283,11 @@ pub(super) async fn holidays_submit(
         Some(y) if name.ends_with(".ics") || text.trim_start().starts_with("BEGIN:VCALENDAR") => {
             parse_ical(&text, y)
                 .map(|days| (y, days))
-                .map_err(|e| e.message)
+                .map_err(|e| file_problem(lang, &e))
         }
         Some(y) => parse_csv(&text, y)
             .map(|days| (y, days))
-            .map_err(|e| match e.line {
-                Some(l) => lang.format(
-                    "staff-line-problem",
-                    &[("line", l.to_string()), ("problem", e.message)],
-                ),
-                None => e.message,
-            }),
+            .map_err(|e| file_problem(lang, &e)),
     };
     match parsed {
         Ok((y, days)) => {
@@ -302,7 +315,9 @@ pub(super) async fn holidays_submit(
                 ("name".to_string(), name),
                 ("preview".to_string(), versions.to_string()),
             ];
-            let page = NationalPreview::new(lang, title, &reports, fields, "/staff/holidays", true);
+            let mut page =
+                NationalPreview::new(lang, title, &reports, fields, "/staff/holidays", true);
+            page.holidays = holiday_lines(lang, days);
             Ok(page.into_response())
         }
         Err(problem) => {

@@ -1,0 +1,496 @@
+//! The front desk's writes: check-in with the day's queue number, outcomes, certificate
+//! reviews and reads, walk-ins, and the sweeps that end what nobody ended (no-shows,
+//! bookings whose certificate stayed rejected).
+
+use super::group_commit::{BookingJob, create_steps};
+use super::seats::{Seat, move_seat};
+use super::{Store, StoreError, StoreResult, audit, lock_office_shared, ts};
+use crate::domain::booking::sql::{cert_lit, kind_lit, lit};
+use crate::domain::desk::{Outcome, Temperature};
+use crate::domain::{Booking, BookingCode, BookingStatus, CertificateStatus, NotificationKind};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sqlx::AnyConnection;
+
+/// The readings taken at the door.
+#[derive(Debug, Clone, Copy)]
+pub struct Readings {
+    /// First reading.
+    pub first: Temperature,
+    /// Second reading after a rest, if one was needed.
+    pub retest: Option<Temperature>,
+}
+
+/// A row of the desk's day list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeskRow {
+    /// Booking code.
+    pub code: String,
+    /// Slot start (epoch seconds).
+    pub slot_start: i64,
+    /// Name.
+    pub name: String,
+    /// Full NIK: the web layer masks it.
+    pub nik: String,
+    /// Status spelling.
+    pub status: String,
+    /// Certificate status spelling.
+    pub certificate_status: String,
+    /// Queue number once checked in.
+    pub queue_number: Option<i64>,
+    /// Registered at the desk.
+    pub walk_in: i64,
+}
+
+/// A certificate waiting for review.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReviewRow {
+    /// Booking code.
+    pub code: String,
+    /// Slot start (epoch seconds).
+    pub slot_start: i64,
+    /// Name.
+    pub name: String,
+    /// Kind of certificate.
+    pub kind: String,
+    /// Uploaded (epoch seconds).
+    pub uploaded_at: i64,
+}
+
+/// The stored file of a certificate.
+#[derive(Debug, Clone)]
+pub struct CertificateFile {
+    /// Sniffed MIME type.
+    pub content_type: String,
+    /// The bytes.
+    pub content: Vec<u8>,
+}
+
+/// The next queue number of an office's day, taken inside the check-in's transaction:
+/// a rolled-back check-in gives its number back, so numbers have no gaps.
+async fn next_queue_number(
+    tx: &mut AnyConnection,
+    office_id: i64,
+    date: NaiveDate,
+) -> StoreResult<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "INSERT INTO queue_counters (office_id, local_date, last_number) VALUES ($1, $2, 1) \
+         ON CONFLICT (office_id, local_date) \
+         DO UPDATE SET last_number = queue_counters.last_number + 1 RETURNING last_number",
+    )
+    .bind(office_id)
+    .bind(date.to_string())
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(n)
+}
+
+/// Checks a confirmed booking in with the day's next number, on a transaction. Fails with
+/// `Conflict` when it is no longer confirmed (a concurrent check-in won).
+async fn check_in_on(
+    tx: &mut AnyConnection,
+    b: &Booking,
+    readings: Option<Readings>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<i64> {
+    let n = next_queue_number(tx, b.office_id, b.local_date).await?;
+    let changed = sqlx::query(&format!(
+        "UPDATE bookings SET status = {}, queue_number = $2, checked_in_at = $3, \
+         temperature_dc = $4, retest_dc = $5, version = version + 1, updated_at = $3 \
+         WHERE id = $1 AND status = {}",
+        lit(BookingStatus::CheckedIn),
+        lit(BookingStatus::Confirmed)
+    ))
+    .bind(b.id)
+    .bind(n)
+    .bind(ts(now))
+    .bind(readings.map(|r| r.first.tenths()))
+    .bind(readings.and_then(|r| r.retest).map(Temperature::tenths))
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Err(StoreError::Conflict);
+    }
+    let detail = match readings {
+        Some(Readings { first, retest }) => format!(
+            "queue {n}; {first} °C{}",
+            retest.map(|r| format!(", {r} °C")).unwrap_or_default()
+        ),
+        None => format!("queue {n}"),
+    };
+    audit(
+        tx,
+        now,
+        actor,
+        "booking.check_in",
+        Some(b.office_id),
+        Some(b.id),
+        &detail,
+    )
+    .await?;
+    Ok(n)
+}
+
+impl Store {
+    /// An office's bookings of a day that hold (or held) a seat there, by time.
+    pub async fn day_list(&self, office_id: i64, date: NaiveDate) -> StoreResult<Vec<DeskRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT b.code, b.slot_start, b.name, b.nik, b.status, c.status AS certificate_status, \
+             b.queue_number, b.walk_in FROM bookings b \
+             JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
+             WHERE b.office_id = $1 AND b.local_date = $2 AND {} \
+             ORDER BY b.slot_start, b.queue_number, b.code",
+            *crate::domain::booking::sql::HOLDS_SEAT
+        ))
+        .bind(office_id)
+        .bind(date.to_string())
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Checks a confirmed booking in: its status, the readings and the day's next queue
+    /// number, in one transaction. `Conflict` when it is no longer confirmed.
+    pub async fn check_in(
+        &self,
+        b: &Booking,
+        readings: Readings,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Booking> {
+        let mut tx = self.begin_write().await?;
+        check_in_on(&mut tx, b, Some(readings), actor, now).await?;
+        tx.commit().await?;
+        self.booking(&b.code).await
+    }
+
+    /// Records how a visit ended. The seat stays taken (the day happened); `Conflict` when
+    /// the booking is no longer in `b`'s status.
+    pub async fn record_outcome(
+        &self,
+        b: &Booking,
+        outcome: Outcome,
+        reason: Option<&str>,
+        readings: Option<Readings>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Booking> {
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(&format!(
+            "UPDATE bookings SET status = {}, outcome_reason = $3, outcome_by = $4, \
+             outcome_at = $5, temperature_dc = COALESCE($6, temperature_dc), \
+             retest_dc = COALESCE($7, retest_dc), version = version + 1, updated_at = $5 \
+             WHERE id = $1 AND status = $2",
+            lit(outcome.status())
+        ))
+        .bind(b.id)
+        .bind(b.status.as_str())
+        .bind(reason)
+        .bind(actor)
+        .bind(ts(now))
+        .bind(readings.map(|r| r.first.tenths()))
+        .bind(readings.and_then(|r| r.retest).map(Temperature::tenths))
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 0 {
+            return Err(StoreError::Conflict);
+        }
+        audit(
+            &mut tx,
+            now,
+            actor,
+            &format!("booking.{}", outcome.status().as_str()),
+            Some(b.office_id),
+            Some(b.id),
+            reason.unwrap_or(""),
+        )
+        .await?;
+        tx.commit().await?;
+        self.booking(&b.code).await
+    }
+
+    /// Accepts or rejects a booking's current certificate; a rejection is a message to
+    /// the applicant, whose manage page then asks for a new file.
+    pub async fn review_certificate(
+        &self,
+        b: &Booking,
+        accept: bool,
+        reason: Option<&str>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Booking> {
+        let status = if accept {
+            CertificateStatus::Accepted
+        } else {
+            CertificateStatus::Rejected
+        };
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(&format!(
+            "UPDATE certificates SET status = {}, review_reason = $2, reviewed_by = $3, \
+             reviewed_at = $4 WHERE booking_id = $1 AND superseded_at IS NULL AND issued_at = $5",
+            cert_lit(status)
+        ))
+        .bind(b.id)
+        .bind(reason)
+        .bind(actor)
+        .bind(ts(now))
+        .bind(ts(b.certificate.issued_at))
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 0 {
+            // Replaced since it was read: the officer reviews the new file.
+            return Err(StoreError::Conflict);
+        }
+        if !accept {
+            sqlx::query(&format!(
+                "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at) \
+                 VALUES ($1, {}, $2, NULL, $3, $4)",
+                kind_lit(NotificationKind::CertificateRejected)
+            ))
+            .bind(b.id)
+            .bind(ts(b.slot_start))
+            .bind(reason.unwrap_or(""))
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        audit(
+            &mut tx,
+            now,
+            actor,
+            &format!("certificate.{}", status.as_str()),
+            Some(b.office_id),
+            Some(b.id),
+            reason.unwrap_or(""),
+        )
+        .await?;
+        tx.commit().await?;
+        self.booking(&b.code).await
+    }
+
+    /// A booking's current certificate file; the read is in the audit log (who, when,
+    /// from where) before the bytes are handed out.
+    pub async fn read_certificate(
+        &self,
+        b: &Booking,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<CertificateFile> {
+        let (content_type, content): (String, Vec<u8>) = sqlx::query_as(
+            "SELECT content_type, content FROM certificates \
+             WHERE booking_id = $1 AND superseded_at IS NULL",
+        )
+        .bind(b.id)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let mut tx = self.begin_write().await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "certificate.view",
+            Some(b.office_id),
+            Some(b.id),
+            &content_type,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(CertificateFile {
+            content_type,
+            content,
+        })
+    }
+
+    /// Certificates waiting for review at an office, for slots not yet over: the earliest
+    /// slot first.
+    pub async fn review_queue(
+        &self,
+        office_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ReviewRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT b.code, b.slot_start, b.name, c.kind, c.uploaded_at FROM bookings b \
+             JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
+             WHERE b.office_id = $1 AND b.status = {} AND c.status = {} AND b.slot_end > $2 \
+             ORDER BY b.slot_start, c.uploaded_at LIMIT 200",
+            lit(BookingStatus::Confirmed),
+            cert_lit(CertificateStatus::Submitted)
+        ))
+        .bind(office_id)
+        .bind(ts(now))
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Registers a walk-in into a seat of today's slot and checks them in, in one
+    /// transaction: the seat is taken against the same caps as a booking (`SlotFull`,
+    /// `DayFull`), and the certificate is stored as seen by the desk (accepted).
+    pub async fn walk_in(
+        &self,
+        new: crate::store::NewBooking,
+        readings: Option<Readings>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Booking> {
+        let code = BookingCode::generate();
+        let token = crate::domain::code::new_secret();
+        let job = BookingJob {
+            backend: self.backend,
+            new,
+            now,
+            code,
+            token,
+            idempotency: None,
+        };
+        let mut tx = self.begin_write().await?;
+        let b = create_steps(&mut tx, &job).await?;
+        sqlx::query("UPDATE bookings SET walk_in = 1 WHERE id = $1")
+            .bind(b.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&format!(
+            "UPDATE certificates SET status = {}, reviewed_by = $2, reviewed_at = $3 \
+             WHERE booking_id = $1",
+            cert_lit(CertificateStatus::Accepted)
+        ))
+        .bind(b.id)
+        .bind(&job.new.actor)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        check_in_on(&mut tx, &b, readings, &job.new.actor, now).await?;
+        tx.commit().await?;
+        self.booking(&b.code).await
+    }
+
+    /// Marks as no-shows the confirmed bookings whose slot ended more than `grace` ago:
+    /// their seats stay counted for their day. Returns how many.
+    pub async fn sweep_no_shows(&self, now: DateTime<Utc>, grace: Duration) -> StoreResult<usize> {
+        let due: Vec<(i64, i64)> = sqlx::query_as(&format!(
+            "SELECT id, office_id FROM bookings WHERE status = {} AND slot_end <= $1 LIMIT 500",
+            lit(BookingStatus::Confirmed)
+        ))
+        .bind(ts(now - grace))
+        .fetch_all(&self.read)
+        .await?;
+        let mut marked = 0;
+        for (id, office_id) in due {
+            let mut tx = self.begin_write().await?;
+            let changed = sqlx::query(&format!(
+                "UPDATE bookings SET status = {}, outcome_reason = $3, outcome_by = 'system', \
+                 outcome_at = $2, version = version + 1, updated_at = $2 \
+                 WHERE id = $1 AND status = {}",
+                lit(BookingStatus::NoShow),
+                lit(BookingStatus::Confirmed)
+            ))
+            .bind(id)
+            .bind(ts(now))
+            .bind("not checked in by the end of the slot")
+            .execute(&mut *tx)
+            .await?;
+            if changed.rows_affected() == 1 {
+                let detail = format!("grace {} min", grace.num_minutes());
+                audit(
+                    &mut tx,
+                    now,
+                    "system",
+                    "booking.no_show",
+                    Some(office_id),
+                    Some(id),
+                    &detail,
+                )
+                .await?;
+                marked += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(marked)
+    }
+
+    /// Releases the confirmed bookings whose certificate is still rejected `lead` before
+    /// their slot: the booking is cancelled with the reason, the applicant is told, and
+    /// the seat goes to the first person waiting who can use it. Returns how many.
+    pub async fn release_rejected(&self, now: DateTime<Utc>, lead: Duration) -> StoreResult<usize> {
+        let due: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!(
+            "SELECT b.id, b.office_id, b.slot_start, b.local_date FROM bookings b \
+             JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
+             WHERE b.status = {} AND c.status = {} AND b.slot_start <= $1 AND b.slot_start > $2 \
+             LIMIT 500",
+            lit(BookingStatus::Confirmed),
+            cert_lit(CertificateStatus::Rejected)
+        ))
+        .bind(ts(now + lead))
+        .bind(ts(now))
+        .fetch_all(&self.read)
+        .await?;
+        let reason = "certificate still rejected before the visit";
+        let mut released = 0;
+        for (id, office_id, slot_start, local_date) in due {
+            let mut tx = self.begin_write().await?;
+            lock_office_shared(&mut tx, self.backend, office_id).await?;
+            // Only if nothing changed since: a new file or a review keeps the booking.
+            let changed = sqlx::query(&format!(
+                "UPDATE bookings SET status = {}, outcome_reason = $3, outcome_by = 'system', \
+                 outcome_at = $2, version = version + 1, updated_at = $2 \
+                 WHERE id = $1 AND status = {} AND EXISTS (SELECT 1 FROM certificates c \
+                 WHERE c.booking_id = $1 AND c.superseded_at IS NULL AND c.status = {})",
+                lit(BookingStatus::Cancelled),
+                lit(BookingStatus::Confirmed),
+                cert_lit(CertificateStatus::Rejected)
+            ))
+            .bind(id)
+            .bind(ts(now))
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+            if changed.rows_affected() == 0 {
+                tx.rollback().await?;
+                continue;
+            }
+            let seat = Seat {
+                slot_start,
+                local_date: &local_date,
+            };
+            move_seat(&mut tx, office_id, Some(seat), None).await?;
+            sqlx::query(&format!(
+                "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at) \
+                 VALUES ($1, {}, $2, NULL, $3, $4)",
+                kind_lit(NotificationKind::Released)
+            ))
+            .bind(id)
+            .bind(slot_start)
+            .bind(reason)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?;
+            audit(
+                &mut tx,
+                now,
+                "system",
+                "booking.release",
+                Some(office_id),
+                Some(id),
+                &format!("{} h before the slot", lead.num_hours()),
+            )
+            .await?;
+            super::offers::offer_seats(&mut tx, office_id, now, self.offers).await?;
+            tx.commit().await?;
+            released += 1;
+        }
+        Ok(released)
+    }
+
+    /// The queue board of an office's day: the numbers checked in and not yet done, in
+    /// order, with when each was checked in.
+    pub async fn queue_board(&self, office_id: i64, date: NaiveDate) -> StoreResult<Vec<i64>> {
+        let rows: Vec<(i64,)> = sqlx::query_as(&format!(
+            "SELECT queue_number FROM bookings WHERE office_id = $1 AND local_date = $2 \
+             AND status = {} AND queue_number IS NOT NULL ORDER BY queue_number",
+            lit(BookingStatus::CheckedIn)
+        ))
+        .bind(office_id)
+        .bind(date.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(|(n,)| n).collect())
+    }
+}

@@ -1,0 +1,126 @@
+//! What happened, read back: the day report per office and the audit log.
+
+use super::{Store, StoreResult, ts};
+use crate::domain::BookingStatus;
+use crate::domain::booking::sql::lit;
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// One day of an office's report.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct DayReport {
+    /// Office-local date.
+    pub date: String,
+    /// Seats taken that day (booked or walked in, whatever became of them).
+    pub booked: i64,
+    /// Checked in (a queue number given), whatever came after.
+    pub checked_in: i64,
+    /// Recorded.
+    pub recorded: i64,
+    /// No-show.
+    pub no_show: i64,
+    /// Turned away.
+    pub turned_away: i64,
+    /// Walk-ins.
+    pub walk_ins: i64,
+    /// Cancelled.
+    pub cancelled: i64,
+}
+
+/// A row of the audit log.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct AuditRow {
+    /// Row id (increasing).
+    pub id: i64,
+    /// When (epoch seconds).
+    pub at: i64,
+    /// `staff:<username>`, `applicant`, `system`.
+    pub actor: String,
+    /// What, e.g. `certificate.view`.
+    pub action: String,
+    /// Office slug, if any.
+    pub office: Option<String>,
+    /// Booking code, if any.
+    pub booking: Option<String>,
+    /// Details.
+    pub detail: Option<String>,
+    /// Client address it came from.
+    pub origin: Option<String>,
+}
+
+/// Filters of the audit log; each is optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// From this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// Exactly this actor.
+    pub actor: Option<String>,
+    /// Actions starting with this.
+    pub action: Option<String>,
+    /// This office only.
+    pub office_id: Option<i64>,
+    /// This booking code only.
+    pub booking: Option<String>,
+    /// Rows with an id below this (the next page).
+    pub before_id: Option<i64>,
+    /// At most this many rows.
+    pub limit: i64,
+}
+
+impl Store {
+    /// Per day from `from` to `to` (inclusive) at an office: what became of its seats.
+    pub async fn day_report(
+        &self,
+        office_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DayReport>> {
+        let count =
+            |s: BookingStatus| format!("SUM(CASE WHEN status = {} THEN 1 ELSE 0 END)", lit(s));
+        let booked = crate::domain::booking::sql::holds_seat("bookings");
+        Ok(sqlx::query_as(&format!(
+            "SELECT local_date AS date, \
+             SUM(CASE WHEN {booked} THEN 1 ELSE 0 END) AS booked, \
+             SUM(CASE WHEN queue_number IS NOT NULL THEN 1 ELSE 0 END) AS checked_in, \
+             {} AS recorded, {} AS no_show, {} AS turned_away, \
+             SUM(CASE WHEN walk_in = 1 THEN 1 ELSE 0 END) AS walk_ins, {} AS cancelled \
+             FROM bookings WHERE office_id = $1 AND local_date >= $2 AND local_date <= $3 \
+             GROUP BY local_date ORDER BY local_date",
+            count(BookingStatus::Recorded),
+            count(BookingStatus::NoShow),
+            count(BookingStatus::TurnedAway),
+            count(BookingStatus::Cancelled),
+        ))
+        .bind(office_id)
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The audit log, newest first, filtered.
+    pub async fn audit_log(&self, f: &AuditFilter) -> StoreResult<Vec<AuditRow>> {
+        Ok(sqlx::query_as(
+            "SELECT a.id, a.at, a.actor, a.action, o.slug AS office, b.code AS booking, \
+             a.detail, a.origin FROM audit_log a \
+             LEFT JOIN offices o ON o.id = a.office_id \
+             LEFT JOIN bookings b ON b.id = a.booking_id \
+             WHERE ($1 IS NULL OR a.at >= $1) AND ($2 IS NULL OR a.at < $2) \
+             AND ($3 IS NULL OR a.actor = $3) AND ($4 IS NULL OR a.action LIKE $4) \
+             AND ($5 IS NULL OR a.office_id = $5) AND ($6 IS NULL OR b.code = $6) \
+             AND ($7 IS NULL OR a.id < $7) \
+             ORDER BY a.id DESC LIMIT $8",
+        )
+        .bind(f.from.map(ts))
+        .bind(f.to.map(ts))
+        .bind(f.actor.as_deref())
+        .bind(f.action.as_ref().map(|a| format!("{a}%")))
+        .bind(f.office_id)
+        .bind(f.booking.as_deref())
+        .bind(f.before_id)
+        .bind(f.limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+}
