@@ -532,7 +532,13 @@ async fn staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origin
             .form(&fields)
             .send()
     };
-    assert_eq!(apply(None).await.unwrap().status(), 409, "no preview");
+    let refused = apply(None).await.unwrap();
+    assert_eq!(refused.status(), 409, "no preview");
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("/staff/logout") && !page.contains("href=\"/find\""),
+        "a staff error page keeps the staff header: {page}"
+    );
     assert_eq!(
         apply(Some("0")).await.unwrap().status(),
         409,

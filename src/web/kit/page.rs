@@ -123,12 +123,38 @@ struct ErrorPage {
 
 /// Renders an error as a page with the right status.
 pub fn error_page(lang: Lang, e: &AppError) -> Response {
+    render_error(lang, e, Frame::new(lang, "/"))
+}
+
+fn render_error(lang: Lang, e: &AppError, frame: Frame) -> Response {
+    let staff = frame.staff;
     let page = ErrorPage {
-        frame: Frame::new(lang, "/"),
+        frame,
         message: lang.text(e.message),
-        lost_link: e.code == Code::NotFound,
+        lost_link: e.code == Code::NotFound && !staff,
     };
-    (status(e.code), page).into_response()
+    let mut response = (status(e.code), page).into_response();
+    response
+        .extensions_mut()
+        .insert(RenderedError(lang, e.clone()));
+    response
+}
+
+/// Marks a response as an error page, so that the staff routes can show it in their own
+/// frame (staff header, no applicant links).
+#[derive(Clone)]
+struct RenderedError(Lang, AppError);
+
+/// Layer for staff routes: an error page is shown in the staff frame.
+pub async fn staff_error_frame(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(req).await;
+    match response.extensions().get::<RenderedError>().cloned() {
+        Some(RenderedError(lang, e)) => render_error(lang, &e, Frame::staff(lang, "/staff")),
+        None => response,
+    }
 }
 
 /// An error rendered as a page.

@@ -35,6 +35,9 @@ pub fn router() -> Router<AppState> {
             get(rules::rules_page).post(rules::rule_submit),
         )
         .route("/staff/holidays", post(rules::holidays_submit))
+        .layer(axum::middleware::from_fn(
+            super::kit::page::staff_error_frame,
+        ))
 }
 
 /// The office of a staff page, if `me` may act for it with `role` (an unknown office is
