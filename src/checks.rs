@@ -281,3 +281,55 @@ fn landed_migrations_never_change() {
     }
     assert!(checked >= 8, "only {checked} migrations listed");
 }
+
+/// Statements that change or remove audit rows, in any spelling.
+fn audit_tampering(text: &str) -> Vec<String> {
+    let flat = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    [
+        "update audit_log",
+        "delete from audit_log",
+        "drop table audit_log",
+        "truncate audit_log",
+    ]
+    .into_iter()
+    .filter(|s| flat.contains(s))
+    .map(str::to_string)
+    .collect()
+}
+
+/// The audit log is append-only: no code and no migration updates, deletes or drops its
+/// rows (issue 9).
+#[test]
+fn nothing_edits_or_deletes_the_audit_log() {
+    let mut files = sources();
+    for engine in ["sqlite", "postgres"] {
+        for f in std::fs::read_dir(root().join("migrations").join(engine)).unwrap() {
+            let p = f.unwrap().path();
+            let text = std::fs::read_to_string(&p).unwrap();
+            files.push((p, text));
+        }
+    }
+    let bad: Vec<String> = files
+        .iter()
+        .filter(|(p, _)| !p.ends_with("checks.rs"))
+        .flat_map(|(p, text)| {
+            audit_tampering(text)
+                .into_iter()
+                .map(move |s| format!("{}: {s}", p.display()))
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "the audit log is append-only:\n{}",
+        bad.join("\n")
+    );
+    // The check finds what it looks for.
+    assert_eq!(
+        audit_tampering("sqlx::query(\"DELETE\n FROM   audit_log WHERE id = 1\")"),
+        ["delete from audit_log"]
+    );
+}

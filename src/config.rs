@@ -52,6 +52,13 @@ pub struct Settings {
     /// body, before the connection is closed (slow clients holding connections open).
     #[arg(long, env = "REKAM_CLIENT_TIMEOUT", default_value_t = 30)]
     pub client_timeout_seconds: u64,
+    /// Minutes after a slot's end before a booking not checked in becomes a no-show.
+    #[arg(long, env = "REKAM_NO_SHOW_GRACE_MINUTES", default_value_t = 30)]
+    pub no_show_grace_minutes: u32,
+    /// Hours before its slot at which a booking whose certificate is still rejected is
+    /// released (its seat offered to the people waiting).
+    #[arg(long, env = "REKAM_RELEASE_REJECTED_HOURS", default_value_t = 24)]
+    pub release_rejected_hours: u32,
 }
 
 impl Default for Settings {
@@ -69,6 +76,8 @@ impl Default for Settings {
             certificate_replacements_per_day: 5,
             proxy_hops: 1,
             min_upload_bytes_per_second: 1024,
+            no_show_grace_minutes: 30,
+            release_rejected_hours: 24,
         }
     }
 }

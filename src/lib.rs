@@ -33,6 +33,8 @@ pub struct Application {
     sweeps: tokio::sync::watch::Sender<Sweep>,
     /// How long a client may take to send its request headers, or pause in its body.
     client_timeout: std::time::Duration,
+    /// The sweeps' settings.
+    settings: Settings,
     /// The store, for tests and start-up tasks.
     pub store: Store,
 }
@@ -45,6 +47,10 @@ pub struct Sweep {
     pub at: chrono::DateTime<chrono::Utc>,
     /// Holds that lapsed in it.
     pub lapsed: usize,
+    /// Bookings marked no-show in it.
+    pub no_shows: usize,
+    /// Bookings released because their certificate stayed rejected.
+    pub released: usize,
 }
 
 /// How often unclaimed seat offers are looked at, in the clock's time.
@@ -65,13 +71,15 @@ impl Application {
             )))
             .with_min_age(settings.min_age);
         let listener = TcpListener::bind(bind).await?;
-        let state = web::AppState::new(store.clone(), clock.clone(), settings);
+        let state = web::AppState::new(store.clone(), clock.clone(), settings.clone());
         let limits = state.limits.clone();
         let client_timeout = std::time::Duration::from_secs(settings_timeout(&state.ctx.settings));
         let router = web::router(state);
         let sweeps = tokio::sync::watch::Sender::new(Sweep {
             at: clock.now(),
             lapsed: 0,
+            no_shows: 0,
+            released: 0,
         });
         Ok(Self {
             listener,
@@ -80,6 +88,7 @@ impl Application {
             limits,
             sweeps,
             client_timeout,
+            settings,
             store,
         })
     }
@@ -98,6 +107,8 @@ impl Application {
     /// seat offers.
     pub async fn serve(self) -> anyhow::Result<()> {
         let (store, clock, limits) = (self.store.clone(), self.clock.clone(), self.limits.clone());
+        let grace = chrono::Duration::minutes(i64::from(self.settings.no_show_grace_minutes));
+        let release = chrono::Duration::hours(i64::from(self.settings.release_rejected_hours));
         let sweeps = self.sweeps;
         tokio::spawn(async move {
             let mut last = clock.now();
@@ -111,11 +122,29 @@ impl Application {
                         0
                     }
                 };
+                // Bookings still rejected shortly before their slot free their seat; those
+                // not checked in by their slot's end plus the grace are no-shows.
+                let released = store
+                    .release_rejected(last, release)
+                    .await
+                    .unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "releasing rejected bookings failed");
+                        0
+                    });
+                let no_shows = store.sweep_no_shows(last, grace).await.unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "marking no-shows failed");
+                    0
+                });
                 // Idempotency-Keys are kept a day (API.md).
                 if let Err(e) = store.forget_idempotency_keys(last).await {
                     tracing::warn!(error = %e, "forgetting old idempotency keys failed");
                 }
-                sweeps.send_replace(Sweep { at: last, lapsed });
+                sweeps.send_replace(Sweep {
+                    at: last,
+                    lapsed,
+                    no_shows,
+                    released,
+                });
                 limits.forget_quiet();
             }
         });

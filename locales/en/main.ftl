@@ -60,6 +60,27 @@ err-rate-limited = Too many attempts. Please wait a moment and try again.
 err-fix-below = Please check the following:
 err-reupload = For safety the file was not kept: choose the certificate file again.
 err-holiday-file-because = The holiday file could not be read; nothing was changed. ({ $problem })
+err-other-office = This booking belongs to another office; open it at the office where it was made.
+err-visit-other-day = This booking is for another day, not today.
+err-already-checked-in = Already checked in; the queue number stays.
+err-visit-cancelled = This booking was cancelled.
+err-visit-ended = This visit has already been recorded as ended.
+err-temperature = Enter the body temperature in °C, e.g. 36.6 (30–45).
+err-retest-required = Above the limit: let the applicant rest about 5 minutes, then measure again and record the second reading.
+err-certificate-rejected-at-desk = This booking's health certificate was rejected; a new one is needed before check-in.
+err-certificate-expired-at-desk = The health certificate is no longer valid today; a new one is needed before check-in.
+err-outcome = Choose an outcome: recorded, no-show or turned away.
+err-reason-required = Give the reason.
+err-reason-too-long = A reason is at most 500 characters.
+err-outcome-not-now = This outcome cannot be recorded now: recorded only after check-in, no-show only before it.
+err-decision = Choose accepted or rejected.
+err-review-not-now = The certificate of an ended booking is not reviewed any more.
+err-walk-in-temperature = Above the temperature limit: the applicant cannot be registered now.
+err-walk-in-closed = The office is not open today.
+err-walk-in-full = Today is full: there is no room for a walk-in.
+err-report-range = Invalid date range (at most 366 days, to not before from).
+err-number = Enter a number.
+err-too-long = Too long.
 
 ## staff
 staff-login = Staff login

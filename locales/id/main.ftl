@@ -60,6 +60,27 @@ err-rate-limited = Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi.
 err-fix-below = Periksa lagi isian berikut:
 err-reupload = Demi keamanan, berkas tidak disimpan: pilih berkas surat lagi.
 err-holiday-file-because = Berkas hari libur tidak dapat dibaca; tidak ada yang diubah. ({ $problem })
+err-other-office = Jadwal ini milik kantor lain; buka di kantor tempat jadwal itu dibuat.
+err-visit-other-day = Jadwal ini untuk tanggal lain, bukan hari ini.
+err-already-checked-in = Sudah check-in; nomor antreannya tetap.
+err-visit-cancelled = Jadwal ini sudah dibatalkan.
+err-visit-ended = Kunjungan ini sudah selesai dicatat.
+err-temperature = Masukkan suhu tubuh dalam °C, misalnya 36,6 (30–45).
+err-retest-required = Suhu di atas batas: minta pemohon beristirahat sekitar 5 menit, lalu ukur dan catat suhu kedua.
+err-certificate-rejected-at-desk = Surat keterangan sehat jadwal ini ditolak; perlu surat baru sebelum check-in.
+err-certificate-expired-at-desk = Surat keterangan sehat sudah tidak berlaku hari ini; perlu surat baru sebelum check-in.
+err-outcome = Pilih hasil: terekam, tidak datang, atau ditolak masuk.
+err-reason-required = Isi alasannya.
+err-reason-too-long = Alasan paling panjang 500 karakter.
+err-outcome-not-now = Hasil ini belum dapat dicatat: terekam hanya setelah check-in, tidak datang hanya sebelum check-in.
+err-decision = Pilih diterima atau ditolak.
+err-review-not-now = Surat jadwal yang sudah selesai tidak diperiksa lagi.
+err-walk-in-temperature = Suhu di atas batas: pemohon tidak dapat didaftarkan sekarang.
+err-walk-in-closed = Kantor tidak buka hari ini.
+err-walk-in-full = Kuota hari ini sudah penuh: tidak ada tempat untuk pendaftaran langsung.
+err-report-range = Rentang tanggal tidak valid (paling panjang 366 hari, sampai tidak sebelum dari).
+err-number = Masukkan angka.
+err-too-long = Isian terlalu panjang.
 
 ## staff
 staff-login = Masuk petugas

@@ -88,6 +88,8 @@ pub enum CertificateFileType {
     Jpeg,
     /// `image/png`
     Png,
+    /// No file: a paper certificate the desk officer has seen (walk-ins only).
+    Paper,
 }
 
 impl CertificateFileType {
@@ -97,9 +99,13 @@ impl CertificateFileType {
             Self::Pdf => "application/pdf",
             Self::Jpeg => "image/jpeg",
             Self::Png => "image/png",
+            Self::Paper => PAPER_SEEN,
         }
     }
 }
+
+/// The stored type of a certificate seen on paper at the desk: there is no file.
+pub const PAPER_SEEN: &str = "x-rekam/paper-seen-at-desk";
 
 /// Why a file is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +175,7 @@ pub fn sniff_certificate(bytes: &[u8]) -> Result<CertificateFileType, FileProble
         CertificateFileType::Png => png_is_complete(bytes),
         CertificateFileType::Jpeg => jpeg_is_complete(bytes),
         CertificateFileType::Pdf => pdf_is_complete(bytes),
+        CertificateFileType::Paper => false,
     };
     if !complete {
         Err(FileProblem::Damaged)

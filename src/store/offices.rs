@@ -185,6 +185,19 @@ impl Store {
         row.into_office(calendar)
     }
 
+    /// One office by row id.
+    pub async fn office_by_id(&self, id: i64) -> StoreResult<Office> {
+        let row: Option<OfficeRow> = sqlx::query_as(&format!(
+            "SELECT {OFFICE_COLUMNS} FROM offices WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        let calendar = self.calendar(row.id, row.plan_version).await?;
+        row.into_office(calendar)
+    }
+
     /// Seats taken per slot starting in `[from, to)`. A day's count is the sum of its
     /// slots' (both counters move in the same transactions), so readers need only these.
     pub async fn slot_loads(

@@ -1,6 +1,6 @@
 //! What happened, read back: the day report per office and the audit log.
 
-use super::{Store, StoreResult, ts};
+use super::{Store, StoreResult, audit, ts};
 use crate::domain::BookingStatus;
 use crate::domain::booking::sql::lit;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -122,5 +122,21 @@ impl Store {
         .bind(f.limit)
         .fetch_all(&self.read)
         .await?)
+    }
+
+    /// Records that staff read personal data (a booking, a day's list), in its own
+    /// transaction.
+    pub async fn audit_read(
+        &self,
+        actor: &str,
+        action: &str,
+        office_id: Option<i64>,
+        booking_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        audit(&mut tx, now, actor, action, office_id, booking_id, "").await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -126,6 +126,7 @@ pub async fn validate(
                 office: &o.spec,
                 covers: wanted.as_ref().map(|w| w.slot.start),
                 now,
+                paper_allowed: false,
             }
             .try_into(),
         )
@@ -269,6 +270,7 @@ pub async fn replace_certificate(
         office: &office.spec,
         covers,
         now,
+        paper_allowed: false,
     }
     .try_into()
     .map_err(Problems::into_errors)?;

@@ -35,6 +35,8 @@ pub enum Code {
     Conflict,
     /// 422: an Idempotency-Key sent again with another request.
     IdempotencyKeyReused,
+    /// 422: a first temperature above the limit, and no second reading yet.
+    RetestRequired,
     /// 500: always a bug or an outage.
     Internal,
 }
@@ -57,6 +59,7 @@ impl Code {
             Self::RateLimited => "rate_limited",
             Self::Conflict => "conflict",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::RetestRequired => "retest_required",
             Self::Internal => "internal",
         }
     }

@@ -97,6 +97,8 @@ pub enum Step {
     Guardian,
     /// The consent box.
     Consent,
+    /// At the desk: the temperature read at the door.
+    Temperature,
 }
 
 /// The problems found in a form, each at its step.
@@ -424,7 +426,13 @@ pub struct CertificateForm<'a> {
     pub covers: Option<DateTime<Utc>>,
     /// Now.
     pub now: DateTime<Utc>,
+    /// At the desk, a paper certificate the officer has seen may stand for the file
+    /// (`certificate_seen=true`).
+    pub paper_allowed: bool,
 }
+
+/// The file of a paper certificate: none.
+static NO_FILE: Vec<u8> = Vec::new();
 
 impl TryFrom<CertificateForm<'_>> for NewCertificate {
     type Error = Problems;
@@ -462,6 +470,10 @@ impl TryFrom<CertificateForm<'_>> for NewCertificate {
         let too_large = || AppError::field(Code::TooLarge, "certificate", "err-too-large");
         let file = match &form.certificate {
             _ if form.certificate_too_large => Err(too_large()),
+            None if f.paper_allowed && form.flag("certificate_seen") => Ok((
+                crate::domain::certificate::CertificateFileType::Paper,
+                &NO_FILE,
+            )),
             None => Err(invalid("certificate", "err-certificate-missing")),
             Some(bytes) if bytes.len() > MAX_CERTIFICATE_BYTES => Err(too_large()),
             Some(bytes) => match sniff_certificate(bytes) {

@@ -7,10 +7,12 @@ pub mod accounts;
 pub mod availability;
 pub mod booking;
 pub mod changes;
+pub mod desk;
 pub mod error;
 pub mod form;
 pub mod lookup;
 pub mod plan;
+pub mod reports;
 pub mod waitlist;
 
 pub use error::{AppError, Code};

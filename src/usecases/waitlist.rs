@@ -50,6 +50,7 @@ pub async fn validate(
                 office: &o.spec,
                 covers: Some(now),
                 now,
+                paper_allowed: false,
             }
             .try_into(),
         )

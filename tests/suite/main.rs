@@ -5,6 +5,7 @@ mod bad_input;
 mod booking;
 mod browser;
 mod concurrency;
+mod desk;
 mod durability;
 mod helpers;
 mod hostile;

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod applicant;
+pub mod desk;
 pub mod dto;
 pub mod openapi;
 pub mod supervisor;
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .merge(applicant::router())
         .merge(supervisor::router())
         .merge(admin::router())
+        .merge(desk::router())
 }
 
 /// Parses a JSON body, answering 422 `invalid` (not axum's plain-text 400) when it fails.

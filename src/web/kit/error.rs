@@ -10,9 +10,10 @@ use serde::Serialize;
 /// The HTTP status of a code.
 pub fn status(code: Code) -> StatusCode {
     match code {
-        Code::Invalid | Code::CertificateNotValidForSlot | Code::IdempotencyKeyReused => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        Code::Invalid
+        | Code::CertificateNotValidForSlot
+        | Code::IdempotencyKeyReused
+        | Code::RetestRequired => StatusCode::UNPROCESSABLE_ENTITY,
         Code::NotFound => StatusCode::NOT_FOUND,
         Code::Unauthorized => StatusCode::UNAUTHORIZED,
         Code::Forbidden => StatusCode::FORBIDDEN,

@@ -152,7 +152,21 @@ pub async fn staff_error_frame(
 ) -> Response {
     let response = next.run(req).await;
     match response.extensions().get::<RenderedError>().cloned() {
-        Some(RenderedError(lang, e)) => render_error(lang, &e, Frame::staff(lang, "/staff")),
+        Some(RenderedError(lang, e)) => {
+            // The page again in the staff frame, with every header of the first answer
+            // (Retry-After, cookies, …) but those of its body.
+            let mut page = render_error(lang, &e, Frame::staff(lang, "/staff"));
+            let body_header = |n: &axum::http::HeaderName| {
+                n == axum::http::header::CONTENT_LENGTH || n == axum::http::header::CONTENT_TYPE
+            };
+            for name in response.headers().keys().filter(|n| !body_header(n)) {
+                page.headers_mut().remove(name);
+            }
+            for (name, value) in response.headers().iter().filter(|(n, _)| !body_header(n)) {
+                page.headers_mut().append(name.clone(), value.clone());
+            }
+            page
+        }
         None => response,
     }
 }

@@ -1,0 +1,431 @@
+//! The front desk: the day's list, opening a booking, check-in with temperature and the
+//! queue number, outcomes, certificate review and reads, walk-ins, the queue board.
+//! Desk officers and supervisors act for their own office; admins for any.
+
+use super::booking::{Target, form_office, new_booking};
+use super::changes::{may_act, parse_date};
+use super::form::{Applicant, ApplicantForm, CertificateForm, Channel, Problems, RawForm, invalid};
+use super::{AppError, Code, Context};
+use crate::domain::desk::{Outcome, Screening, Temperature, screen};
+use crate::domain::{Booking, BookingCode, BookingStatus, Role};
+use crate::planner;
+use crate::store::{
+    CertificateFile, DeskRow, Office, Readings, ReviewRow, StaffMember, StoreError,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// A booking as the desk sees it, with its office and what today means for it.
+#[derive(Debug, Clone)]
+pub struct DeskBooking {
+    /// The booking.
+    pub booking: Booking,
+    /// Its office.
+    pub office: Office,
+    /// The office's date today.
+    pub today: NaiveDate,
+    /// When the current certificate stops being valid (by its kind's rule).
+    pub certificate_valid_until: Option<DateTime<Utc>>,
+    /// Under 18 on the day of the visit.
+    pub minor: bool,
+}
+
+impl DeskBooking {
+    /// Is the certificate still valid now?
+    pub fn certificate_valid_now(&self, now: DateTime<Utc>) -> bool {
+        self.certificate_valid_until
+            .is_some_and(|until| until >= now)
+    }
+}
+
+/// The booking with `code`, if the member may see it: an unknown code is not found; a
+/// booking of another office is refused (saying so). Every opening is in the audit log.
+pub async fn open(
+    ctx: &Context,
+    member: &StaffMember,
+    code: &str,
+) -> Result<DeskBooking, AppError> {
+    require_desk(member)?;
+    let code = BookingCode::parse(code).ok_or_else(AppError::not_found)?;
+    let booking = ctx.store.booking(code.as_str()).await?;
+    let office = ctx.store.office(&booking.office_slug).await?;
+    if may_act(member, &office, Role::Desk).is_err() {
+        return Err(AppError::new(Code::Forbidden, "err-other-office"));
+    }
+    let now = ctx.clock.now();
+    ctx.store
+        .audit_read(
+            &member.actor(),
+            "booking.view",
+            Some(office.id),
+            Some(booking.id),
+            now,
+        )
+        .await?;
+    let today = planner::local_date(&office.spec, now);
+    let certificate_valid_until = office
+        .spec
+        .certificates
+        .valid_until(&booking.certificate.kind, booking.certificate.issued_at);
+    let minor = !crate::domain::old_enough(booking.birth_date, false, booking.local_date, 18);
+    Ok(DeskBooking {
+        booking,
+        office,
+        today,
+        certificate_valid_until,
+        minor,
+    })
+}
+
+fn require_desk(member: &StaffMember) -> Result<(), AppError> {
+    super::changes::require(member, Role::Desk)
+}
+
+/// The office of `slug`, if the member may act for it at the desk.
+pub async fn office(ctx: &Context, member: &StaffMember, slug: &str) -> Result<Office, AppError> {
+    require_desk(member)?;
+    let office = ctx.store.office(slug).await?;
+    may_act(member, &office, Role::Desk)?;
+    Ok(office)
+}
+
+/// The office-local date of today.
+pub fn today(ctx: &Context, office: &Office) -> NaiveDate {
+    planner::local_date(&office.spec, ctx.clock.now())
+}
+
+/// A day's list of an office (the list is personal data: its reading is audited).
+pub async fn day_list(
+    ctx: &Context,
+    member: &StaffMember,
+    office: &Office,
+    date: NaiveDate,
+) -> Result<Vec<DeskRow>, AppError> {
+    may_act(member, office, Role::Desk)?;
+    let rows = ctx.store.day_list(office.id, date).await?;
+    ctx.store
+        .audit_read(
+            &member.actor(),
+            "day_list.view",
+            Some(office.id),
+            None,
+            ctx.clock.now(),
+        )
+        .await?;
+    Ok(rows)
+}
+
+/// A temperature as sent: a number of °C within what a thermometer reads.
+pub fn parse_temperature(value: Option<f64>, field: &str) -> Result<Temperature, AppError> {
+    value
+        .and_then(Temperature::from_celsius)
+        .ok_or_else(|| invalid(field, "err-temperature"))
+}
+
+/// Why a booking cannot be checked in or ended now, if it cannot.
+fn refuse_visit(d: &DeskBooking) -> Option<AppError> {
+    let b = &d.booking;
+    match b.status {
+        BookingStatus::Confirmed if b.local_date != d.today => {
+            Some(AppError::new(Code::Conflict, "err-visit-other-day"))
+        }
+        BookingStatus::Confirmed => None,
+        BookingStatus::CheckedIn => Some(AppError::new(Code::Conflict, "err-already-checked-in")),
+        BookingStatus::Cancelled => Some(AppError::new(Code::Conflict, "err-visit-cancelled")),
+        _ => Some(AppError::new(Code::Conflict, "err-visit-ended")),
+    }
+}
+
+/// Checks a booking in: today's booking at the member's office, confirmed, with a
+/// certificate that is not rejected and still valid. A first reading above the limit
+/// needs a second one (`retest_required`, nothing changes); a second one above it turns
+/// the person away with the reason. Both readings are kept.
+pub async fn check_in(
+    ctx: &Context,
+    member: &StaffMember,
+    code: &str,
+    first: Option<f64>,
+    retest: Option<f64>,
+) -> Result<Booking, AppError> {
+    let d = open(ctx, member, code).await?;
+    if let Some(e) = refuse_visit(&d) {
+        return Err(e);
+    }
+    let first = parse_temperature(first, "temperature_c")?;
+    let retest = match retest {
+        None => None,
+        Some(v) => Some(parse_temperature(Some(v), "retest_c")?),
+    };
+    let now = ctx.clock.now();
+    let limit = Temperature::from_celsius(ctx.settings.max_temperature_c)
+        .unwrap_or(Temperature::from_tenths(373));
+    let readings = Readings { first, retest };
+    match screen(first, retest, limit) {
+        Screening::RetestRequired => Err(AppError::field(
+            Code::RetestRequired,
+            "retest_c",
+            "err-retest-required",
+        )),
+        Screening::TurnAway => {
+            let reason = format!(
+                "Suhu tubuh {} °C pada pengukuran kedua, di atas batas {limit} °C",
+                retest.unwrap_or(first)
+            );
+            Ok(ctx
+                .store
+                .record_outcome(
+                    &d.booking,
+                    Outcome::TurnedAway,
+                    Some(&reason),
+                    Some(readings),
+                    &member.actor(),
+                    now,
+                )
+                .await?)
+        }
+        Screening::Pass => {
+            if d.booking.certificate.status == crate::domain::CertificateStatus::Rejected {
+                return Err(AppError::field(
+                    Code::Conflict,
+                    "certificate",
+                    "err-certificate-rejected-at-desk",
+                ));
+            }
+            if !d.certificate_valid_now(now) {
+                return Err(AppError::field(
+                    Code::CertificateNotValidForSlot,
+                    "certificate",
+                    "err-certificate-expired-at-desk",
+                ));
+            }
+            Ok(ctx
+                .store
+                .check_in(&d.booking, readings, &member.actor(), now)
+                .await?)
+        }
+    }
+}
+
+/// Records how a visit ended: recorded after check-in, a no-show before it, turned away
+/// (with a reason) at either point.
+pub async fn outcome(
+    ctx: &Context,
+    member: &StaffMember,
+    code: &str,
+    outcome: &str,
+    reason: Option<&str>,
+) -> Result<Booking, AppError> {
+    let outcome = Outcome::parse(outcome).ok_or_else(|| invalid("outcome", "err-outcome"))?;
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if outcome.needs_reason() && reason.is_none() {
+        return Err(invalid("reason", "err-reason-required"));
+    }
+    if reason.is_some_and(|r| r.chars().count() > 500) {
+        return Err(invalid("reason", "err-reason-too-long"));
+    }
+    let d = open(ctx, member, code).await?;
+    let b = &d.booking;
+    if !outcome.follows(b.status) {
+        return Err(match refuse_visit(&d) {
+            Some(e) if b.status != BookingStatus::Confirmed => e,
+            _ => AppError::new(Code::Conflict, "err-outcome-not-now"),
+        });
+    }
+    // Recorded or turned away on the day; a no-show on the day or later.
+    let wrong_day = match outcome {
+        Outcome::NoShow => b.local_date > d.today,
+        Outcome::Recorded | Outcome::TurnedAway => b.local_date != d.today,
+    };
+    if wrong_day {
+        return Err(AppError::new(Code::Conflict, "err-visit-other-day"));
+    }
+    Ok(ctx
+        .store
+        .record_outcome(b, outcome, reason, None, &member.actor(), ctx.clock.now())
+        .await?)
+}
+
+/// Accepts or rejects a booking's certificate (a rejection needs a reason, which the
+/// applicant is shown).
+pub async fn review(
+    ctx: &Context,
+    member: &StaffMember,
+    code: &str,
+    decision: &str,
+    reason: Option<&str>,
+) -> Result<Booking, AppError> {
+    use crate::domain::CertificateStatus;
+    let accept = match CertificateStatus::parse(decision) {
+        Some(CertificateStatus::Accepted) => true,
+        Some(CertificateStatus::Rejected) => false,
+        _ => return Err(invalid("decision", "err-decision")),
+    };
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if !accept && reason.is_none() {
+        return Err(invalid("reason", "err-reason-required"));
+    }
+    if reason.is_some_and(|r| r.chars().count() > 500) {
+        return Err(invalid("reason", "err-reason-too-long"));
+    }
+    let d = open(ctx, member, code).await?;
+    if !d.booking.status.is_changeable() {
+        return Err(AppError::new(Code::Conflict, "err-review-not-now"));
+    }
+    Ok(ctx
+        .store
+        .review_certificate(&d.booking, accept, reason, &member.actor(), ctx.clock.now())
+        .await?)
+}
+
+/// The file of a booking's certificate, for staff of its office; the read is audited.
+pub async fn certificate(
+    ctx: &Context,
+    member: &StaffMember,
+    code: &str,
+) -> Result<CertificateFile, AppError> {
+    let d = open(ctx, member, code).await?;
+    let file = ctx
+        .store
+        .read_certificate(&d.booking, &member.actor(), ctx.clock.now())
+        .await?;
+    if file.content.is_empty() {
+        // Seen on paper at the desk: there is no file.
+        return Err(AppError::not_found());
+    }
+    Ok(file)
+}
+
+/// Submitted certificates of an office waiting for review, the earliest slot first.
+pub async fn review_queue(
+    ctx: &Context,
+    member: &StaffMember,
+    office: &Office,
+) -> Result<Vec<ReviewRow>, AppError> {
+    may_act(member, office, Role::Desk)?;
+    Ok(ctx.store.review_queue(office.id, ctx.clock.now()).await?)
+}
+
+/// Registers a person who came without a booking into today's remaining capacity (the
+/// slot under way, else the next one with room) and checks them in. The same checks as a
+/// booking; the certificate may be a paper one the officer has seen. Refused with
+/// `day_full` when no slot of today has room.
+pub async fn walk_in(
+    ctx: &Context,
+    member: &StaffMember,
+    office: &Office,
+    form: &RawForm,
+    channel: Channel,
+) -> Result<Booking, Vec<AppError>> {
+    may_act(member, office, Role::Desk).map_err(|e| vec![e])?;
+    let now = ctx.clock.now();
+    let today = today(ctx, office);
+    let mut p = Problems::of_text(form);
+    // The office is the one of the page or path.
+    let _ = form_office(ctx, &office.slug, &mut p).await?;
+    let applicant: Option<Applicant> = p.take(
+        ApplicantForm {
+            form,
+            now,
+            min_age: ctx.settings.min_age,
+            on: Some(today),
+            channel,
+        }
+        .try_into(),
+    );
+    let certificate: Option<crate::store::NewCertificate> = p.take(
+        CertificateForm {
+            form,
+            office: &office.spec,
+            covers: Some(now),
+            now,
+            paper_allowed: true,
+        }
+        .try_into(),
+    );
+    let temperature = match form.get("temperature_c") {
+        "" => None,
+        t => match t
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .and_then(Temperature::from_celsius)
+        {
+            Some(t) => Some(t),
+            None => {
+                p.push(
+                    super::form::Step::Temperature,
+                    invalid("temperature_c", "err-temperature"),
+                );
+                None
+            }
+        },
+    };
+    let (Some(applicant), Some(certificate)) = (applicant, certificate) else {
+        return Err(p.into_errors());
+    };
+    if !p.is_empty() {
+        return Err(p.into_errors());
+    }
+    if let Some(t) = temperature {
+        let limit = Temperature::from_celsius(ctx.settings.max_temperature_c)
+            .unwrap_or(Temperature::from_tenths(373));
+        if screen(t, None, limit) != Screening::Pass {
+            return Err(vec![AppError::field(
+                Code::RetestRequired,
+                "temperature_c",
+                "err-walk-in-temperature",
+            )]);
+        }
+    }
+    let readings = temperature.map(|first| Readings {
+        first,
+        retest: None,
+    });
+    let lang = if form.get("lang") == "en" { "en" } else { "id" };
+    let day = planner::plan_day(&office.spec, &office.calendar, today);
+    if day.closed.is_some() || day.slots.is_empty() {
+        return Err(vec![AppError::new(Code::Closed, "err-walk-in-closed")]);
+    }
+    // The slot under way first, then the later ones.
+    for slot in day.slots.iter().filter(|s| s.end > now) {
+        let target = Target {
+            slot_start: slot.start,
+            slot_end: slot.end,
+            local_date: today,
+            slot_capacity: slot.capacity,
+            day_cap: day.cap,
+            wait: None,
+        };
+        let new = new_booking(
+            office,
+            target,
+            applicant.clone(),
+            certificate.clone(),
+            lang,
+            &member.actor(),
+        );
+        match ctx.store.walk_in(new, readings, now).await {
+            Ok(b) => return Ok(b),
+            Err(StoreError::SlotFull) => continue,
+            Err(StoreError::DayFull) => break,
+            Err(e) => return Err(vec![e.into()]),
+        }
+    }
+    Err(vec![AppError::new(Code::DayFull, "err-walk-in-full")])
+}
+
+/// The numbers of an office's queue today, in order (no names, no NIK).
+pub async fn queue_board(ctx: &Context, office: &Office) -> Result<Vec<i64>, AppError> {
+    Ok(ctx.store.queue_board(office.id, today(ctx, office)).await?)
+}
+
+/// A date of the desk's pages, or today.
+pub fn date_or_today(
+    ctx: &Context,
+    office: &Office,
+    s: Option<&str>,
+) -> Result<NaiveDate, AppError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(today(ctx, office)),
+        Some(s) => parse_date(s, "date"),
+    }
+}

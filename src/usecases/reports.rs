@@ -1,0 +1,127 @@
+//! Reading back what happened: the day report of an office and the audit log.
+
+use super::changes::{may_act, parse_date, require};
+use super::{AppError, Code, Context};
+use crate::domain::Role;
+use crate::store::{AuditFilter, AuditRow, DayReport, Office, StaffMember};
+use chrono::{Duration, NaiveDate, TimeZone};
+use std::collections::HashMap;
+
+/// The longest range a report covers.
+const MAX_REPORT_DAYS: i64 = 366;
+
+/// The range of a report: `from` and `to` as given (dates), by default the last seven
+/// days up to today.
+pub fn report_range(
+    ctx: &Context,
+    office: &Office,
+    from: Option<&String>,
+    to: Option<&String>,
+) -> Result<(NaiveDate, NaiveDate), AppError> {
+    let today = super::desk::today(ctx, office);
+    let pick = |v: Option<&String>, field: &str, default: NaiveDate| match v
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        None => Ok(default),
+        Some(s) => parse_date(s, field),
+    };
+    let to = pick(to, "to", today)?;
+    let from = pick(from, "from", to - Duration::days(6))?;
+    if to < from || (to - from).num_days() >= MAX_REPORT_DAYS {
+        return Err(AppError::field(Code::Invalid, "to", "err-report-range"));
+    }
+    Ok((from, to))
+}
+
+/// What became of an office's seats, per day.
+pub async fn report(
+    ctx: &Context,
+    member: &StaffMember,
+    office: &Office,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<DayReport>, AppError> {
+    may_act(member, office, Role::Desk)?;
+    Ok(ctx.store.day_report(office.id, from, to).await?)
+}
+
+/// The filter of an audit query as sent (`from`, `to` as office-local dates, `actor`,
+/// `action`, `office`, `booking`, `before`). A supervisor sees their own office only.
+pub async fn audit_filter(
+    ctx: &Context,
+    member: &StaffMember,
+    q: &HashMap<String, String>,
+    csv: bool,
+) -> Result<AuditFilter, AppError> {
+    require(member, Role::Supervisor)?;
+    let get = |k: &str| q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let office = match get("office") {
+        Some(slug) => {
+            let office = ctx.store.office(slug).await?;
+            may_act(member, &office, Role::Supervisor)?;
+            Some(office)
+        }
+        None if member.role == Role::Admin => None,
+        None => Some(
+            ctx.store
+                .office_by_id(member.office_id.unwrap_or(0))
+                .await?,
+        ),
+    };
+    let tz = office
+        .as_ref()
+        .map_or(chrono_tz::Asia::Jakarta, |o| o.spec.timezone);
+    let start_of = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .earliest()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    let from = get("from").map(|s| parse_date(s, "from")).transpose()?;
+    let to = get("to").map(|s| parse_date(s, "to")).transpose()?;
+    let before_id = match get("before") {
+        None => None,
+        Some(s) => Some(
+            s.parse::<i64>()
+                .map_err(|_| AppError::field(Code::Invalid, "before", "err-number"))?,
+        ),
+    };
+    let text = |k: &str| -> Result<Option<String>, AppError> {
+        match get(k) {
+            Some(v) if v.chars().count() > 100 => {
+                Err(AppError::field(Code::Invalid, k, "err-too-long"))
+            }
+            v => Ok(v.map(str::to_string)),
+        }
+    };
+    Ok(AuditFilter {
+        from: from.and_then(start_of),
+        to: to.and_then(|d| start_of(d + Duration::days(1))),
+        actor: text("actor")?,
+        action: text("action")?,
+        office_id: office.map(|o| o.id),
+        booking: text("booking")?,
+        before_id,
+        limit: if csv { 10_000 } else { 100 },
+    })
+}
+
+/// The audit log as filtered, newest first; reading it is itself audited.
+pub async fn audit(
+    ctx: &Context,
+    member: &StaffMember,
+    filter: &AuditFilter,
+) -> Result<Vec<AuditRow>, AppError> {
+    require(member, Role::Supervisor)?;
+    let rows = ctx.store.audit_log(filter).await?;
+    ctx.store
+        .audit_read(
+            &member.actor(),
+            "audit.view",
+            filter.office_id,
+            None,
+            ctx.clock.now(),
+        )
+        .await?;
+    Ok(rows)
+}

@@ -1,0 +1,526 @@
+//! Front-desk routes (API.md, "Front desk"): the day's list, check-in, outcomes,
+//! certificate review and reads, walk-ins, the day report and the audit log.
+
+use super::parse_json;
+use crate::domain::nik::mask_nik;
+use crate::domain::office::local_rfc3339;
+use crate::domain::{Booking, Role};
+use crate::store::{AuditFilter, AuditRow, DayReport, Office};
+use crate::usecases::changes::{parse_date, require};
+use crate::usecases::form::Channel;
+use crate::usecases::{AppError, Code, desk, reports};
+use crate::web::AppState;
+use crate::web::kit::auth::Staff;
+use crate::web::kit::multipart::read_form;
+use axum::body::Bytes;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Routes of the front desk.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/staff/offices/{slug}/days/{date}/bookings",
+            get(day_list),
+        )
+        .route("/api/v1/staff/offices/{slug}/walk-ins", post(walk_in))
+        .route(
+            "/api/v1/staff/offices/{slug}/review-queue",
+            get(review_queue),
+        )
+        .route("/api/v1/staff/offices/{slug}/report", get(report))
+        .route("/api/v1/staff/bookings/{code}", get(get_booking))
+        .route("/api/v1/staff/bookings/{code}/check-in", post(check_in))
+        .route("/api/v1/staff/bookings/{code}/outcome", post(outcome))
+        .route(
+            "/api/v1/staff/bookings/{code}/certificate-review",
+            post(review),
+        )
+        .route(
+            "/api/v1/staff/bookings/{code}/certificate",
+            get(certificate),
+        )
+        .route("/api/v1/staff/audit", get(audit))
+}
+
+/// A row of the day's list.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DayListRow {
+    /// Booking code.
+    pub code: String,
+    /// Slot start with the office's offset.
+    pub slot_start: String,
+    /// Name.
+    pub name: String,
+    /// Last four digits of the NIK, the rest hidden.
+    pub nik_masked: String,
+    /// Booking status.
+    pub status: String,
+    /// Certificate status.
+    pub certificate_status: String,
+    /// The day's queue number once checked in.
+    pub queue_number: Option<i64>,
+    /// Registered at the desk without a booking.
+    pub walk_in: bool,
+}
+
+/// A booking as the desk sees it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeskBookingView {
+    /// Booking code.
+    pub code: String,
+    /// Office slug.
+    pub office: String,
+    /// Slot start with the office's offset.
+    pub slot_start: String,
+    /// Slot end.
+    pub slot_end: String,
+    /// Status.
+    pub status: &'static str,
+    /// The day's queue number once checked in.
+    pub queue_number: Option<i64>,
+    /// Name.
+    pub name: String,
+    /// NIK, masked.
+    pub nik_masked: String,
+    /// Birth date.
+    pub birth_date: String,
+    /// Under 18 on the day of the visit.
+    pub minor: bool,
+    /// A parent or guardian agrees, as confirmed when booking.
+    pub guardian_consent: bool,
+    /// Certificate kind.
+    pub certificate_kind: String,
+    /// Certificate review status.
+    pub certificate_status: &'static str,
+    /// Why it was rejected.
+    pub certificate_reason: Option<String>,
+    /// Last instant the certificate covers.
+    pub certificate_valid_until: Option<String>,
+    /// First temperature, °C.
+    pub temperature_c: Option<f64>,
+    /// Second temperature, °C.
+    pub retest_c: Option<f64>,
+    /// Why the visit ended as it did.
+    pub reason: Option<String>,
+    /// Registered at the desk.
+    pub walk_in: bool,
+}
+
+impl DeskBookingView {
+    fn new(b: &Booking, office: &Office) -> Self {
+        let tz = office.spec.timezone;
+        let valid_until = office
+            .spec
+            .certificates
+            .valid_until(&b.certificate.kind, b.certificate.issued_at);
+        Self {
+            code: b.code.clone(),
+            office: b.office_slug.clone(),
+            slot_start: local_rfc3339(b.slot_start, tz),
+            slot_end: local_rfc3339(b.slot_end, tz),
+            status: b.status.as_str(),
+            queue_number: b.visit.queue_number,
+            name: b.name.clone(),
+            nik_masked: mask_nik(&b.nik),
+            birth_date: b.birth_date.to_string(),
+            minor: !crate::domain::old_enough(b.birth_date, false, b.local_date, 18),
+            guardian_consent: b.guardian_consent,
+            certificate_kind: b.certificate.kind.clone(),
+            certificate_status: b.certificate.status.as_str(),
+            certificate_reason: b.certificate.reason.clone(),
+            certificate_valid_until: valid_until.map(|t| local_rfc3339(t, tz)),
+            temperature_c: b.visit.temperature_dc.map(|t| t as f64 / 10.0),
+            retest_c: b.visit.retest_dc.map(|t| t as f64 / 10.0),
+            reason: b.visit.outcome_reason.clone(),
+            walk_in: b.visit.walk_in,
+        }
+    }
+}
+
+async fn view(state: &AppState, b: &Booking) -> Result<Json<DeskBookingView>, AppError> {
+    let office = state.store.office(&b.office_slug).await?;
+    Ok(Json(DeskBookingView::new(b, &office)))
+}
+
+/// The day's bookings of an office, by time.
+#[utoipa::path(get, path = "/api/v1/staff/offices/{slug}/days/{date}/bookings", tag = "desk",
+    params(("slug" = String, Path), ("date" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = [DayListRow]), (status = 401), (status = 403),
+        (status = 404), (status = 422)))]
+pub async fn day_list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((slug, date)): Path<(String, String)>,
+) -> Result<Json<Vec<DayListRow>>, AppError> {
+    let office = desk::office(&state, &staff.0, &slug).await?;
+    let date = parse_date(&date, "date")?;
+    let rows = desk::day_list(&state, &staff.0, &office, date).await?;
+    let tz = office.spec.timezone;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| DayListRow {
+                code: r.code,
+                slot_start: local_rfc3339(
+                    chrono::DateTime::from_timestamp(r.slot_start, 0).unwrap_or_default(),
+                    tz,
+                ),
+                name: r.name,
+                nik_masked: mask_nik(&r.nik),
+                status: r.status,
+                certificate_status: r.certificate_status,
+                queue_number: r.queue_number,
+                walk_in: r.walk_in != 0,
+            })
+            .collect(),
+    ))
+}
+
+/// A booking, for the desk of its office (the read is audited).
+#[utoipa::path(get, path = "/api/v1/staff/bookings/{code}", tag = "desk",
+    params(("code" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = DeskBookingView), (status = 401), (status = 403), (status = 404)))]
+pub async fn get_booking(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+) -> Result<Json<DeskBookingView>, AppError> {
+    let d = desk::open(&state, &staff.0, &code).await?;
+    Ok(Json(DeskBookingView::new(&d.booking, &d.office)))
+}
+
+/// Temperatures read at the door.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CheckIn {
+    /// First reading, °C.
+    temperature_c: f64,
+    /// Second reading after a rest, °C; needed when the first is above the limit.
+    retest_c: Option<f64>,
+}
+
+/// Check a booking in with the temperature; the answer carries the day's queue number.
+#[utoipa::path(post, path = "/api/v1/staff/bookings/{code}/check-in", tag = "desk",
+    params(("code" = String, Path)), request_body = CheckIn, security(("bearer" = [])),
+    responses((status = 200, body = DeskBookingView), (status = 401), (status = 403),
+        (status = 404), (status = 409), (status = 415), (status = 422)))]
+pub async fn check_in(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<DeskBookingView>, AppError> {
+    desk::open(&state, &staff.0, &code).await?;
+    let body: CheckIn = parse_json(&headers, &body)?;
+    let b = desk::check_in(
+        &state,
+        &staff.0,
+        &code,
+        Some(body.temperature_c),
+        body.retest_c,
+    )
+    .await?;
+    view(&state, &b).await
+}
+
+/// How a visit ended.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct OutcomeBody {
+    /// `recorded`, `no_show` or `turned_away`.
+    outcome: String,
+    /// Why (required for `turned_away`).
+    reason: Option<String>,
+}
+
+/// Record how a visit ended.
+#[utoipa::path(post, path = "/api/v1/staff/bookings/{code}/outcome", tag = "desk",
+    params(("code" = String, Path)), request_body = OutcomeBody, security(("bearer" = [])),
+    responses((status = 200, body = DeskBookingView), (status = 401), (status = 403),
+        (status = 404), (status = 409), (status = 415), (status = 422)))]
+pub async fn outcome(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<DeskBookingView>, AppError> {
+    desk::open(&state, &staff.0, &code).await?;
+    let body: OutcomeBody = parse_json(&headers, &body)?;
+    let b = desk::outcome(
+        &state,
+        &staff.0,
+        &code,
+        &body.outcome,
+        body.reason.as_deref(),
+    )
+    .await?;
+    view(&state, &b).await
+}
+
+/// A certificate review.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ReviewBody {
+    /// `accepted` or `rejected`.
+    decision: String,
+    /// Why (required for `rejected`; the applicant is shown it).
+    reason: Option<String>,
+}
+
+/// Accept or reject a booking's certificate.
+#[utoipa::path(post, path = "/api/v1/staff/bookings/{code}/certificate-review", tag = "desk",
+    params(("code" = String, Path)), request_body = ReviewBody, security(("bearer" = [])),
+    responses((status = 200, body = DeskBookingView), (status = 401), (status = 403),
+        (status = 404), (status = 409), (status = 415), (status = 422)))]
+pub async fn review(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<DeskBookingView>, AppError> {
+    desk::open(&state, &staff.0, &code).await?;
+    let body: ReviewBody = parse_json(&headers, &body)?;
+    let b = desk::review(
+        &state,
+        &staff.0,
+        &code,
+        &body.decision,
+        body.reason.as_deref(),
+    )
+    .await?;
+    view(&state, &b).await
+}
+
+/// The stored certificate file, served so that no browser runs it: an attachment for a
+/// PDF, `nosniff`, and a CSP that sandboxes it. Every read is in the audit log.
+#[utoipa::path(get, path = "/api/v1/staff/bookings/{code}/certificate", tag = "desk",
+    params(("code" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 401),
+        (status = 403), (status = 404)))]
+pub async fn certificate(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let file = desk::certificate(&state, &staff.0, &code).await?;
+    Ok(certificate_response(&code, file))
+}
+
+/// A certificate file as an HTTP answer that no browser will run.
+pub fn certificate_response(code: &str, file: crate::store::CertificateFile) -> Response {
+    let inline = file.content_type.starts_with("image/");
+    let ext = match file.content_type.as_str() {
+        "application/pdf" => "pdf",
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        _ => "bin",
+    };
+    let code: String = code.chars().filter(char::is_ascii_alphanumeric).collect();
+    let disposition = format!(
+        "{}; filename=\"surat-{code}.{ext}\"",
+        if inline { "inline" } else { "attachment" }
+    );
+    (
+        [
+            (header::CONTENT_TYPE, file.content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+                    .to_string(),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        file.content,
+    )
+        .into_response()
+}
+
+/// Submitted certificates of an office waiting for review, the earliest slot first.
+#[utoipa::path(get, path = "/api/v1/staff/offices/{slug}/review-queue", tag = "desk",
+    params(("slug" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = [DayListRow]), (status = 401), (status = 403), (status = 404)))]
+pub async fn review_queue(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let office = desk::office(&state, &staff.0, &slug).await?;
+    let rows = desk::review_queue(&state, &staff.0, &office).await?;
+    let tz = office.spec.timezone;
+    let rows: Vec<serde_json::Value> = rows
+        .into_iter()
+        .map(|r| {
+            serde_json::json!({
+                "code": r.code,
+                "slot_start": local_rfc3339(
+                    chrono::DateTime::from_timestamp(r.slot_start, 0).unwrap_or_default(), tz),
+                "name": r.name,
+                "certificate_kind": r.kind,
+            })
+        })
+        .collect();
+    Ok(Json(rows).into_response())
+}
+
+/// Register a person who came without a booking into today's remaining capacity and
+/// check them in: the booking's fields without `slot_start`, plus `temperature_c`.
+#[utoipa::path(post, path = "/api/v1/staff/offices/{slug}/walk-ins", tag = "desk",
+    params(("slug" = String, Path)), security(("bearer" = [])),
+    responses((status = 201, body = DeskBookingView), (status = 401), (status = 403),
+        (status = 404), (status = 409), (status = 413), (status = 415), (status = 422)))]
+pub async fn walk_in(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let office = desk::office(&state, &staff.0, &slug).await?;
+    let form = read_form(multipart).await?;
+    let b = desk::walk_in(&state, &staff.0, &office, &form, Channel::Api)
+        .await
+        .map_err(|e| {
+            e.into_iter()
+                .next()
+                .unwrap_or_else(|| AppError::new(Code::Invalid, "err-required"))
+        })?;
+    Ok((StatusCode::CREATED, Json(DeskBookingView::new(&b, &office))).into_response())
+}
+
+fn wants_csv(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"))
+}
+
+fn csv_response(name: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A CSV field, quoted when it must be; a leading `=`, `+`, `-` or `@` is neutralised so
+/// that a spreadsheet never runs a cell as a formula.
+pub fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// Per day: booked, checked in, recorded, no-show, turned away, walk-ins, cancelled.
+#[utoipa::path(get, path = "/api/v1/staff/offices/{slug}/report", tag = "desk",
+    params(("slug" = String, Path), ("from" = String, Query), ("to" = String, Query)),
+    security(("bearer" = [])),
+    responses((status = 200), (status = 401), (status = 403),
+        (status = 404), (status = 422)))]
+pub async fn report(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let office = desk::office(&state, &staff.0, &slug).await?;
+    let (from, to) = reports::report_range(&state, &office, q.get("from"), q.get("to"))?;
+    let days = reports::report(&state, &staff.0, &office, from, to).await?;
+    if wants_csv(&headers) {
+        Ok(csv_response(
+            &format!("laporan-{slug}-{from}-{to}"),
+            report_csv(&days),
+        ))
+    } else {
+        Ok(Json(days).into_response())
+    }
+}
+
+/// The day report as CSV.
+pub fn report_csv(days: &[DayReport]) -> String {
+    let mut out =
+        String::from("date,booked,checked_in,recorded,no_show,turned_away,walk_ins,cancelled\n");
+    for d in days {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            d.date,
+            d.booked,
+            d.checked_in,
+            d.recorded,
+            d.no_show,
+            d.turned_away,
+            d.walk_ins,
+            d.cancelled
+        ));
+    }
+    out
+}
+
+/// The audit log, newest first (supervisors: their office; admins: all), paged with
+/// `before` (the last row's id); `Accept: text/csv` for CSV.
+#[utoipa::path(get, path = "/api/v1/staff/audit", tag = "supervisor",
+    params(("from" = Option<String>, Query), ("to" = Option<String>, Query),
+        ("actor" = Option<String>, Query), ("action" = Option<String>, Query),
+        ("office" = Option<String>, Query), ("booking" = Option<String>, Query),
+        ("before" = Option<i64>, Query)),
+    security(("bearer" = [])),
+    responses((status = 200), (status = 401), (status = 403),
+        (status = 404), (status = 422)))]
+pub async fn audit(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    require(&staff.0, Role::Supervisor)?;
+    let csv = wants_csv(&headers);
+    let filter: AuditFilter = reports::audit_filter(&state, &staff.0, &q, csv).await?;
+    let rows = reports::audit(&state, &staff.0, &filter).await?;
+    if csv {
+        Ok(csv_response("audit", audit_csv(&rows)))
+    } else {
+        Ok(Json(rows).into_response())
+    }
+}
+
+/// The audit log as CSV (instants in UTC, RFC 3339).
+pub fn audit_csv(rows: &[AuditRow]) -> String {
+    let mut out = String::from("id,at,actor,action,office,booking,detail,origin\n");
+    for r in rows {
+        let at = chrono::DateTime::from_timestamp(r.at, 0)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            r.id,
+            at,
+            csv_field(&r.actor),
+            csv_field(&r.action),
+            csv_field(r.office.as_deref().unwrap_or("")),
+            csv_field(r.booking.as_deref().unwrap_or("")),
+            csv_field(r.detail.as_deref().unwrap_or("")),
+            csv_field(r.origin.as_deref().unwrap_or("")),
+        ));
+    }
+    out
+}

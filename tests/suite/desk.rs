@@ -1,0 +1,672 @@
+//! The front desk over the API: check-in with temperature and queue numbers, outcomes,
+//! refusals that say why, certificate reviews and reads, walk-ins, sweeps on the clock,
+//! the audit log and the day report.
+
+use crate::both_databases;
+use crate::helpers::*;
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+both_databases!(
+    a_desk_officer_checks_people_in_and_records_how_each_visit_ended,
+    check_ins_are_refused_saying_why,
+    twenty_check_ins_of_one_booking_give_one_queue_number,
+    fifty_check_ins_get_unique_gap_free_numbers,
+    fifty_walk_ins_against_five_seats_give_exactly_five,
+    unchecked_bookings_become_no_shows_after_the_grace,
+    a_still_rejected_certificate_releases_the_seat_to_the_waiting_list,
+    certificates_are_served_so_that_no_browser_runs_them_and_each_read_is_audited,
+    the_day_report_and_the_audit_log_agree_with_what_happened,
+    a_disabled_account_stops_at_once,
+);
+
+async fn desk(app: &TestApp, name: &str, office: &str) -> String {
+    app.staff_token(name, rekam::domain::Role::Desk, Some(office))
+        .await
+}
+
+/// An office open every day all day, with room for many: the desk's tests run "today".
+fn big_office() -> Value {
+    let mut o = demo_office();
+    o["recording_sets"] = json!(20);
+    o["waiting_room_seats"] = json!(100);
+    let day = json!(["07:00", "17:00"]);
+    o["hours"] = json!({"mon": day, "tue": day, "wed": day, "thu": day, "fri": day});
+    o
+}
+
+async fn post_json(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn check_in(app: &TestApp, token: &str, code: &str, body: Value) -> reqwest::Response {
+    post_json(
+        app,
+        &format!("/api/v1/staff/bookings/{code}/check-in"),
+        token,
+        body,
+    )
+    .await
+}
+
+/// Books `n` people into today's (Monday 30 November) 08:00 slot; returns their codes
+/// and tokens.
+async fn book_today(app: &TestApp, n: u32, first: u32) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let b = app
+            .book_ok(&BookingForm::new(&wib(11, 30, 8, 0), &nik(first + i)))
+            .await;
+        out.push((
+            b["code"].as_str().unwrap().to_string(),
+            b["token"].as_str().unwrap().to_string(),
+        ));
+    }
+    out
+}
+
+async fn a_desk_officer_checks_people_in_and_records_how_each_visit_ended(app: TestApp) {
+    let officer = desk(&app, "loket-1", "ciruas").await;
+    let booked = book_today(&app, 2, 1).await;
+    let (a, b) = (&booked[0], &booked[1]);
+    // The day's list: masked NIK, no queue number yet.
+    let list: Value = app
+        .staff_json(
+            "/api/v1/staff/offices/ciruas/days/2026-11-30/bookings",
+            &officer,
+        )
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["nik_masked"] == "************0001" && r["code"] == a.0.as_str())
+    );
+    assert!(list[0]["queue_number"].is_null());
+    assert!(
+        !list.to_string().contains(&nik(1)),
+        "no full NIK in the list"
+    );
+
+    // 36.6 °C: checked in with number 1; then recorded.
+    let r = check_in(&app, &officer, &a.0, json!({"temperature_c": 36.6})).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["status"], "checked_in");
+    assert_eq!(v["queue_number"], 1);
+    assert_eq!(v["temperature_c"], 36.6);
+    let r = post_json(
+        &app,
+        &format!("/api/v1/staff/bookings/{}/outcome", a.0),
+        &officer,
+        json!({"outcome": "recorded"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "recorded");
+
+    // 38.0 °C: a second reading is needed, and nothing changes until it comes.
+    let r = check_in(&app, &officer, &b.0, json!({"temperature_c": 38.0})).await;
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"], "retest_required");
+    let v: Value = app.get_booking(&b.0, &b.1).await.json().await.unwrap();
+    assert_eq!(v["status"], "confirmed");
+    // 37.9 °C after the rest: turned away, with the reason and both readings.
+    let r = check_in(
+        &app,
+        &officer,
+        &b.0,
+        json!({"temperature_c": 38.0, "retest_c": 37.9}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["status"], "turned_away");
+    assert_eq!(v["retest_c"], 37.9);
+    assert!(v["reason"].as_str().unwrap().contains("37.9"), "{v}");
+    assert!(v["queue_number"].is_null());
+    let mine: Value = app.get_booking(&b.0, &b.1).await.json().await.unwrap();
+    assert_eq!(mine["status"], "turned_away");
+    // Turned away, the NIK may book again.
+    let again = app
+        .book(&BookingForm::new(&wib(12, 1, 8, 0), &nik(2)))
+        .await;
+    assert_eq!(again.status(), 201);
+    app.assert_counters_agree("ciruas").await;
+}
+
+async fn check_ins_are_refused_saying_why(app: TestApp) {
+    let officer = desk(&app, "loket-2", "ciruas").await;
+    assert_eq!(app.put_office("serang", demo_office()).await.status(), 201);
+    let other = desk(&app, "loket-serang", "serang").await;
+    let today = book_today(&app, 2, 10).await;
+    let tomorrow = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(20)))
+        .await;
+    let t = json!({"temperature_c": 36.5});
+    // Another office: refused, saying so.
+    let r = check_in(&app, &other, &today[0].0, t.clone()).await;
+    assert_eq!(r.status(), 403);
+    // Another day.
+    let r = check_in(
+        &app,
+        &officer,
+        tomorrow["code"].as_str().unwrap(),
+        t.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    let e: Value = r.json().await.unwrap();
+    let m = e["message"].as_str().unwrap();
+    assert!(
+        m.contains("another day") || m.contains("tanggal lain"),
+        "{e}"
+    );
+    // Twice.
+    assert_eq!(
+        check_in(&app, &officer, &today[0].0, t.clone())
+            .await
+            .status(),
+        200
+    );
+    let r = check_in(&app, &officer, &today[0].0, t.clone()).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "conflict");
+    // Cancelled.
+    let (code, token) = &today[1];
+    assert_eq!(
+        app.post_booking_action(code, token, "cancel", None)
+            .await
+            .status(),
+        200
+    );
+    let r = check_in(&app, &officer, code, t.clone()).await;
+    assert_eq!(r.status(), 409);
+    // Unknown code; nonsense temperature; no token.
+    assert_eq!(
+        check_in(&app, &officer, "ZZZZZZZZ", t.clone())
+            .await
+            .status(),
+        404
+    );
+    let r = check_in(&app, &officer, &today[0].0, json!({"temperature_c": 90})).await;
+    assert!(r.status() == 409 || r.status() == 422);
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/staff/bookings/{}/check-in", today[0].0)))
+        .json(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Outcomes follow only what they may: recorded needs a check-in first.
+    let fresh = book_today(&app, 1, 30).await;
+    let r = post_json(
+        &app,
+        &format!("/api/v1/staff/bookings/{}/outcome", fresh[0].0),
+        &officer,
+        json!({"outcome": "recorded"}),
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    let r = post_json(
+        &app,
+        &format!("/api/v1/staff/bookings/{}/outcome", fresh[0].0),
+        &officer,
+        json!({"outcome": "turned_away"}),
+    )
+    .await;
+    assert_eq!(r.status(), 422, "turned away needs a reason");
+    assert_eq!(r.json::<Value>().await.unwrap()["field"], "reason");
+}
+
+async fn twenty_check_ins_of_one_booking_give_one_queue_number(app: TestApp) {
+    let officer = desk(&app, "loket-3", "ciruas").await;
+    let code = book_today(&app, 1, 1).await.remove(0).0;
+    let answers = join_all((0..20).map(|_| {
+        let (app, officer, code) = (&app, &officer, &code);
+        async move {
+            check_in(app, officer, code, json!({"temperature_c": 36.4}))
+                .await
+                .status()
+                .as_u16()
+        }
+    }))
+    .await;
+    assert_eq!(
+        answers.iter().filter(|s| **s == 200).count(),
+        1,
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().all(|s| *s == 200 || *s == 409),
+        "{answers:?}"
+    );
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM bookings WHERE queue_number IS NOT NULL")
+            .fetch_one(app.db().await)
+            .await
+            .unwrap();
+    assert_eq!(n, 1);
+}
+
+async fn fifty_check_ins_get_unique_gap_free_numbers(app: TestApp) {
+    assert_eq!(app.put_office("ciruas", big_office()).await.status(), 200);
+    let officer = desk(&app, "loket-4", "ciruas").await;
+    let codes = book_today(&app, 50, 100).await;
+    let numbers = join_all(codes.iter().map(|(code, _)| {
+        let (app, officer) = (&app, &officer);
+        async move {
+            let r = check_in(app, officer, code, json!({"temperature_c": 36.4})).await;
+            assert_eq!(r.status(), 200);
+            r.json::<Value>().await.unwrap()["queue_number"]
+                .as_i64()
+                .unwrap()
+        }
+    }))
+    .await;
+    let unique: BTreeSet<i64> = numbers.iter().copied().collect();
+    assert_eq!(unique, (1..=50).collect::<BTreeSet<i64>>(), "{numbers:?}");
+}
+
+async fn fifty_walk_ins_against_five_seats_give_exactly_five(app: TestApp) {
+    let mut office = big_office();
+    office["max_visitors_per_day"] = json!(5);
+    assert_eq!(app.put_office("ciruas", office).await.status(), 200);
+    let officer = desk(&app, "loket-5", "ciruas").await;
+    let answers = join_all((0..50).map(|i| {
+        let (app, officer) = (&app, &officer);
+        async move {
+            let form = BookingForm::new("", &nik(500 + i))
+                .without("slot_start")
+                .set("temperature_c", "36.5");
+            app.client
+                .post(app.url("/api/v1/staff/offices/ciruas/walk-ins"))
+                .bearer_auth(officer)
+                .multipart(form.multipart())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    }))
+    .await;
+    assert_eq!(
+        answers.iter().filter(|s| **s == 201).count(),
+        5,
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().all(|s| *s == 201 || *s == 409),
+        "{answers:?}"
+    );
+    let list: Value = app
+        .staff_json(
+            "/api/v1/staff/offices/ciruas/days/2026-11-30/bookings",
+            &officer,
+        )
+        .await;
+    let rows = list.as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    assert!(
+        rows.iter()
+            .all(|r| r["walk_in"] == true && r["status"] == "checked_in")
+    );
+    let numbers: BTreeSet<i64> = rows
+        .iter()
+        .map(|r| r["queue_number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, (1..=5).collect());
+    // A full day says so.
+    let r = app
+        .client
+        .post(app.url("/api/v1/staff/offices/ciruas/walk-ins"))
+        .bearer_auth(&officer)
+        .multipart(
+            BookingForm::new("", &nik(600))
+                .without("slot_start")
+                .multipart(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "day_full");
+    app.assert_counters_agree("ciruas").await;
+}
+
+async fn unchecked_bookings_become_no_shows_after_the_grace(app: TestApp) {
+    let officer = desk(&app, "loket-6", "ciruas").await;
+    let booked = book_today(&app, 2, 40).await;
+    assert_eq!(
+        check_in(&app, &officer, &booked[0].0, json!({"temperature_c": 36.6}))
+            .await
+            .status(),
+        200
+    );
+    // The 08:00 slot ends at 08:30; the grace is 30 minutes: at 08:59 nothing yet.
+    app.set_and_sweep(
+        chrono::DateTime::parse_from_rfc3339("2026-11-30T08:59:00+07:00")
+            .unwrap()
+            .into(),
+    )
+    .await;
+    let status = |b: &(String, String)| {
+        let app = &app;
+        let b = b.clone();
+        async move {
+            app.get_booking(&b.0, &b.1)
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()["status"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    assert_eq!(status(&booked[1]).await, "confirmed");
+    app.set_and_sweep(
+        chrono::DateTime::parse_from_rfc3339("2026-11-30T09:01:00+07:00")
+            .unwrap()
+            .into(),
+    )
+    .await;
+    assert_eq!(status(&booked[1]).await, "no_show");
+    assert_eq!(status(&booked[0]).await, "checked_in", "checked in stays");
+    // Its seat still counts for the day.
+    app.assert_counters_agree("ciruas").await;
+    let report: Value = app
+        .staff_json(
+            "/api/v1/staff/offices/ciruas/report?from=2026-11-30&to=2026-11-30",
+            &officer,
+        )
+        .await;
+    assert_eq!(report[0]["no_show"], 1);
+    assert_eq!(report[0]["booked"], 2);
+}
+
+async fn a_still_rejected_certificate_releases_the_seat_to_the_waiting_list(app: TestApp) {
+    let mut office = demo_office();
+    office["max_visitors_per_day"] = json!(1);
+    assert_eq!(app.put_office("ciruas", office).await.status(), 200);
+    let officer = desk(&app, "loket-7", "ciruas").await;
+    // Tuesday's only seat; someone waits for Tuesday.
+    let held = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 10, 0), &nik(70)))
+        .await;
+    let wait = app
+        .client
+        .post(app.url("/api/v1/offices/ciruas/waitlist"))
+        .multipart(
+            BookingForm::new("", &nik(71))
+                .without("slot_start")
+                .set("from_date", "2026-12-01")
+                .set("to_date", "2026-12-01")
+                .multipart(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wait.status(), 201, "{}", wait.text().await.unwrap());
+    let waiting: Value = wait.json().await.unwrap_or_default();
+    let code = held["code"].as_str().unwrap();
+    let r = post_json(
+        &app,
+        &format!("/api/v1/staff/bookings/{code}/certificate-review"),
+        &officer,
+        json!({"decision": "rejected", "reason": "Surat tidak terbaca"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let mine: Value = app
+        .get_booking(code, held["token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["certificate_status"], "rejected");
+    assert_eq!(mine["reason"], "Surat tidak terbaca");
+    // 24 hours before the 10:00 slot it is still rejected: released, the seat offered.
+    app.set_and_sweep(
+        chrono::DateTime::parse_from_rfc3339("2026-11-30T10:01:00+07:00")
+            .unwrap()
+            .into(),
+    )
+    .await;
+    let mine: Value = app
+        .get_booking(code, held["token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["status"], "cancelled");
+    let _ = waiting;
+    let (offered,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM bookings WHERE hold_until IS NOT NULL AND nik = $1")
+            .bind(nik(71))
+            .fetch_one(app.db().await)
+            .await
+            .unwrap();
+    assert_eq!(offered, 1, "the freed seat is offered to the first waiting");
+    app.assert_counters_agree("ciruas").await;
+}
+
+async fn certificates_are_served_so_that_no_browser_runs_them_and_each_read_is_audited(
+    app: TestApp,
+) {
+    let officer = desk(&app, "loket-8", "ciruas").await;
+    let code = book_today(&app, 1, 80).await.remove(0).0;
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/staff/bookings/{code}/certificate")))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    assert_eq!(h["content-type"], "image/png");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert_eq!(r.bytes().await.unwrap().to_vec(), tiny_png());
+    // A PDF is an attachment.
+    let pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec();
+    let b = app
+        .book_ok(&BookingForm::new(&wib(11, 30, 8, 30), &nik(81)).file(
+            pdf.clone(),
+            "surat.pdf",
+            "application/pdf",
+        ))
+        .await;
+    let r = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/staff/bookings/{}/certificate",
+            b["code"].as_str().unwrap()
+        )))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    // Each read is in the audit log, with the officer and the address.
+    let (n, origin): (i64, Option<String>) = sqlx::query_as(
+        "SELECT COUNT(*), MAX(origin) FROM audit_log \
+         WHERE action = 'certificate.view' AND actor = 'staff:loket-8'",
+    )
+    .fetch_one(app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(origin.as_deref(), Some("127.0.0.1"));
+    // Without a token, or from another office: no file.
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/staff/bookings/{code}/certificate")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(app.put_office("serang", demo_office()).await.status(), 201);
+    let other = desk(&app, "loket-serang-2", "serang").await;
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/staff/bookings/{code}/certificate")))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+async fn the_day_report_and_the_audit_log_agree_with_what_happened(app: TestApp) {
+    assert_eq!(app.put_office("ciruas", big_office()).await.status(), 200);
+    let officer = desk(&app, "loket-9", "ciruas").await;
+    let sup = app
+        .staff_token("kasi-9", rekam::domain::Role::Supervisor, Some("ciruas"))
+        .await;
+    let booked = book_today(&app, 3, 90).await;
+    check_in(&app, &officer, &booked[0].0, json!({"temperature_c": 36.6})).await;
+    post_json(
+        &app,
+        &format!("/api/v1/staff/bookings/{}/outcome", booked[0].0),
+        &officer,
+        json!({"outcome": "recorded"}),
+    )
+    .await;
+    check_in(
+        &app,
+        &officer,
+        &booked[1].0,
+        json!({"temperature_c": 38.2, "retest_c": 38.0}),
+    )
+    .await;
+    let walk = app
+        .client
+        .post(app.url("/api/v1/staff/offices/ciruas/walk-ins"))
+        .bearer_auth(&officer)
+        .multipart(
+            BookingForm::new("", &nik(99))
+                .without("slot_start")
+                .multipart(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(walk.status(), 201);
+    let report: Value = app
+        .staff_json(
+            "/api/v1/staff/offices/ciruas/report?from=2026-11-30&to=2026-11-30",
+            &officer,
+        )
+        .await;
+    let day = &report[0];
+    assert_eq!(day["date"], "2026-11-30");
+    assert_eq!(day["booked"], 4, "{day}");
+    assert_eq!(day["checked_in"], 2, "{day}");
+    assert_eq!(day["recorded"], 1);
+    assert_eq!(day["turned_away"], 1);
+    assert_eq!(day["walk_ins"], 1);
+    let csv = app
+        .client
+        .get(app.url("/api/v1/staff/offices/ciruas/report?from=2026-11-30&to=2026-11-30"))
+        .bearer_auth(&officer)
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("date,booked,"), "{csv}");
+    assert!(csv.contains("2026-11-30,4,2,1,0,1,1,0"), "{csv}");
+    // The audit log: each action with its actor; a desk account may not read it.
+    let r = app
+        .client
+        .get(app.url("/api/v1/staff/audit"))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let log: Value = app
+        .staff_json("/api/v1/staff/audit?actor=staff:loket-9", &sup)
+        .await;
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    for a in [
+        "booking.check_in",
+        "booking.recorded",
+        "booking.turned_away",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+    let csv = app
+        .client
+        .get(app.url("/api/v1/staff/audit?action=booking."))
+        .bearer_auth(&sup)
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("id,at,actor,action"), "{csv}");
+    assert!(csv.contains("staff:loket-9,booking.check_in"), "{csv}");
+}
+
+async fn a_disabled_account_stops_at_once(app: TestApp) {
+    let officer = desk(&app, "loket-10", "ciruas").await;
+    let r = app
+        .client
+        .get(app.url("/api/v1/staff/offices/ciruas/days/2026-11-30/bookings"))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    app.store
+        .change_staff(
+            "loket-10",
+            &rekam::store::StaffChange::Disabled(true),
+            "test",
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/staff/offices/ciruas/days/2026-11-30/bookings"))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
