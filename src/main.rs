@@ -5,6 +5,7 @@ use rekam::clock::Clock;
 use rekam::config::{Settings, redact_url};
 use rekam::domain::Role;
 use rekam::store::Store;
+use rekam::usecases::accounts::AccountChange;
 use std::io::Read;
 
 /// Appointments for first-time e-KTP biometric recording under PPKM capacity limits.
@@ -82,6 +83,36 @@ enum StaffCommand {
         /// Login name.
         #[arg(long)]
         username: String,
+    },
+    /// Disable an account: it signs in no more, its sessions and tokens end at once.
+    Disable {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled account again (it signs in anew).
+    Enable {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Set a new password, read from standard input; sessions and tokens end.
+    Password {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Change an account's role and office; sessions and tokens end.
+    Set {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// admin, supervisor or desk.
+        #[arg(long, value_parser = ["admin", "supervisor", "desk"])]
+        role: String,
+        /// The office a desk officer or supervisor works at.
+        #[arg(long)]
+        office: Option<String>,
     },
 }
 
@@ -182,6 +213,30 @@ async fn main() -> anyhow::Result<()> {
                         rekam::usecases::accounts::revoke(&store, &username, clock.now()).await?;
                     eprintln!("revoked {n} tokens and sessions of {username}");
                 }
+                StaffCommand::Disable { username } => {
+                    change(&store, &username, AccountChange::Disabled(true), &clock).await?;
+                    eprintln!("disabled {username}; its sessions and tokens ended");
+                }
+                StaffCommand::Enable { username } => {
+                    change(&store, &username, AccountChange::Disabled(false), &clock).await?;
+                    eprintln!("enabled {username}");
+                }
+                StaffCommand::Password { username } => {
+                    let mut password = String::new();
+                    std::io::stdin().read_to_string(&mut password)?;
+                    let password = password.trim_end_matches(['\r', '\n']).to_string();
+                    change(&store, &username, AccountChange::Password(password), &clock).await?;
+                    eprintln!("new password for {username}; its sessions and tokens ended");
+                }
+                StaffCommand::Set {
+                    username,
+                    role,
+                    office,
+                } => {
+                    let role = Role::parse(&role).expect("clap checked the role");
+                    change(&store, &username, AccountChange::Role(role, office), &clock).await?;
+                    eprintln!("{username} is now {}", role.as_str());
+                }
                 StaffCommand::Token { username } => {
                     println!(
                         "{}",
@@ -194,4 +249,22 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// An account change from the command line, its refusal said in words.
+async fn change(
+    store: &Store,
+    username: &str,
+    what: AccountChange,
+    clock: &Clock,
+) -> anyhow::Result<()> {
+    rekam::usecases::accounts::change(store, "cli", username, what, clock.now())
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}{}",
+                rekam::i18n::Lang::En.text(e.message),
+                e.field.map(|f| format!(" ({f})")).unwrap_or_default()
+            )
+        })
 }

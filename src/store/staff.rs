@@ -56,6 +56,7 @@ impl Store {
         password_hash: &str,
         role: Role,
         office_id: Option<i64>,
+        actor: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
@@ -77,7 +78,7 @@ impl Store {
                 e.into()
             }
         })?;
-        audit(&mut tx, now, "cli", "staff.add", office_id, None, username).await?;
+        audit(&mut tx, now, actor, "staff.add", office_id, None, username).await?;
         tx.commit().await?;
         Ok(id)
     }

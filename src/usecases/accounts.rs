@@ -2,7 +2,7 @@
 
 use crate::domain::Role;
 use crate::domain::code::{hash_secret, new_secret};
-use crate::store::{StaffMember, Store, StoreError};
+use crate::store::{StaffChange, StaffMember, Store, StoreError};
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use chrono::{DateTime, Utc};
@@ -37,6 +37,19 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// A username: 3–40 letters, digits, '.', '_' or '-'.
+fn valid_username(username: &str) -> bool {
+    (3..=40).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+}
+
+/// A password: at least 10 characters.
+fn valid_password(password: &str) -> bool {
+    password.chars().count() >= 10
+}
+
 /// Adds a staff account. Desk officers and supervisors belong to an office.
 pub async fn add(
     store: &Store,
@@ -46,16 +59,25 @@ pub async fn add(
     office: Option<&str>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
-    let valid_name = (3..=40).contains(&username.len())
-        && username
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-');
+    add_as(store, username, password, role, office, "cli", now).await
+}
+
+/// Adds a staff account on behalf of `actor`.
+async fn add_as(
+    store: &Store,
+    username: &str,
+    password: &str,
+    role: Role,
+    office: Option<&str>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<i64> {
     anyhow::ensure!(
-        valid_name,
+        valid_username(username),
         "a username has 3–40 letters, digits, '.', '_' or '-'"
     );
     anyhow::ensure!(
-        password.chars().count() >= 10,
+        valid_password(password),
         "a password has at least 10 characters"
     );
     let office_id = match office {
@@ -73,7 +95,14 @@ pub async fn add(
         "desk and supervisor accounts need --office"
     );
     match store
-        .add_staff(username, &hash_password(password)?, role, office_id, now)
+        .add_staff(
+            username,
+            &hash_password(password)?,
+            role,
+            office_id,
+            actor,
+            now,
+        )
         .await
     {
         Err(StoreError::Duplicate) => anyhow::bail!("the username '{username}' is taken"),
@@ -196,5 +225,125 @@ mod tests {
         let h = super::hash_password("correct horse battery").unwrap();
         assert!(super::verify_password("correct horse battery", &h));
         assert!(!super::verify_password("wrong horse battery", &h));
+    }
+}
+
+/// What an admin may change about an account, as typed.
+#[derive(Debug, Clone)]
+pub enum AccountChange {
+    /// Role and office (an office slug for desk and supervisor accounts).
+    Role(Role, Option<String>),
+    /// A new password.
+    Password(String),
+    /// Disable (true) or enable again.
+    Disabled(bool),
+}
+
+/// Changes an account (admins): a new role or office, a new password, disabled or enabled.
+/// Disabling or a new password ends the account's sessions and tokens at once.
+pub async fn change(
+    store: &Store,
+    actor: &str,
+    username: &str,
+    change: AccountChange,
+    now: DateTime<Utc>,
+) -> Result<(), super::AppError> {
+    use super::{AppError, Code};
+    let change = match change {
+        AccountChange::Role(role, office) => {
+            let office_id = match office.as_deref().filter(|s| !s.is_empty()) {
+                Some(slug) => Some(
+                    store
+                        .office(slug)
+                        .await
+                        .map_err(|_| {
+                            AppError::field(Code::Invalid, "office", "err-office-unknown")
+                        })?
+                        .id,
+                ),
+                None => None,
+            };
+            if role != Role::Admin && office_id.is_none() {
+                return Err(AppError::field(
+                    Code::Invalid,
+                    "office",
+                    "err-office-needed",
+                ));
+            }
+            StaffChange::Role {
+                role,
+                office_id: office_id.filter(|_| role != Role::Admin),
+            }
+        }
+        AccountChange::Password(p) if !valid_password(&p) => {
+            return Err(AppError::field(Code::Invalid, "password", "err-password"));
+        }
+        AccountChange::Password(p) => StaffChange::Password {
+            hash: hash_password(&p).map_err(AppError::internal)?,
+        },
+        AccountChange::Disabled(d) => StaffChange::Disabled(d),
+    };
+    Ok(store.change_staff(username, &change, actor, now).await?)
+}
+
+/// Every staff account (admins).
+pub async fn list(
+    ctx: &super::Context,
+    member: &StaffMember,
+) -> Result<Vec<crate::store::StaffAccount>, super::AppError> {
+    super::changes::require(member, Role::Admin)?;
+    Ok(ctx.store.list_staff().await?)
+}
+
+/// Adds an account from the admin page: its problems named by field.
+pub async fn add_by_admin(
+    ctx: &super::Context,
+    member: &StaffMember,
+    username: &str,
+    password: &str,
+    role: Option<Role>,
+    office: Option<&str>,
+) -> Result<(), super::AppError> {
+    use super::{AppError, Code};
+    super::changes::require(member, Role::Admin)?;
+    if !valid_username(username) {
+        return Err(AppError::field(Code::Invalid, "username", "err-username"));
+    }
+    if !valid_password(password) {
+        return Err(AppError::field(Code::Invalid, "password", "err-password"));
+    }
+    let role = role.ok_or_else(|| AppError::field(Code::Invalid, "role", "err-role"))?;
+    let office = office.filter(|s| !s.is_empty() && role != Role::Admin);
+    if role != Role::Admin && office.is_none() {
+        return Err(AppError::field(
+            Code::Invalid,
+            "office",
+            "err-office-needed",
+        ));
+    }
+    if let Some(slug) = office {
+        ctx.store
+            .office(slug)
+            .await
+            .map_err(|_| AppError::field(Code::Invalid, "office", "err-office-unknown"))?;
+    }
+    let added = add_as(
+        &ctx.store,
+        username,
+        password,
+        role,
+        office,
+        &member.actor(),
+        ctx.clock.now(),
+    )
+    .await;
+    match added {
+        Ok(_) => Ok(()),
+        Err(e) if e.to_string().contains("taken") => Err(AppError::field(
+            Code::Conflict,
+            "username",
+            "err-username-taken",
+        )),
+        Err(e) => Err(AppError::internal(e)),
     }
 }

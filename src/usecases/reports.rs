@@ -125,3 +125,60 @@ pub async fn audit(
         .await?;
     Ok(rows)
 }
+
+/// A CSV field, quoted when it must be; a leading `=`, `+`, `-` or `@` is neutralised so
+/// that a spreadsheet never runs a cell as a formula.
+pub fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// The day report as CSV.
+pub fn report_csv(days: &[DayReport]) -> String {
+    let mut out =
+        String::from("date,booked,checked_in,recorded,no_show,turned_away,walk_ins,cancelled\n");
+    for d in days {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            d.date,
+            d.booked,
+            d.checked_in,
+            d.recorded,
+            d.no_show,
+            d.turned_away,
+            d.walk_ins,
+            d.cancelled
+        ));
+    }
+    out
+}
+
+/// The audit log as CSV (instants in UTC, RFC 3339).
+pub fn audit_csv(rows: &[AuditRow]) -> String {
+    let mut out = String::from("id,at,actor,action,office,booking,detail,origin\n");
+    for r in rows {
+        let at = chrono::DateTime::from_timestamp(r.at, 0)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            r.id,
+            at,
+            csv_field(&r.actor),
+            csv_field(&r.action),
+            csv_field(r.office.as_deref().unwrap_or("")),
+            csv_field(r.booking.as_deref().unwrap_or("")),
+            csv_field(r.detail.as_deref().unwrap_or("")),
+            csv_field(r.origin.as_deref().unwrap_or("")),
+        ));
+    }
+    out
+}

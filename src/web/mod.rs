@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod applicant;
+pub mod desk;
 pub mod kit;
 pub mod supervisor;
 
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .merge(applicant::router())
         .merge(api::router())
         .merge(supervisor::router())
+        .merge(desk::router())
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)

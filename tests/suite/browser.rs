@@ -286,7 +286,7 @@ async fn browser_window(width: u32, height: u32, javascript: bool) -> Option<(Dr
 
 /// Clicks something that navigates and waits until the next page has loaded: a click can
 /// return before the navigation it starts, most of all on a busy machine.
-async fn click_to_next_page(c: &Client, locator: Locator<'_>) {
+pub(crate) async fn click_to_next_page(c: &Client, locator: Locator<'_>) {
     let old_page = c.find(Locator::Css("html")).await.unwrap();
     c.find(locator).await.unwrap().click().await.unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -312,7 +312,7 @@ async fn click_to_next_page(c: &Client, locator: Locator<'_>) {
 }
 
 /// Logs a staff member in through the login page (every staff page redirects there first).
-async fn log_in(c: &Client, app: &TestApp, username: &str) {
+pub(crate) async fn log_in(c: &Client, app: &TestApp, username: &str) {
     c.goto(&app.url("/staff")).await.unwrap();
     assert!(
         c.current_url()
@@ -337,7 +337,7 @@ async fn log_in(c: &Client, app: &TestApp, username: &str) {
     click_to_next_page(c, Locator::Css("form button[type=submit]")).await;
 }
 
-async fn text(c: &Client, css: &str) -> String {
+pub(crate) async fn text(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
         .unwrap()
@@ -346,7 +346,7 @@ async fn text(c: &Client, css: &str) -> String {
         .unwrap()
 }
 
-async fn set_value(c: &Client, css: &str, value: &str) {
+pub(crate) async fn set_value(c: &Client, css: &str, value: &str) {
     // Date pickers differ by locale; set the value as a picker would.
     c.execute(
         "document.querySelector(arguments[0]).value = arguments[1];",
@@ -356,7 +356,7 @@ async fn set_value(c: &Client, css: &str, value: &str) {
     .unwrap();
 }
 
-async fn screenshot(c: &Client, name: &str) {
+pub(crate) async fn screenshot(c: &Client, name: &str) {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     let png = c.screenshot().await.unwrap();

@@ -6,6 +6,7 @@ mod booking;
 mod browser;
 mod concurrency;
 mod desk;
+mod desk_pages;
 mod durability;
 mod helpers;
 mod hostile;

@@ -5,7 +5,7 @@ use super::parse_json;
 use crate::domain::nik::mask_nik;
 use crate::domain::office::local_rfc3339;
 use crate::domain::{Booking, Role};
-use crate::store::{AuditFilter, AuditRow, DayReport, Office};
+use crate::store::{AuditFilter, Office};
 use crate::usecases::changes::{parse_date, require};
 use crate::usecases::form::Channel;
 use crate::usecases::{AppError, Code, desk, reports};
@@ -415,21 +415,6 @@ fn csv_response(name: &str, body: String) -> Response {
         .into_response()
 }
 
-/// A CSV field, quoted when it must be; a leading `=`, `+`, `-` or `@` is neutralised so
-/// that a spreadsheet never runs a cell as a formula.
-pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 /// Per day: booked, checked in, recorded, no-show, turned away, walk-ins, cancelled.
 #[utoipa::path(get, path = "/api/v1/staff/offices/{slug}/report", tag = "desk",
     params(("slug" = String, Path), ("from" = String, Query), ("to" = String, Query)),
@@ -449,31 +434,11 @@ pub async fn report(
     if wants_csv(&headers) {
         Ok(csv_response(
             &format!("laporan-{slug}-{from}-{to}"),
-            report_csv(&days),
+            reports::report_csv(&days),
         ))
     } else {
         Ok(Json(days).into_response())
     }
-}
-
-/// The day report as CSV.
-pub fn report_csv(days: &[DayReport]) -> String {
-    let mut out =
-        String::from("date,booked,checked_in,recorded,no_show,turned_away,walk_ins,cancelled\n");
-    for d in days {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
-            d.date,
-            d.booked,
-            d.checked_in,
-            d.recorded,
-            d.no_show,
-            d.turned_away,
-            d.walk_ins,
-            d.cancelled
-        ));
-    }
-    out
 }
 
 /// The audit log, newest first (supervisors: their office; admins: all), paged with
@@ -497,30 +462,8 @@ pub async fn audit(
     let filter: AuditFilter = reports::audit_filter(&state, &staff.0, &q, csv).await?;
     let rows = reports::audit(&state, &staff.0, &filter).await?;
     if csv {
-        Ok(csv_response("audit", audit_csv(&rows)))
+        Ok(csv_response("audit", reports::audit_csv(&rows)))
     } else {
         Ok(Json(rows).into_response())
     }
-}
-
-/// The audit log as CSV (instants in UTC, RFC 3339).
-pub fn audit_csv(rows: &[AuditRow]) -> String {
-    let mut out = String::from("id,at,actor,action,office,booking,detail,origin\n");
-    for r in rows {
-        let at = chrono::DateTime::from_timestamp(r.at, 0)
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
-            r.id,
-            at,
-            csv_field(&r.actor),
-            csv_field(&r.action),
-            csv_field(r.office.as_deref().unwrap_or("")),
-            csv_field(r.booking.as_deref().unwrap_or("")),
-            csv_field(r.detail.as_deref().unwrap_or("")),
-            csv_field(r.origin.as_deref().unwrap_or("")),
-        ));
-    }
-    out
 }

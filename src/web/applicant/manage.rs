@@ -50,6 +50,11 @@ pub(super) struct BookingPage {
     queue_position: Option<i64>,
     /// A confirmed seat (or later): the ticket with its QR code is shown.
     has_seat: bool,
+    /// What happened at (or before) the visit and why: turned away, released, a rejected
+    /// certificate, the queue number.
+    visit_notice: Option<String>,
+    /// After a visit that did not happen: book again.
+    book_again: bool,
 }
 
 #[derive(Deserialize)]
@@ -80,6 +85,39 @@ fn instant_label(lang: Lang, office: &Office, t: DateTime<Utc>) -> String {
     )
 }
 
+/// What the desk (or the office) decided about the visit, said to the applicant, and
+/// whether they should book again.
+fn visit_notice(lang: Lang, b: &Booking) -> (Option<String>, bool) {
+    let reason = b.visit.outcome_reason.clone().unwrap_or_default();
+    match b.status {
+        BookingStatus::TurnedAway => (
+            Some(lang.format("visit-turned-away", &[("reason", reason)])),
+            true,
+        ),
+        // Cancelled by the office (its certificate stayed rejected), not by the owner.
+        BookingStatus::Cancelled if b.visit.outcome_reason.is_some() => {
+            (Some(lang.text("visit-released")), true)
+        }
+        BookingStatus::NoShow => (Some(lang.text("visit-no-show")), true),
+        BookingStatus::CheckedIn => (
+            b.visit
+                .queue_number
+                .map(|n| lang.format("visit-queue-number", &[("number", n.to_string())])),
+            false,
+        ),
+        _ if b.certificate.status == crate::domain::CertificateStatus::Rejected
+            && b.status.is_changeable() =>
+        {
+            let why = b.certificate.reason.clone().unwrap_or_default();
+            (
+                Some(lang.format("visit-certificate-rejected", &[("reason", why)])),
+                false,
+            )
+        }
+        _ => (None, false),
+    }
+}
+
 fn booking_page(
     lang: Lang,
     b: Booking,
@@ -101,7 +139,10 @@ fn booking_page(
         }
         _ => slot_label(lang, &office, b.slot_start, b.slot_end),
     };
+    let (visit_notice, book_again) = visit_notice(lang, &b);
     BookingPage {
+        visit_notice,
+        book_again,
         has_seat: b.has_ticket(),
         frame: Frame::new(lang, &manage_path(&b.code, token)),
         change_notice: None,

@@ -151,7 +151,12 @@ fn day_items(lang: Lang, days: Vec<DayView>) -> Vec<DayItem> {
 }
 
 /// "Selasa, 1 Desember 2026, 08:00–08:30 WIB".
-fn slot_label(lang: Lang, office: &Office, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
+pub(crate) fn slot_label(
+    lang: Lang,
+    office: &Office,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> String {
     let tz = office.spec.timezone;
     format!(
         "{}, {}–{} {}",
@@ -163,7 +168,7 @@ fn slot_label(lang: Lang, office: &Office, start: DateTime<Utc>, end: DateTime<U
 }
 
 /// The certificate kinds an office accepts, with their names and validity.
-fn kinds(lang: Lang, office: &Office) -> Vec<(String, String)> {
+pub(crate) fn kinds(lang: Lang, office: &Office) -> Vec<(String, String)> {
     office
         .spec
         .certificates
@@ -189,7 +194,7 @@ fn kinds(lang: Lang, office: &Office) -> Vec<(String, String)> {
 }
 
 /// The name of a certificate kind, as applicants know it.
-fn kind_name(lang: Lang, kind: &str) -> String {
+pub(crate) fn kind_name(lang: Lang, kind: &str) -> String {
     match kind {
         "antigen" => lang.text("kind-antigen"),
         "pcr" => lang.text("kind-pcr"),

@@ -22,6 +22,8 @@ pub struct Frame {
     pub switch_href: String,
     /// A staff page: wider, with the staff's own header (logout at the top).
     pub staff: bool,
+    /// The staff menu: (link, label, this page).
+    pub nav: Vec<(String, String, bool)>,
 }
 
 impl Frame {
@@ -35,6 +37,7 @@ impl Frame {
                 utf8_percent_encode(here, NON_ALPHANUMERIC)
             ),
             staff: false,
+            nav: Vec::new(),
         }
     }
 
@@ -43,6 +46,47 @@ impl Frame {
         Self {
             staff: true,
             ..Self::new(lang, here)
+        }
+    }
+
+    /// The frame of a staff page with the menu of what `me` may use at `office`.
+    pub fn staff_menu(lang: Lang, here: &str, me: &StaffMember, office: Option<&str>) -> Self {
+        let mut nav = Vec::new();
+        if let Some(slug) = office {
+            for (path, key) in [
+                ("desk", "menu-today"),
+                ("review", "menu-review"),
+                ("walk-in", "menu-walk-in"),
+                ("report", "menu-report"),
+                ("", "menu-plan"),
+            ] {
+                let href = if path.is_empty() {
+                    format!("/staff/offices/{slug}")
+                } else {
+                    format!("/staff/offices/{slug}/{path}")
+                };
+                nav.push((href, lang.text(key), false));
+            }
+            nav.push((format!("/o/{slug}/antrean"), lang.text("menu-queue"), false));
+        }
+        if me.role >= Role::Supervisor {
+            nav.push(("/staff/audit".to_string(), lang.text("menu-audit"), false));
+        }
+        if me.role >= Role::Admin {
+            nav.push((
+                "/staff/accounts".to_string(),
+                lang.text("menu-accounts"),
+                false,
+            ));
+            nav.push(("/staff".to_string(), lang.text("staff-offices"), false));
+        }
+        let path = here.split('?').next().unwrap_or(here);
+        for item in &mut nav {
+            item.2 = item.0 == path;
+        }
+        Self {
+            nav,
+            ..Self::staff(lang, here)
         }
     }
 }

@@ -136,10 +136,16 @@ async fn staff_home(
 ) -> Result<Response, PageError> {
     let offices = availability::offices(&state).await.or_page(lang)?;
     if let Some(office) = offices.iter().find(|o| Some(o.id) == me.office_id) {
-        return Ok(Redirect::to(&format!("/staff/offices/{}", office.slug)).into_response());
+        // The desk starts the day with its list; a supervisor with the plan.
+        let page = if me.role == crate::domain::Role::Desk {
+            "/desk"
+        } else {
+            ""
+        };
+        return Ok(Redirect::to(&format!("/staff/offices/{}{page}", office.slug)).into_response());
     }
     Ok(OfficesPage {
-        frame: Frame::staff(lang, "/staff"),
+        frame: Frame::staff_menu(lang, "/staff", &me, None),
         offices: offices.into_iter().map(|o| (o.slug, o.spec.name)).collect(),
     }
     .into_response())

@@ -1,0 +1,243 @@
+//! One booking at the desk: who, the certificate and whether it holds today, the
+//! check-in with temperature, the outcome, the review of the certificate, and the file.
+
+use super::super::api::desk::certificate_response;
+use super::super::kit::page::{Frame, OrPage, PageError, short_when};
+use super::kind_name;
+use crate::domain::BookingStatus;
+use crate::domain::nik::mask_nik;
+use crate::usecases::desk::{self, DeskBooking};
+use crate::usecases::{AppError, Code};
+use crate::web::AppState;
+use crate::web::kit::lang::Lang;
+use crate::web::kit::session::StaffSession;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use std::collections::HashMap;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/bookings/{code}", get(booking_page))
+        .route("/staff/bookings/{code}/check-in", post(check_in))
+        .route("/staff/bookings/{code}/outcome", post(outcome))
+        .route("/staff/bookings/{code}/review", post(review))
+        .route("/staff/bookings/{code}/certificate", get(certificate))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/booking.html")]
+struct BookingPage {
+    frame: Frame,
+    d: DeskBooking,
+    when: String,
+    birth: String,
+    nik: String,
+    status: String,
+    certificate_kind: String,
+    certificate_status: String,
+    validity: String,
+    valid_now: bool,
+    is_today: bool,
+    may_check_in: bool,
+    may_record: bool,
+    may_no_show: bool,
+    may_review: bool,
+    temperatures: String,
+    notice: Option<String>,
+    error: Option<String>,
+    /// What was typed in the forms, re-shown after an error.
+    typed: HashMap<String, String>,
+    temperature_hint: String,
+    /// The spellings the forms send: outcomes, then review decisions.
+    recorded: &'static str,
+    no_show: &'static str,
+    turned_away: &'static str,
+    accepted: &'static str,
+    rejected: &'static str,
+}
+
+impl BookingPage {
+    fn typed(&self, name: &str) -> &str {
+        self.typed.get(name).map_or("", String::as_str)
+    }
+}
+
+async fn page(
+    state: &AppState,
+    lang: Lang,
+    me: &crate::store::StaffMember,
+    code: &str,
+    notice: Option<String>,
+    error: Option<String>,
+    typed: HashMap<String, String>,
+) -> Result<BookingPage, PageError> {
+    let d = desk::open(state, me, code).await.or_page(lang)?;
+    let b = &d.booking;
+    let tz = d.office.spec.timezone;
+    let now = state.clock.now();
+    let fmt_t = |t: i64| format!("{}.{} °C", t / 10, t % 10);
+    let temperatures = [b.visit.temperature_dc, b.visit.retest_dc]
+        .into_iter()
+        .flatten()
+        .map(fmt_t)
+        .collect::<Vec<_>>()
+        .join(" → ");
+    let is_today = b.local_date == d.today;
+    Ok(BookingPage {
+        frame: Frame::staff_menu(
+            lang,
+            &format!("/staff/bookings/{code}"),
+            me,
+            Some(&d.office.slug),
+        ),
+        when: crate::web::applicant::slot_label(lang, &d.office, b.slot_start, b.slot_end),
+        nik: mask_nik(&b.nik),
+        birth: lang.long_date(b.birth_date),
+        status: lang.text(b.status.message_key()),
+        certificate_kind: kind_name(lang, &b.certificate.kind),
+        certificate_status: lang.text(b.certificate.status.message_key()),
+        validity: {
+            let until = d
+                .certificate_valid_until
+                .map(|t| short_when(lang, tz, t))
+                .unwrap_or_default();
+            let key = if d.certificate_valid_now(now) {
+                "desk-valid-until"
+            } else {
+                "desk-expired"
+            };
+            lang.format(key, &[("until", until)])
+        },
+        valid_now: d.certificate_valid_now(now),
+        may_check_in: b.status == BookingStatus::Confirmed && is_today,
+        may_record: b.status == BookingStatus::CheckedIn,
+        may_no_show: b.status == BookingStatus::Confirmed && b.local_date <= d.today,
+        may_review: b.status.is_changeable(),
+        temperatures,
+        is_today,
+        notice,
+        error,
+        typed,
+        recorded: BookingStatus::Recorded.as_str(),
+        no_show: BookingStatus::NoShow.as_str(),
+        turned_away: BookingStatus::TurnedAway.as_str(),
+        accepted: crate::domain::CertificateStatus::Accepted.as_str(),
+        rejected: crate::domain::CertificateStatus::Rejected.as_str(),
+        temperature_hint: lang.format(
+            "desk-temperature-hint",
+            &[("limit", format!("{:.1}", state.settings.max_temperature_c))],
+        ),
+        d,
+    })
+}
+
+async fn booking_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(code): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<BookingPage, PageError> {
+    let notice = q.get("m").and_then(|m| match m.as_str() {
+        "in" => Some(lang.text("desk-checked-in")),
+        "walk_in" => Some(lang.text("desk-walked-in")),
+        "outcome" => Some(lang.text("desk-outcome-saved")),
+        "review" => Some(lang.text("desk-review-saved")),
+        _ => None,
+    });
+    page(&state, lang, &me, &code, notice, None, HashMap::new()).await
+}
+
+/// The page again with the error of a refused form, and what was typed in it.
+async fn refused(
+    state: &AppState,
+    lang: Lang,
+    me: &crate::store::StaffMember,
+    code: &str,
+    e: AppError,
+    typed: HashMap<String, String>,
+) -> Result<Response, PageError> {
+    if matches!(e.code, Code::NotFound | Code::Forbidden | Code::Internal) {
+        return Err(PageError(lang, e));
+    }
+    let status = super::super::kit::error::status(e.code);
+    let page = page(
+        state,
+        lang,
+        me,
+        code,
+        None,
+        Some(lang.text(e.message)),
+        typed,
+    )
+    .await?;
+    Ok((status, page).into_response())
+}
+
+/// A temperature as typed at the desk: `36,6` or `36.6`.
+fn celsius(typed: Option<&String>) -> Option<f64> {
+    typed
+        .map(|s| s.trim().replace(',', "."))
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<f64>().unwrap_or(f64::NAN))
+}
+
+async fn check_in(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(code): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let first = celsius(f.get("temperature_c"));
+    let retest = celsius(f.get("retest_c"));
+    match desk::check_in(&state, &me, &code, first, retest).await {
+        Ok(_) => Ok(Redirect::to(&format!("/staff/bookings/{code}?m=in")).into_response()),
+        Err(e) => refused(&state, lang, &me, &code, e, f).await,
+    }
+}
+
+async fn outcome(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(code): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let outcome = f.get("outcome").map_or("", String::as_str);
+    let reason = f.get("reason").map(String::as_str);
+    match desk::outcome(&state, &me, &code, outcome, reason).await {
+        Ok(_) => Ok(Redirect::to(&format!("/staff/bookings/{code}?m=outcome")).into_response()),
+        Err(e) => refused(&state, lang, &me, &code, e, f).await,
+    }
+}
+
+async fn review(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(code): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let decision = f.get("decision").map_or("", String::as_str);
+    let reason = f.get("review_reason").map(String::as_str);
+    match desk::review(&state, &me, &code, decision, reason).await {
+        Ok(_) => Ok(Redirect::to(&format!("/staff/bookings/{code}?m=review")).into_response()),
+        Err(e) => refused(&state, lang, &me, &code, e, f).await,
+    }
+}
+
+/// The certificate file, for a signed-in officer of its office; every view is audited.
+async fn certificate(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let file = desk::certificate(&state, &me, &code).await.or_page(lang)?;
+    Ok(certificate_response(&code, file))
+}

@@ -1,0 +1,369 @@
+//! Front-desk pages: today's list (any day), a booking opened by its code or its QR, the
+//! check-in with temperature, outcomes, the certificate and its review, walk-ins, and the
+//! waiting-room queue display. Every page works without JavaScript; the QR scanner is an
+//! enhancement where the browser has `BarcodeDetector`.
+
+mod booking;
+mod reports;
+
+use super::AppState;
+use super::applicant::{kind_name, kinds};
+use super::kit::lang::Lang;
+use super::kit::page::{FormView, Frame, OrPage, PageError, form_status};
+use super::kit::session::StaffSession;
+use crate::domain::nik::mask_nik;
+use crate::domain::{BookingCode, BookingStatus, CertificateStatus};
+use crate::store::{Office, StaffMember};
+use crate::usecases::form::Channel;
+use crate::usecases::{AppError, desk};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use std::collections::HashMap;
+
+/// Desk page routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/offices/{slug}/desk", get(day_page))
+        .route("/staff/find", get(find))
+        .route("/staff/offices/{slug}/review", get(review_page))
+        .route(
+            "/staff/offices/{slug}/walk-in",
+            get(walk_in_page).post(walk_in_submit),
+        )
+        .merge(booking::router())
+        .merge(reports::router())
+        .layer(axum::middleware::from_fn(
+            super::kit::page::staff_error_frame,
+        ))
+        // The waiting-room screen is public: numbers only.
+        .route("/o/{slug}/antrean", get(queue_display))
+        .route("/static/scan.js", get(scan_js))
+}
+
+/// The office of a desk page, if `me` works there (or is an admin).
+async fn my_desk(
+    state: &AppState,
+    lang: Lang,
+    me: &StaffMember,
+    slug: &str,
+) -> Result<Office, PageError> {
+    desk::office(state, me, slug).await.or_page(lang)
+}
+
+/// A row of the day list, ready to show.
+struct Row {
+    time: String,
+    code: String,
+    name: String,
+    nik: String,
+    status: String,
+    status_class: &'static str,
+    certificate: String,
+    queue: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/desk.html")]
+struct DayPage {
+    frame: Frame,
+    office: Office,
+    date: String,
+    date_label: String,
+    rows: Vec<Row>,
+    /// (value, label) of the status filter.
+    statuses: Vec<(&'static str, String)>,
+    status: String,
+    q: String,
+    counts: String,
+    error: Option<String>,
+}
+
+async fn day_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(slug): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<DayPage, PageError> {
+    let office = my_desk(&state, lang, &me, &slug).await?;
+    let date =
+        desk::date_or_today(&state, &office, q.get("date").map(String::as_str)).or_page(lang)?;
+    let all = desk::day_list(&state, &me, &office, date)
+        .await
+        .or_page(lang)?;
+    let status = q.get("status").cloned().unwrap_or_default();
+    let search = q
+        .get("q")
+        .map(|s| s.trim().to_lowercase())
+        .unwrap_or_default();
+    let tz = office.spec.timezone;
+    let total = all.len();
+    let checked = all.iter().filter(|r| r.queue_number.is_some()).count();
+    let rows = all
+        .into_iter()
+        .filter(|r| status.is_empty() || r.status == status)
+        .filter(|r| {
+            search.is_empty()
+                || r.code.to_lowercase() == search
+                || r.name.to_lowercase().contains(&search)
+                || (search.len() >= 4 && r.nik.ends_with(&search))
+        })
+        .map(|r| {
+            let s = BookingStatus::parse(&r.status);
+            let start = chrono::DateTime::from_timestamp(r.slot_start, 0).unwrap_or_default();
+            Row {
+                time: crate::i18n::hm(start, tz),
+                nik: mask_nik(&r.nik),
+                status: s.map_or(r.status.clone(), |s| lang.text(s.message_key())),
+                status_class: s.map_or("", BookingStatus::as_str),
+                certificate: CertificateStatus::parse(&r.certificate_status)
+                    .map_or(r.certificate_status.clone(), |c| lang.text(c.message_key())),
+                queue: r.queue_number.map(|n| n.to_string()).unwrap_or_default(),
+                code: r.code,
+                name: if r.walk_in != 0 {
+                    format!("{} ({})", r.name, lang.text("desk-walk-in-mark"))
+                } else {
+                    r.name
+                },
+            }
+        })
+        .collect();
+    let statuses = BookingStatus::ALL
+        .into_iter()
+        .filter(|s| s.holds_seat(false))
+        .map(|s| (s.as_str(), lang.text(s.message_key())))
+        .collect();
+    Ok(DayPage {
+        frame: Frame::staff_menu(
+            lang,
+            &format!("/staff/offices/{slug}/desk"),
+            &me,
+            Some(&slug),
+        ),
+        date: date.to_string(),
+        date_label: lang.long_date(date),
+        counts: lang.format(
+            "desk-counts",
+            &[
+                ("total", total.to_string()),
+                ("checked", checked.to_string()),
+            ],
+        ),
+        error: q
+            .get("m")
+            .filter(|m| *m == "unknown")
+            .map(|_| lang.text("desk-unknown-code")),
+        office,
+        rows,
+        statuses,
+        status,
+        q: search,
+    })
+}
+
+/// A typed (or scanned) code opens its booking; nonsense goes back to the list.
+async fn find(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let typed = q
+        .get("code")
+        .map(|c| c.trim().to_uppercase())
+        .unwrap_or_default();
+    if let Some(code) = BookingCode::parse(&typed) {
+        return Ok(Redirect::to(&format!("/staff/bookings/{}", code.as_str())).into_response());
+    }
+    let back = match (me.office_id, q.get("office")) {
+        (_, Some(slug)) => format!("/staff/offices/{slug}/desk?m=unknown"),
+        (Some(id), None) => {
+            let office = state
+                .store
+                .office_by_id(id)
+                .await
+                .map_err(AppError::from)
+                .or_page(lang)?;
+            format!("/staff/offices/{}/desk?m=unknown", office.slug)
+        }
+        _ => "/staff".to_string(),
+    };
+    Ok(Redirect::to(&back).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/review.html")]
+struct ReviewPage {
+    frame: Frame,
+    office: Office,
+    /// (code, when, name, kind).
+    rows: Vec<(String, String, String, String)>,
+}
+
+async fn review_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(slug): Path<String>,
+) -> Result<ReviewPage, PageError> {
+    let office = my_desk(&state, lang, &me, &slug).await?;
+    let rows = desk::review_queue(&state, &me, &office)
+        .await
+        .or_page(lang)?;
+    let tz = office.spec.timezone;
+    Ok(ReviewPage {
+        frame: Frame::staff_menu(
+            lang,
+            &format!("/staff/offices/{slug}/review"),
+            &me,
+            Some(&slug),
+        ),
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                let at = chrono::DateTime::from_timestamp(r.slot_start, 0).unwrap_or_default();
+                (
+                    r.code,
+                    super::kit::page::short_when(lang, tz, at),
+                    r.name,
+                    kind_name(lang, &r.kind),
+                )
+            })
+            .collect(),
+        office,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/walk_in.html")]
+struct WalkInPage {
+    frame: Frame,
+    office: Office,
+    form: FormView,
+    kinds: Vec<(String, String)>,
+    min_age: u32,
+    file_lost: bool,
+}
+
+async fn walk_in_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(slug): Path<String>,
+) -> Result<WalkInPage, PageError> {
+    let office = my_desk(&state, lang, &me, &slug).await?;
+    Ok(WalkInPage {
+        frame: Frame::staff_menu(
+            lang,
+            &format!("/staff/offices/{slug}/walk-in"),
+            &me,
+            Some(&slug),
+        ),
+        kinds: kinds(lang, &office),
+        min_age: state.settings.min_age,
+        office,
+        form: FormView::default(),
+        file_lost: false,
+    })
+}
+
+async fn walk_in_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(slug): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, PageError> {
+    let office = my_desk(&state, lang, &me, &slug).await?;
+    let form = super::kit::multipart::read_form(multipart)
+        .await
+        .or_page(lang)?;
+    match desk::walk_in(&state, &me, &office, &form, Channel::Page).await {
+        Ok(b) => Ok(Redirect::to(&format!("/staff/bookings/{}?m=walk_in", b.code)).into_response()),
+        Err(errors) => {
+            let status = form_status(lang, &errors)?;
+            let file_lost = form.certificate.is_some();
+            let page = WalkInPage {
+                frame: Frame::staff_menu(
+                    lang,
+                    &format!("/staff/offices/{slug}/walk-in"),
+                    &me,
+                    Some(&slug),
+                ),
+                kinds: kinds(lang, &office),
+                min_age: state.settings.min_age,
+                form: FormView::from_errors(lang, &form, &errors).with_file_note(lang, file_lost),
+                office,
+                file_lost,
+            };
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "queue.html")]
+struct QueueDisplay {
+    frame: Frame,
+    office: Office,
+    serving: Vec<i64>,
+    next: Vec<i64>,
+    updated: String,
+}
+
+/// The waiting room's screen: the numbers at the recording sets now (the first checked
+/// in, one per set in use) and the next ones; no names, no NIK; it reloads itself.
+async fn queue_display(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let lang = Lang::Id;
+    let office = crate::usecases::availability::office(&state, &slug)
+        .await
+        .or_page(lang)?;
+    let numbers = desk::queue_board(&state, &office).await.or_page(lang)?;
+    let today = desk::today(&state, &office);
+    let sets = crate::planner::plan_day(&office.spec, &office.calendar, today)
+        .staffed_sets
+        .max(1) as usize;
+    let serving: Vec<i64> = numbers.iter().take(sets).copied().collect();
+    let next: Vec<i64> = numbers.iter().skip(sets).take(8).copied().collect();
+    let now = state.clock.now();
+    let page = QueueDisplay {
+        frame: Frame::new(lang, &format!("/o/{slug}/antrean")),
+        updated: lang.format(
+            "queue-updated",
+            &[(
+                "time",
+                format!(
+                    "{} {}",
+                    crate::i18n::hm(now, office.spec.timezone),
+                    crate::domain::office::zone_abbreviation(office.spec.timezone)
+                ),
+            )],
+        ),
+        office,
+        serving,
+        next,
+    };
+    Ok(([(header::REFRESH, "15")], page).into_response())
+}
+
+/// The QR scanner: uses the camera where the browser has `BarcodeDetector`, else stays
+/// out of the way (typing the code always works).
+async fn scan_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../../static/scan.js"),
+    )
+        .into_response()
+}

@@ -1,0 +1,327 @@
+//! The day report (a page with a small chart, and CSV), the audit log (supervisors; a
+//! page with filters, and CSV) and staff accounts (admins).
+
+use super::super::kit::page::{Frame, OrPage, PageError, require, short_when};
+use super::my_desk;
+use crate::domain::Role;
+use crate::store::{AuditRow, DayReport, Office, StaffAccount};
+use crate::usecases::accounts::{self, AccountChange};
+use crate::usecases::{AppError, reports};
+use crate::web::AppState;
+use crate::web::kit::lang::Lang;
+use crate::web::kit::session::StaffSession;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use std::collections::HashMap;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/offices/{slug}/report", get(report_page))
+        .route("/staff/audit", get(audit_page))
+        .route("/staff/accounts", get(accounts_page).post(account_add))
+        .route("/staff/accounts/{username}", post(account_change))
+}
+
+fn csv(name: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/report.html")]
+struct ReportPage {
+    frame: Frame,
+    office: Office,
+    from: String,
+    to: String,
+    days: Vec<DayReport>,
+    /// Bar height of each day's seats, out of 100.
+    heights: Vec<(i64, i64)>,
+}
+
+async fn report_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(slug): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let office = my_desk(&state, lang, &me, &slug).await?;
+    let (from, to) =
+        reports::report_range(&state, &office, q.get("from"), q.get("to")).or_page(lang)?;
+    let days = reports::report(&state, &me, &office, from, to)
+        .await
+        .or_page(lang)?;
+    if q.get("format").is_some_and(|f| f == "csv") {
+        return Ok(csv(
+            &format!("laporan-{slug}-{from}-{to}"),
+            reports::report_csv(&days),
+        ));
+    }
+    let max = days.iter().map(|d| d.booked).max().unwrap_or(0).max(1);
+    let heights = days
+        .iter()
+        .map(|d| (d.booked * 100 / max, d.recorded * 100 / max))
+        .collect();
+    Ok(ReportPage {
+        frame: Frame::staff_menu(
+            lang,
+            &format!("/staff/offices/{slug}/report"),
+            &me,
+            Some(&slug),
+        ),
+        office,
+        from: from.to_string(),
+        to: to.to_string(),
+        days,
+        heights,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/audit.html")]
+struct AuditPage {
+    frame: Frame,
+    rows: Vec<(String, AuditRow)>,
+    q: HashMap<String, String>,
+    csv_href: String,
+    next_href: Option<String>,
+}
+
+impl AuditPage {
+    fn v(&self, k: &str) -> &str {
+        self.q.get(k).map_or("", String::as_str)
+    }
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    require(lang, &me, Role::Supervisor)?;
+    let as_csv = q.get("format").is_some_and(|f| f == "csv");
+    let filter = reports::audit_filter(&state, &me, &q, as_csv)
+        .await
+        .or_page(lang)?;
+    let rows = reports::audit(&state, &me, &filter).await.or_page(lang)?;
+    if as_csv {
+        return Ok(csv("audit", reports::audit_csv(&rows)));
+    }
+    let query = |extra: &[(&str, String)]| {
+        let mut pairs: Vec<(String, String)> = q
+            .iter()
+            .filter(|(k, _)| !["format", "before"].contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    utf8_percent_encode(k, NON_ALPHANUMERIC),
+                    utf8_percent_encode(v, NON_ALPHANUMERIC)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let next_href = (rows.len() as i64 == filter.limit)
+        .then(|| {
+            rows.last()
+                .map(|r| format!("/staff/audit?{}", query(&[("before", r.id.to_string())])))
+        })
+        .flatten();
+    let office = me.office_id;
+    let tz = match office {
+        Some(id) => state
+            .store
+            .office_by_id(id)
+            .await
+            .map(|o| o.spec.timezone)
+            .unwrap_or(chrono_tz::Asia::Jakarta),
+        None => chrono_tz::Asia::Jakarta,
+    };
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let at = chrono::DateTime::from_timestamp(r.at, 0).unwrap_or_default();
+            (short_when(lang, tz, at), r)
+        })
+        .collect();
+    let slug = match office {
+        Some(id) => state.store.office_by_id(id).await.ok().map(|o| o.slug),
+        None => None,
+    };
+    Ok(AuditPage {
+        frame: Frame::staff_menu(lang, "/staff/audit", &me, slug.as_deref()),
+        csv_href: format!("/staff/audit?{}", query(&[("format", "csv".to_string())])),
+        next_href,
+        rows,
+        q,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/accounts.html")]
+struct AccountsPage {
+    frame: Frame,
+    accounts: Vec<StaffAccount>,
+    offices: Vec<(String, String)>,
+    notice: Option<String>,
+    error: Option<String>,
+    typed: HashMap<String, String>,
+}
+
+impl AccountsPage {
+    fn typed(&self, k: &str) -> &str {
+        self.typed.get(k).map_or("", String::as_str)
+    }
+
+    /// The text key of a role's name.
+    fn role_key(&self, role: &str) -> &'static str {
+        match role {
+            "admin" => "role-admin",
+            "supervisor" => "role-supervisor",
+            _ => "role-desk",
+        }
+    }
+}
+
+async fn accounts_view(
+    state: &AppState,
+    lang: Lang,
+    me: &crate::store::StaffMember,
+    notice: Option<String>,
+    error: Option<String>,
+    typed: HashMap<String, String>,
+) -> Result<AccountsPage, PageError> {
+    let accounts = accounts::list(state, me).await.or_page(lang)?;
+    let offices = crate::usecases::availability::offices(state)
+        .await
+        .or_page(lang)?
+        .into_iter()
+        .map(|o| (o.slug, o.spec.name))
+        .collect();
+    Ok(AccountsPage {
+        frame: Frame::staff_menu(lang, "/staff/accounts", me, None),
+        accounts,
+        offices,
+        notice,
+        error,
+        typed,
+    })
+}
+
+async fn accounts_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<AccountsPage, PageError> {
+    require(lang, &me, Role::Admin)?;
+    let notice = q.get("m").map(|_| lang.text("accounts-saved"));
+    accounts_view(&state, lang, &me, notice, None, HashMap::new()).await
+}
+
+/// The page again with a refused form's error and what was typed (never the password).
+async fn refused(
+    state: &AppState,
+    lang: Lang,
+    me: &crate::store::StaffMember,
+    e: AppError,
+    mut typed: HashMap<String, String>,
+) -> Result<Response, PageError> {
+    typed.remove("password");
+    let status = super::super::kit::error::status(e.code);
+    let label = match e.field.as_deref() {
+        Some("username") => Some("staff-username"),
+        Some("password") => Some("staff-password"),
+        Some("role") => Some("accounts-role"),
+        Some("office") => Some("accounts-office"),
+        _ => None,
+    };
+    let message = match label {
+        Some(l) => format!("{}: {}", lang.text(l), lang.text(e.message)),
+        None => lang.text(e.message),
+    };
+    let page = accounts_view(state, lang, me, None, Some(message), typed).await?;
+    Ok((status, page).into_response())
+}
+
+async fn account_add(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    require(lang, &me, Role::Admin)?;
+    let get = |k: &str| f.get(k).map_or("", |s| s.trim());
+    let result = accounts::add_by_admin(
+        &state,
+        &me,
+        get("username"),
+        f.get("password").map_or("", String::as_str),
+        Role::parse(get("role")),
+        Some(get("office")),
+    )
+    .await;
+    match result {
+        Ok(()) => Ok(Redirect::to("/staff/accounts?m=added").into_response()),
+        Err(e) => refused(&state, lang, &me, e, f).await,
+    }
+}
+
+async fn account_change(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(username): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    require(lang, &me, Role::Admin)?;
+    let get = |k: &str| f.get(k).map_or("", |s| s.trim());
+    let change = match get("action") {
+        "disable" => AccountChange::Disabled(true),
+        "enable" => AccountChange::Disabled(false),
+        "password" => AccountChange::Password(f.get("password").cloned().unwrap_or_default()),
+        _ => match Role::parse(get("role")) {
+            Some(role) => AccountChange::Role(role, Some(get("office").to_string())),
+            None => {
+                let e = AppError::field(crate::usecases::Code::Invalid, "role", "err-role");
+                return refused(&state, lang, &me, e, HashMap::new()).await;
+            }
+        },
+    };
+    match accounts::change(
+        &state.store,
+        &me.actor(),
+        &username,
+        change,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to("/staff/accounts?m=changed").into_response()),
+        Err(e) => refused(&state, lang, &me, e, HashMap::new()).await,
+    }
+}

@@ -1,0 +1,45 @@
+// Scans a booking's QR code with the camera where the browser can (BarcodeDetector),
+// and opens it. Without it, or without a camera, the code is typed: nothing here is
+// needed for the page to work.
+(function () {
+  "use strict";
+  var button = document.getElementById("scan");
+  var video = document.getElementById("scan-video");
+  var input = document.getElementById("f-code");
+  var form = document.getElementById("find-form");
+  if (!button || !video || !input || !form) return;
+  if (!("BarcodeDetector" in window) || !navigator.mediaDevices) return;
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+    navigator.mediaDevices
+      .getUserMedia({ video: { facingMode: "environment" } })
+      .then(function (stream) {
+        video.srcObject = stream;
+        video.hidden = false;
+        return video.play().then(function () {
+          var stop = function () {
+            stream.getTracks().forEach(function (t) { t.stop(); });
+            video.hidden = true;
+          };
+          var look = function () {
+            detector.detect(video).then(function (codes) {
+              var found = codes.length ? codes[0].rawValue.trim() : "";
+              if (found) {
+                stop();
+                input.value = found;
+                form.submit();
+              } else {
+                window.requestAnimationFrame(look);
+              }
+            }, stop);
+          };
+          look();
+        });
+      })
+      .catch(function () {
+        button.hidden = true;
+        input.focus();
+      });
+  });
+})();
