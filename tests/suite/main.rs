@@ -1,6 +1,7 @@
 //! The black-box suite: the real application on a random port, over a real SQLite file
 //! or a real PostgreSQL database, driven over HTTP (and through Chromium).
 
+mod access;
 mod bad_input;
 mod booking;
 mod browser;
@@ -13,4 +14,4 @@ mod hostile;
 mod multiprocess;
 mod outputs;
 pub(crate) mod planner;
-mod security;
+pub(crate) mod security;

@@ -405,7 +405,7 @@ async fn the_forwarded_address_counts_only_behind_a_trusted_proxy() {
 }
 
 /// Logs in through the form; the Set-Cookie header and the session cookie pair.
-async fn log_in(app: &TestApp, username: &str) -> (String, String) {
+pub(crate) async fn log_in(app: &TestApp, username: &str) -> (String, String) {
     let r = app
         .client
         .post(app.url("/staff/login"))

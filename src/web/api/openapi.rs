@@ -44,6 +44,16 @@ impl Modify for Bearer {
         super::supervisor::get_rule_history,
         super::supervisor::get_holidays,
         super::supervisor::put_holidays,
+        super::desk::day_list,
+        super::desk::get_booking,
+        super::desk::check_in,
+        super::desk::outcome,
+        super::desk::review,
+        super::desk::certificate,
+        super::desk::review_queue,
+        super::desk::walk_in,
+        super::desk::report,
+        super::desk::audit,
     ),
     components(schemas(
         crate::domain::office::OfficeInput,
@@ -69,6 +79,11 @@ impl Modify for Bearer {
         super::dto::DisplacedBooking,
         super::dto::LevelScheduleRow,
         super::dto::RuleVersion,
+        super::desk::DayListRow,
+        super::desk::DeskBookingView,
+        super::desk::CheckIn,
+        super::desk::OutcomeBody,
+        super::desk::ReviewBody,
     )),
     modifiers(&Bearer)
 )]
