@@ -539,6 +539,27 @@ async fn certificates_are_served_so_that_no_browser_runs_them_and_each_read_is_a
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    // Even an HTML file that reached the table some other way is never served as a page.
+    sqlx::query(
+        "UPDATE certificates SET content_type = 'text/html', content = $1 \
+         WHERE booking_id = (SELECT id FROM bookings WHERE code = $2)",
+    )
+    .bind(b"<html><script>alert(document.cookie)</script></html>".to_vec())
+    .bind(&code)
+    .execute(app.db().await)
+    .await
+    .unwrap();
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/staff/bookings/{code}/certificate")))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    let h = r.headers();
+    assert_eq!(h["content-type"], "application/octet-stream");
+    assert!(h["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(h["content-security-policy"].to_str().unwrap().starts_with("sandbox"));
 }
 
 async fn the_day_report_and_the_audit_log_agree_with_what_happened(app: TestApp) {

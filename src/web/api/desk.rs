@@ -314,13 +314,15 @@ pub async fn certificate(
 
 /// A certificate file as an HTTP answer that no browser will run.
 pub fn certificate_response(code: &str, file: crate::store::CertificateFile) -> Response {
-    let inline = file.content_type.starts_with("image/");
-    let ext = match file.content_type.as_str() {
-        "application/pdf" => "pdf",
-        "image/jpeg" => "jpg",
-        "image/png" => "png",
-        _ => "bin",
+    // Only the types sniffed at upload are served as themselves; anything else that ever
+    // reached the table is bytes to download, never a page.
+    let (content_type, ext) = match file.content_type.as_str() {
+        "application/pdf" => ("application/pdf", "pdf"),
+        "image/jpeg" => ("image/jpeg", "jpg"),
+        "image/png" => ("image/png", "png"),
+        _ => ("application/octet-stream", "bin"),
     };
+    let inline = content_type.starts_with("image/");
     let code: String = code.chars().filter(char::is_ascii_alphanumeric).collect();
     let disposition = format!(
         "{}; filename=\"surat-{code}.{ext}\"",
@@ -328,7 +330,7 @@ pub fn certificate_response(code: &str, file: crate::store::CertificateFile) -> 
     );
     (
         [
-            (header::CONTENT_TYPE, file.content_type),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (header::CONTENT_DISPOSITION, disposition),
             (
                 header::CONTENT_SECURITY_POLICY,
