@@ -47,10 +47,10 @@ pub enum Screening {
     TurnAway,
 }
 
-/// Judges the readings against the limit.
+/// Judges the readings against the limit: the latest reading decides.
 pub fn screen(first: Temperature, retest: Option<Temperature>, limit: Temperature) -> Screening {
     match retest {
-        _ if first <= limit => Screening::Pass,
+        None if first <= limit => Screening::Pass,
         None => Screening::RetestRequired,
         Some(second) if second <= limit => Screening::Pass,
         Some(_) => Screening::TurnAway,
@@ -123,6 +123,8 @@ mod tests {
         assert_eq!(screen(t(38.0), None, limit), Screening::RetestRequired);
         assert_eq!(screen(t(38.0), Some(t(37.1)), limit), Screening::Pass);
         assert_eq!(screen(t(38.0), Some(t(37.9)), limit), Screening::TurnAway);
+        // A second reading above the limit decides, whatever the first was.
+        assert_eq!(screen(t(36.5), Some(t(39.0)), limit), Screening::TurnAway);
         assert_eq!(t(36.6).to_string(), "36.6");
         assert_eq!(Temperature::from_celsius(29.9), None);
         assert_eq!(Temperature::from_celsius(f64::NAN), None);

@@ -183,6 +183,37 @@ impl Store {
         }))
     }
 
+    /// Keeps the answer to a request made with an Idempotency-Key (a desk write), so that a
+    /// retry gets it again. A key taken meanwhile by another request keeps its own.
+    pub async fn remember_answer(
+        &self,
+        key: IdempotencyKey<'_>,
+        status: u16,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM idempotency_keys WHERE key = $1 AND created_at <= $2")
+            .bind(key.key)
+            .bind(ts(now - super::IDEMPOTENCY_KEPT))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO idempotency_keys (key, scope, status, body, created_at, request_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key.key)
+        .bind(key.scope)
+        .bind(i64::from(status))
+        .bind(body)
+        .bind(ts(now))
+        .bind(key.request)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Forgets Idempotency-Keys older than a day (run by the server's sweeper).
     pub async fn forget_idempotency_keys(&self, now: DateTime<Utc>) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= $1")

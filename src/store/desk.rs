@@ -154,11 +154,18 @@ impl Store {
         &self,
         b: &Booking,
         readings: Readings,
+        guardian_confirmed: bool,
         actor: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Booking> {
         let mut tx = self.begin_write().await?;
         check_in_on(&mut tx, b, Some(readings), actor, now).await?;
+        if guardian_confirmed {
+            sqlx::query("UPDATE bookings SET guardian_consent = 1 WHERE id = $1")
+                .bind(b.id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         self.booking(&b.code).await
     }
@@ -384,7 +391,7 @@ impl Store {
             ))
             .bind(id)
             .bind(ts(now))
-            .bind("not checked in by the end of the slot")
+            .bind("tidak check-in sampai jadwal selesai")
             .execute(&mut *tx)
             .await?;
             if changed.rows_affected() == 1 {
@@ -414,15 +421,18 @@ impl Store {
             "SELECT b.id, b.office_id, b.slot_start, b.local_date FROM bookings b \
              JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
              WHERE b.status = {} AND c.status = {} AND b.slot_start <= $1 AND b.slot_start > $2 \
-             LIMIT 500",
+             AND c.reviewed_at <= b.slot_start - $3 LIMIT 500",
             lit(BookingStatus::Confirmed),
             cert_lit(CertificateStatus::Rejected)
         ))
         .bind(ts(now + lead))
         .bind(ts(now))
+        .bind(lead.num_seconds())
         .fetch_all(&self.read)
         .await?;
-        let reason = "certificate still rejected before the visit";
+        // (A rejection made after that point releases nothing: the applicant had no time
+        // to send a new file; the desk settles it at the visit.)
+        let reason = "surat keterangan sehat masih ditolak menjelang jadwal";
         let mut released = 0;
         for (id, office_id, slot_start, local_date) in due {
             let mut tx = self.begin_write().await?;

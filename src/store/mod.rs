@@ -107,6 +107,9 @@ pub enum StoreError {
     /// An Idempotency-Key used before with another request.
     #[error("the idempotency key was used for another request")]
     KeyReused,
+    /// The change would leave no active admin.
+    #[error("the last active admin")]
+    LastAdmin,
     /// Anything else from the database: a bug or an outage.
     #[error(transparent)]
     Db(sqlx::Error),

@@ -254,7 +254,8 @@ impl Store {
     /// Every account, by username.
     pub async fn list_staff(&self) -> StoreResult<Vec<StaffAccount>> {
         Ok(sqlx::query_as(
-            "SELECT s.username, s.role, o.slug AS office, s.disabled_at IS NOT NULL AS disabled \
+            "SELECT s.username, s.role, o.slug AS office, \
+             CASE WHEN s.disabled_at IS NULL THEN 0 ELSE 1 END AS disabled \
              FROM staff s LEFT JOIN offices o ON o.id = s.office_id ORDER BY s.username",
         )
         .fetch_all(&self.read)
@@ -315,6 +316,15 @@ impl Store {
                 ("staff.enable", false)
             }
         };
+        // Somebody must still be able to manage accounts: never the last active admin.
+        let (admins,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM staff WHERE role = 'admin' AND disabled_at IS NULL",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if admins == 0 {
+            return Err(StoreError::LastAdmin);
+        }
         if end_sessions {
             sqlx::query(
                 "UPDATE staff_tokens SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL",
@@ -325,7 +335,11 @@ impl Store {
             .await?;
         }
         let detail = match change {
-            StaffChange::Role { role, .. } => format!("{username}: {}", role.as_str()),
+            StaffChange::Role { role, office_id } => format!(
+                "{username}: {} office {}",
+                role.as_str(),
+                office_id.map_or_else(|| "-".to_string(), |o| o.to_string())
+            ),
             _ => username.to_string(),
         };
         audit(&mut tx, now, actor, action, office_id, None, &detail).await?;
@@ -343,8 +357,8 @@ pub struct StaffAccount {
     pub role: String,
     /// Office slug.
     pub office: Option<String>,
-    /// Disabled.
-    pub disabled: bool,
+    /// Disabled (1) or active (0).
+    pub disabled: i64,
 }
 
 /// A change to a staff account.

@@ -249,6 +249,11 @@ pub async fn change(
     now: DateTime<Utc>,
 ) -> Result<(), super::AppError> {
     use super::{AppError, Code};
+    // One's own account is changed by another admin (or the CLI): nobody locks
+    // themselves out by a slip.
+    if actor == format!("staff:{username}") && !matches!(change, AccountChange::Password(_)) {
+        return Err(AppError::new(Code::Conflict, "err-own-account"));
+    }
     let change = match change {
         AccountChange::Role(role, office) => {
             let office_id = match office.as_deref().filter(|s| !s.is_empty()) {

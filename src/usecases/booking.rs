@@ -288,6 +288,10 @@ pub async fn replace_certificate(
 
 /// Cancels a booking and frees its seat at once.
 pub async fn cancel(ctx: &Context, booking: &Booking, actor: &str) -> Result<Booking, AppError> {
+    // A visit that happened (or is happening) is not cancelled: say so, not "try again".
+    if !booking.status.is_changeable() && booking.status != BookingStatus::Cancelled {
+        return Err(AppError::new(Code::Conflict, "err-not-changeable"));
+    }
     Ok(ctx
         .store
         .cancel_booking(&booking.code, actor, ctx.clock.now())

@@ -14,6 +14,19 @@ use crate::store::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
+/// What the desk enters at check-in.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading {
+    /// First temperature, °C.
+    pub first: Option<f64>,
+    /// Second temperature after a rest, °C.
+    pub retest: Option<f64>,
+    /// The desk asked a minor's parent or guardian and they agree.
+    pub guardian_confirmed: bool,
+    /// Page or API.
+    pub channel: Channel,
+}
+
 /// A booking as the desk sees it, with its office and what today means for it.
 #[derive(Debug, Clone)]
 pub struct DeskBooking {
@@ -143,17 +156,26 @@ pub async fn check_in(
     ctx: &Context,
     member: &StaffMember,
     code: &str,
-    first: Option<f64>,
-    retest: Option<f64>,
+    reading: Reading,
 ) -> Result<Booking, AppError> {
+    let Reading {
+        first,
+        retest,
+        guardian_confirmed,
+        channel,
+    } = reading;
     let d = open(ctx, member, code).await?;
     if let Some(e) = refuse_visit(&d) {
         return Err(e);
     }
+
     let first = parse_temperature(first, "temperature_c")?;
     let retest = match retest {
         None => None,
-        Some(v) => Some(parse_temperature(Some(v), "retest_c")?),
+        Some(v) => Some(
+            Temperature::from_celsius(v)
+                .ok_or_else(|| invalid("retest_c", "err-retest-temperature"))?,
+        ),
     };
     let now = ctx.clock.now();
     let limit = Temperature::from_celsius(ctx.settings.max_temperature_c)
@@ -183,6 +205,13 @@ pub async fn check_in(
                 .await?)
         }
         Screening::Pass => {
+            // A minor whose guardian's agreement was not confirmed when booking: the desk
+            // asks (required on the page; the API, whose contract does not list the
+            // field, records it when sent).
+            let needs_guardian = d.minor && !d.booking.guardian_consent && !guardian_confirmed;
+            if needs_guardian && channel == Channel::Page {
+                return Err(invalid("guardian_confirmed", "err-guardian-at-desk"));
+            }
             if d.booking.certificate.status == crate::domain::CertificateStatus::Rejected {
                 return Err(AppError::field(
                     Code::Conflict,
@@ -199,7 +228,13 @@ pub async fn check_in(
             }
             Ok(ctx
                 .store
-                .check_in(&d.booking, readings, &member.actor(), now)
+                .check_in(
+                    &d.booking,
+                    readings,
+                    guardian_confirmed,
+                    &member.actor(),
+                    now,
+                )
                 .await?)
         }
     }
@@ -230,12 +265,11 @@ pub async fn outcome(
             _ => AppError::new(Code::Conflict, "err-outcome-not-now"),
         });
     }
-    // Recorded or turned away on the day; a no-show on the day or later.
-    let wrong_day = match outcome {
-        Outcome::NoShow => b.local_date > d.today,
-        Outcome::Recorded | Outcome::TurnedAway => b.local_date != d.today,
-    };
-    if wrong_day {
+    // Recorded or turned away on the day; a no-show once the slot is over.
+    if outcome == Outcome::NoShow && b.slot_end > ctx.clock.now() {
+        return Err(AppError::new(Code::Conflict, "err-no-show-early"));
+    }
+    if outcome != Outcome::NoShow && b.local_date != d.today {
         return Err(AppError::new(Code::Conflict, "err-visit-other-day"));
     }
     Ok(ctx
@@ -342,6 +376,14 @@ pub async fn walk_in(
         .try_into(),
     );
     let temperature = match form.get("temperature_c") {
+        // At the counter the temperature is always taken; the API leaves it optional.
+        "" if channel == Channel::Page => {
+            p.push(
+                super::form::Step::Temperature,
+                invalid("temperature_c", "err-temperature"),
+            );
+            None
+        }
         "" => None,
         t => match t
             .replace(',', ".")
@@ -428,4 +470,39 @@ pub fn date_or_today(
         None => Ok(today(ctx, office)),
         Some(s) => parse_date(s, "date"),
     }
+}
+
+/// The first answer to a desk write sent again with the same Idempotency-Key and the same
+/// request: `(status, body)`; the same key with another request is
+/// `idempotency_key_reused`.
+pub async fn replay(
+    ctx: &Context,
+    key: Option<crate::store::IdempotencyKey<'_>>,
+) -> Result<Option<(u16, String)>, AppError> {
+    let Some(key) = key else { return Ok(None) };
+    Ok(
+        match ctx.store.idempotent_receipt(key, ctx.clock.now()).await? {
+            Some(crate::store::Replayed::Stored { status, body }) => Some((status, body)),
+            // A booking's receipt under a desk route's scope cannot be: treat as reused.
+            Some(crate::store::Replayed::Receipt(_)) => {
+                return Err(StoreError::KeyReused.into());
+            }
+            None => None,
+        },
+    )
+}
+
+/// Keeps a desk write's answer for its Idempotency-Key.
+pub async fn remember(
+    ctx: &Context,
+    key: Option<crate::store::IdempotencyKey<'_>>,
+    status: u16,
+    body: &str,
+) -> Result<(), AppError> {
+    if let Some(key) = key {
+        ctx.store
+            .remember_answer(key, status, body, ctx.clock.now())
+            .await?;
+    }
+    Ok(())
 }

@@ -131,6 +131,7 @@ impl From<StoreError> for AppError {
                 "Idempotency-Key",
                 "err-idempotency-key-reused",
             ),
+            StoreError::LastAdmin => Self::new(Code::Conflict, "err-last-admin"),
             StoreError::Db(e) => Self::internal(e),
         }
     }

@@ -19,6 +19,9 @@ both_databases!(
     certificates_are_served_so_that_no_browser_runs_them_and_each_read_is_audited,
     the_day_report_and_the_audit_log_agree_with_what_happened,
     a_disabled_account_stops_at_once,
+    desk_writes_sent_again_with_their_key_answer_as_the_first_time,
+    an_admin_manages_accounts_on_the_page_but_never_locks_everyone_out,
+    the_desk_is_told_why_and_nothing_happens_too_early,
 );
 
 async fn desk(app: &TestApp, name: &str, office: &str) -> String {
@@ -558,8 +561,18 @@ async fn certificates_are_served_so_that_no_browser_runs_them_and_each_read_is_a
         .unwrap();
     let h = r.headers();
     assert_eq!(h["content-type"], "application/octet-stream");
-    assert!(h["content-disposition"].to_str().unwrap().starts_with("attachment"));
-    assert!(h["content-security-policy"].to_str().unwrap().starts_with("sandbox"));
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("sandbox")
+    );
 }
 
 async fn the_day_report_and_the_audit_log_agree_with_what_happened(app: TestApp) {
@@ -690,4 +703,242 @@ async fn a_disabled_account_stops_at_once(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+}
+
+async fn desk_writes_sent_again_with_their_key_answer_as_the_first_time(app: TestApp) {
+    let officer = desk(&app, "loket-11", "ciruas").await;
+    let code = book_today(&app, 1, 110).await.remove(0).0;
+    let send = |key: &'static str, body: Value| {
+        let (app, officer, code) = (&app, &officer, &code);
+        async move {
+            app.client
+                .post(app.url(&format!("/api/v1/staff/bookings/{code}/check-in")))
+                .bearer_auth(officer)
+                .header("Idempotency-Key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = send("k-1", json!({"temperature_c": 36.6})).await;
+    assert_eq!(first.status(), 200);
+    let first: Value = first.json().await.unwrap();
+    let again = send("k-1", json!({"temperature_c": 36.6})).await;
+    assert_eq!(again.status(), 200, "a retry answers as the first time");
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    let other = send("k-1", json!({"temperature_c": 36.9})).await;
+    assert_eq!(other.status(), 422);
+    assert_eq!(
+        other.json::<Value>().await.unwrap()["error"],
+        "idempotency_key_reused"
+    );
+    // A walk-in sent twice with its key is registered once.
+    let walk = || async {
+        app.client
+            .post(app.url("/api/v1/staff/offices/ciruas/walk-ins"))
+            .bearer_auth(&officer)
+            .header("Idempotency-Key", "w-1")
+            .multipart(
+                BookingForm::new("", &nik(111))
+                    .without("slot_start")
+                    .multipart(),
+            )
+            .send()
+            .await
+            .unwrap()
+    };
+    let a = walk().await;
+    assert_eq!(a.status(), 201);
+    let a: Value = a.json().await.unwrap();
+    let b = walk().await;
+    assert_eq!(b.status(), 201);
+    assert_eq!(b.json::<Value>().await.unwrap()["code"], a["code"]);
+    assert_eq!(app.count("bookings").await, 2);
+}
+
+async fn an_admin_manages_accounts_on_the_page_but_never_locks_everyone_out(app: TestApp) {
+    // The only admin is test-admin.
+    let (_, cookie) = crate::security::log_in(&app, "test-admin").await;
+    let page = |path: &'static str| {
+        let (app, cookie) = (&app, &cookie);
+        async move {
+            app.client
+                .get(app.url(path))
+                .header("Cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = page("/staff/accounts").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("test-admin"));
+    let post = |path: String, form: Vec<(&'static str, &'static str)>| {
+        let (app, cookie) = (&app, &cookie);
+        async move {
+            app.client
+                .post(app.url(&path))
+                .header("Cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // A bad form: the page again with the field named and what was typed.
+    let r = post(
+        "/staff/accounts".into(),
+        vec![
+            ("username", "loket-baru"),
+            ("password", "short"),
+            ("role", "desk"),
+            ("office", "ciruas"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("accounts-error") && html.contains("value=\"loket-baru\""),
+        "{html}"
+    );
+    let r = post(
+        "/staff/accounts".into(),
+        vec![
+            ("username", "loket-baru"),
+            ("password", "a long enough password"),
+            ("role", "desk"),
+            ("office", "ciruas"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    // Disabling oneself, or the last admin, is refused.
+    let r = post(
+        "/staff/accounts/test-admin".into(),
+        vec![("action", "disable")],
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    app.store
+        .change_staff(
+            "loket-baru",
+            &rekam::store::StaffChange::Role {
+                role: rekam::domain::Role::Admin,
+                office_id: None,
+            },
+            "test",
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+    let last = app
+        .store
+        .change_staff(
+            "test-admin",
+            &rekam::store::StaffChange::Disabled(true),
+            "test",
+            app.clock.now(),
+        )
+        .await;
+    assert!(last.is_ok(), "another admin remains");
+    let none_left = app
+        .store
+        .change_staff(
+            "loket-baru",
+            &rekam::store::StaffChange::Disabled(true),
+            "test",
+            app.clock.now(),
+        )
+        .await;
+    assert!(
+        matches!(none_left, Err(rekam::store::StoreError::LastAdmin)),
+        "{none_left:?}"
+    );
+}
+
+async fn the_desk_is_told_why_and_nothing_happens_too_early(app: TestApp) {
+    let officer = desk(&app, "loket-12", "ciruas").await;
+    let booked = book_today(&app, 3, 120).await;
+    // No-show only once the slot is over.
+    let r = post_json(
+        &app,
+        &format!("/api/v1/staff/bookings/{}/outcome", booked[0].0),
+        &officer,
+        json!({"outcome": "no_show"}),
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    // A normal first reading and a high second one: the second decides.
+    let r = check_in(
+        &app,
+        &officer,
+        &booked[1].0,
+        json!({"temperature_c": 36.5, "retest_c": 39.0}),
+    )
+    .await;
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "turned_away");
+    // A checked-in booking is not cancelled by its owner: told so.
+    check_in(&app, &officer, &booked[2].0, json!({"temperature_c": 36.5})).await;
+    let r = app
+        .post_booking_action(&booked[2].0, &booked[2].1, "cancel", None)
+        .await;
+    assert_eq!(r.status(), 409);
+    let m = r.json::<Value>().await.unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        !m.contains("elsewhere") && !m.contains("tempat lain"),
+        "{m}"
+    );
+    // Typing: an unknown code goes back to the list saying so and keeping it; control
+    // characters are no 500.
+    let (_, cookie) = crate::security::log_in(&app, "loket-12").await;
+    for q in [
+        "code=ZZZZZZZZ",
+        "code=zz&office=%7F",
+        "code=zz&office=a%0d%0aX",
+    ] {
+        let r = app
+            .client
+            .get(app.url(&format!("/staff/find?{q}")))
+            .header("Cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{q}");
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(
+            to.starts_with("/staff/offices/ciruas/desk?m=unknown"),
+            "{q}: {to}"
+        );
+    }
+    // A rejection made inside the release window releases nothing: no time was left.
+    let r = post_json(
+        &app,
+        &format!("/api/v1/staff/bookings/{}/certificate-review", booked[0].0),
+        &officer,
+        json!({"decision": "rejected", "reason": "buram"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    app.advance_and_sweep(chrono::Duration::minutes(5)).await;
+    let mine: Value = app
+        .get_booking(&booked[0].0, &booked[0].1)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["status"], "confirmed");
+    // The audit API's instants carry the office's offset.
+    let sup = app
+        .staff_token("kasi-12", rekam::domain::Role::Supervisor, Some("ciruas"))
+        .await;
+    let log: Value = app
+        .staff_json("/api/v1/staff/audit?action=booking.", &sup)
+        .await;
+    let at = log[0]["at"].as_str().unwrap();
+    assert!(at.ends_with("+07:00"), "{at}");
 }

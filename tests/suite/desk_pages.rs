@@ -67,8 +67,17 @@ async fn a_desk_officer_checks_in_turns_away_registers_a_walk_in_and_reports(app
     c.goto(&app.url(&format!("/staff/bookings/{code_a}")))
         .await
         .unwrap();
-    // 36,6 °C (a decimal comma, as typed in Indonesia): checked in with number 1.
+    // 36,6 °C (a decimal comma, as typed in Indonesia). A minor booked through the API
+    // without a guardian's agreement: the desk must ask first.
     type_into(&c, "f-temperature_c", "36,6").await;
+    click_to_next_page(&c, Locator::Id("check-in")).await;
+    assert!(text(&c, "#desk-error").await.contains("orang tua/wali"));
+    c.find(Locator::Id("f-guardian_confirmed"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     click_to_next_page(&c, Locator::Id("check-in")).await;
     assert!(text(&c, "#queue-number").await.contains('1'));
     screenshot(&c, "desk-2-checked-in").await;

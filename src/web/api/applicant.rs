@@ -141,7 +141,7 @@ fn first_error(errors: Vec<AppError>) -> AppError {
         .unwrap_or_else(|| AppError::new(Code::Invalid, "err-required"))
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
     match headers.get("idempotency-key") {
         None => Ok(None),
         Some(v) => v

@@ -202,6 +202,9 @@ pub struct CheckIn {
     temperature_c: f64,
     /// Second reading after a rest, °C; needed when the first is above the limit.
     retest_c: Option<f64>,
+    /// `true`: the desk asked a minor's parent or guardian, who agree (recorded).
+    #[serde(default)]
+    guardian_confirmed: bool,
 }
 
 /// Check a booking in with the temperature; the answer carries the day's queue number.
@@ -214,19 +217,66 @@ pub async fn check_in(
     staff: Staff,
     Path(code): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<DeskBookingView>, AppError> {
+    bytes: Bytes,
+) -> Result<Response, AppError> {
     desk::open(&state, &staff.0, &code).await?;
-    let body: CheckIn = parse_json(&headers, &body)?;
-    let b = desk::check_in(
+    let body: CheckIn = parse_json(&headers, &bytes)?;
+    let run = async {
+        let reading = desk::Reading {
+            first: Some(body.temperature_c),
+            retest: body.retest_c,
+            guardian_confirmed: body.guardian_confirmed,
+            channel: Channel::Api,
+        };
+        let b = desk::check_in(&state, &staff.0, &code, reading).await?;
+        Ok((StatusCode::OK, view(&state, &b).await?))
+    };
+    once(
         &state,
-        &staff.0,
-        &code,
-        Some(body.temperature_c),
-        body.retest_c,
+        &headers,
+        &format!("desk.check_in:{code}"),
+        &digest(&bytes),
+        run,
     )
-    .await?;
-    view(&state, &b).await
+    .await
+}
+
+/// A request's digest, binding an Idempotency-Key to it.
+fn digest(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Runs a desk write once per Idempotency-Key (API.md, "Conventions"): sent again with
+/// the same key and request, it answers as the first time and changes nothing; with
+/// another request, 422 `idempotency_key_reused`. Only successful answers are kept, as
+/// for bookings. (Two copies racing each other: one wins, the other gets the refusal the
+/// first one's change causes.)
+async fn once(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: &str,
+    request: &str,
+    run: impl std::future::Future<Output = Result<(StatusCode, Json<DeskBookingView>), AppError>>,
+) -> Result<Response, AppError> {
+    let key = super::applicant::idempotency_key(headers)?;
+    let key = key.as_deref().map(|key| crate::store::IdempotencyKey {
+        key,
+        scope,
+        request,
+    });
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    if let Some((status, body)) = desk::replay(state, key).await? {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+        return Ok((status, json, body).into_response());
+    }
+    let (status, Json(view)) = run.await?;
+    let body = serde_json::to_string(&view).map_err(AppError::internal)?;
+    desk::remember(state, key, status.as_u16(), &body).await?;
+    Ok((status, json, body).into_response())
 }
 
 /// How a visit ended.
@@ -248,19 +298,23 @@ pub async fn outcome(
     staff: Staff,
     Path(code): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<DeskBookingView>, AppError> {
+    bytes: Bytes,
+) -> Result<Response, AppError> {
     desk::open(&state, &staff.0, &code).await?;
-    let body: OutcomeBody = parse_json(&headers, &body)?;
-    let b = desk::outcome(
+    let body: OutcomeBody = parse_json(&headers, &bytes)?;
+    let run = async {
+        let reason = body.reason.as_deref();
+        let b = desk::outcome(&state, &staff.0, &code, &body.outcome, reason).await?;
+        Ok((StatusCode::OK, view(&state, &b).await?))
+    };
+    once(
         &state,
-        &staff.0,
-        &code,
-        &body.outcome,
-        body.reason.as_deref(),
+        &headers,
+        &format!("desk.outcome:{code}"),
+        &digest(&bytes),
+        run,
     )
-    .await?;
-    view(&state, &b).await
+    .await
 }
 
 /// A certificate review.
@@ -282,19 +336,23 @@ pub async fn review(
     staff: Staff,
     Path(code): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<DeskBookingView>, AppError> {
+    bytes: Bytes,
+) -> Result<Response, AppError> {
     desk::open(&state, &staff.0, &code).await?;
-    let body: ReviewBody = parse_json(&headers, &body)?;
-    let b = desk::review(
+    let body: ReviewBody = parse_json(&headers, &bytes)?;
+    let run = async {
+        let reason = body.reason.as_deref();
+        let b = desk::review(&state, &staff.0, &code, &body.decision, reason).await?;
+        Ok((StatusCode::OK, view(&state, &b).await?))
+    };
+    once(
         &state,
-        &staff.0,
-        &code,
-        &body.decision,
-        body.reason.as_deref(),
+        &headers,
+        &format!("desk.review:{code}"),
+        &digest(&bytes),
+        run,
     )
-    .await?;
-    view(&state, &b).await
+    .await
 }
 
 /// The stored certificate file, served so that no browser runs it: an attachment for a
@@ -382,18 +440,30 @@ pub async fn walk_in(
     State(state): State<AppState>,
     staff: Staff,
     Path(slug): Path<String>,
+    headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
     let office = desk::office(&state, &staff.0, &slug).await?;
     let form = read_form(multipart).await?;
-    let b = desk::walk_in(&state, &staff.0, &office, &form, Channel::Api)
-        .await
-        .map_err(|e| {
-            e.into_iter()
-                .next()
-                .unwrap_or_else(|| AppError::new(Code::Invalid, "err-required"))
-        })?;
-    Ok((StatusCode::CREATED, Json(DeskBookingView::new(&b, &office))).into_response())
+    let request = form.fingerprint();
+    let run = async {
+        let b = desk::walk_in(&state, &staff.0, &office, &form, Channel::Api)
+            .await
+            .map_err(|e| {
+                e.into_iter()
+                    .next()
+                    .unwrap_or_else(|| AppError::new(Code::Invalid, "err-required"))
+            })?;
+        Ok((StatusCode::CREATED, Json(DeskBookingView::new(&b, &office))))
+    };
+    once(
+        &state,
+        &headers,
+        &format!("desk.walk_in:{slug}"),
+        &request,
+        run,
+    )
+    .await
 }
 
 fn wants_csv(headers: &HeaderMap) -> bool {
@@ -464,8 +534,26 @@ pub async fn audit(
     let filter: AuditFilter = reports::audit_filter(&state, &staff.0, &q, csv).await?;
     let rows = reports::audit(&state, &staff.0, &filter).await?;
     if csv {
-        Ok(csv_response("audit", reports::audit_csv(&rows)))
-    } else {
-        Ok(Json(rows).into_response())
+        return Ok(csv_response("audit", reports::audit_csv(&rows)));
     }
+    // Instants with the offset of the row's office (UTC where it has none).
+    let zones: HashMap<String, chrono_tz::Tz> = crate::usecases::availability::offices(&state)
+        .await?
+        .into_iter()
+        .map(|o| (o.slug, o.spec.timezone))
+        .collect();
+    let rows: Vec<serde_json::Value> = rows
+        .into_iter()
+        .map(|r| {
+            let at = chrono::DateTime::from_timestamp(r.at, 0).unwrap_or_default();
+            let at = match r.office.as_ref().and_then(|o| zones.get(o)) {
+                Some(tz) => local_rfc3339(at, *tz),
+                None => at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            };
+            serde_json::json!({"id": r.id, "at": at, "actor": r.actor, "action": r.action,
+                "office": r.office, "booking": r.booking, "detail": r.detail,
+                "origin": r.origin})
+        })
+        .collect();
+    Ok(Json(rows).into_response())
 }

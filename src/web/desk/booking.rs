@@ -45,6 +45,8 @@ struct BookingPage {
     may_check_in: bool,
     may_record: bool,
     may_no_show: bool,
+    /// A minor without a confirmed guardian's agreement: the desk asks and ticks.
+    ask_guardian: bool,
     may_review: bool,
     temperatures: String,
     notice: Option<String>,
@@ -115,7 +117,8 @@ async fn page(
         valid_now: d.certificate_valid_now(now),
         may_check_in: b.status == BookingStatus::Confirmed && is_today,
         may_record: b.status == BookingStatus::CheckedIn,
-        may_no_show: b.status == BookingStatus::Confirmed && b.local_date <= d.today,
+        may_no_show: b.status == BookingStatus::Confirmed && b.slot_end <= now,
+        ask_guardian: d.minor && !b.guardian_consent,
         may_review: b.status.is_changeable(),
         temperatures,
         is_today,
@@ -195,7 +198,14 @@ async fn check_in(
 ) -> Result<Response, PageError> {
     let first = celsius(f.get("temperature_c"));
     let retest = celsius(f.get("retest_c"));
-    match desk::check_in(&state, &me, &code, first, retest).await {
+    let guardian = f.get("guardian_confirmed").is_some_and(|v| v == "true");
+    let reading = desk::Reading {
+        first,
+        retest,
+        guardian_confirmed: guardian,
+        channel: crate::usecases::form::Channel::Page,
+    };
+    match desk::check_in(&state, &me, &code, reading).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/bookings/{code}?m=in")).into_response()),
         Err(e) => refused(&state, lang, &me, &code, e, f).await,
     }

@@ -82,6 +82,8 @@ struct DayPage {
     q: String,
     counts: String,
     error: Option<String>,
+    /// A code typed that opened nothing, shown again.
+    typed_code: String,
 }
 
 async fn day_page(
@@ -159,6 +161,15 @@ async fn day_page(
             .get("m")
             .filter(|m| *m == "unknown")
             .map(|_| lang.text("desk-unknown-code")),
+        typed_code: q
+            .get("code")
+            .map(|c| {
+                c.chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .take(12)
+                    .collect()
+            })
+            .unwrap_or_default(),
         office,
         rows,
         statuses,
@@ -179,20 +190,42 @@ async fn find(
         .map(|c| c.trim().to_uppercase())
         .unwrap_or_default();
     if let Some(code) = BookingCode::parse(&typed) {
-        return Ok(Redirect::to(&format!("/staff/bookings/{}", code.as_str())).into_response());
-    }
-    let back = match (me.office_id, q.get("office")) {
-        (_, Some(slug)) => format!("/staff/offices/{slug}/desk?m=unknown"),
-        (Some(id), None) => {
-            let office = state
-                .store
-                .office_by_id(id)
-                .await
-                .map_err(AppError::from)
-                .or_page(lang)?;
-            format!("/staff/offices/{}/desk?m=unknown", office.slug)
+        match state.store.booking(code.as_str()).await {
+            Ok(_) => {
+                let to = format!("/staff/bookings/{}", code.as_str());
+                return Ok(Redirect::to(&to).into_response());
+            }
+            Err(crate::store::StoreError::NotFound) => {}
+            Err(e) => return Err(PageError(lang, e.into())),
         }
-        _ => "/staff".to_string(),
+    }
+    // Back to the list, saying so, with what was typed (only letters and digits of it).
+    let slug = match q
+        .get("office")
+        .and_then(|s| crate::domain::OfficeSlug::parse(s))
+    {
+        Some(slug) => Some(slug.as_str().to_string()),
+        None => match me.office_id {
+            Some(id) => Some(
+                state
+                    .store
+                    .office_by_id(id)
+                    .await
+                    .map_err(AppError::from)
+                    .or_page(lang)?
+                    .slug,
+            ),
+            None => None,
+        },
+    };
+    let kept: String = typed
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(12)
+        .collect();
+    let back = match slug {
+        Some(slug) => format!("/staff/offices/{slug}/desk?m=unknown&code={kept}"),
+        None => "/staff".to_string(),
     };
     Ok(Redirect::to(&back).into_response())
 }
