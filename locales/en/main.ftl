@@ -354,6 +354,7 @@ desk-booking = Booking
 desk-minor = under 18
 desk-guardian-yes = a parent's or guardian's agreement was confirmed when booking
 desk-guardian-confirm = The applicant's parent or guardian agrees (I asked).
+desk-new-dates = Offer a new date (the applicant books it through their booking link):
 desk-guardian-ask = ask for a parent's or guardian's agreement (not confirmed)
 desk-not-today = not today
 desk-temperature = Body temperature

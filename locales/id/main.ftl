@@ -354,6 +354,7 @@ desk-booking = Jadwal
 desk-minor = di bawah 18 tahun
 desk-guardian-yes = persetujuan orang tua/wali dikonfirmasi saat mendaftar
 desk-guardian-confirm = Orang tua/wali pemohon menyetujui (sudah saya tanyakan).
+desk-new-dates = Tawarkan tanggal baru (pemohon memesan sendiri lewat tautan jadwalnya):
 desk-guardian-ask = tanyakan persetujuan orang tua/wali (belum dikonfirmasi)
 desk-not-today = bukan hari ini
 desk-temperature = Suhu tubuh

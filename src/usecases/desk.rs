@@ -506,3 +506,21 @@ pub async fn remember(
     }
     Ok(())
 }
+
+/// New dates to offer someone turned away: the first free time of each of the next open
+/// days (from tomorrow), at most `n`.
+pub async fn new_dates(
+    ctx: &Context,
+    office: &Office,
+    n: usize,
+) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, AppError> {
+    let today = today(ctx, office);
+    Ok(super::availability::coming_days(ctx, office)
+        .await?
+        .into_iter()
+        .filter(|d| d.date > today && d.bookable)
+        .filter_map(|d| d.slots.into_iter().find(|s| s.remaining > 0))
+        .take(n)
+        .map(|s| (s.start, s.end))
+        .collect())
+}

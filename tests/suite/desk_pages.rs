@@ -105,6 +105,9 @@ async fn a_desk_officer_checks_in_turns_away_registers_a_walk_in_and_reports(app
     click_to_next_page(&c, Locator::Id("check-in")).await;
     let status = text(&c, "#booking-status").await;
     assert!(status.contains("37.9"), "{status}");
+    // A new date is offered: tomorrow's first free time.
+    let offered = text(&c, "#new-dates").await;
+    assert!(offered.contains("1 Desember 2026"), "{offered}");
     screenshot(&c, "desk-3-turned-away").await;
     // The applicant's own page says why, and leads to booking again.
     c.goto(&app.url(b["manage_url"].as_str().unwrap()))

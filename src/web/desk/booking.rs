@@ -47,6 +47,8 @@ struct BookingPage {
     may_no_show: bool,
     /// A minor without a confirmed guardian's agreement: the desk asks and ticks.
     ask_guardian: bool,
+    /// Turned away: new dates to offer.
+    new_dates: Vec<String>,
     may_review: bool,
     temperatures: String,
     notice: Option<String>,
@@ -89,6 +91,16 @@ async fn page(
         .collect::<Vec<_>>()
         .join(" → ");
     let is_today = b.local_date == d.today;
+    let new_dates = if b.status == BookingStatus::TurnedAway {
+        desk::new_dates(state, &d.office, 3)
+            .await
+            .or_page(lang)?
+            .into_iter()
+            .map(|(s, e)| crate::web::applicant::slot_label(lang, &d.office, s, e))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(BookingPage {
         frame: Frame::staff_menu(
             lang,
@@ -119,6 +131,7 @@ async fn page(
         may_record: b.status == BookingStatus::CheckedIn,
         may_no_show: b.status == BookingStatus::Confirmed && b.slot_end <= now,
         ask_guardian: d.minor && !b.guardian_consent,
+        new_dates,
         may_review: b.status.is_changeable(),
         temperatures,
         is_today,
