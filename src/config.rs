@@ -59,6 +59,18 @@ pub struct Settings {
     /// released (its seat offered to the people waiting).
     #[arg(long, env = "REKAM_RELEASE_REJECTED_HOURS", default_value_t = 24)]
     pub release_rejected_hours: u32,
+    /// Deliver messages to applicants by POSTing signed JSON to this URL (an SMS or
+    /// WhatsApp gateway); without it they go to the server log.
+    #[arg(long, env = "REKAM_NOTIFY_WEBHOOK_URL", default_value = "")]
+    pub notify_webhook_url: String,
+    /// The HMAC-SHA256 key of the webhook's `X-Rekam-Signature`.
+    #[arg(
+        long,
+        env = "REKAM_NOTIFY_WEBHOOK_SECRET",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub notify_webhook_secret: String,
 }
 
 impl Default for Settings {
@@ -78,6 +90,8 @@ impl Default for Settings {
             min_upload_bytes_per_second: 1024,
             no_show_grace_minutes: 30,
             release_rejected_hours: 24,
+            notify_webhook_url: String::new(),
+            notify_webhook_secret: String::new(),
         }
     }
 }

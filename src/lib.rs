@@ -64,6 +64,10 @@ impl Application {
         settings: Settings,
         clock: Clock,
     ) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            settings.notify_webhook_url.is_empty() || settings.notify_webhook_secret.len() >= 16,
+            "--notify-webhook-url needs --notify-webhook-secret (at least 16 characters)"
+        );
         let store = Store::connect(database_url, settings.db_connections)
             .await?
             .with_offer_hold(chrono::Duration::hours(i64::from(
@@ -146,6 +150,32 @@ impl Application {
                     released,
                 });
                 limits.forget_quiet();
+            }
+        });
+        // Messages to applicants: looked at every second, delivered through the channel.
+        let ctx = usecases::Context::new(
+            self.store.clone(),
+            self.clock.clone(),
+            self.settings.clone(),
+        );
+        let channel = if self.settings.notify_webhook_url.is_empty() {
+            usecases::outbox::Channel::Log
+        } else {
+            usecases::outbox::Channel::Webhook {
+                url: self.settings.notify_webhook_url.clone(),
+                secret: self.settings.notify_webhook_secret.clone(),
+            }
+        };
+        let delivery = usecases::outbox::Delivery::new(channel, &self.settings.public_url);
+        let worker = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = usecases::outbox::deliver_due(&ctx, &delivery, &worker).await {
+                    tracing::warn!(error = ?e.code, "delivering messages failed");
+                }
             }
         });
         serve_connections(self.listener, self.router, self.client_timeout).await;

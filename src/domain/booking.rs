@@ -184,17 +184,26 @@ pub enum NotificationKind {
     CertificateRejected,
     /// The certificate was still rejected shortly before the slot: the seat was released.
     Released,
+    /// The booking is made.
+    Confirmed,
+    /// The day before the visit.
+    Reminder,
+    /// A phone verification code.
+    VerificationCode,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 9] = [
         Self::Moved,
         Self::NeedsRebooking,
         Self::Offered,
         Self::OfferExpired,
         Self::CertificateRejected,
         Self::Released,
+        Self::Confirmed,
+        Self::Reminder,
+        Self::VerificationCode,
     ];
 
     /// The database spelling.
@@ -206,6 +215,24 @@ impl NotificationKind {
             Self::OfferExpired => "offer_expired",
             Self::CertificateRejected => "certificate_rejected",
             Self::Released => "released",
+            Self::Confirmed => "confirmed",
+            Self::Reminder => "reminder",
+            Self::VerificationCode => "verification_code",
+        }
+    }
+
+    /// The kind as delivered to a webhook (API.md, "Notifications").
+    pub fn wire(self) -> &'static str {
+        match self {
+            Self::Moved => "booking_moved",
+            Self::NeedsRebooking => "needs_rebooking",
+            Self::Offered => "offer_held",
+            Self::OfferExpired => "offer_lapsed",
+            Self::CertificateRejected => "certificate_rejected",
+            Self::Released => "booking_released",
+            Self::Confirmed => "booking_confirmed",
+            Self::Reminder => "reminder",
+            Self::VerificationCode => "verification_code",
         }
     }
 

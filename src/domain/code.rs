@@ -53,6 +53,11 @@ pub fn hash_secret(secret: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// `/b/CODE?t=TOKEN`: the manage page of a booking.
+pub fn manage_path(code: &str, token: &str) -> String {
+    format!("/b/{code}?t={token}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 use super::group_commit::{BookingJob, create_steps};
 use super::seats::{Seat, move_seat};
 use super::{Store, StoreError, StoreResult, audit, lock_office_shared, ts};
-use crate::domain::booking::sql::{cert_lit, kind_lit, lit};
+use crate::domain::booking::sql::{cert_lit, lit};
 use crate::domain::desk::{Outcome, Temperature};
 use crate::domain::{Booking, BookingCode, BookingStatus, CertificateStatus, NotificationKind};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -248,17 +248,10 @@ impl Store {
             return Err(StoreError::Conflict);
         }
         if !accept {
-            sqlx::query(&format!(
-                "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at) \
-                 VALUES ($1, {}, $2, NULL, $3, $4)",
-                kind_lit(NotificationKind::CertificateRejected)
-            ))
-            .bind(b.id)
-            .bind(ts(b.slot_start))
-            .bind(reason.unwrap_or(""))
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await?;
+            let kind = NotificationKind::CertificateRejected;
+            let why = reason.unwrap_or("");
+            let slot = ts(b.slot_start);
+            super::outbox::notify(&mut tx, b.id, kind, slot, None, why, None, now).await?;
         }
         audit(
             &mut tx,
@@ -461,17 +454,8 @@ impl Store {
                 local_date: &local_date,
             };
             move_seat(&mut tx, office_id, Some(seat), None).await?;
-            sqlx::query(&format!(
-                "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at) \
-                 VALUES ($1, {}, $2, NULL, $3, $4)",
-                kind_lit(NotificationKind::Released)
-            ))
-            .bind(id)
-            .bind(slot_start)
-            .bind(reason)
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await?;
+            let kind = NotificationKind::Released;
+            super::outbox::notify(&mut tx, id, kind, slot_start, None, reason, None, now).await?;
             audit(
                 &mut tx,
                 now,

@@ -129,6 +129,13 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
     )
     .await?;
     insert_certificate(tx, id, &new.certificate, now).await?;
+    // The confirmation, with the manage link's token (kept only until it is delivered);
+    // a walk-in at the desk needs none.
+    if new.actor == "applicant" {
+        let kind = crate::domain::NotificationKind::Confirmed;
+        let start = ts(new.slot_start);
+        super::outbox::notify(tx, id, kind, start, None, "", Some(token), now).await?;
+    }
     audit(
         tx,
         now,

@@ -13,6 +13,7 @@ mod desk;
 mod group_commit;
 mod offers;
 mod offices;
+mod outbox;
 mod replan;
 mod reports;
 mod seats;
@@ -23,6 +24,7 @@ pub use bookings::{Created, NewBooking, NewCertificate, Receipt, Replayed, SeatR
 pub use calendar::{LevelScheduleRow, RuleVersion};
 pub use desk::{CertificateFile, DeskRow, Readings, ReviewRow};
 pub use offices::Office;
+pub use outbox::{DELIVERY_TRIED_FOR, FailedMessage, OutboxRow};
 pub use replan::{
     DayImpact, DisplacedBooking, NationalChange, Notice, OfficeReplan, PlanChange, ReplanReport,
 };

@@ -12,7 +12,7 @@ use super::seats::{NewBooking, Seat, insert_certificate, move_seat};
 use super::{
     Store, StoreError, StoreResult, audit, from_ts, is_unique_violation, lock_office_shared, ts,
 };
-use crate::domain::booking::sql::{self, kind_lit, lit};
+use crate::domain::booking::sql::{self, lit};
 use crate::domain::code::{hash_secret, new_secret};
 use crate::domain::{Booking, BookingCode, BookingStatus, NotificationKind};
 use crate::planner;
@@ -157,18 +157,10 @@ pub(crate) async fn offer_seats(
             }
             Err(e) => return Err(e),
         }
-        sqlx::query(&format!(
-            "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at) \
-             VALUES ($1, {}, $2, $3, $4, $5)",
-            kind_lit(NotificationKind::Offered)
-        ))
-        .bind(id)
-        .bind(old_slot)
-        .bind(ts(slot.start))
-        .bind(format!("held until {}", until.to_rfc3339()))
-        .bind(ts(now))
-        .execute(&mut *offer)
-        .await?;
+        let held = format!("held until {}", until.to_rfc3339());
+        let to = Some(ts(slot.start));
+        let kind = NotificationKind::Offered;
+        super::outbox::notify(&mut offer, id, kind, old_slot, to, &held, None, now).await?;
         audit(
             &mut offer,
             now,
@@ -267,16 +259,10 @@ impl Store {
                 }
                 cleared_holds += 1;
                 move_seat(&mut tx, office_id, Some(seat), None).await?;
-                sqlx::query(&format!(
-                    "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at) \
-                     VALUES ($1, {}, $2, NULL, 'offer not claimed in time', $3)",
-                    kind_lit(NotificationKind::OfferExpired)
-                ))
-                .bind(id)
-                .bind(slot_start)
-                .bind(ts(now))
-                .execute(&mut *tx)
-                .await?;
+                let kind = NotificationKind::OfferExpired;
+                let why = "offer not claimed in time";
+                super::outbox::notify(&mut tx, *id, kind, *slot_start, None, why, None, now)
+                    .await?;
             }
             lapsed += cleared_holds;
             offer_seats(&mut tx, office_id, now, self.offers).await?;

@@ -391,18 +391,8 @@ pub(crate) async fn replan_office(
             } else {
                 NotificationKind::NeedsRebooking
             };
-            sqlx::query(
-                "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(m.id)
-            .bind(kind.as_str())
-            .bind(r.slot_start)
-            .bind(m.to.map(|s| ts(s.start)))
-            .bind(notice)
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await?;
+            let to = m.to.map(|s| ts(s.start));
+            super::outbox::notify(tx, m.id, kind, r.slot_start, to, notice, None, now).await?;
             let detail = format!("{}: {notice}", kind.as_str());
             audit(
                 &mut *tx,

@@ -11,6 +11,7 @@ pub mod desk;
 pub mod error;
 pub mod form;
 pub mod lookup;
+pub mod outbox;
 pub mod plan;
 pub mod reports;
 pub mod waitlist;

@@ -50,10 +50,7 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// `/b/CODE?t=TOKEN`: the manage page of a booking.
-pub fn manage_path(code: &str, token: &str) -> String {
-    format!("/b/{code}?t={token}")
-}
+pub use crate::domain::code::manage_path;
 
 /// Largest request body: a 5 MB certificate plus the form's text fields.
 pub const MAX_BODY_BYTES: usize = crate::domain::certificate::MAX_CERTIFICATE_BYTES + 64 * 1024;

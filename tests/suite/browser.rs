@@ -644,7 +644,7 @@ async fn a_supervisor_previews_and_applies_level_three_and_the_moved_applicant_s
     }
     let moved_code = moved_code.expect("some move to Saturday");
     assert_eq!(
-        app.count("notifications").await,
+        app.count(CHANGE_NOTICES).await,
         0,
         "a preview changes nothing"
     );
@@ -657,7 +657,7 @@ async fn a_supervisor_previews_and_applies_level_three_and_the_moved_applicant_s
         after < before,
         "the chart shows the lower cap: {after} < {before}"
     );
-    assert_eq!(app.count("notifications").await, 16);
+    assert_eq!(app.count(CHANGE_NOTICES).await, 16);
 
     // The applicant whose booking moved sees the new time and the reason.
     let token = &tokens[&moved_code];

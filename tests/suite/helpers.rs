@@ -149,6 +149,10 @@ pub async fn database_url(db: Db, dir: &tempfile::TempDir) -> Option<String> {
     }
 }
 
+/// The messages that report a change to a booking (not the confirmation every booking
+/// gets), for `TestApp::count`.
+pub const CHANGE_NOTICES: &str = "notifications WHERE kind <> 'confirmed'";
+
 /// A running instance.
 pub struct TestApp {
     pub base: String,

@@ -12,8 +12,34 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::Stdio;
 
+/// The starts of the free slots of the open days from the day after tomorrow, for four
+/// days (within a week-long certificate; the servers run on the real clock).
+pub(crate) async fn open_slots(client: &reqwest::Client, base: &str) -> Vec<String> {
+    let from = Utc::now().with_timezone(&Jakarta).date_naive() + Duration::days(2);
+    let v: Value = client
+        .get(format!(
+            "{base}/api/v1/offices/ciruas/availability?from={from}&to={}",
+            from + Duration::days(3)
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["bookable"] == true)
+        .flat_map(|d| d["slots"].as_array().unwrap().clone())
+        .filter(|s| s["remaining"].as_u64().unwrap_or(0) > 0)
+        .map(|s| s["start"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// An admin token made through the CLI.
-fn cli_admin(url: &str) -> String {
+pub(crate) fn cli_admin(url: &str) -> String {
     let mut add = rekam(url)
         .args(["staff", "add", "--username", "cli-admin", "--role", "admin"])
         .stdin(Stdio::piped())

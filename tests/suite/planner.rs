@@ -215,7 +215,7 @@ async fn a_level_rule_edit_replans_every_office_after_a_preview(app: TestApp) {
     for slot in a["days"][0]["slots"].as_array().unwrap() {
         assert_eq!(slot["capacity"], 1, "{slot}");
     }
-    assert_eq!(app.count("notifications").await, 3, "the three are told");
+    assert_eq!(app.count(CHANGE_NOTICES).await, 3, "the three are told");
 }
 
 /// A man born 3 December 2009: 17 from Thursday 3 December 2026, not on Tuesday the 1st.
@@ -407,7 +407,7 @@ async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestA
         full,
         "a dry run changes nothing"
     );
-    assert_eq!(app.count("notifications").await, 0);
+    assert_eq!(app.count(CHANGE_NOTICES).await, 0);
     assert_eq!(app.count("office_levels").await, 0);
 
     // Applying it does exactly what the dry run said.
@@ -425,7 +425,7 @@ async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestA
     }
     assert_eq!(after["days"][0]["limited_by"], "waiting_room");
     assert_eq!(
-        app.count("notifications").await,
+        app.count(CHANGE_NOTICES).await,
         16,
         "every displaced booking has a message"
     );

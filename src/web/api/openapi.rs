@@ -44,6 +44,7 @@ impl Modify for Bearer {
         super::supervisor::get_rule_history,
         super::supervisor::get_holidays,
         super::supervisor::put_holidays,
+        super::supervisor::failed_messages,
         super::desk::day_list,
         super::desk::get_booking,
         super::desk::check_in,

@@ -31,6 +31,10 @@ pub fn router() -> Router<AppState> {
             put(put_closure).delete(delete_closure),
         )
         .route("/api/v1/staff/offices/{slug}/plan", get(get_plan))
+        .route(
+            "/api/v1/staff/offices/{slug}/failed-messages",
+            get(failed_messages),
+        )
         .route("/api/v1/staff/level-rules", get(get_rules).put(put_rule))
         .route("/api/v1/staff/level-rules/history", get(get_rule_history))
         .route(
@@ -331,4 +335,26 @@ pub async fn put_holidays(
         ),
     )
         .into_response())
+}
+
+/// Messages to applicants given up on after a day of failed delivery, newest first.
+#[utoipa::path(get, path = "/api/v1/staff/offices/{slug}/failed-messages", tag = "supervisor",
+    params(("slug" = String, Path)), security(("bearer" = [])),
+    responses((status = 200), (status = 401), (status = 403), (status = 404)))]
+pub async fn failed_messages(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let office = office_for(&state, &staff, &slug, Role::Supervisor).await?;
+    let rows = crate::usecases::outbox::failed(&state, &staff.0, &office).await?;
+    let kinds = |k: &str| crate::domain::NotificationKind::parse(k).map_or("", |k| k.wire());
+    let rows: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|m| {
+            serde_json::json!({"id": m.id, "kind": kinds(&m.kind), "booking_code": m.code,
+                "attempts": m.attempts, "last_error": m.last_error})
+        })
+        .collect();
+    Ok(Json(rows).into_response())
 }

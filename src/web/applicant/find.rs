@@ -21,10 +21,27 @@ pub(super) struct FindPage {
     form: FormView,
 }
 
-pub(super) async fn find_page(lang: Lang) -> FindPage {
+/// The lookup form; `?code=` (from a message's link) fills in the code.
+pub(super) async fn find_page(
+    lang: Lang,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> FindPage {
+    let code: String = q
+        .get("code")
+        .map(|c| {
+            c.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(12)
+                .collect()
+        })
+        .unwrap_or_default();
+    let raw = RawForm {
+        fields: HashMap::from([("code".to_string(), code)]),
+        ..RawForm::default()
+    };
     FindPage {
         frame: Frame::new(lang, "/find"),
-        form: FormView::default(),
+        form: FormView::from_errors(lang, &raw, &[]),
     }
 }
 

@@ -1,0 +1,228 @@
+//! Delivering the outbox: a worker claims due messages, renders each in its applicant's
+//! language from the translation files, and sends it through the configured channel —
+//! the server log, or a webhook (JSON signed with HMAC-SHA256) for an SMS or WhatsApp
+//! gateway. A failed attempt is retried with growing delays; after a day the message is
+//! marked failed, and supervisors see it.
+
+use super::{AppError, Context};
+use crate::domain::NotificationKind;
+use crate::i18n::{Lang, hm};
+use crate::store::OutboxRow;
+use chrono::{DateTime, Duration};
+
+/// Where messages go.
+#[derive(Debug, Clone)]
+pub enum Channel {
+    /// One line in the server log per message (the text at debug level).
+    Log,
+    /// `POST` JSON to a gateway, signed with the shared secret.
+    Webhook {
+        /// The gateway's URL.
+        url: String,
+        /// The HMAC-SHA256 key.
+        secret: String,
+    },
+}
+
+/// The delivery set-up of a server.
+#[derive(Clone)]
+pub struct Delivery {
+    /// The channel.
+    pub channel: Channel,
+    /// Public base URL for the links in messages.
+    pub public_url: String,
+    client: reqwest::Client,
+}
+
+impl Delivery {
+    /// A delivery through `channel`, with links under `public_url`.
+    pub fn new(channel: Channel, public_url: &str) -> Self {
+        Self {
+            channel,
+            public_url: public_url.trim_end_matches('/').to_string(),
+            client: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("an HTTP client"),
+        }
+    }
+}
+
+/// How long a worker holds the messages it claimed before another may try them.
+const LEASE: Duration = Duration::minutes(2);
+
+/// The wait before the next attempt after `attempts` failed ones: 30 s, 1 min, 2 min, …
+/// at most an hour.
+pub fn retry_delay(attempts: i64) -> Duration {
+    let doubled = 30i64.saturating_mul(1i64 << attempts.clamp(0, 20));
+    Duration::seconds(doubled.min(3600))
+}
+
+/// The hex HMAC-SHA256 of `body` with `secret` (the `X-Rekam-Signature` value after
+/// `sha256=`).
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(body);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A message's text in its applicant's language, short enough for one SMS where it can
+/// be, with the link to the booking.
+pub async fn render(ctx: &Context, d: &Delivery, row: &OutboxRow) -> Result<String, AppError> {
+    let lang = Lang::parse(&row.language).unwrap_or(Lang::Id);
+    let office = ctx.store.office(&row.office).await?;
+    let tz = office.spec.timezone;
+    let zone = crate::domain::office::zone_abbreviation(tz);
+    let when = |t: i64| {
+        let t = DateTime::from_timestamp(t, 0).unwrap_or_default();
+        format!(
+            "{} {} {zone}",
+            lang.short_date(t.with_timezone(&tz).date_naive()),
+            hm(t, tz)
+        )
+    };
+    let link = match &row.secret {
+        Some(token) => format!(
+            "{}{}",
+            d.public_url,
+            crate::domain::code::manage_path(&row.code, token)
+        ),
+        None => format!("{}/find?code={}", d.public_url, row.code),
+    };
+    let kind = row.kind().unwrap_or(NotificationKind::Confirmed);
+    let key = match kind {
+        NotificationKind::Confirmed => "msg-confirmed",
+        NotificationKind::Moved => "msg-moved",
+        NotificationKind::NeedsRebooking => "msg-needs-rebooking",
+        NotificationKind::Offered => "msg-offered",
+        NotificationKind::OfferExpired => "msg-offer-expired",
+        NotificationKind::CertificateRejected => "msg-certificate-rejected",
+        NotificationKind::Released => "msg-released",
+        NotificationKind::Reminder => "msg-reminder",
+        NotificationKind::VerificationCode => "msg-verification-code",
+    };
+    Ok(lang.format(
+        key,
+        &[
+            ("code", row.code.clone()),
+            ("office", office.spec.name.clone()),
+            ("when", when(row.from_slot)),
+            ("to", row.to_slot.map(when).unwrap_or_default()),
+            ("until", row.hold_until.map(when).unwrap_or_default()),
+            ("reason", row.reason.clone()),
+            ("link", link),
+        ],
+    ))
+}
+
+/// Sends one message; `Err` with what went wrong (no personal data in it).
+async fn send(d: &Delivery, row: &OutboxRow, text: &str) -> Result<(), String> {
+    let kind = row.kind().map_or("unknown", NotificationKind::wire);
+    match &d.channel {
+        Channel::Log => {
+            tracing::info!(id = row.id, kind, code = %row.code, "message");
+            tracing::debug!(id = row.id, text, "message text");
+            Ok(())
+        }
+        Channel::Webhook { url, secret } => {
+            let created = DateTime::from_timestamp(row.created_at, 0).unwrap_or_default();
+            let body = serde_json::json!({
+                "id": row.id.to_string(),
+                "kind": kind,
+                "booking_code": row.code,
+                "to": {"phone": row.phone, "email": row.email},
+                "language": row.language,
+                "text": text,
+                "created_at": created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            })
+            .to_string();
+            let answer = d
+                .client
+                .post(url)
+                .header("Content-Type", "application/json")
+                .header("X-Rekam-Delivery", row.id.to_string())
+                .header(
+                    "X-Rekam-Signature",
+                    format!("sha256={}", signature(secret, body.as_bytes())),
+                )
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| format!("no answer: {}", e.without_url()))?;
+            if answer.status().is_success() {
+                Ok(())
+            } else {
+                Err(format!("answered {}", answer.status().as_u16()))
+            }
+        }
+    }
+}
+
+/// Delivers the messages due now, as `worker`; returns how many were delivered.
+pub async fn deliver_due(ctx: &Context, d: &Delivery, worker: &str) -> Result<usize, AppError> {
+    let rows = ctx
+        .store
+        .claim_messages(worker, ctx.clock.now(), LEASE, 50)
+        .await?;
+    let mut delivered = 0;
+    for row in rows {
+        let sent = match render(ctx, d, &row).await {
+            Ok(text) => send(d, &row, &text).await,
+            Err(_) => Err("could not render the message".to_string()),
+        };
+        let now = ctx.clock.now();
+        match sent {
+            Ok(()) => {
+                if ctx.store.message_delivered(row.id, worker, now).await? {
+                    delivered += 1;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(id = row.id, attempts = row.attempts + 1, %error, "delivery failed");
+                let next = now + retry_delay(row.attempts);
+                ctx.store
+                    .message_failed(&row, worker, &error, next, now)
+                    .await?;
+            }
+        }
+    }
+    Ok(delivered)
+}
+
+/// Messages given up on at an office (supervisors), newest first.
+pub async fn failed(
+    ctx: &Context,
+    member: &crate::store::StaffMember,
+    office: &crate::store::Office,
+) -> Result<Vec<crate::store::FailedMessage>, AppError> {
+    super::changes::may_act(member, office, crate::domain::Role::Supervisor)?;
+    Ok(ctx.store.failed_messages(Some(office.id)).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_grow_to_an_hour() {
+        assert_eq!(retry_delay(0), Duration::seconds(30));
+        assert_eq!(retry_delay(1), Duration::seconds(60));
+        assert_eq!(retry_delay(3), Duration::seconds(240));
+        assert_eq!(retry_delay(30), Duration::hours(1));
+    }
+
+    #[test]
+    fn the_signature_is_hmac_sha256() {
+        // RFC 4231 test case 2.
+        assert_eq!(
+            signature("Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+}

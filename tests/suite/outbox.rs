@@ -1,0 +1,317 @@
+//! Messages to applicants leave through the outbox: a real webhook receiver on a random
+//! port gets one signed message per event, retries are exact, a receiver down for a day
+//! sees the message marked failed, and three processes on one PostgreSQL deliver 200
+//! messages without a duplicate.
+
+use crate::helpers::*;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+const SECRET: &str = "a webhook secret of some length";
+
+/// What the receiver saw: every request (delivery id, signature, body), and how many of
+/// the first requests it refuses with a 500.
+#[derive(Default)]
+struct Inbox {
+    seen: Vec<(String, String, String)>,
+    refuse_first: usize,
+}
+
+/// A webhook receiver: a real HTTP server on a random port.
+async fn receiver(refuse_first: usize) -> (String, Arc<Mutex<Inbox>>) {
+    let inbox = Arc::new(Mutex::new(Inbox {
+        refuse_first,
+        ..Inbox::default()
+    }));
+    let shared = inbox.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let inbox = shared.clone();
+            async move {
+                let mut inbox = inbox.lock().unwrap();
+                let header = |n: &str| {
+                    headers
+                        .get(n)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                inbox.seen.push((
+                    header("x-rekam-delivery"),
+                    header("x-rekam-signature"),
+                    body,
+                ));
+                if inbox.seen.len() <= inbox.refuse_first {
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    axum::http::StatusCode::NO_CONTENT
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, inbox)
+}
+
+/// Waits (real time, at most 20 s) until the receiver has seen `n` requests.
+async fn wait_for(inbox: &Arc<Mutex<Inbox>>, n: usize) {
+    for _ in 0..200 {
+        if inbox.lock().unwrap().seen.len() >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the receiver saw {} requests, not {n}",
+        inbox.lock().unwrap().seen.len()
+    );
+}
+
+fn verifies(signature: &str, body: &str) -> bool {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(body.as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    signature == format!("sha256={hex}")
+}
+
+async fn app_with_receiver(db: Db, refuse_first: usize) -> Option<(TestApp, Arc<Mutex<Inbox>>)> {
+    let (url, inbox) = receiver(refuse_first).await;
+    let settings = rekam::config::Settings {
+        notify_webhook_url: url,
+        notify_webhook_secret: SECRET.to_string(),
+        public_url: "https://rekam.example.go.id".to_string(),
+        ..rekam::config::Settings::default()
+    };
+    Some((spawn_with(db, settings).await?, inbox))
+}
+
+macro_rules! with_receiver {
+    ($($name:ident = $refuse:expr),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    if let Some((app, inbox)) =
+                        super::app_with_receiver(crate::helpers::Db::Sqlite, $refuse).await
+                    {
+                        super::$name(app, inbox).await;
+                    }
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    if let Some((app, inbox)) =
+                        super::app_with_receiver(crate::helpers::Db::Postgres, $refuse).await
+                    {
+                        super::$name(app, inbox).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+
+with_receiver!(
+    each_event_is_one_signed_message = 0,
+    a_receiver_failing_three_times_gets_the_message_once_more = 3,
+    a_receiver_down_for_a_day_sees_the_message_marked_failed = 1_000,
+);
+
+async fn each_event_is_one_signed_message(app: TestApp, inbox: Arc<Mutex<Inbox>>) {
+    let b = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)).set("name", "Budi Santoso"))
+        .await;
+    let code = b["code"].as_str().unwrap();
+    wait_for(&inbox, 1).await;
+    let (id, signature, body) = inbox.lock().unwrap().seen[0].clone();
+    assert!(verifies(&signature, &body), "the signature verifies");
+    let m: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(m["id"], id, "X-Rekam-Delivery is the message's id");
+    assert_eq!(m["kind"], "booking_confirmed");
+    assert_eq!(m["booking_code"], code);
+    assert_eq!(m["to"]["phone"], "+6281234567890");
+    assert_eq!(m["language"], "id");
+    assert!(m["created_at"].as_str().unwrap().ends_with('Z'));
+    let text = m["text"].as_str().unwrap();
+    let link = format!(
+        "https://rekam.example.go.id/b/{code}?t={}",
+        b["token"].as_str().unwrap()
+    );
+    assert!(text.contains(&link), "the manage link: {text}");
+    assert!(text.contains("Selasa") || text.contains("Sel"), "{text}");
+    // The link's token is not kept once delivered.
+    let (secrets,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE secret IS NOT NULL")
+            .fetch_one(app.db().await)
+            .await
+            .unwrap();
+    assert_eq!(secrets, 0);
+    // A rejected certificate is one more message, without a token in its link.
+    let desk = app
+        .staff_token("loket-o", rekam::domain::Role::Desk, Some("ciruas"))
+        .await;
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/staff/bookings/{code}/certificate-review")))
+        .bearer_auth(&desk)
+        .json(&json!({"decision": "rejected", "reason": "tidak terbaca"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    wait_for(&inbox, 2).await;
+    let (_, signature, body) = inbox.lock().unwrap().seen[1].clone();
+    assert!(verifies(&signature, &body));
+    let m: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(m["kind"], "certificate_rejected");
+    let text = m["text"].as_str().unwrap();
+    assert!(
+        text.contains("tidak terbaca") && text.contains(&format!("/find?code={code}")),
+        "{text}"
+    );
+    // Nothing more arrives.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(inbox.lock().unwrap().seen.len(), 2);
+}
+
+async fn a_receiver_failing_three_times_gets_the_message_once_more(
+    app: TestApp,
+    inbox: Arc<Mutex<Inbox>>,
+) {
+    app.book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(2)))
+        .await;
+    wait_for(&inbox, 1).await;
+    // Retries wait 30 s, 1 min, 2 min (clock time).
+    for (n, wait) in [(2, 31), (3, 61), (4, 121)] {
+        app.advance_and_sweep(chrono::Duration::seconds(wait)).await;
+        wait_for(&inbox, n).await;
+    }
+    // Much later: nothing more.
+    app.advance_and_sweep(chrono::Duration::hours(3)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let seen = inbox.lock().unwrap().seen.clone();
+    assert_eq!(seen.len(), 4, "three refusals, then one delivery");
+    let ids: BTreeSet<&String> = seen.iter().map(|s| &s.0).collect();
+    assert_eq!(ids.len(), 1, "the same message each time");
+    let (sent, attempts): (Option<i64>, i64) =
+        sqlx::query_as("SELECT sent_at, attempts FROM notifications")
+            .fetch_one(app.db().await)
+            .await
+            .unwrap();
+    assert!(sent.is_some());
+    assert_eq!(attempts, 4);
+}
+
+async fn a_receiver_down_for_a_day_sees_the_message_marked_failed(
+    app: TestApp,
+    inbox: Arc<Mutex<Inbox>>,
+) {
+    let b = app
+        .book_ok(&BookingForm::new(&wib(12, 2, 8, 0), &nik(3)))
+        .await;
+    wait_for(&inbox, 1).await;
+    app.advance_and_sweep(chrono::Duration::hours(25)).await;
+    wait_for(&inbox, 2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let (failed, secret): (Option<i64>, Option<String>) =
+        sqlx::query_as("SELECT failed_at, secret FROM notifications")
+            .fetch_one(app.db().await)
+            .await
+            .unwrap();
+    assert!(failed.is_some(), "given up after a day");
+    assert!(secret.is_none(), "and the link's token dropped");
+    // Supervisors see it.
+    let sup = app
+        .staff_token("kasi-o", rekam::domain::Role::Supervisor, Some("ciruas"))
+        .await;
+    let list: Value = app
+        .staff_json("/api/v1/staff/offices/ciruas/failed-messages", &sup)
+        .await;
+    assert_eq!(list[0]["booking_code"], b["code"]);
+    assert_eq!(list[0]["kind"], "booking_confirmed");
+    // No more attempts.
+    app.advance_and_sweep(chrono::Duration::hours(2)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
+    assert_eq!(inbox.lock().unwrap().seen.len(), 2);
+}
+
+/// Three servers on one PostgreSQL database share the outbox: 200 bookings, 200
+/// messages, none twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_processes_deliver_two_hundred_messages_once_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = database_url(Db::Postgres, &dir).await else {
+        return;
+    };
+    let (hook, inbox) = receiver(0).await;
+    let args = [
+        "--notify-webhook-url",
+        hook.as_str(),
+        "--notify-webhook-secret",
+        SECRET,
+    ];
+    let servers: Vec<Server> = (0..3).map(|_| Server::start(&url, &args)).collect();
+    let token = crate::multiprocess::cli_admin(&url);
+    let client = reqwest::Client::new();
+    let mut office = demo_office();
+    office["recording_sets"] = json!(30);
+    office["waiting_room_seats"] = json!(100);
+    for d in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+        office["hours"][d] = json!(["07:00", "17:00"]);
+    }
+    let r = client
+        .put(format!("{}/api/v1/admin/offices/ciruas", servers[0].base))
+        .bearer_auth(&token)
+        .json(&office)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let slots = crate::multiprocess::open_slots(&client, &servers[1].base).await;
+    let issued = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let mut sent = tokio::task::JoinSet::new();
+    for i in 0..200u32 {
+        let base = servers[i as usize % 3].base.clone();
+        let form = BookingForm::new(&slots[i as usize % slots.len()], &nik(1 + i))
+            .set("certificate_issued_at", &issued);
+        let client = client.clone();
+        sent.spawn(async move {
+            client
+                .post(format!("{base}/api/v1/bookings"))
+                .multipart(form.multipart())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let mut created = 0;
+    while let Some(status) = sent.join_next().await {
+        if status.unwrap() == 201 {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 200);
+    for _ in 0..600 {
+        if inbox.lock().unwrap().seen.len() >= 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let seen = inbox.lock().unwrap().seen.clone();
+    let ids: BTreeSet<&String> = seen.iter().map(|s| &s.0).collect();
+    assert_eq!(ids.len(), 200, "every message arrived");
+    assert_eq!(seen.len(), 200, "none twice");
+    drop(servers);
+}
