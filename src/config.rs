@@ -52,6 +52,9 @@ pub struct Settings {
     /// body, before the connection is closed (slow clients holding connections open).
     #[arg(long, env = "REKAM_CLIENT_TIMEOUT", default_value_t = 30)]
     pub client_timeout_seconds: u64,
+    /// The waking hours (office time) an offered seat's hold counts: `HH:MM-HH:MM`.
+    #[arg(long, env = "REKAM_OFFER_WAKING_HOURS", default_value = "06:00-21:00")]
+    pub offer_waking_hours: String,
     /// Minutes after a slot's end before a booking not checked in becomes a no-show.
     #[arg(long, env = "REKAM_NO_SHOW_GRACE_MINUTES", default_value_t = 30)]
     pub no_show_grace_minutes: u32,
@@ -88,6 +91,7 @@ impl Default for Settings {
             certificate_replacements_per_day: 5,
             proxy_hops: 1,
             min_upload_bytes_per_second: 1024,
+            offer_waking_hours: "06:00-21:00".to_string(),
             no_show_grace_minutes: 30,
             release_rejected_hours: 24,
             notify_webhook_url: String::new(),

@@ -73,7 +73,16 @@ impl Application {
             .with_offer_hold(chrono::Duration::hours(i64::from(
                 settings.offer_hold_hours,
             )))
-            .with_min_age(settings.min_age);
+            .with_min_age(settings.min_age)
+            .with_waking_hours(
+                domain::office::WakingHours::parse(&settings.offer_waking_hours).ok_or_else(
+                    || {
+                        anyhow::anyhow!(
+                            "--offer-waking-hours is HH:MM-HH:MM, the first before the second"
+                        )
+                    },
+                )?,
+            );
         let listener = TcpListener::bind(bind).await?;
         let state = web::AppState::new(store.clone(), clock.clone(), settings.clone());
         let limits = state.limits.clone();

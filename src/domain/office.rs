@@ -378,3 +378,102 @@ mod tests {
         assert!(OfficeSlug::parse("ciruas-2").is_some());
     }
 }
+
+/// Waking hours of an office's applicants, in office time: an offered seat's hold counts
+/// only these, so an offer made in the evening does not lapse while people sleep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WakingHours {
+    /// From, e.g. 06:00.
+    pub from: chrono::NaiveTime,
+    /// To, e.g. 21:00.
+    pub to: chrono::NaiveTime,
+}
+
+impl Default for WakingHours {
+    fn default() -> Self {
+        Self {
+            from: chrono::NaiveTime::from_hms_opt(6, 0, 0).expect("06:00"),
+            to: chrono::NaiveTime::from_hms_opt(21, 0, 0).expect("21:00"),
+        }
+    }
+}
+
+impl WakingHours {
+    /// Reads `HH:MM-HH:MM` (the first before the second).
+    pub fn parse(s: &str) -> Option<Self> {
+        let (from, to) = s.split_once('-')?;
+        let time = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
+        let (from, to) = (time(from)?, time(to)?);
+        (from < to).then_some(Self { from, to })
+    }
+
+    /// The instant at which `hold` of waking time has passed since `start`, in `tz`.
+    pub fn after(
+        self,
+        start: chrono::DateTime<chrono::Utc>,
+        hold: chrono::Duration,
+        tz: chrono_tz::Tz,
+    ) -> chrono::DateTime<chrono::Utc> {
+        use chrono::TimeZone;
+        let mut left = hold;
+        let mut at = start.with_timezone(&tz).naive_local();
+        // At most a year of days, whatever the settings.
+        for _ in 0..400 {
+            let day = at.date();
+            let (open, close) = (day.and_time(self.from), day.and_time(self.to));
+            if at < open {
+                at = open;
+            }
+            if at < close {
+                let today = close - at;
+                if left <= today {
+                    at += left;
+                    return tz
+                        .from_local_datetime(&at)
+                        .earliest()
+                        .map_or(start + hold, |t| t.with_timezone(&chrono::Utc));
+                }
+                left -= today;
+            }
+            at = (day + chrono::Duration::days(1)).and_time(self.from);
+        }
+        start + hold
+    }
+}
+
+#[cfg(test)]
+mod waking_tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn an_evening_offer_is_held_through_the_night() {
+        let tz = chrono_tz::Asia::Jakarta;
+        let at = |d: u32, h: u32, m: u32| {
+            tz.with_ymd_and_hms(2026, 12, d, h, m, 0)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        let hours = WakingHours::default();
+        // 19:48 + 12 waking hours: 1 h 12 min tonight, 10 h 48 min tomorrow → 16:48.
+        assert_eq!(
+            hours.after(at(1, 19, 48), chrono::Duration::hours(12), tz),
+            at(2, 16, 48)
+        );
+        // Made at night: counted from 06:00.
+        assert_eq!(
+            hours.after(at(1, 23, 0), chrono::Duration::hours(2), tz),
+            at(2, 8, 0)
+        );
+        // Within the day.
+        assert_eq!(
+            hours.after(at(1, 9, 0), chrono::Duration::hours(3), tz),
+            at(1, 12, 0)
+        );
+        // Exactly to the evening's end.
+        assert_eq!(
+            hours.after(at(1, 20, 0), chrono::Duration::hours(1), tz),
+            at(1, 21, 0)
+        );
+    }
+}

@@ -59,6 +59,8 @@ pub(crate) struct OfferRules {
     pub(crate) hold: chrono::Duration,
     /// Minimum age on the seat's day (married applicants are exempt).
     pub(crate) min_age: u32,
+    /// The hours a hold counts.
+    pub(crate) waking: crate::domain::office::WakingHours,
 }
 
 impl Default for OfferRules {
@@ -66,6 +68,7 @@ impl Default for OfferRules {
         Self {
             hold: chrono::Duration::hours(12),
             min_age: 17,
+            waking: crate::domain::office::WakingHours::default(),
         }
     }
 }
@@ -247,6 +250,12 @@ impl Store {
     /// Sets how long an offered seat is held (default 12 hours).
     pub fn with_offer_hold(mut self, hold: chrono::Duration) -> Self {
         self.offers.hold = hold;
+        self
+    }
+
+    /// Sets the hours of the day an offered seat's hold counts (default 06:00–21:00).
+    pub fn with_waking_hours(mut self, waking: crate::domain::office::WakingHours) -> Self {
+        self.offers.waking = waking;
         self
     }
 

@@ -113,8 +113,11 @@ pub(crate) async fn offer_seats(
             continue;
         };
         let date_text = date.to_string();
-        // A hold never outlasts the slot it holds.
-        let until = (now + rules.hold).min(slot.start);
+        // The hold counts only waking hours (office time), and never outlasts the slot.
+        let until = rules
+            .waking
+            .after(now, rules.hold, spec.timezone)
+            .min(slot.start);
         // Each offer is a savepoint. The person is claimed first, on a condition that
         // PostgreSQL re-checks after waiting for a concurrent offer's row lock: two
         // cancellations at once can never both offer a seat to the same person. A seat

@@ -21,7 +21,70 @@ both_databases!(
     a_level_rule_edit_replans_every_office_after_a_preview,
     the_wfo_share_limits_operators_not_sets,
     holidays_carry_their_decree_names_and_kinds,
+    an_evening_offer_is_held_through_the_night,
 );
+
+/// An offered seat's hold counts only waking hours (06:00–21:00 office time): offered at
+/// 19:48 with a 12-hour hold, it is still held at 07:48 the next morning (until 16:48).
+async fn an_evening_offer_is_held_through_the_night(app: TestApp) {
+    let mut office = small_office();
+    office["hours"] = json!({"thu": ["08:00", "09:00"]});
+    assert_eq!(app.put_office("ciruas", office).await.status(), 200);
+    let mut booked = Vec::new();
+    for (i, slot) in [wib(12, 3, 8, 0), wib(12, 3, 8, 30)].iter().enumerate() {
+        for j in 0..3 {
+            booked.push(
+                app.book_ok(&BookingForm::new(slot, &nik(10 + (i * 3 + j) as u32)))
+                    .await,
+            );
+        }
+    }
+    let waiting: Value = join(
+        &app,
+        BookingForm::new("", &nik(1))
+            .set("from_date", "2026-12-03")
+            .set("to_date", "2026-12-03"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    // Monday 19:48: a seat frees up and is offered.
+    app.set_and_sweep(
+        chrono::DateTime::parse_from_rfc3339("2026-11-30T19:48:00+07:00")
+            .unwrap()
+            .into(),
+    )
+    .await;
+    let (code, token) = (
+        booked[0]["code"].as_str().unwrap(),
+        booked[0]["token"].as_str().unwrap(),
+    );
+    assert_eq!(
+        app.post_booking_action(code, token, "cancel", None)
+            .await
+            .status(),
+        200
+    );
+    let (wcode, wtoken) = (
+        waiting["code"].as_str().unwrap(),
+        waiting["token"].as_str().unwrap(),
+    );
+    let v: Value = app.get_booking(wcode, wtoken).await.json().await.unwrap();
+    assert_eq!(
+        v["offer"]["hold_until"], "2026-12-01T16:48:00+07:00",
+        "1 h 12 min tonight and 10 h 48 min tomorrow: {v}"
+    );
+    // Tuesday 07:48 (twelve clock hours later): still held.
+    app.set_and_sweep(
+        chrono::DateTime::parse_from_rfc3339("2026-12-01T07:48:00+07:00")
+            .unwrap()
+            .into(),
+    )
+    .await;
+    let v: Value = app.get_booking(wcode, wtoken).await.json().await.unwrap();
+    assert!(!v["offer"].is_null(), "still held at 07:48: {v}");
+}
 
 /// The seeded years carry each day's name and kind as the decrees (SKB 3 Menteri) give
 /// them; a file may say the kind; the applicant's calendar names the holiday.
@@ -568,8 +631,9 @@ async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestA
     );
     let (code2, token2) = &needs_rebooking[1];
     let again: Value = app.get_booking(code2, token2).await.json().await.unwrap();
+    // Offered afresh at 20:00: twelve waking hours (06:00–21:00) end at 17:00 tomorrow.
     assert_eq!(
-        again["offer"]["hold_until"], "2026-12-01T08:00:00+07:00",
+        again["offer"]["hold_until"], "2026-12-01T17:00:00+07:00",
         "offered afresh: {again}"
     );
     assert_within_caps(&app, "2026-11-30", "2026-12-14").await;
