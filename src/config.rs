@@ -52,6 +52,9 @@ pub struct Settings {
     /// body, before the connection is closed (slow clients holding connections open).
     #[arg(long, env = "REKAM_CLIENT_TIMEOUT", default_value_t = 30)]
     pub client_timeout_seconds: u64,
+    /// When the day-before reminders go out, office time (`HH:MM`).
+    #[arg(long, env = "REKAM_REMINDER_AT", default_value = "16:00")]
+    pub reminder_at: String,
     /// The waking hours (office time) an offered seat's hold counts: `HH:MM-HH:MM`.
     #[arg(long, env = "REKAM_OFFER_WAKING_HOURS", default_value = "06:00-21:00")]
     pub offer_waking_hours: String,
@@ -92,6 +95,7 @@ impl Default for Settings {
             proxy_hops: 1,
             min_upload_bytes_per_second: 1024,
             offer_waking_hours: "06:00-21:00".to_string(),
+            reminder_at: "16:00".to_string(),
             no_show_grace_minutes: 30,
             release_rejected_hours: 24,
             notify_webhook_url: String::new(),

@@ -65,6 +65,10 @@ impl Application {
         clock: Clock,
     ) -> anyhow::Result<Self> {
         anyhow::ensure!(
+            chrono::NaiveTime::parse_from_str(&settings.reminder_at, "%H:%M").is_ok(),
+            "--reminder-at is HH:MM"
+        );
+        anyhow::ensure!(
             settings.notify_webhook_url.is_empty() || settings.notify_webhook_secret.len() >= 16,
             "--notify-webhook-url needs --notify-webhook-secret (at least 16 characters)"
         );
@@ -122,6 +126,13 @@ impl Application {
         let (store, clock, limits) = (self.store.clone(), self.clock.clone(), self.limits.clone());
         let grace = chrono::Duration::minutes(i64::from(self.settings.no_show_grace_minutes));
         let release = chrono::Duration::hours(i64::from(self.settings.release_rejected_hours));
+        let reminder_at = chrono::NaiveTime::parse_from_str(&self.settings.reminder_at, "%H:%M")
+            .unwrap_or_else(|_| chrono::NaiveTime::from_hms_opt(16, 0, 0).expect("16:00"));
+        let reminders = usecases::Context::new(
+            self.store.clone(),
+            self.clock.clone(),
+            self.settings.clone(),
+        );
         let sweeps = self.sweeps;
         tokio::spawn(async move {
             let mut last = clock.now();
@@ -148,6 +159,9 @@ impl Application {
                     tracing::warn!(error = %e, "marking no-shows failed");
                     0
                 });
+                if let Err(e) = usecases::outbox::write_reminders(&reminders, reminder_at).await {
+                    tracing::warn!(error = ?e.code, "writing reminders failed");
+                }
                 // Idempotency-Keys are kept a day (API.md).
                 if let Err(e) = store.forget_idempotency_keys(last).await {
                     tracing::warn!(error = %e, "forgetting old idempotency keys failed");

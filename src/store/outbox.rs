@@ -107,6 +107,11 @@ pub struct FailedMessage {
     pub last_error: Option<String>,
 }
 
+/// `1, 2, 3` from row ids.
+fn id_list(ids: impl Iterator<Item = i64>) -> String {
+    ids.map(|id| id.to_string()).collect::<Vec<_>>().join(", ")
+}
+
 const DUE: &str = "n.sent_at IS NULL AND n.failed_at IS NULL AND n.next_attempt_at IS NOT NULL \
     AND n.next_attempt_at <= $1 AND (n.lease_until IS NULL OR n.lease_until <= $1)";
 
@@ -135,46 +140,53 @@ impl Store {
         .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
-        let mut rows = Vec::with_capacity(ids.len());
-        for (id,) in ids {
-            sqlx::query("UPDATE notifications SET lease_until = $2, leased_by = $3 WHERE id = $1")
-                .bind(id)
-                .bind(ts(now + lease))
-                .bind(worker)
-                .execute(&mut *tx)
-                .await?;
-            let row: OutboxRow = sqlx::query_as(
-                "SELECT n.id, n.kind, b.code, o.slug AS office, n.language, b.phone, b.email, \
-                 b.slot_start, n.from_slot, n.to_slot, n.reason, n.created_at, n.attempts, \
-                 n.secret, b.hold_until FROM notifications n JOIN bookings b ON b.id = n.booking_id \
-                 JOIN offices o ON o.id = b.office_id WHERE n.id = $1",
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-            rows.push(row);
+        if ids.is_empty() {
+            tx.rollback().await?;
+            return Ok(Vec::new());
         }
+        // Row ids are integers read just now: safe to list in the statement.
+        let list = id_list(ids.iter().map(|(id,)| *id));
+        sqlx::query(&format!(
+            "UPDATE notifications SET lease_until = $1, leased_by = $2 WHERE id IN ({list})"
+        ))
+        .bind(ts(now + lease))
+        .bind(worker)
+        .execute(&mut *tx)
+        .await?;
+        let rows: Vec<OutboxRow> = sqlx::query_as(&format!(
+            "SELECT n.id, n.kind, b.code, o.slug AS office, n.language, b.phone, b.email, \
+             b.slot_start, n.from_slot, n.to_slot, n.reason, n.created_at, n.attempts, \
+             n.secret, b.hold_until FROM notifications n JOIN bookings b ON b.id = n.booking_id \
+             JOIN offices o ON o.id = b.office_id WHERE n.id IN ({list}) ORDER BY n.id"
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(rows)
     }
 
-    /// Records a delivery (only by the worker holding the lease); the link's token goes.
-    pub async fn message_delivered(
+    /// Records deliveries, in one statement (only by the worker holding the lease); the
+    /// link's token goes. Returns how many were recorded.
+    pub async fn messages_delivered(
         &self,
-        id: i64,
+        ids: &[i64],
         worker: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE notifications SET sent_at = $3, attempts = attempts + 1, lease_until = NULL, \
-             secret = NULL, last_error = NULL WHERE id = $1 AND leased_by = $2 AND sent_at IS NULL",
-        )
-        .bind(id)
+    ) -> StoreResult<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let list = id_list(ids.iter().copied());
+        let done = sqlx::query(&format!(
+            "UPDATE notifications SET sent_at = $2, attempts = attempts + 1, lease_until = NULL, \
+             secret = NULL, last_error = NULL \
+             WHERE id IN ({list}) AND leased_by = $1 AND sent_at IS NULL"
+        ))
         .bind(worker)
         .bind(ts(now))
         .execute(&self.write)
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(done.rows_affected())
     }
 
     /// Records a failed attempt: tried again at `next`, or given up (and the link's token
@@ -218,6 +230,38 @@ impl Store {
         .bind(office_id)
         .fetch_all(&self.read)
         .await?)
+    }
+
+    /// Writes the day-before reminders of an office due at `reminder_at` (office time)
+    /// today: one per confirmed booking of tomorrow made before that time; a booking made
+    /// later for the next morning gets none. Returns how many were written.
+    pub async fn write_reminders(
+        &self,
+        office_id: i64,
+        tomorrow: chrono::NaiveDate,
+        reminder_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(&format!(
+            "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at, \
+             language, next_attempt_at) \
+             SELECT b.id, {}, b.slot_start, NULL, '', $4, b.lang, $4 FROM bookings b \
+             WHERE b.office_id = $1 AND b.local_date = $2 AND b.status = {} \
+             AND b.created_at < $3 AND NOT EXISTS (SELECT 1 FROM notifications n \
+             WHERE n.booking_id = b.id AND n.kind = {}) ON CONFLICT DO NOTHING",
+            kind_lit(NotificationKind::Reminder),
+            crate::domain::booking::sql::lit(crate::domain::BookingStatus::Confirmed),
+            kind_lit(NotificationKind::Reminder),
+        ))
+        .bind(office_id)
+        .bind(tomorrow.to_string())
+        .bind(ts(reminder_at))
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
     }
 
     /// Messages still waiting for delivery (for metrics and tests).

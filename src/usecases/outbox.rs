@@ -74,9 +74,8 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
 
 /// A message's text in its applicant's language, short enough for one SMS where it can
 /// be, with the link to the booking.
-pub async fn render(ctx: &Context, d: &Delivery, row: &OutboxRow) -> Result<String, AppError> {
+pub fn render(d: &Delivery, office: &crate::store::Office, row: &OutboxRow) -> String {
     let lang = Lang::parse(&row.language).unwrap_or(Lang::Id);
-    let office = ctx.store.office(&row.office).await?;
     let tz = office.spec.timezone;
     let zone = crate::domain::office::zone_abbreviation(tz);
     let when = |t: i64| {
@@ -107,7 +106,7 @@ pub async fn render(ctx: &Context, d: &Delivery, row: &OutboxRow) -> Result<Stri
         NotificationKind::Reminder => "msg-reminder",
         NotificationKind::VerificationCode => "msg-verification-code",
     };
-    Ok(lang.format(
+    lang.format(
         key,
         &[
             ("code", row.code.clone()),
@@ -118,7 +117,7 @@ pub async fn render(ctx: &Context, d: &Delivery, row: &OutboxRow) -> Result<Stri
             ("reason", row.reason.clone()),
             ("link", link),
         ],
-    ))
+    )
 }
 
 /// Sends one message; `Err` with what went wrong (no personal data in it).
@@ -164,26 +163,45 @@ async fn send(d: &Delivery, row: &OutboxRow, text: &str) -> Result<(), String> {
     }
 }
 
-/// Delivers the messages due now, as `worker`; returns how many were delivered.
-pub async fn deliver_due(ctx: &Context, d: &Delivery, worker: &str) -> Result<usize, AppError> {
-    let rows = ctx
-        .store
-        .claim_messages(worker, ctx.clock.now(), LEASE, 50)
-        .await?;
+/// How many messages a worker claims at a time.
+const BATCH: i64 = 200;
+
+/// Delivers the messages due now, as `worker`, batch after batch until none is left;
+/// returns how many were delivered.
+pub async fn deliver_due(ctx: &Context, d: &Delivery, worker: &str) -> Result<u64, AppError> {
     let mut delivered = 0;
+    loop {
+        let rows = ctx
+            .store
+            .claim_messages(worker, ctx.clock.now(), LEASE, BATCH)
+            .await?;
+        let full = rows.len() as i64 == BATCH;
+        delivered += deliver(ctx, d, worker, rows).await?;
+        if !full {
+            return Ok(delivered);
+        }
+    }
+}
+
+/// Delivers claimed messages; the successes are recorded together.
+async fn deliver(
+    ctx: &Context,
+    d: &Delivery,
+    worker: &str,
+    rows: Vec<OutboxRow>,
+) -> Result<u64, AppError> {
+    let mut done = Vec::with_capacity(rows.len());
+    let mut offices: std::collections::HashMap<String, crate::store::Office> = Default::default();
     for row in rows {
-        let sent = match render(ctx, d, &row).await {
-            Ok(text) => send(d, &row, &text).await,
-            Err(_) => Err("could not render the message".to_string()),
-        };
-        let now = ctx.clock.now();
+        if !offices.contains_key(&row.office) {
+            offices.insert(row.office.clone(), ctx.store.office(&row.office).await?);
+        }
+        let text = render(d, &offices[&row.office], &row);
+        let sent = send(d, &row, &text).await;
         match sent {
-            Ok(()) => {
-                if ctx.store.message_delivered(row.id, worker, now).await? {
-                    delivered += 1;
-                }
-            }
+            Ok(()) => done.push(row.id),
             Err(error) => {
+                let now = ctx.clock.now();
                 tracing::warn!(id = row.id, attempts = row.attempts + 1, %error, "delivery failed");
                 let next = now + retry_delay(row.attempts);
                 ctx.store
@@ -192,7 +210,42 @@ pub async fn deliver_due(ctx: &Context, d: &Delivery, worker: &str) -> Result<us
             }
         }
     }
-    Ok(delivered)
+    Ok(ctx
+        .store
+        .messages_delivered(&done, worker, ctx.clock.now())
+        .await?)
+}
+
+/// Writes the reminders due now in every office: once local time has passed
+/// `reminder_at` (default 16:00), each confirmed booking of tomorrow made before then
+/// gets one. Returns how many were written.
+pub async fn write_reminders(
+    ctx: &Context,
+    reminder_at: chrono::NaiveTime,
+) -> Result<u64, AppError> {
+    use chrono::TimeZone;
+    let now = ctx.clock.now();
+    let mut written = 0;
+    for office in ctx.store.list_offices().await? {
+        let tz = office.spec.timezone;
+        let local = now.with_timezone(&tz);
+        let Some(at) = tz
+            .from_local_datetime(&local.date_naive().and_time(reminder_at))
+            .earliest()
+        else {
+            continue;
+        };
+        let at = at.with_timezone(&chrono::Utc);
+        if now < at {
+            continue;
+        }
+        let tomorrow = local.date_naive() + Duration::days(1);
+        written += ctx
+            .store
+            .write_reminders(office.id, tomorrow, at, now)
+            .await?;
+    }
+    Ok(written)
 }
 
 /// Messages given up on at an office (supervisors), newest first.

@@ -120,6 +120,40 @@ macro_rules! with_receiver {
     };
 }
 
+crate::both_databases!(the_reminder_goes_out_once_at_four_the_day_before,);
+
+/// Reminders: at 16:00 office time the day before, once per booking; none for a booking
+/// made after 16:00 for the next morning.
+async fn the_reminder_goes_out_once_at_four_the_day_before(app: TestApp) {
+    let early = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)))
+        .await;
+    async fn count(app: &TestApp) -> i64 {
+        app.count("notifications WHERE kind = 'reminder'").await
+    }
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().into();
+    app.set_and_sweep(at("2026-11-30T15:59:00+07:00")).await;
+    assert_eq!(count(&app).await, 0, "not before 16:00");
+    // Booked at 16:30 for the next morning: no reminder for it.
+    app.set_and_sweep(at("2026-11-30T16:01:00+07:00")).await;
+    assert_eq!(count(&app).await, 1, "at 16:00 the day before");
+    let late = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 9, 0), &nik(2)))
+        .await;
+    app.set_and_sweep(at("2026-11-30T17:00:00+07:00")).await;
+    app.set_and_sweep(at("2026-11-30T20:00:00+07:00")).await;
+    assert_eq!(count(&app).await, 1, "once, and none for the late booking");
+    let (code,): (String,) = sqlx::query_as(
+        "SELECT b.code FROM notifications n JOIN bookings b ON b.id = n.booking_id \
+         WHERE n.kind = 'reminder'",
+    )
+    .fetch_one(app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(code, early["code"].as_str().unwrap());
+    assert_ne!(code, late["code"].as_str().unwrap());
+}
+
 with_receiver!(
     each_event_is_one_signed_message = 0,
     a_receiver_failing_three_times_gets_the_message_once_more = 3,
