@@ -201,8 +201,35 @@ impl Application {
                 }
             }
         });
+        let store = self.store.clone();
         serve_connections(self.listener, self.router, self.client_timeout).await;
+        // Every answered request is committed; close the pools cleanly (SQLite checkpoints).
+        store.close().await;
+        tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Ctrl-C, or SIGTERM (how a service manager or a container runtime stops a process).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -211,11 +238,11 @@ fn settings_timeout(settings: &Settings) -> u64 {
     settings.client_timeout_seconds.max(1)
 }
 
-/// Accepts connections until Ctrl-C, each served by HTTP/1.1 with a deadline for its
+/// Accepts connections until Ctrl-C or SIGTERM, each served by HTTP/1.1 with a deadline for its
 /// request headers: a client that opens connections and never finishes a request (slow
 /// loris) is cut off instead of holding a file descriptor for ever. (A pause in a body is
 /// bounded by the router's body timeout.) On Ctrl-C, connections finish what they are
-/// doing, for at most 30 seconds.
+/// doing, for at most 30 seconds; answers already written (a 201 is committed before it is sent) stay.
 async fn serve_connections(
     listener: TcpListener,
     router: axum::Router,
@@ -225,7 +252,7 @@ async fn serve_connections(
     use hyper_util::server::graceful::GracefulShutdown;
     use tower::ServiceExt;
     let graceful = GracefulShutdown::new();
-    let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
+    let mut stop = std::pin::pin!(stop_signal());
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
