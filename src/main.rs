@@ -51,6 +51,13 @@ enum Command {
         #[arg(long)]
         from: Option<chrono::NaiveDate>,
     },
+    /// Copy a SQLite database consistently while the server runs (PostgreSQL: use
+    /// pg_dump, see the README).
+    Backup {
+        /// The copy to write; it must not exist yet.
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
     /// Staff accounts.
     Staff {
         #[command(subcommand)]
@@ -156,6 +163,18 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(addr = %app.addr(), database = %redact_url(&cli.database), "serving");
             println!("rekam listening on http://{}", app.addr());
             app.serve().await
+        }
+        Command::Backup { to } => {
+            anyhow::ensure!(!to.exists(), "{} exists already", to.display());
+            let store = Store::connect(&cli.database, 2).await?;
+            let done = store.backup_to(&to).await?;
+            store.close().await;
+            anyhow::ensure!(
+                done,
+                "this is a PostgreSQL database: back it up with pg_dump (see the README)"
+            );
+            eprintln!("copied to {}", to.display());
+            Ok(())
         }
         Command::Plan { office, days, from } => {
             let store = Store::connect(&cli.database, 2).await?;

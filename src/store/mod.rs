@@ -285,6 +285,20 @@ impl Store {
         Ok(())
     }
 
+    /// Writes a consistent copy of a SQLite database to `path` while others keep writing
+    /// (`VACUUM INTO` reads one snapshot); the file must not exist yet. PostgreSQL has its
+    /// own tools (`pg_dump`): `Ok(false)`.
+    pub async fn backup_to(&self, path: &std::path::Path) -> StoreResult<bool> {
+        if self.backend != Backend::Sqlite {
+            return Ok(false);
+        }
+        let target = path.to_string_lossy().replace('\'', "''");
+        sqlx::query(&format!("VACUUM INTO '{target}'"))
+            .execute(&self.read)
+            .await?;
+        Ok(true)
+    }
+
     /// Closes the pools (tests, shutdown).
     pub async fn close(&self) {
         self.write.close().await;

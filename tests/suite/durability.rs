@@ -191,3 +191,149 @@ async fn bookings_answered_201_survive_a_kill_mid_batch_sqlite() {
 async fn bookings_answered_201_survive_a_kill_mid_batch_postgres() {
     bookings_answered_201_survive_a_kill_mid_batch(Db::Postgres).await;
 }
+
+/// A server on `url` with an office open every day, an admin token through the CLI, and
+/// up to `n` open seats (slot starts) in the coming days within a certificate's week.
+async fn open_office(url: &str, n: usize) -> (Server, Vec<String>, String) {
+    let token = crate::multiprocess::cli_admin(url);
+    let server = Server::start(url, &[]);
+    let client = reqwest::Client::new();
+    let mut office = demo_office();
+    for d in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+        office["hours"][d] = json!(["00:00", "23:30"]);
+    }
+    let r = client
+        .put(format!("{}/api/v1/admin/offices/ciruas", server.base))
+        .bearer_auth(&token)
+        .json(&office)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let now = Utc::now();
+    let today = now.with_timezone(&Jakarta).date_naive();
+    let a: Value = client
+        .get(format!(
+            "{}/api/v1/offices/ciruas/availability?from={today}&to={}",
+            server.base,
+            today + Duration::days(5)
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let seats = a["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["slots"].as_array().unwrap().clone())
+        .filter(|s| {
+            chrono::DateTime::parse_from_rfc3339(s["start"].as_str().unwrap()).unwrap()
+                > now + Duration::minutes(30)
+        })
+        .flat_map(|s| {
+            let n = s["remaining"].as_u64().unwrap() as usize;
+            std::iter::repeat_n(s["start"].as_str().unwrap().to_string(), n)
+        })
+        .take(n)
+        .collect();
+    (server, seats, (now - Duration::hours(1)).to_rfc3339())
+}
+
+/// `rekam backup` while bookings keep coming: the copy opens, passes SQLite's integrity
+/// check, and holds every booking acknowledged before the backup started.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_during_a_booking_load_holds_every_acknowledged_booking() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(Db::Sqlite, &dir).await.unwrap();
+    let (server, seats, issued) = open_office(&url, 400).await;
+    assert!(seats.len() >= 200, "open seats: {}", seats.len());
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let client = reqwest::Client::new();
+    // Eight clients booking one after another for the whole test.
+    let mut load = tokio::task::JoinSet::new();
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    for _ in 0..8 {
+        let (client, base, acked, next, seats, issued) = (
+            client.clone(),
+            server.base.clone(),
+            acked.clone(),
+            next.clone(),
+            seats.clone(),
+            issued.clone(),
+        );
+        load.spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= seats.len() {
+                    return;
+                }
+                let form = BookingForm::new(&seats[i], &nik(1 + i as u32))
+                    .set("certificate_issued_at", &issued);
+                let r = client
+                    .post(format!("{base}/api/v1/bookings"))
+                    .multipart(form.multipart())
+                    .send()
+                    .await
+                    .unwrap();
+                if r.status() == 201 {
+                    let b: Value = r.json().await.unwrap();
+                    acked
+                        .lock()
+                        .unwrap()
+                        .push(b["code"].as_str().unwrap().to_string());
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        });
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let before: Vec<String> = acked.lock().unwrap().clone();
+    assert!(
+        before.len() >= 20,
+        "bookings before the backup: {}",
+        before.len()
+    );
+    let copy = dir.path().join("copy.db");
+    let out = rekam(&url)
+        .args(["backup", "--to", copy.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let during = acked.lock().unwrap().len();
+    while load.join_next().await.is_some() {}
+    assert!(
+        acked.lock().unwrap().len() > during,
+        "bookings went on after the backup"
+    );
+    use sqlx::Connection;
+    let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", copy.display()))
+        .await
+        .unwrap();
+    let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(check, "ok");
+    for code in &before {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM bookings WHERE code = ?")
+            .bind(code)
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "{code} acknowledged before the backup is in the copy");
+    }
+    // Into an existing file: refused, nothing overwritten.
+    let again = rekam(&url)
+        .args(["backup", "--to", copy.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    drop(server);
+}
