@@ -52,6 +52,13 @@ pub struct Settings {
     /// body, before the connection is closed (slow clients holding connections open).
     #[arg(long, env = "REKAM_CLIENT_TIMEOUT", default_value_t = 30)]
     pub client_timeout_seconds: u64,
+    /// Bookings (and waiting-list entries) one client address may make in an hour; 0 = no
+    /// limit. Past it: 429 with Retry-After.
+    #[arg(long, env = "REKAM_BOOKINGS_PER_HOUR", default_value_t = 30)]
+    pub bookings_per_hour: u32,
+    /// Networks not limited (a school booking for its pupils): `CIDR,…`.
+    #[arg(long, env = "REKAM_RATE_LIMIT_EXEMPT", default_value = "")]
+    pub rate_limit_exempt: String,
     /// When the day-before reminders go out, office time (`HH:MM`).
     #[arg(long, env = "REKAM_REMINDER_AT", default_value = "16:00")]
     pub reminder_at: String,
@@ -96,6 +103,8 @@ impl Default for Settings {
             min_upload_bytes_per_second: 1024,
             offer_waking_hours: "06:00-21:00".to_string(),
             reminder_at: "16:00".to_string(),
+            bookings_per_hour: 30,
+            rate_limit_exempt: String::new(),
             no_show_grace_minutes: 30,
             release_rejected_hours: 24,
             notify_webhook_url: String::new(),

@@ -11,7 +11,11 @@ use std::collections::{BTreeMap, HashMap};
 /// The `rekam` binary with a database.
 pub fn rekam(database: &str) -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rekam"));
-    c.env("DATABASE_URL", database).env("RUST_LOG", "warn");
+    // The tests send all their bookings from one address: no per-address limit unless a
+    // test asks for one.
+    c.env("DATABASE_URL", database)
+        .env("RUST_LOG", "warn")
+        .env("REKAM_BOOKINGS_PER_HOUR", "0");
     c
 }
 
@@ -111,6 +115,15 @@ pub fn require_all() -> bool {
 pub fn skip(what: &str) {
     assert!(!require_all(), "REKAM_REQUIRE_ALL=1 but {what}");
     eprintln!("\n!!!!! SKIPPED: {what} !!!!!\n");
+}
+
+/// The settings of the tests: the defaults, without the per-address booking limit (all
+/// their bookings come from one address); a test of the limit sets it.
+pub fn test_settings() -> Settings {
+    Settings {
+        bookings_per_hour: 0,
+        ..Settings::default()
+    }
 }
 
 /// Monday 30 November 2026, 07:00 WIB: the tests' "now".
@@ -698,7 +711,7 @@ pub const WRITABLE_TABLES: &[&str] = &[
 #[macro_export]
 macro_rules! both_databases {
     ($($name:ident),* $(,)?) => {
-        $crate::both_databases!(settings = rekam::config::Settings::default(); $($name),*);
+        $crate::both_databases!(settings = $crate::helpers::test_settings(); $($name),*);
     };
     (settings = $settings:expr; $($name:ident),* $(,)?) => {
         $(

@@ -90,7 +90,7 @@ async fn app_with_receiver(db: Db, refuse_first: usize) -> Option<(TestApp, Arc<
         notify_webhook_url: url,
         notify_webhook_secret: SECRET.to_string(),
         public_url: "https://rekam.example.go.id".to_string(),
-        ..rekam::config::Settings::default()
+        ..crate::helpers::test_settings()
     };
     Some((spawn_with(db, settings).await?, inbox))
 }

@@ -364,7 +364,7 @@ async fn find(app: &TestApp, forwarded_for: &str) -> u16 {
 async fn the_forwarded_address_counts_only_behind_a_trusted_proxy() {
     let limited = rekam::config::Settings {
         lookups_per_minute: 2,
-        ..Default::default()
+        ..crate::helpers::test_settings()
     };
     // Without --trust-forwarded-for the header is the client's own word: changing it
     // does not buy more guesses.
@@ -618,7 +618,7 @@ async fn staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origin
 async fn behind_an_https_proxy_the_cookie_is_secure_and_the_public_origin_is_ours() {
     let app = spawn_sqlite(rekam::config::Settings {
         public_url: "https://rekam.example.go.id".into(),
-        ..Default::default()
+        ..crate::helpers::test_settings()
     })
     .await
     .unwrap();
@@ -692,7 +692,7 @@ async fn a_client_that_stops_mid_request_is_cut_off() {
     use tokio::io::AsyncWriteExt;
     let app = spawn_sqlite(rekam::config::Settings {
         client_timeout_seconds: 1,
-        ..Default::default()
+        ..crate::helpers::test_settings()
     })
     .await
     .unwrap();
@@ -762,7 +762,7 @@ async fn a_client_trickling_its_upload_is_cut_off() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = spawn_sqlite(rekam::config::Settings {
         client_timeout_seconds: 1,
-        ..Default::default()
+        ..crate::helpers::test_settings()
     })
     .await
     .unwrap();
@@ -804,4 +804,72 @@ async fn a_client_trickling_its_upload_is_cut_off() {
         answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
         "refused, not a 5xx: {answer}"
     );
+}
+
+/// Bookings per client address and hour (`--bookings-per-hour`): past the limit 429 with
+/// `Retry-After`; a refused form does not count; an exempt network (a school)
+/// is not limited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bookings_per_address_are_limited_except_from_exempt_networks() {
+    let limited = rekam::config::Settings {
+        bookings_per_hour: 3,
+        ..crate::helpers::test_settings()
+    };
+    let app = spawn_sqlite(limited.clone()).await.unwrap();
+    // A refused form does not count.
+    let bad = app
+        .book(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)).set("nik", "123"))
+        .await;
+    assert_eq!(bad.status(), 422);
+    for n in 0..3 {
+        assert_eq!(
+            app.book(&BookingForm::new(&wib(12, 1, 8, 0), &nik(10 + n)))
+                .await
+                .status(),
+            201
+        );
+    }
+    let r = app
+        .book(&BookingForm::new(&wib(12, 1, 8, 30), &nik(20)))
+        .await;
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait > 3000 && wait <= 3600, "about an hour: {wait}");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["error"],
+        "rate_limited"
+    );
+    // The page says so too.
+    let page = app
+        .client
+        .post(app.url("/o/ciruas/book"))
+        .multipart(
+            BookingForm::new(&wib(12, 1, 8, 30), &nik(21))
+                .set("guardian_consent", "true")
+                .multipart(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 429);
+    // A school's network is exempt.
+    let school = spawn_sqlite(rekam::config::Settings {
+        rate_limit_exempt: "127.0.0.0/8".to_string(),
+        ..limited
+    })
+    .await
+    .unwrap();
+    for n in 0..5 {
+        assert_eq!(
+            school
+                .book(&BookingForm::new(&wib(12, 1, 9, 0), &nik(30 + n)))
+                .await
+                .status(),
+            201
+        );
+    }
 }

@@ -8,6 +8,7 @@ use crate::store::{Created, IdempotencyKey, Office, Replayed};
 use crate::usecases::form::Channel;
 use crate::usecases::{AppError, Code, availability, booking, waitlist};
 use crate::web::AppState;
+use crate::web::kit::limits::ClientIp;
 use crate::web::kit::multipart::read_form;
 use axum::Json;
 use axum::Router;
@@ -161,6 +162,7 @@ pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, App
         (status = 415), (status = 422)))]
 pub async fn create_booking(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
@@ -192,7 +194,13 @@ pub async fn create_booking(
     )
     .await
     .map_err(first_error)?;
-    let created = booking::book(&state, &valid, key).await?;
+    // Bookings per address and hour (a replay above does not count).
+    if let Err(wait) = state.limits.book(ip) {
+        return Ok(crate::web::kit::error::rate_limited(wait));
+    }
+    let created = booking::book(&state, &valid, key).await.inspect_err(|_| {
+        state.limits.unbook(ip);
+    })?;
     Ok(match created {
         Created::New { booking, token } => (
             StatusCode::CREATED,
@@ -337,6 +345,7 @@ pub async fn claim_offer(
         (status = 415), (status = 422)))]
 pub async fn join_waitlist(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(slug): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
@@ -345,7 +354,12 @@ pub async fn join_waitlist(
     let valid = waitlist::validate(&state, &form, &slug, lang, Channel::Api)
         .await
         .map_err(first_error)?;
-    let (b, token) = waitlist::join(&state, &valid).await?;
+    if let Err(wait) = state.limits.book(ip) {
+        return Ok(crate::web::kit::error::rate_limited(wait));
+    }
+    let (b, token) = waitlist::join(&state, &valid)
+        .await
+        .inspect_err(|_| state.limits.unbook(ip))?;
     let view = BookingView::new(&b, &valid.office, Some(&token), state.clock.now());
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }

@@ -8,8 +8,9 @@ use crate::usecases::form::{Channel, parse_instant};
 use crate::usecases::{AppError, Code, booking, waitlist};
 use crate::web::AppState;
 use crate::web::kit::lang::Lang;
+use crate::web::kit::limits::ClientIp;
 use crate::web::kit::multipart::read_form;
-use crate::web::kit::page::{FormView, Frame, OrPage, PageError, form_status};
+use crate::web::kit::page::{FormView, Frame, OrPage, PageError, form_status, too_many};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::multipart::MultipartRejection;
@@ -168,6 +169,7 @@ pub(super) async fn book_form(
 pub(super) async fn book_submit(
     State(state): State<AppState>,
     lang: Lang,
+    ClientIp(ip): ClientIp,
     Path(slug): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
@@ -184,9 +186,15 @@ pub(super) async fn book_submit(
     )
     .await
     {
-        Ok(valid) => booking::book(&state, &valid, None)
-            .await
-            .map_err(|e| vec![e]),
+        Ok(valid) => {
+            if let Err(wait) = state.limits.book(ip) {
+                return Ok(too_many(lang, wait));
+            }
+            booking::book(&state, &valid, None).await.map_err(|e| {
+                state.limits.unbook(ip);
+                vec![e]
+            })
+        }
         Err(errors) => Err(errors),
     };
     match result {
@@ -276,13 +284,22 @@ pub(super) async fn waitlist_form(
 pub(super) async fn waitlist_submit(
     State(state): State<AppState>,
     lang: Lang,
+    ClientIp(ip): ClientIp,
     Path(slug): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
     let office = availability::office(&state, &slug).await.or_page(lang)?;
     let form = read_form(multipart).await.or_page(lang)?;
     let result = match waitlist::validate(&state, &form, &slug, lang.code(), Channel::Page).await {
-        Ok(valid) => waitlist::join(&state, &valid).await.map_err(|e| vec![e]),
+        Ok(valid) => {
+            if let Err(wait) = state.limits.book(ip) {
+                return Ok(too_many(lang, wait));
+            }
+            waitlist::join(&state, &valid).await.map_err(|e| {
+                state.limits.unbook(ip);
+                vec![e]
+            })
+        }
         Err(errors) => Err(errors),
     };
     match result {

@@ -55,6 +55,15 @@ pub fn json(e: AppError) -> Response {
     resp
 }
 
+/// 429 `rate_limited` with how long to wait in `Retry-After`.
+pub fn rate_limited(wait: std::time::Duration) -> Response {
+    let mut resp = json(AppError::new(Code::RateLimited, "err-rate-limited"));
+    if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
 impl IntoResponse for AppError {
     /// The JSON body of the contract; pages render their own errors.
     fn into_response(self) -> Response {

@@ -1,6 +1,6 @@
-//! Rate limits for the two doors that can be used to guess: the lost-link lookup (code +
-//! NIK + birth date) and the staff login. Bookings are not limited per address: a school
-//! registering its pupils books many people from one address.
+//! Rate limits: the two doors that can be used to guess (the lost-link lookup — code +
+//! NIK + birth date — and the staff login), and the bookings an address makes in an hour
+//! (`--bookings-per-hour`; a school registering its pupils books from an exempt network).
 
 use crate::config::Settings;
 use crate::web::AppState;
@@ -19,7 +19,14 @@ pub struct Limits {
     logins: DefaultKeyedRateLimiter<IpAddr>,
     trust_forwarded_for: bool,
     proxy_hops: usize,
+    /// Bookings made (or being made) per address in the last hour.
+    bookings: std::sync::Mutex<std::collections::HashMap<IpAddr, Vec<std::time::Instant>>>,
+    bookings_per_hour: usize,
+    exempt: Vec<ipnet::IpNet>,
 }
+
+/// An hour, the window of the bookings limit.
+const HOUR: Duration = Duration::from_secs(3600);
 
 fn per_minute(n: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"))
@@ -33,6 +40,47 @@ impl Limits {
             logins: RateLimiter::keyed(per_minute(settings.logins_per_minute)),
             trust_forwarded_for: settings.trust_forwarded_for,
             proxy_hops: settings.proxy_hops.max(1) as usize,
+            bookings: Default::default(),
+            bookings_per_hour: settings.bookings_per_hour as usize,
+            exempt: settings
+                .rate_limit_exempt
+                .split(',')
+                .filter_map(|n| {
+                    let n = n.trim();
+                    n.parse::<ipnet::IpNet>()
+                        .or_else(|_| n.parse::<IpAddr>().map(ipnet::IpNet::from))
+                        .ok()
+                })
+                .collect(),
+        }
+    }
+
+    /// Takes one of the address's bookings of the hour, or says how long until one is
+    /// free. Unlimited with `--bookings-per-hour 0` or from an exempt network. A booking
+    /// that then fails gives it back ([`Limits::unbook`]).
+    pub fn book(&self, ip: IpAddr) -> Result<(), Duration> {
+        if self.bookings_per_hour == 0 || self.exempt.iter().any(|n| n.contains(&ip)) {
+            return Ok(());
+        }
+        let now = std::time::Instant::now();
+        let mut all = self.bookings.lock().unwrap_or_else(|e| e.into_inner());
+        let made = all.entry(ip).or_default();
+        made.retain(|t| now.duration_since(*t) < HOUR);
+        if made.len() >= self.bookings_per_hour {
+            let oldest = made.iter().min().copied().unwrap_or(now);
+            return Err(HOUR
+                .saturating_sub(now.duration_since(oldest))
+                .max(Duration::from_secs(1)));
+        }
+        made.push(now);
+        Ok(())
+    }
+
+    /// Gives back the booking taken by [`Limits::book`] when the booking was not made.
+    pub fn unbook(&self, ip: IpAddr) {
+        let mut all = self.bookings.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(made) = all.get_mut(&ip) {
+            made.pop();
         }
     }
 
@@ -56,6 +104,12 @@ impl Limits {
     pub fn forget_quiet(&self) {
         self.lookups.retain_recent();
         self.logins.retain_recent();
+        let now = std::time::Instant::now();
+        let mut all = self.bookings.lock().unwrap_or_else(|e| e.into_inner());
+        all.retain(|_, made| {
+            made.retain(|t| now.duration_since(*t) < HOUR);
+            !made.is_empty()
+        });
     }
 }
 
