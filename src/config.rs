@@ -59,6 +59,18 @@ pub struct Settings {
     /// Networks not limited (a school booking for its pupils): `CIDR,…`.
     #[arg(long, env = "REKAM_RATE_LIMIT_EXEMPT", default_value = "")]
     pub rate_limit_exempt: String,
+    /// Days after the visit (or the cancellation) at which a health certificate's file
+    /// is deleted.
+    #[arg(long, env = "REKAM_CERTIFICATE_RETENTION_DAYS", default_value_t = 30)]
+    pub certificate_retention_days: u32,
+    /// Days after the visit (or the cancellation) at which a booking's personal data is
+    /// anonymised (the code, office, day and outcome stay for statistics).
+    #[arg(
+        long,
+        env = "REKAM_PERSONAL_DATA_RETENTION_DAYS",
+        default_value_t = 180
+    )]
+    pub personal_data_retention_days: u32,
     /// When the day-before reminders go out, office time (`HH:MM`).
     #[arg(long, env = "REKAM_REMINDER_AT", default_value = "16:00")]
     pub reminder_at: String,
@@ -104,6 +116,8 @@ impl Default for Settings {
             offer_waking_hours: "06:00-21:00".to_string(),
             reminder_at: "16:00".to_string(),
             bookings_per_hour: 30,
+            certificate_retention_days: 30,
+            personal_data_retention_days: 180,
             rate_limit_exempt: String::new(),
             no_show_grace_minutes: 30,
             release_rejected_hours: 24,

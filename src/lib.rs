@@ -65,6 +65,10 @@ impl Application {
         clock: Clock,
     ) -> anyhow::Result<Self> {
         anyhow::ensure!(
+            settings.personal_data_retention_days >= settings.certificate_retention_days,
+            "--personal-data-retention-days may not be shorter than --certificate-retention-days"
+        );
+        anyhow::ensure!(
             chrono::NaiveTime::parse_from_str(&settings.reminder_at, "%H:%M").is_ok(),
             "--reminder-at is HH:MM"
         );
@@ -136,6 +140,7 @@ impl Application {
         let sweeps = self.sweeps;
         tokio::spawn(async move {
             let mut last = clock.now();
+            let mut last_purge: Option<chrono::DateTime<chrono::Utc>> = None;
             loop {
                 clock.sleep_until(last + SWEEP_EVERY).await;
                 last = clock.now();
@@ -159,6 +164,16 @@ impl Application {
                     tracing::warn!(error = %e, "marking no-shows failed");
                     0
                 });
+                // Retention, once a day of the clock (and at start).
+                if last_purge.is_none_or(|at| last - at >= chrono::Duration::days(1)) {
+                    match usecases::retention::purge(&reminders, false).await {
+                        Ok(done) => {
+                            last_purge = Some(last);
+                            tracing::info!(?done, "retention");
+                        }
+                        Err(e) => tracing::warn!(error = ?e.code, "retention failed"),
+                    }
+                }
                 if let Err(e) = usecases::outbox::write_reminders(&reminders, reminder_at).await {
                     tracing::warn!(error = ?e.code, "writing reminders failed");
                 }

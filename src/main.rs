@@ -51,6 +51,15 @@ enum Command {
         #[arg(long)]
         from: Option<chrono::NaiveDate>,
     },
+    /// Delete the certificate files and anonymise the personal data that are due
+    /// (the server also does this once a day), and remove ended staff sessions.
+    Purge {
+        /// Only count what would go.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Copy a SQLite database consistently while the server runs (PostgreSQL: use
     /// pg_dump, see the README).
     Backup {
@@ -163,6 +172,22 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(addr = %app.addr(), database = %redact_url(&cli.database), "serving");
             println!("rekam listening on http://{}", app.addr());
             app.serve().await
+        }
+        Command::Purge { dry_run, settings } => {
+            let store = Store::connect(&cli.database, 2).await?;
+            let ctx = rekam::usecases::Context::new(store.clone(), clock.clone(), settings);
+            let done = rekam::usecases::retention::purge(&ctx, dry_run)
+                .await
+                .map_err(|e| anyhow::anyhow!("{:?}", e.code))?;
+            store.close().await;
+            println!(
+                "{}{} certificate files deleted, {} bookings anonymised, {} staff sessions and tokens removed",
+                if dry_run { "would be: " } else { "" },
+                done.certificates,
+                done.anonymised,
+                done.tokens
+            );
+            Ok(())
         }
         Command::Backup { to } => {
             anyhow::ensure!(!to.exists(), "{} exists already", to.display());

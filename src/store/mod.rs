@@ -16,6 +16,7 @@ mod offices;
 mod outbox;
 mod replan;
 mod reports;
+mod retention;
 mod seats;
 mod staff;
 
@@ -29,6 +30,7 @@ pub use replan::{
     DayImpact, DisplacedBooking, NationalChange, Notice, OfficeReplan, PlanChange, ReplanReport,
 };
 pub use reports::{AuditFilter, AuditRow, DayReport};
+pub use retention::PurgeReport;
 pub use staff::{StaffAccount, StaffChange, StaffMember};
 
 use chrono::{DateTime, TimeZone, Utc};

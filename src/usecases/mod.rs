@@ -14,6 +14,7 @@ pub mod lookup;
 pub mod outbox;
 pub mod plan;
 pub mod reports;
+pub mod retention;
 pub mod waitlist;
 
 pub use error::{AppError, Code};

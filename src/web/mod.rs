@@ -62,6 +62,10 @@ const DRAIN_AT_MOST: u64 = 4 * MAX_BODY_BYTES as u64;
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let body_pause = std::time::Duration::from_secs(state.settings.client_timeout_seconds.max(1));
+    kit::page::set_retention(
+        state.settings.certificate_retention_days,
+        state.settings.personal_data_retention_days,
+    );
     let grace = body_pause.max(std::time::Duration::from_secs(10));
     let min_rate = u64::from(state.settings.min_upload_bytes_per_second);
     // Published over HTTPS: browsers are told to use nothing else for a year.

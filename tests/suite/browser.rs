@@ -35,10 +35,11 @@ async fn what_an_applicant_is_told_is_true_and_leads_somewhere_on_a_phone(app: T
     let home = text(&c, "main").await;
     assert!(home.contains("berumur 17 tahun"), "{home}");
     assert!(!home.contains("16 untuk perekaman"));
+    // Deletion is built (issue 10): the footer states the periods of the settings.
     let footer = text(&c, "footer").await;
     assert!(
-        !footer.contains("dihapus"),
-        "no promise of deletion: {footer}"
+        footer.contains("dihapus 30 hari") && footer.contains("180 hari"),
+        "the real retention periods: {footer}"
     );
     click_to_next_page(&c, Locator::Css("a[href='/o/ciruas']")).await;
     let accepted = text(&c, "#accepted-certificates").await;

@@ -15,4 +15,5 @@ pub(crate) mod multiprocess;
 mod outbox;
 mod outputs;
 pub(crate) mod planner;
+mod retention;
 pub(crate) mod security;

@@ -91,6 +91,29 @@ impl Frame {
     }
 }
 
+/// The retention periods the pages state (days: certificate files, personal data), from
+/// the settings of the server (set once when its router is built).
+static RETENTION: std::sync::OnceLock<(u32, u32)> = std::sync::OnceLock::new();
+
+/// Records the retention periods the pages state.
+pub fn set_retention(certificate_days: u32, personal_days: u32) {
+    let _ = RETENTION.set((certificate_days, personal_days));
+}
+
+impl Frame {
+    /// The footer: who sees the data, and when it is deleted.
+    pub fn footer(&self) -> String {
+        let (certificate, personal) = RETENTION.get().copied().unwrap_or((30, 180));
+        self.lang.format(
+            "site-footer",
+            &[
+                ("certificate_days", certificate.to_string()),
+                ("personal_days", personal.to_string()),
+            ],
+        )
+    }
+}
+
 /// Values typed and errors found, for re-showing a form.
 #[derive(Default)]
 pub struct FormView {
