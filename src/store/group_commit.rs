@@ -233,6 +233,7 @@ async fn run_group_commits(pool: AnyPool, mut rx: mpsc::Receiver<(BookingJob, Re
                 Err(_) => break,
             }
         }
+        metrics::histogram!("group_commit_batch_size").record(group.len() as f64);
         match commit_group(&pool, &group).await {
             Ok(results) => {
                 for ((_, reply), result) in group.into_iter().zip(results) {

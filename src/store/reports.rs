@@ -139,4 +139,31 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Bookings per office and status.
+    pub async fn status_counts(&self) -> StoreResult<Vec<(String, String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT o.slug, b.status, COUNT(*) FROM bookings b \
+             JOIN offices o ON o.id = b.office_id GROUP BY o.slug, b.status",
+        )
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Messages given up on.
+    pub async fn failed_message_count(&self) -> StoreResult<i64> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE failed_at IS NOT NULL")
+                .fetch_one(&self.read)
+                .await?;
+        Ok(n)
+    }
+
+    /// The pools' connections and idle ones: (pool, size, idle).
+    pub fn pool_use(&self) -> Vec<(&'static str, u32, usize)> {
+        vec![
+            ("write", self.write.size(), self.write.num_idle()),
+            ("read", self.read.size(), self.read.num_idle()),
+        ]
+    }
 }

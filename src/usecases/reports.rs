@@ -182,3 +182,26 @@ pub fn audit_csv(rows: &[AuditRow]) -> String {
     }
     out
 }
+
+/// The figures `/metrics` reads from the database: bookings per office and status, the
+/// outbox, and the pools (name, connections, idle).
+pub struct Gauges {
+    /// (office slug, status, count).
+    pub bookings: Vec<(String, String, i64)>,
+    /// Messages waiting for delivery.
+    pub outbox_pending: i64,
+    /// Messages given up on.
+    pub outbox_failed: i64,
+    /// (pool, connections, idle).
+    pub pools: Vec<(&'static str, u32, usize)>,
+}
+
+/// Reads the figures of `/metrics`.
+pub async fn gauges(ctx: &Context) -> Result<Gauges, AppError> {
+    Ok(Gauges {
+        bookings: ctx.store.status_counts().await?,
+        outbox_pending: ctx.store.pending_messages().await?,
+        outbox_failed: ctx.store.failed_message_count().await?,
+        pools: ctx.store.pool_use(),
+    })
+}

@@ -6,6 +6,7 @@ pub mod api;
 pub mod applicant;
 pub mod desk;
 pub mod kit;
+pub mod metrics;
 pub mod supervisor;
 
 use crate::clock::Clock;
@@ -80,8 +81,11 @@ pub fn router(state: AppState) -> Router {
         .merge(supervisor::router())
         .merge(desk::router())
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::render))
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)
+        // Requests counted by route template and status, and timed.
+        .route_layer(axum::middleware::from_fn(metrics::track))
         // Every audited action records the client address it came from.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

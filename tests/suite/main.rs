@@ -11,6 +11,7 @@ mod desk_pages;
 mod durability;
 mod helpers;
 mod hostile;
+mod metrics;
 pub(crate) mod multiprocess;
 mod outbox;
 mod outputs;

@@ -72,6 +72,25 @@ async fn wait_for(inbox: &Arc<Mutex<Inbox>>, n: usize) {
     );
 }
 
+/// Waits (real time, at most 20 s) until the message's `n`th attempt is recorded.
+async fn attempts_recorded(app: &TestApp, n: usize) {
+    for _ in 0..200 {
+        let done = app
+            .count("notifications WHERE lease_until IS NULL AND attempts >= 1")
+            .await;
+        let (attempts,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(attempts), 0) FROM notifications")
+                .fetch_one(app.db().await)
+                .await
+                .unwrap();
+        if done > 0 && attempts as usize >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("attempt {n} was not recorded");
+}
+
 fn verifies(signature: &str, body: &str) -> bool {
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
     mac.update(body.as_bytes());
@@ -224,8 +243,10 @@ async fn a_receiver_failing_three_times_gets_the_message_once_more(
     app.book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(2)))
         .await;
     wait_for(&inbox, 1).await;
-    // Retries wait 30 s, 1 min, 2 min (clock time).
+    // Retries wait 30 s, 1 min, 2 min (clock time). Before the clock moves on, the failed
+    // attempt must be recorded (its next time is reckoned from the clock then).
     for (n, wait) in [(2, 31), (3, 61), (4, 121)] {
+        attempts_recorded(&app, n - 1).await;
         app.advance_and_sweep(chrono::Duration::seconds(wait)).await;
         wait_for(&inbox, n).await;
     }
@@ -253,6 +274,7 @@ async fn a_receiver_down_for_a_day_sees_the_message_marked_failed(
         .book_ok(&BookingForm::new(&wib(12, 2, 8, 0), &nik(3)))
         .await;
     wait_for(&inbox, 1).await;
+    attempts_recorded(&app, 1).await;
     app.advance_and_sweep(chrono::Duration::hours(25)).await;
     wait_for(&inbox, 2).await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
