@@ -72,6 +72,22 @@ impl Application {
             chrono::NaiveTime::parse_from_str(&settings.reminder_at, "%H:%M").is_ok(),
             "--reminder-at is HH:MM"
         );
+        let absolute = |u: &str| u.starts_with("https://") || u.starts_with("http://");
+        anyhow::ensure!(
+            settings.notify_webhook_url.is_empty()
+                || (absolute(&settings.notify_webhook_url) && absolute(&settings.public_url)),
+            "--notify-webhook-url needs an http(s) URL, and --public-url an absolute http(s) URL \
+             for the links in messages"
+        );
+        anyhow::ensure!(
+            settings
+                .rate_limit_exempt
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .all(|n| n.parse::<ipnet::IpNet>().is_ok() || n.parse::<std::net::IpAddr>().is_ok()),
+            "--rate-limit-exempt is a list of networks (CIDR) or addresses, comma-separated"
+        );
         anyhow::ensure!(
             settings.notify_webhook_url.is_empty() || settings.notify_webhook_secret.len() >= 16,
             "--notify-webhook-url needs --notify-webhook-secret (at least 16 characters)"
@@ -206,18 +222,29 @@ impl Application {
         };
         let delivery = usecases::outbox::Delivery::new(channel, &self.settings.public_url);
         let worker = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
-        tokio::spawn(async move {
+        // On shutdown the worker finishes the message in hand and stops, before the
+        // database is closed: a delivered message is always recorded as delivered.
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let deliveries = tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
+            while !*stop_rx.borrow() {
                 tick.tick().await;
-                if let Err(e) = usecases::outbox::deliver_due(&ctx, &delivery, &worker).await {
+                let sent = usecases::outbox::deliver_due(&ctx, &delivery, &worker, &stop_rx);
+                if let Err(e) = sent.await {
                     tracing::warn!(error = ?e.code, "delivering messages failed");
                 }
             }
         });
         let store = self.store.clone();
         serve_connections(self.listener, self.router, self.client_timeout).await;
+        let _ = stop_tx.send(true);
+        if tokio::time::timeout(std::time::Duration::from_secs(15), deliveries)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the message worker did not stop in time");
+        }
         // Every answered request is committed; close the pools cleanly (SQLite checkpoints).
         store.close().await;
         tracing::info!("stopped");

@@ -174,6 +174,7 @@ async fn main() -> anyhow::Result<()> {
             app.serve().await
         }
         Command::Purge { dry_run, settings } => {
+            must_exist(&cli.database)?;
             let store = Store::connect(&cli.database, 2).await?;
             let ctx = rekam::usecases::Context::new(store.clone(), clock.clone(), settings);
             let done = rekam::usecases::retention::purge(&ctx, dry_run)
@@ -191,6 +192,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Backup { to } => {
             anyhow::ensure!(!to.exists(), "{} exists already", to.display());
+            must_exist(&cli.database)?;
             let store = Store::connect(&cli.database, 2).await?;
             let done = store.backup_to(&to).await?;
             store.close().await;
@@ -311,4 +313,17 @@ async fn change(
                 e.field.map(|f| format!(" ({f})")).unwrap_or_default()
             )
         })
+}
+
+/// Commands that read an existing database must not create an empty one at a mistyped
+/// path (a backup of nothing that says "copied").
+fn must_exist(database: &str) -> anyhow::Result<()> {
+    if let Some(rest) = database.strip_prefix("sqlite://") {
+        let path = rest.split('?').next().unwrap_or(rest);
+        anyhow::ensure!(
+            std::path::Path::new(path).exists(),
+            "no database at {path} (check --database or DATABASE_URL)"
+        );
+    }
+    Ok(())
 }

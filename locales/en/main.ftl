@@ -56,6 +56,7 @@ err-preview-first = This change was not previewed, or the plan changed since the
 err-holiday-type = Send the file as text/csv or text/calendar.
 err-holiday-file = The holiday file could not be read; nothing was changed.
 err-wait-range = Choose a date range from today up to the booking horizon.
+err-bookings-per-hour = Too many bookings from this internet address within an hour. Try again later; a school can ask the Disdukcapil for an exemption.
 err-rate-limited = Too many attempts. Please wait a moment and try again.
 err-fix-below = Please check the following:
 err-reupload = For safety the file was not kept: choose the certificate file again.

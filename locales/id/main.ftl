@@ -56,6 +56,7 @@ err-preview-first = Perubahan ini belum dipratinjau, atau rencana kantor berubah
 err-holiday-type = Kirim berkas sebagai text/csv atau text/calendar.
 err-holiday-file = Berkas hari libur tidak dapat dibaca; tidak ada yang diubah.
 err-wait-range = Pilih rentang tanggal dari hari ini sampai batas pendaftaran.
+err-bookings-per-hour = Terlalu banyak pendaftaran dari alamat internet ini dalam satu jam. Coba lagi nanti; sekolah dapat meminta pengecualian kepada Disdukcapil.
 err-rate-limited = Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi.
 err-fix-below = Periksa lagi isian berikut:
 err-reupload = Demi keamanan, berkas tidak disimpan: pilih berkas surat lagi.

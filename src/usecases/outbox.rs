@@ -49,8 +49,9 @@ impl Delivery {
     }
 }
 
-/// How long a worker holds the messages it claimed before another may try them.
-const LEASE: Duration = Duration::minutes(2);
+/// How long a worker holds the messages it claimed before another may try them: longer
+/// than a batch of gateway requests that all time out (10 × 10 s).
+const LEASE: Duration = Duration::minutes(5);
 
 /// The wait before the next attempt after `attempts` failed ones: 30 s, 1 min, 2 min, …
 /// at most an hour.
@@ -153,7 +154,13 @@ async fn send(d: &Delivery, row: &OutboxRow, text: &str) -> Result<(), String> {
                 .body(body)
                 .send()
                 .await
-                .map_err(|e| format!("no answer: {}", e.without_url()))?;
+                .map_err(|e| {
+                    if e.is_timeout() {
+                        "no answer within 10 s".to_string()
+                    } else {
+                        format!("no answer: {}", e.without_url())
+                    }
+                })?;
             if answer.status().is_success() {
                 Ok(())
             } else {
@@ -163,24 +170,37 @@ async fn send(d: &Delivery, row: &OutboxRow, text: &str) -> Result<(), String> {
     }
 }
 
-/// How many messages a worker claims at a time.
-const BATCH: i64 = 200;
+/// How many messages a worker claims at a time: many for the log (recorded together),
+/// few for a gateway (each recorded as soon as it is sent, and a batch must end well
+/// within its lease even when every request times out).
+fn batch(d: &Delivery) -> i64 {
+    match d.channel {
+        Channel::Log => 200,
+        Channel::Webhook { .. } => 10,
+    }
+}
 
-/// Delivers the messages due now, as `worker`, batch after batch until none is left;
-/// returns how many were delivered.
-pub async fn deliver_due(ctx: &Context, d: &Delivery, worker: &str) -> Result<u64, AppError> {
+/// Delivers the messages due now, as `worker`, batch after batch until none is left or
+/// `stop` is set; returns how many were delivered.
+pub async fn deliver_due(
+    ctx: &Context,
+    d: &Delivery,
+    worker: &str,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> Result<u64, AppError> {
     let mut delivered = 0;
-    loop {
+    while !*stop.borrow() {
         let rows = ctx
             .store
-            .claim_messages(worker, ctx.clock.now(), LEASE, BATCH)
+            .claim_messages(worker, ctx.clock.now(), LEASE, batch(d))
             .await?;
-        let full = rows.len() as i64 == BATCH;
-        delivered += deliver(ctx, d, worker, rows).await?;
+        let full = rows.len() as i64 == batch(d);
+        delivered += deliver(ctx, d, worker, rows, stop).await?;
         if !full {
-            return Ok(delivered);
+            break;
         }
     }
+    Ok(delivered)
 }
 
 /// Delivers claimed messages; the successes are recorded together.
@@ -189,16 +209,29 @@ async fn deliver(
     d: &Delivery,
     worker: &str,
     rows: Vec<OutboxRow>,
+    stop: &tokio::sync::watch::Receiver<bool>,
 ) -> Result<u64, AppError> {
+    let one_by_one = matches!(d.channel, Channel::Webhook { .. });
+    let mut recorded = 0;
     let mut done = Vec::with_capacity(rows.len());
     let mut offices: std::collections::HashMap<String, crate::store::Office> = Default::default();
     for row in rows {
+        // Stopping: the rest stay claimed until their lease ends, then go out again.
+        if *stop.borrow() {
+            break;
+        }
         if !offices.contains_key(&row.office) {
             offices.insert(row.office.clone(), ctx.store.office(&row.office).await?);
         }
         let text = render(d, &offices[&row.office], &row);
         let sent = send(d, &row, &text).await;
         match sent {
+            Ok(()) if one_by_one => {
+                recorded += ctx
+                    .store
+                    .messages_delivered(&[row.id], worker, ctx.clock.now())
+                    .await?;
+            }
             Ok(()) => done.push(row.id),
             Err(error) => {
                 let now = ctx.clock.now();
@@ -210,10 +243,11 @@ async fn deliver(
             }
         }
     }
-    Ok(ctx
-        .store
-        .messages_delivered(&done, worker, ctx.clock.now())
-        .await?)
+    Ok(recorded
+        + ctx
+            .store
+            .messages_delivered(&done, worker, ctx.clock.now())
+            .await?)
 }
 
 /// Writes the reminders due now in every office: once local time has passed

@@ -199,7 +199,20 @@ pub struct Gauges {
 /// Reads the figures of `/metrics`.
 pub async fn gauges(ctx: &Context) -> Result<Gauges, AppError> {
     Ok(Gauges {
-        bookings: ctx.store.status_counts().await?,
+        bookings: {
+            let counted = ctx.store.status_counts().await?;
+            let mut all = Vec::new();
+            for office in ctx.store.list_offices().await? {
+                for status in crate::domain::BookingStatus::ALL {
+                    let n = counted
+                        .iter()
+                        .find(|(o, s, _)| *o == office.slug && s == status.as_str())
+                        .map_or(0, |(_, _, n)| *n);
+                    all.push((office.slug.clone(), status.as_str().to_string(), n));
+                }
+            }
+            all
+        },
         outbox_pending: ctx.store.pending_messages().await?,
         outbox_failed: ctx.store.failed_message_count().await?,
         pools: ctx.store.pool_use(),

@@ -46,7 +46,17 @@ pub async fn track(req: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let method = req.method().to_string();
+    // Only the standard methods are labels: anything else a client sends is "other".
+    let method: &'static str = match req.method().as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    };
     let start = std::time::Instant::now();
     let response = next.run(req).await;
     let status = response.status().as_u16().to_string();
@@ -65,6 +75,8 @@ pub async fn render(State(state): State<AppState>) -> Response {
     };
     match crate::usecases::reports::gauges(&state).await {
         Ok(g) => {
+            // Every status of every office, 0 where there is none (a figure that went
+            // to nothing must not keep its last value).
             for (office, status, n) in g.bookings {
                 metrics::gauge!("bookings", "office" => office, "status" => status).set(n as f64);
             }

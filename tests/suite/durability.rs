@@ -335,5 +335,13 @@ async fn a_backup_during_a_booking_load_holds_every_acknowledged_booking() {
         .output()
         .unwrap();
     assert!(!again.status.success());
+    // A mistyped database is no database: nothing is created, the backup fails.
+    let nowhere = dir.path().join("nothere.db");
+    let wrong = rekam(&format!("sqlite://{}", nowhere.display()))
+        .args(["backup", "--to", dir.path().join("x.db").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    assert!(!nowhere.exists(), "no empty database was made");
     drop(server);
 }

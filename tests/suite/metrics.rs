@@ -20,6 +20,9 @@ async fn metrics_parse_and_hold_nothing_personal(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // A made-up method is no label of its own.
+    let brew = reqwest::Method::from_bytes(b"BREW").unwrap();
+    app.client.request(brew, app.url("/")).send().await.unwrap();
     let text = app
         .client
         .get(app.url("/metrics"))
@@ -61,6 +64,7 @@ async fn metrics_parse_and_hold_nothing_personal(app: TestApp) {
         routes.iter().any(|l| l.contains("route=\"/b/{code}\"")),
         "{routes:?}"
     );
+    assert!(!text.contains("BREW"), "methods are a fixed set");
     for personal in [
         nik(4321).as_str(),
         "Siti",

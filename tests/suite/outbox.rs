@@ -141,6 +141,26 @@ macro_rules! with_receiver {
 
 crate::both_databases!(the_reminder_goes_out_once_at_four_the_day_before,);
 
+/// A webhook without an absolute public URL would send useless relative links: the
+/// server does not start.
+#[tokio::test]
+async fn a_webhook_needs_an_absolute_public_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("r.db").display());
+    for public in ["", "notaurl"] {
+        let settings = rekam::config::Settings {
+            notify_webhook_url: "http://127.0.0.1:9/hook".to_string(),
+            notify_webhook_secret: SECRET.to_string(),
+            public_url: public.to_string(),
+            ..crate::helpers::test_settings()
+        };
+        let built =
+            rekam::Application::build("127.0.0.1:0", &url, settings, rekam::clock::Clock::system())
+                .await;
+        assert!(built.is_err(), "--public-url {public:?} is refused");
+    }
+}
+
 /// Reminders: at 16:00 office time the day before, once per booking; none for a booking
 /// made after 16:00 for the next morning.
 async fn the_reminder_goes_out_once_at_four_the_day_before(app: TestApp) {
@@ -314,6 +334,8 @@ async fn three_processes_deliver_two_hundred_messages_once_each() {
         hook.as_str(),
         "--notify-webhook-secret",
         SECRET,
+        "--public-url",
+        "https://rekam.example.go.id",
     ];
     let servers: Vec<Server> = (0..3).map(|_| Server::start(&url, &args)).collect();
     let token = crate::multiprocess::cli_admin(&url);

@@ -198,8 +198,11 @@ pub async fn create_booking(
     if let Err(wait) = state.limits.book(ip) {
         return Ok(crate::web::kit::error::rate_limited(wait));
     }
-    let created = booking::book(&state, &valid, key).await.inspect_err(|_| {
-        state.limits.unbook(ip);
+    // A refusal that tells something (this NIK has a booking) counts: no free probing.
+    let created = booking::book(&state, &valid, key).await.inspect_err(|e| {
+        if e.code != Code::ActiveBookingExists {
+            state.limits.unbook(ip);
+        }
     })?;
     Ok(match created {
         Created::New { booking, token } => (
@@ -357,9 +360,11 @@ pub async fn join_waitlist(
     if let Err(wait) = state.limits.book(ip) {
         return Ok(crate::web::kit::error::rate_limited(wait));
     }
-    let (b, token) = waitlist::join(&state, &valid)
-        .await
-        .inspect_err(|_| state.limits.unbook(ip))?;
+    let (b, token) = waitlist::join(&state, &valid).await.inspect_err(|e| {
+        if e.code != Code::ActiveBookingExists {
+            state.limits.unbook(ip);
+        }
+    })?;
     let view = BookingView::new(&b, &valid.office, Some(&token), state.clock.now());
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }

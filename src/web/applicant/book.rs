@@ -10,7 +10,7 @@ use crate::web::AppState;
 use crate::web::kit::lang::Lang;
 use crate::web::kit::limits::ClientIp;
 use crate::web::kit::multipart::read_form;
-use crate::web::kit::page::{FormView, Frame, OrPage, PageError, form_status, too_many};
+use crate::web::kit::page::{FormView, Frame, OrPage, PageError, form_status, too_many_saying};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::multipart::MultipartRejection;
@@ -188,10 +188,12 @@ pub(super) async fn book_submit(
     {
         Ok(valid) => {
             if let Err(wait) = state.limits.book(ip) {
-                return Ok(too_many(lang, wait));
+                return Ok(too_many_saying(lang, wait, "err-bookings-per-hour"));
             }
             booking::book(&state, &valid, None).await.map_err(|e| {
-                state.limits.unbook(ip);
+                if e.code != Code::ActiveBookingExists {
+                    state.limits.unbook(ip);
+                }
                 vec![e]
             })
         }
@@ -293,10 +295,12 @@ pub(super) async fn waitlist_submit(
     let result = match waitlist::validate(&state, &form, &slug, lang.code(), Channel::Page).await {
         Ok(valid) => {
             if let Err(wait) = state.limits.book(ip) {
-                return Ok(too_many(lang, wait));
+                return Ok(too_many_saying(lang, wait, "err-bookings-per-hour"));
             }
             waitlist::join(&state, &valid).await.map_err(|e| {
-                state.limits.unbook(ip);
+                if e.code != Code::ActiveBookingExists {
+                    state.limits.unbook(ip);
+                }
                 vec![e]
             })
         }

@@ -57,7 +57,7 @@ pub fn json(e: AppError) -> Response {
 
 /// 429 `rate_limited` with how long to wait in `Retry-After`.
 pub fn rate_limited(wait: std::time::Duration) -> Response {
-    let mut resp = json(AppError::new(Code::RateLimited, "err-rate-limited"));
+    let mut resp = json(AppError::new(Code::RateLimited, "err-bookings-per-hour"));
     if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
     }

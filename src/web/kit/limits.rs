@@ -25,6 +25,18 @@ pub struct Limits {
     exempt: Vec<ipnet::IpNet>,
 }
 
+/// The key of an address for the bookings limit: an IPv6 address by its /64 (one
+/// subscriber's network hands out many addresses), an IPv4 address as it is.
+fn per_household(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
 /// An hour, the window of the bookings limit.
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -62,6 +74,7 @@ impl Limits {
         if self.bookings_per_hour == 0 || self.exempt.iter().any(|n| n.contains(&ip)) {
             return Ok(());
         }
+        let ip = per_household(ip);
         let now = std::time::Instant::now();
         let mut all = self.bookings.lock().unwrap_or_else(|e| e.into_inner());
         let made = all.entry(ip).or_default();
@@ -78,6 +91,7 @@ impl Limits {
 
     /// Gives back the booking taken by [`Limits::book`] when the booking was not made.
     pub fn unbook(&self, ip: IpAddr) {
+        let ip = per_household(ip);
         let mut all = self.bookings.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(made) = all.get_mut(&ip) {
             made.pop();

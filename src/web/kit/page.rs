@@ -273,7 +273,12 @@ pub fn form_status(lang: Lang, errors: &[AppError]) -> Result<StatusCode, PageEr
 
 /// 429 with `Retry-After`, as a page.
 pub fn too_many(lang: Lang, wait: std::time::Duration) -> Response {
-    let mut resp = error_page(lang, &AppError::new(Code::RateLimited, "err-rate-limited"));
+    too_many_saying(lang, wait, "err-rate-limited")
+}
+
+/// 429 as a page saying `message`, with `Retry-After`.
+pub fn too_many_saying(lang: Lang, wait: std::time::Duration, message: &'static str) -> Response {
+    let mut resp = error_page(lang, &AppError::new(Code::RateLimited, message));
     let secs = wait.as_secs().max(1).to_string();
     if let Ok(v) = axum::http::HeaderValue::from_str(&secs) {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
