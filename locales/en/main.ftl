@@ -100,6 +100,7 @@ staff-chart-title = Capacity and seats held over the next 30 days; colour band =
 staff-cap = cap
 staff-booked = booked
 staff-level-band = PPKM level
+staff-failed-messages = Messages that could not be delivered for a day (reach these applicants another way)
 staff-backlog = Backlog
 staff-needs-rebooking = Needs a new time
 staff-days-to-clear = Open days needed to seat the backlog, per level

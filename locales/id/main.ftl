@@ -100,6 +100,7 @@ staff-chart-title = Kapasitas dan jadwal terisi 30 hari ke depan; pita warna = l
 staff-cap = kapasitas
 staff-booked = terisi
 staff-level-band = level PPKM
+staff-failed-messages = Pesan yang gagal terkirim selama sehari (hubungi pemohon dengan cara lain)
 staff-backlog = Antrean tertunda
 staff-needs-rebooking = Perlu pilih jadwal baru
 staff-days-to-clear = Hari buka yang dibutuhkan untuk menampung antrean, per level

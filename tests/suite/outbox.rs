@@ -314,6 +314,38 @@ async fn a_receiver_down_for_a_day_sees_the_message_marked_failed(
         .await;
     assert_eq!(list[0]["booking_code"], b["code"]);
     assert_eq!(list[0]["kind"], "booking_confirmed");
+    // And on their plan page.
+    // (Behind its public URL, the server takes staff forms from that origin.)
+    let login = app
+        .client
+        .post(app.url("/staff/login"))
+        .header("Origin", "https://rekam.example.go.id")
+        .form(&[("username", "kasi-o"), ("password", "a long test password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = app
+        .client
+        .get(app.url("/staff/offices/ciruas"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("failed-messages") && page.contains(b["code"].as_str().unwrap()),
+        "{page}"
+    );
     // No more attempts.
     app.advance_and_sweep(chrono::Duration::hours(2)).await;
     tokio::time::sleep(std::time::Duration::from_millis(2000)).await;

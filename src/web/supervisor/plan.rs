@@ -123,6 +123,8 @@ pub(super) struct PlanPage {
     today: String,
     /// One swatch per level: CSS class, name.
     level_legend: Vec<(&'static str, String)>,
+    /// Messages to applicants given up on (supervisors): (code, kind, last error).
+    failed: Vec<(String, String, String)>,
 }
 
 pub(super) async fn plan_page(
@@ -135,6 +137,14 @@ pub(super) async fn plan_page(
     let office = my_office(&state, lang, &me, &slug, Role::Desk).await?;
     let plan = plan(&state, &office, 30).await.or_page(lang)?;
     let (bars, max) = chart(lang, &plan);
+    let failed = match crate::usecases::outbox::failed(&state, &me, &office).await {
+        Ok(rows) => rows
+            .into_iter()
+            .map(|m| (m.code, m.kind, m.last_error.unwrap_or_default()))
+            .collect(),
+        // A desk officer does not see them.
+        Err(_) => Vec::new(),
+    };
     let rows = plan
         .days
         .iter()
@@ -196,6 +206,7 @@ pub(super) async fn plan_page(
         max,
         rows,
         clear,
+        failed,
         levels: Level::ALL
             .iter()
             .map(|l| (l.as_str(), level_name(lang, *l)))
