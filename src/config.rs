@@ -96,6 +96,16 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub notify_webhook_secret: String,
+    /// Phone verification: a new booking holds its seat for `--verify-minutes` until the
+    /// six-digit code sent to the phone is entered (API.md, "Phone verification").
+    #[arg(long, env = "REKAM_VERIFY_PHONE")]
+    pub verify_phone: bool,
+    /// Minutes a booking waits for its phone's code before it is cancelled.
+    #[arg(long, env = "REKAM_VERIFY_MINUTES", default_value_t = 15)]
+    pub verify_minutes: u32,
+    /// Verification codes one phone number may be sent in an hour.
+    #[arg(long, env = "REKAM_VERIFY_CODES_PER_HOUR", default_value_t = 5)]
+    pub verify_codes_per_hour: u32,
 }
 
 impl Default for Settings {
@@ -123,6 +133,9 @@ impl Default for Settings {
             release_rejected_hours: 24,
             notify_webhook_url: String::new(),
             notify_webhook_secret: String::new(),
+            verify_phone: false,
+            verify_minutes: 15,
+            verify_codes_per_hour: 5,
         }
     }
 }

@@ -51,6 +51,8 @@ pub struct Sweep {
     pub no_shows: usize,
     /// Bookings released because their certificate stayed rejected.
     pub released: usize,
+    /// Bookings cancelled because their phone was not verified in time.
+    pub unverified: usize,
 }
 
 /// How often unclaimed seat offers are looked at, in the clock's time.
@@ -92,6 +94,16 @@ impl Application {
             settings.notify_webhook_url.is_empty() || settings.notify_webhook_secret.len() >= 16,
             "--notify-webhook-url needs --notify-webhook-secret (at least 16 characters)"
         );
+        anyhow::ensure!(
+            (1..=24 * 60).contains(&settings.verify_minutes) && settings.verify_codes_per_hour >= 1,
+            "--verify-minutes is 1–1440 and --verify-codes-per-hour at least 1"
+        );
+        if settings.verify_phone && settings.notify_webhook_url.is_empty() {
+            tracing::warn!(
+                "--verify-phone without --notify-webhook-url: codes only reach the server log \
+                 (at debug level), and the booking page says so; attach an SMS gateway"
+            );
+        }
         let store = Store::connect(database_url, settings.db_connections)
             .await?
             .with_offer_hold(chrono::Duration::hours(i64::from(
@@ -117,6 +129,7 @@ impl Application {
             lapsed: 0,
             no_shows: 0,
             released: 0,
+            unverified: 0,
         });
         Ok(Self {
             listener,
@@ -167,6 +180,12 @@ impl Application {
                         0
                     }
                 };
+                let unverified = usecases::verify::cancel_unverified(&reminders)
+                    .await
+                    .unwrap_or_else(|e| {
+                        tracing::warn!(error = ?e.code, "cancelling unverified bookings failed");
+                        0
+                    });
                 // Bookings still rejected shortly before their slot free their seat; those
                 // not checked in by their slot's end plus the grace are no-shows.
                 let released = store
@@ -202,6 +221,7 @@ impl Application {
                     lapsed,
                     no_shows,
                     released,
+                    unverified,
                 });
                 limits.forget_quiet();
             }
@@ -283,8 +303,10 @@ fn settings_timeout(settings: &Settings) -> u64 {
 /// Accepts connections until Ctrl-C or SIGTERM, each served by HTTP/1.1 with a deadline for its
 /// request headers: a client that opens connections and never finishes a request (slow
 /// loris) is cut off instead of holding a file descriptor for ever. (A pause in a body is
-/// bounded by the router's body timeout.) On Ctrl-C, connections finish what they are
-/// doing, for at most 30 seconds; answers already written (a 201 is committed before it is sent) stay.
+/// bounded by the router's body timeout.) On Ctrl-C or SIGTERM the listener closes (new
+/// connections are refused, not reset), connections get a second to send the request
+/// they were opened for, then finish what they are doing, for at most 30 seconds; answers
+/// already written (a 201 is committed before it is sent) stay.
 async fn serve_connections(
     listener: TcpListener,
     router: axum::Router,
@@ -330,6 +352,11 @@ async fn serve_connections(
             }
         });
     }
+    // New connections are refused from now on (not left waiting in the backlog). A
+    // connection accepted just before the signal gets a moment to send its request: a
+    // connection with nothing read yet counts as idle and would be closed at once.
+    drop(listener);
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     if tokio::time::timeout(std::time::Duration::from_secs(30), graceful.shutdown())
         .await
         .is_err()

@@ -57,6 +57,12 @@ err-holiday-type = Send the file as text/csv or text/calendar.
 err-holiday-file = The holiday file could not be read; nothing was changed.
 err-wait-range = Choose a date range from today up to the booking horizon.
 err-bookings-per-hour = Too many bookings from this internet address within an hour. Try again later; a school can ask the Disdukcapil for an exemption.
+err-verify-codes-per-hour = This phone number has been sent too many verification codes within an hour. Try again later.
+err-nik-pending-other-phone = This NIK already has a booking waiting for verification with another phone number. Enter the code sent to that number, or try again once its hold has ended.
+err-verify-code-format = The verification code is 6 digits.
+err-verify-code-wrong = Wrong verification code. Check the message on your phone and try again; after 5 wrong codes the booking is cancelled.
+err-verify-code-last = Wrong verification code for the fifth time: the booking is cancelled and its seat released. Please book again.
+err-verify-not-pending = This booking is no longer waiting for a verification code.
 err-rate-limited = Too many attempts. Please wait a moment and try again.
 err-fix-below = Please check the following:
 err-reupload = For safety the file was not kept: choose the certificate file again.
@@ -172,6 +178,15 @@ staff-line-problem = line { $line }: { $problem }
 ## offer
 offer-claim = Take this seat
 offer-claimed = The seat is now your appointment.
+verify-title = Verify your phone number
+verify-text = A 6-digit code was sent to { $phone }. Enter it before { $until }; until then your seat is held. Otherwise the booking is cancelled and its seat released.
+verify-text-log = This service has no SMS gateway attached: the 6-digit code for { $phone } is only written to the server log; ask the office. Enter it before { $until }; until then your seat is held. Otherwise the booking is cancelled and its seat released.
+verify-code-label = Verification code
+verify-submit = Verify
+verify-resend = Send a new code
+verify-resent = A new code was sent. The earlier code no longer works.
+verify-tries-left = Tries left: { $n }.
+verify-done = Phone number verified. Your appointment is confirmed.
 offer-text = A seat is held for you: { $slot }. Claim it before { $until }.
 
 ## wait
@@ -192,6 +207,7 @@ status-checked-in = Checked in
 status-recorded = Recorded
 status-no-show = Did not come
 status-turned-away = Turned away
+status-pending-verification = Waiting for phone verification
 
 ## change
 change-offer-expired = The seat offered was not taken in time and went to the next person. You are back in the queue.
@@ -433,6 +449,7 @@ err-username-taken = That username is taken.
 err-role = Choose a role.
 visit-turned-away = You could not be recorded today: { $reason }. Please book again once you are well.
 visit-released = The office released this booking: your health certificate was still rejected shortly before the visit. Its seat went to the next applicant.
+visit-verification-failed = This booking was cancelled ({ $reason }) and its seat released for other applicants.
 visit-no-show = You did not check in for this booking, so it is recorded as a no-show.
 visit-queue-number = You are checked in. Your queue number: { $number }.
 visit-certificate-rejected = Staff rejected your health certificate: { $reason }. Upload a new one below; if it is still rejected shortly before the visit, the booking is released.
@@ -445,4 +462,4 @@ msg-offer-expired = rekam: the seat held for { $code } was not claimed in time; 
 msg-certificate-rejected = rekam: the health certificate for { $code } was rejected: { $reason }. Upload a new one: { $link }
 msg-released = rekam: booking { $code } on { $when } was released because its health certificate stayed rejected. Book again: { $link }
 msg-reminder = rekam: tomorrow { $when }, e-KTP recording { $code } at { $office }. Bring your health certificate. { $link }
-msg-verification-code = rekam: the verification code for booking { $code } is { $reason }. Do not share it.
+msg-verification-code = rekam: verification code { $otp } for booking { $code }. Valid until { $until }. Do not share this code.

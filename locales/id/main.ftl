@@ -57,6 +57,12 @@ err-holiday-type = Kirim berkas sebagai text/csv atau text/calendar.
 err-holiday-file = Berkas hari libur tidak dapat dibaca; tidak ada yang diubah.
 err-wait-range = Pilih rentang tanggal dari hari ini sampai batas pendaftaran.
 err-bookings-per-hour = Terlalu banyak pendaftaran dari alamat internet ini dalam satu jam. Coba lagi nanti; sekolah dapat meminta pengecualian kepada Disdukcapil.
+err-verify-codes-per-hour = Nomor HP ini sudah menerima terlalu banyak kode verifikasi dalam satu jam. Coba lagi nanti.
+err-nik-pending-other-phone = NIK ini sudah punya pemesanan yang menunggu verifikasi dengan nomor HP lain. Masukkan kode yang dikirim ke nomor itu, atau coba lagi setelah waktu tunggunya habis.
+err-verify-code-format = Kode verifikasi terdiri dari 6 angka.
+err-verify-code-wrong = Kode verifikasi salah. Periksa pesan di HP Anda dan coba lagi; setelah 5 kali salah, pemesanan dibatalkan.
+err-verify-code-last = Kode verifikasi salah untuk kelima kalinya: pemesanan dibatalkan dan kursinya dilepas. Silakan pesan lagi.
+err-verify-not-pending = Pemesanan ini tidak lagi menunggu kode verifikasi.
 err-rate-limited = Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi.
 err-fix-below = Periksa lagi isian berikut:
 err-reupload = Demi keamanan, berkas tidak disimpan: pilih berkas surat lagi.
@@ -172,6 +178,15 @@ staff-line-problem = baris { $line }: { $problem }
 ## offer
 offer-claim = Ambil jadwal ini
 offer-claimed = Jadwal itu sudah menjadi milik Anda.
+verify-title = Verifikasi nomor HP
+verify-text = Kode 6 angka dikirim ke nomor { $phone }. Masukkan kode itu sebelum { $until }; sampai saat itu kursi Anda ditahan. Jika tidak, pemesanan dibatalkan dan kursinya dilepas.
+verify-text-log = Layanan ini belum tersambung ke gerbang SMS: kode 6 angka untuk nomor { $phone } hanya dicatat di log server, tanyakan kepada petugas. Masukkan kode itu sebelum { $until }; sampai saat itu kursi Anda ditahan. Jika tidak, pemesanan dibatalkan dan kursinya dilepas.
+verify-code-label = Kode verifikasi
+verify-submit = Verifikasi
+verify-resend = Kirim ulang kode
+verify-resent = Kode baru sudah dikirim. Kode sebelumnya tidak berlaku lagi.
+verify-tries-left = Sisa percobaan: { $n }.
+verify-done = Nomor HP terverifikasi. Jadwal Anda sudah pasti.
 offer-text = Ada jadwal untuk Anda: { $slot }. Ambil sebelum { $until }.
 
 ## wait
@@ -192,6 +207,7 @@ status-checked-in = Sudah datang
 status-recorded = Sudah direkam
 status-no-show = Tidak datang
 status-turned-away = Ditolak masuk
+status-pending-verification = Menunggu verifikasi nomor HP
 
 ## change
 change-offer-expired = Jadwal yang ditawarkan tidak diambil tepat waktu dan diberikan ke orang berikutnya. Anda kembali ke antrean.
@@ -433,6 +449,7 @@ err-username-taken = Nama pengguna itu sudah dipakai.
 err-role = Pilih peran.
 visit-turned-away = Anda tidak dapat direkam hari ini: { $reason }. Silakan buat jadwal baru setelah sehat.
 visit-released = Jadwal ini dilepas oleh kantor: surat keterangan sehat Anda masih ditolak menjelang jadwal. Kuotanya diberikan kepada pemohon berikutnya.
+visit-verification-failed = Pemesanan ini dibatalkan ({ $reason }) dan kursinya dilepas untuk pemohon lain.
 visit-no-show = Anda tidak check-in pada jadwal ini, jadi tercatat tidak datang.
 visit-queue-number = Anda sudah check-in. Nomor antrean Anda: { $number }.
 visit-certificate-rejected = Surat keterangan sehat Anda ditolak petugas: { $reason }. Unggah surat baru di bawah ini; jika tetap ditolak menjelang jadwal, jadwal akan dilepas.
@@ -445,4 +462,4 @@ msg-offer-expired = rekam: tempat yang disimpan untuk { $code } tidak diambil te
 msg-certificate-rejected = rekam: surat sehat untuk { $code } ditolak: { $reason }. Unggah surat baru: { $link }
 msg-released = rekam: jadwal { $code } pada { $when } dilepas karena surat sehat masih ditolak. Buat jadwal baru: { $link }
 msg-reminder = rekam: besok { $when } perekaman KTP-el { $code } di { $office }. Bawa surat sehat. { $link }
-msg-verification-code = rekam: kode verifikasi jadwal { $code } adalah { $reason }. Jangan berikan kepada siapa pun.
+msg-verification-code = rekam: kode verifikasi { $otp } untuk jadwal { $code }. Berlaku sampai { $until }. Jangan berikan kode ini kepada siapa pun.

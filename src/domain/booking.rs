@@ -29,11 +29,14 @@ pub enum BookingStatus {
     NoShow,
     /// Sent away at the door (e.g. temperature).
     TurnedAway,
+    /// Holds its seat for a few minutes while the code sent to the phone is entered
+    /// (`serve --verify-phone`).
+    PendingVerification,
 }
 
 impl BookingStatus {
     /// Every status, in the order of the contract.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Confirmed,
         Self::NeedsRebooking,
         Self::Waitlisted,
@@ -42,6 +45,7 @@ impl BookingStatus {
         Self::Recorded,
         Self::NoShow,
         Self::TurnedAway,
+        Self::PendingVerification,
     ];
 
     /// The wire and database spelling.
@@ -55,6 +59,7 @@ impl BookingStatus {
             Self::Recorded => "recorded",
             Self::NoShow => "no_show",
             Self::TurnedAway => "turned_away",
+            Self::PendingVerification => "pending_verification",
         }
     }
 
@@ -74,7 +79,8 @@ impl BookingStatus {
             | Self::CheckedIn
             | Self::Recorded
             | Self::NoShow
-            | Self::TurnedAway => true,
+            | Self::TurnedAway
+            | Self::PendingVerification => true,
         }
     }
 
@@ -86,6 +92,18 @@ impl BookingStatus {
         )
     }
 
+    /// Can its owner cancel it? Whatever they may change, and a booking still waiting for
+    /// its phone to be verified.
+    pub fn is_cancellable(self) -> bool {
+        self.is_changeable() || self == Self::PendingVerification
+    }
+
+    /// May a re-plan move it to another slot (or take its seat)? Seats of people who came,
+    /// or did not, stay where they are.
+    pub fn is_movable(self) -> bool {
+        matches!(self, Self::Confirmed | Self::PendingVerification)
+    }
+
     /// Waiting for a seat (displaced, or on the waiting list): offers go to these.
     pub fn is_waiting(self) -> bool {
         matches!(self, Self::NeedsRebooking | Self::Waitlisted)
@@ -95,7 +113,11 @@ impl BookingStatus {
     pub fn is_active(self) -> bool {
         matches!(
             self,
-            Self::Confirmed | Self::NeedsRebooking | Self::Waitlisted | Self::CheckedIn
+            Self::Confirmed
+                | Self::NeedsRebooking
+                | Self::Waitlisted
+                | Self::CheckedIn
+                | Self::PendingVerification
         )
     }
 
@@ -119,6 +141,7 @@ impl BookingStatus {
             Self::Recorded => "status-recorded",
             Self::NoShow => "status-no-show",
             Self::TurnedAway => "status-turned-away",
+            Self::PendingVerification => "status-pending-verification",
         }
     }
 }
@@ -321,6 +344,9 @@ pub struct Booking {
     pub wait: Option<(NaiveDate, NaiveDate)>,
     /// The current certificate.
     pub certificate: CertificateInfo,
+    /// While its phone is not yet verified: until when its seat is held.
+    #[serde(default)]
+    pub verify_by: Option<DateTime<Utc>>,
 }
 
 impl Booking {
@@ -331,7 +357,9 @@ impl Booking {
 
     /// A confirmed seat or later: the ticket with its QR code is shown.
     pub fn has_ticket(&self) -> bool {
-        self.holds_seat() && !self.status.is_waiting()
+        self.holds_seat()
+            && !self.status.is_waiting()
+            && self.status != BookingStatus::PendingVerification
     }
 
     /// The seat offered to a booking waiting for a new slot, while the hold lasts:
@@ -432,8 +460,8 @@ mod tests {
     fn the_sql_says_what_the_rules_say() {
         assert_eq!(
             *sql::HOLDS_SEAT,
-            "(b.status IN ('confirmed', 'checked_in', 'recorded', 'no_show', 'turned_away') \
-             OR (b.status IN ('needs_rebooking', 'waitlisted') AND b.hold_until IS NOT NULL))"
+            "(b.status IN ('confirmed', 'checked_in', 'recorded', 'no_show', 'turned_away', \
+             'pending_verification') OR (b.status IN ('needs_rebooking', 'waitlisted') AND b.hold_until IS NOT NULL))"
         );
         assert_eq!(
             *sql::CHANGEABLE,

@@ -53,6 +53,44 @@ pub fn hash_secret(secret: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A six-digit phone verification code, uniform over 000000–999999.
+pub fn verification_code() -> String {
+    use rand::Rng;
+    format!("{:06}", rand::rng().random_range(0..1_000_000u32))
+}
+
+/// What is stored of a verification code: a random salt and the SHA-256 of salt and code,
+/// `salt$digest`. A six-digit code cannot resist someone holding the database for long,
+/// but it lives for minutes, and the stored form does not show it to anyone reading rows,
+/// backups or logs meanwhile.
+pub fn hash_verification_code(code: &str) -> String {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{salt}${}", salted_digest(&salt, code))
+}
+
+fn salted_digest(salt: &str, code: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(salt.as_bytes())
+        .chain_update(b"$")
+        .chain_update(code.trim().as_bytes())
+        .finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Does `typed` match the stored code? The digests are compared in constant time.
+pub fn verification_code_matches(stored: &str, typed: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let Some((salt, digest)) = stored.split_once('$') else {
+        return false;
+    };
+    salted_digest(salt, typed)
+        .as_bytes()
+        .ct_eq(digest.as_bytes())
+        .into()
+}
+
 /// `/b/CODE?t=TOKEN`: the manage page of a booking.
 pub fn manage_path(code: &str, token: &str) -> String {
     format!("/b/{code}?t={token}")
@@ -61,6 +99,26 @@ pub fn manage_path(code: &str, token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verification_codes_are_six_digits_and_only_their_own_hash_matches() {
+        for _ in 0..200 {
+            let code = verification_code();
+            assert_eq!(code.len(), 6);
+            assert!(code.bytes().all(|b| b.is_ascii_digit()));
+            let stored = hash_verification_code(&code);
+            assert!(!stored.contains(&code[..]) || stored.len() > 60);
+            assert!(verification_code_matches(&stored, &code));
+            let other = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+            assert!(!verification_code_matches(&stored, &other));
+        }
+        // Two hashes of one code differ (salted), and a malformed row matches nothing.
+        assert_ne!(
+            hash_verification_code("123456"),
+            hash_verification_code("123456")
+        );
+        assert!(!verification_code_matches("nodollar", "123456"));
+    }
 
     #[test]
     fn generated_codes_parse_back_and_avoid_confusable_characters() {

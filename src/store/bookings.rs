@@ -9,7 +9,7 @@ use crate::domain::{Booking, BookingCode, BookingStatus, CertificateInfo, Certif
 use chrono::{DateTime, NaiveDate, Utc};
 
 pub use super::group_commit::Receipt;
-pub use super::seats::{NewBooking, NewCertificate, SeatRequest};
+pub use super::seats::{NewBooking, NewCertificate, NewVerification, SeatRequest};
 
 /// A booking row as stored, with its current certificate.
 #[derive(sqlx::FromRow)]
@@ -45,6 +45,7 @@ struct BookingRow {
     retest_dc: Option<i64>,
     outcome_reason: Option<String>,
     walk_in: i64,
+    verify_by: Option<i64>,
 }
 
 fn decode(what: &str, value: &str) -> sqlx::Error {
@@ -91,6 +92,7 @@ impl TryFrom<BookingRow> for Booking {
             version: r.version,
             created_at: from_ts(r.created_at),
             hold_until: r.hold_until.map(from_ts),
+            verify_by: r.verify_by.map(from_ts),
             wait,
             visit: Visit {
                 queue_number: r.queue_number,
@@ -110,7 +112,7 @@ const BOOKING_SELECT: &str = "SELECT b.id, b.code, b.token_hash, b.office_id, o.
     c.kind AS certificate_kind, \
     c.issued_at AS certificate_issued_at, c.status AS certificate_status, \
     c.review_reason AS certificate_reason, b.queue_number, b.checked_in_at, \
-    b.temperature_dc, b.retest_dc, b.outcome_reason, b.walk_in \
+    b.temperature_dc, b.retest_dc, b.outcome_reason, b.walk_in, b.verify_by \
     FROM bookings b JOIN offices o ON o.id = b.office_id \
     JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL";
 
@@ -307,7 +309,7 @@ impl Store {
             if b.status == BookingStatus::Cancelled {
                 return Ok(b);
             }
-            if !b.status.is_changeable() {
+            if !b.status.is_cancellable() {
                 return Err(StoreError::Conflict);
             }
             let mut tx = self.begin_write().await?;

@@ -83,12 +83,22 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
             }
         })?;
     }
+    // With phone verification, the seat is held until the code is entered.
+    let status = match new.verification {
+        Some(_) => BookingStatus::PendingVerification,
+        None => BookingStatus::Confirmed,
+    };
+    let verify_by = new.verification.as_ref().map(|v| ts(v.until));
+    let verify_hash = new
+        .verification
+        .as_ref()
+        .map(|v| crate::domain::code::hash_verification_code(&v.code));
     let (id,): (i64,) = sqlx::query_as(&format!(
         "INSERT INTO bookings (code, token_hash, office_id, slot_start, slot_end, local_date, \
          status, nik, name, birth_date, phone, email, married, lang, version, created_at, \
-         updated_at, guardian_consent) VALUES ($1, $2, $3, $4, $5, $6, {}, $7, $8, $9, $10, \
-         $11, $12, $13, 1, $14, $14, $15) RETURNING id",
-        lit(BookingStatus::Confirmed)
+         updated_at, guardian_consent, verify_by, verify_hash) VALUES ($1, $2, $3, $4, $5, \
+         $6, {}, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14, $15, $16, $17) RETURNING id",
+        lit(status)
     ))
     .bind(code.as_str())
     .bind(crate::domain::code::hash_secret(token))
@@ -105,6 +115,8 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
     .bind(&new.lang)
     .bind(ts(now))
     .bind(i64::from(new.guardian_consent))
+    .bind(verify_by)
+    .bind(verify_hash)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| {
@@ -131,9 +143,14 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
     insert_certificate(tx, id, &new.certificate, now).await?;
     // The confirmation, with the manage link's token (kept only until it is delivered);
     // a walk-in at the desk needs none.
-    if new.actor == "applicant" {
+    // With phone verification, the code goes first (kept only until it is delivered);
+    // the confirmation follows when it is entered.
+    let start = ts(new.slot_start);
+    if let Some(v) = &new.verification {
+        let kind = crate::domain::NotificationKind::VerificationCode;
+        super::outbox::notify(tx, id, kind, start, None, "", Some(&v.code), now).await?;
+    } else if new.actor == "applicant" {
         let kind = crate::domain::NotificationKind::Confirmed;
-        let start = ts(new.slot_start);
         super::outbox::notify(tx, id, kind, start, None, "", Some(token), now).await?;
     }
     audit(
@@ -156,7 +173,11 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
         slot_start: new.slot_start,
         slot_end: new.slot_end,
         local_date: new.local_date,
-        status: BookingStatus::Confirmed,
+        status,
+        verify_by: new
+            .verification
+            .as_ref()
+            .map(|v| super::from_ts(ts(v.until))),
         nik: new.nik.clone(),
         name: new.name.clone(),
         birth_date: new.birth_date,

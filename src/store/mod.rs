@@ -19,8 +19,11 @@ mod reports;
 mod retention;
 mod seats;
 mod staff;
+mod verify;
 
-pub use bookings::{Created, NewBooking, NewCertificate, Receipt, Replayed, SeatRequest};
+pub use bookings::{
+    Created, NewBooking, NewCertificate, NewVerification, Receipt, Replayed, SeatRequest,
+};
 // (IdempotencyKey is defined below.)
 pub use calendar::{LevelScheduleRow, RuleVersion};
 pub use desk::{CertificateFile, DeskRow, Readings, ReviewRow};
@@ -32,6 +35,7 @@ pub use replan::{
 pub use reports::{AuditFilter, AuditRow, DayReport};
 pub use retention::PurgeReport;
 pub use staff::{StaffAccount, StaffChange, StaffMember};
+pub use verify::{PendingBooking, Verified, reasons as verify_reasons};
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -212,8 +216,8 @@ impl Store {
                 };
                 // One writer connection: SQLite admits one writer at a time anyway, and
                 // queuing in the pool is cheaper than spinning on SQLITE_BUSY.
+                migrate_sqlite(&url).await?;
                 let write = options().max_connections(1).connect(&url).await?;
-                sqlx::migrate!("migrations/sqlite").run(&write).await?;
                 let read = options()
                     .max_connections(max_connections.max(2))
                     .connect(&url)
@@ -410,5 +414,38 @@ pub(crate) async fn audit(
     .bind(ORIGIN.try_with(Clone::clone).ok())
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Runs SQLite's migrations on a connection of their own with foreign keys off (SQLite's
+/// default): SQLite changes a table by creating the new one, copying, dropping the old and
+/// renaming, and with foreign keys on, dropping the old table would check (or rewrite) the
+/// tables that refer to it. Afterwards every reference must still hold.
+async fn migrate_sqlite(url: &str) -> StoreResult<()> {
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = OFF;")
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?;
+    sqlx::migrate!("migrations/sqlite")
+        .run(&pool)
+        .await
+        .map_err(sqlx::Error::from)?;
+    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&pool)
+        .await?;
+    pool.close().await;
+    if let Some((table,)) = broken.first() {
+        return Err(StoreError::Db(sqlx::Error::Protocol(format!(
+            "after the migrations, {} rows refer to rows that do not exist (first in {table})",
+            broken.len()
+        ))));
+    }
     Ok(())
 }

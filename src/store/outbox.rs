@@ -72,10 +72,12 @@ pub struct OutboxRow {
     pub created_at: i64,
     /// Attempts so far.
     pub attempts: i64,
-    /// The manage link's token (the confirmation only).
+    /// The manage link's token (the confirmation), or the verification code.
     pub secret: Option<String>,
     /// A held seat's end (epoch seconds), for an offer.
     pub hold_until: Option<i64>,
+    /// A verification code's deadline (epoch seconds).
+    pub verify_by: Option<i64>,
 }
 
 impl OutboxRow {
@@ -156,7 +158,8 @@ impl Store {
         let rows: Vec<OutboxRow> = sqlx::query_as(&format!(
             "SELECT n.id, n.kind, b.code, o.slug AS office, n.language, b.phone, b.email, \
              b.slot_start, n.from_slot, n.to_slot, n.reason, n.created_at, n.attempts, \
-             n.secret, b.hold_until FROM notifications n JOIN bookings b ON b.id = n.booking_id \
+             n.secret, b.hold_until, b.verify_by FROM notifications n \
+             JOIN bookings b ON b.id = n.booking_id \
              JOIN offices o ON o.id = b.office_id WHERE n.id IN ({list}) ORDER BY n.id"
         ))
         .fetch_all(&mut *tx)

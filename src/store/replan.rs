@@ -287,7 +287,7 @@ pub(crate) async fn replan_office(
                 id: r.id,
                 slot_start: from_ts(r.slot_start),
                 booked_at: r.created_at,
-                movable: r.status == BookingStatus::Confirmed.as_str()
+                movable: BookingStatus::parse(&r.status).is_some_and(BookingStatus::is_movable)
                     && from_ts(r.slot_start) > now,
                 valid_until: spec
                     .certificates

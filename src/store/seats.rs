@@ -82,6 +82,26 @@ pub struct NewBooking {
     pub timezone: String,
     /// The last instant the certificate covers, kept in the receipt too.
     pub certificate_valid_until: Option<DateTime<Utc>>,
+    /// With phone verification on: the code sent to the phone, and the end of the hold.
+    pub verification: Option<NewVerification>,
+}
+
+/// The code a new booking's phone must confirm, and until when its seat is held.
+#[derive(Clone)]
+pub struct NewVerification {
+    /// Six digits (only its hash is stored; the message carries it until delivered).
+    pub code: String,
+    /// The booking is cancelled if not verified by then.
+    pub until: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for NewVerification {
+    /// Without the code.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewVerification")
+            .field("until", &self.until)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Takes a seat in a slot: one upsert whose update only applies while

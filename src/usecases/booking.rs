@@ -82,6 +82,7 @@ pub(crate) fn new_booking(
         lang: lang.to_string(),
         certificate,
         actor: actor.to_string(),
+        verification: None,
     }
 }
 
@@ -160,7 +161,14 @@ pub async fn book(
     idempotency: Option<IdempotencyKey<'_>>,
 ) -> Result<Created, AppError> {
     let now = ctx.clock.now();
+    // A repeat is answered before anything else: its booking may be the pending one.
+    if let Some(key) = idempotency {
+        if let Some(replayed) = ctx.store.idempotent_receipt(key, now).await? {
+            return Ok(Created::Replay(replayed));
+        }
+    }
     let mut new = valid.new.clone();
+    super::verify::prepare(ctx, &mut new).await?;
     for _ in 0..PLAN_RETRIES {
         match ctx.store.create_booking(&new, now, idempotency).await {
             Err(StoreError::PlanChanged) => {
@@ -289,7 +297,7 @@ pub async fn replace_certificate(
 /// Cancels a booking and frees its seat at once.
 pub async fn cancel(ctx: &Context, booking: &Booking, actor: &str) -> Result<Booking, AppError> {
     // A visit that happened (or is happening) is not cancelled: say so, not "try again".
-    if !booking.status.is_changeable() && booking.status != BookingStatus::Cancelled {
+    if !booking.status.is_cancellable() && booking.status != BookingStatus::Cancelled {
         return Err(AppError::new(Code::Conflict, "err-not-changeable"));
     }
     Ok(ctx

@@ -179,6 +179,7 @@ pub async fn put_office(
         code: Code::Invalid,
         field: Some(e.field),
         message: "err-required",
+        retry_after: None,
     })?;
     let (created, replan) = ctx
         .store

@@ -74,6 +74,8 @@ pub struct AppError {
     pub field: Option<String>,
     /// A key of the message table, translated when rendered.
     pub message: &'static str,
+    /// For `rate_limited`: seconds until a retry can succeed (else a minute is said).
+    pub retry_after: Option<u64>,
 }
 
 impl AppError {
@@ -83,6 +85,7 @@ impl AppError {
             code,
             field: Some(field.to_string()),
             message,
+            retry_after: None,
         }
     }
 
@@ -92,6 +95,7 @@ impl AppError {
             code,
             field: None,
             message,
+            retry_after: None,
         }
     }
 

@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod plan;
 pub mod reports;
 pub mod retention;
+pub mod verify;
 pub mod waitlist;
 
 pub use error::{AppError, Code};

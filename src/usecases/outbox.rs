@@ -96,6 +96,20 @@ pub fn render(d: &Delivery, office: &crate::store::Office, row: &OutboxRow) -> S
         None => format!("{}/find?code={}", d.public_url, row.code),
     };
     let kind = row.kind().unwrap_or(NotificationKind::Confirmed);
+    // A verification message carries the code (and its deadline), not a link.
+    let (link, otp, until) = match kind {
+        NotificationKind::VerificationCode => {
+            let until = row.verify_by.and_then(|t| DateTime::from_timestamp(t, 0));
+            let until = until.map(|t| format!("{} {zone}", hm(t, tz)));
+            let otp = row.secret.clone().unwrap_or_default();
+            (String::new(), otp, until.unwrap_or_default())
+        }
+        _ => (
+            link,
+            String::new(),
+            row.hold_until.map(when).unwrap_or_default(),
+        ),
+    };
     let key = match kind {
         NotificationKind::Confirmed => "msg-confirmed",
         NotificationKind::Moved => "msg-moved",
@@ -114,9 +128,10 @@ pub fn render(d: &Delivery, office: &crate::store::Office, row: &OutboxRow) -> S
             ("office", office.spec.name.clone()),
             ("when", when(row.from_slot)),
             ("to", row.to_slot.map(when).unwrap_or_default()),
-            ("until", row.hold_until.map(when).unwrap_or_default()),
+            ("until", until),
             ("reason", row.reason.clone()),
             ("link", link),
+            ("otp", otp),
         ],
     )
 }

@@ -62,34 +62,7 @@ async fn what_an_applicant_is_told_is_true_and_leads_somewhere_on_a_phone(app: T
     );
     let png = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
     std::fs::write(png.path(), tiny_png()).unwrap();
-    for (id, value) in [
-        ("f-name", "Budi Santoso".to_string()),
-        ("f-nik", nik(5)),
-        ("f-phone", "081234567890".into()),
-    ] {
-        c.find(Locator::Id(id))
-            .await
-            .unwrap()
-            .send_keys(&value)
-            .await
-            .unwrap();
-    }
-    set_value(&c, "#f-birth_date", "2009-05-07").await;
-    set_value(&c, "#f-certificate_issued_at", "2026-11-30T06:00").await;
-    for id in ["f-consent", "f-guardian_consent"] {
-        c.find(Locator::Id(id))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-    }
-    c.find(Locator::Id("f-certificate"))
-        .await
-        .unwrap()
-        .send_keys(&png.path().display().to_string())
-        .await
-        .unwrap();
+    fill_applicant(&c, "Budi Santoso", &nik(5), "081234567890", png.path()).await;
     click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     fits(&c, "true-duplicate").await;
     assert!(text(&c, "#errors").await.contains("NIK"));
@@ -336,6 +309,41 @@ pub(crate) async fn log_in(c: &Client, app: &TestApp, username: &str) {
         .await
         .unwrap();
     click_to_next_page(c, Locator::Css("form button[type=submit]")).await;
+}
+
+/// Fills the applicant's part of the booking form: name, NIK, phone, a birth date of a
+/// 17-year-old, a certificate of this morning (its file), both agreements.
+pub(crate) async fn fill_applicant(
+    c: &Client,
+    name: &str,
+    nik: &str,
+    phone: &str,
+    certificate: &std::path::Path,
+) {
+    for (id, value) in [("f-name", name), ("f-nik", nik), ("f-phone", phone)] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    set_value(c, "#f-birth_date", "2009-05-07").await;
+    set_value(c, "#f-certificate_issued_at", "2026-11-30T06:00").await;
+    for id in ["f-consent", "f-guardian_consent"] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    c.find(Locator::Id("f-certificate"))
+        .await
+        .unwrap()
+        .send_keys(&certificate.display().to_string())
+        .await
+        .unwrap();
 }
 
 pub(crate) async fn text(c: &Client, css: &str) -> String {

@@ -194,7 +194,7 @@ async fn bookings_answered_201_survive_a_kill_mid_batch_postgres() {
 
 /// A server on `url` with an office open every day, an admin token through the CLI, and
 /// up to `n` open seats (slot starts) in the coming days within a certificate's week.
-async fn open_office(url: &str, n: usize) -> (Server, Vec<String>, String) {
+pub(crate) async fn open_office(url: &str, n: usize) -> (Server, Vec<String>, String) {
     let token = crate::multiprocess::cli_admin(url);
     let server = Server::start(url, &[]);
     let client = reqwest::Client::new();

@@ -73,6 +73,31 @@ impl Server {
         }
     }
 
+    /// Sends SIGTERM (how a service manager stops it): a graceful shutdown.
+    pub fn terminate(&self) {
+        let pid = self.child.id().to_string();
+        let done = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(done.success(), "SIGTERM sent");
+    }
+
+    /// Waits (real time, at most `limit`) for the process to exit; its status.
+    pub fn wait_for_exit(&mut self, limit: std::time::Duration) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server did not exit in {limit:?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     /// Kills the process with SIGKILL: no graceful shutdown, no flush.
     pub fn kill9(mut self) {
         self.stop();

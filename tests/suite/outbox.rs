@@ -9,18 +9,18 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-const SECRET: &str = "a webhook secret of some length";
+pub(crate) const SECRET: &str = "a webhook secret of some length";
 
 /// What the receiver saw: every request (delivery id, signature, body), and how many of
 /// the first requests it refuses with a 500.
 #[derive(Default)]
-struct Inbox {
-    seen: Vec<(String, String, String)>,
+pub(crate) struct Inbox {
+    pub(crate) seen: Vec<(String, String, String)>,
     refuse_first: usize,
 }
 
 /// A webhook receiver: a real HTTP server on a random port.
-async fn receiver(refuse_first: usize) -> (String, Arc<Mutex<Inbox>>) {
+pub(crate) async fn receiver(refuse_first: usize) -> (String, Arc<Mutex<Inbox>>) {
     let inbox = Arc::new(Mutex::new(Inbox {
         refuse_first,
         ..Inbox::default()

@@ -4,9 +4,9 @@
 use super::dto::{Availability, BookingView};
 use super::parse_json;
 use crate::domain::Booking;
-use crate::store::{Created, IdempotencyKey, Office, Replayed};
+use crate::store::{Created, IdempotencyKey, Office, Replayed, Verified};
 use crate::usecases::form::Channel;
-use crate::usecases::{AppError, Code, availability, booking, waitlist};
+use crate::usecases::{AppError, Code, availability, booking, verify, waitlist};
 use crate::web::AppState;
 use crate::web::kit::limits::ClientIp;
 use crate::web::kit::multipart::read_form;
@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/bookings/{code}/claim", post(claim_offer))
         .route("/api/v1/bookings/{code}", get(get_booking))
         .route("/api/v1/bookings/{code}/cancel", post(cancel_booking))
+        .route("/api/v1/bookings/{code}/verify", post(verify_booking))
         .route(
             "/api/v1/bookings/{code}/reschedule",
             post(reschedule_booking),
@@ -260,6 +261,41 @@ pub async fn get_booking(
     headers: HeaderMap,
 ) -> Result<Json<BookingView>, AppError> {
     let (b, office) = owned_booking(&state, &code, &headers).await?;
+    Ok(Json(BookingView::new(&b, &office, None, state.clock.now())))
+}
+
+/// Body of a phone verification.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct VerifyBody {
+    /// The six digits sent to the phone.
+    code: String,
+}
+
+/// Confirm a `pending_verification` booking with the code sent to its phone (owner).
+#[utoipa::path(post, path = "/api/v1/bookings/{code}/verify", tag = "applicant",
+    params(("code" = String, Path), ("X-Booking-Token" = String, Header)),
+    request_body = VerifyBody,
+    responses((status = 200, body = BookingView), (status = 404), (status = 409), (status = 422)))]
+pub async fn verify_booking(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<BookingView>, AppError> {
+    let (b, office) = owned_booking(&state, &code, &headers).await?;
+    let body: VerifyBody = parse_json(&headers, &body)?;
+    let token = headers
+        .get("x-booking-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let done = verify::verify(&state, &b, token, &body.code).await?;
+    if let Some(e) = verify::refusal(&done) {
+        return Err(e);
+    }
+    let b = match done {
+        Verified::Confirmed(b) | Verified::NotPending(b) => *b,
+        _ => b,
+    };
     Ok(Json(BookingView::new(&b, &office, None, state.clock.now())))
 }
 

@@ -107,9 +107,12 @@ pub struct BookingView {
     pub slot_start: String,
     /// Slot end.
     pub slot_end: String,
-    /// `confirmed`, `needs_rebooking`, `cancelled`, `checked_in`, `recorded`, `no_show`,
-    /// `turned_away`.
+    /// `pending_verification`, `confirmed`, `needs_rebooking`, `waitlisted`, `cancelled`,
+    /// `checked_in`, `recorded`, `no_show`, `turned_away`.
     pub status: &'static str,
+    /// While `pending_verification`: the seat is held until then for the phone's code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_by: Option<String>,
     /// `submitted`, `accepted`, `rejected`.
     pub certificate_status: &'static str,
     /// Why a certificate was rejected.
@@ -170,6 +173,10 @@ impl BookingView {
             slot_start: local_rfc3339(b.slot_start, tz),
             slot_end: local_rfc3339(b.slot_end, tz),
             status: b.status.as_str(),
+            verify_by: (b.status == crate::domain::BookingStatus::PendingVerification)
+                .then_some(b.verify_by)
+                .flatten()
+                .map(|t| local_rfc3339(t, tz)),
             certificate_status: b.certificate.status.as_str(),
             reason: b.certificate.reason.clone(),
             certificate_kind: b.certificate.kind.clone(),

@@ -49,6 +49,7 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
             code: Code::Invalid,
             field: missing.or((path != ".").then_some(path)),
             message: "err-json",
+            retry_after: None,
         }
     })
 }

@@ -323,6 +323,7 @@ pub async fn put_holidays(
             code: Code::Invalid,
             field: Some(field),
             message: "err-holiday-file",
+            retry_after: None,
         }
     })?;
     let reports = changes::load_holidays(&state, &staff.0, year, &days, dry_run).await?;

@@ -6,9 +6,10 @@ use crate::domain::Validity;
 use crate::domain::office::zone_abbreviation;
 use crate::domain::{Booking, BookingStatus, NotificationKind};
 use crate::i18n::hm;
+use crate::store::Verified;
 use crate::store::{Notice, Office};
 use crate::usecases::availability::coming_days;
-use crate::usecases::{Code, booking};
+use crate::usecases::{AppError, Code, booking, verify};
 use crate::web::AppState;
 use crate::web::kit::error::status;
 use crate::web::kit::lang::Lang;
@@ -55,6 +56,10 @@ pub(super) struct BookingPage {
     visit_notice: Option<String>,
     /// After a visit that did not happen: book again.
     book_again: bool,
+    /// While the phone is not verified: where the code went and until when the seat is held.
+    verify: Option<String>,
+    /// After a wrong code: the tries left.
+    tries_left: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +99,11 @@ fn visit_notice(lang: Lang, b: &Booking) -> (Option<String>, bool) {
             Some(lang.format("visit-turned-away", &[("reason", reason)])),
             true,
         ),
+        // Not verified in time, or too many wrong codes.
+        BookingStatus::Cancelled if b.verify_by.is_some() => (
+            Some(lang.format("visit-verification-failed", &[("reason", reason)])),
+            true,
+        ),
         // Cancelled by the office (its certificate stayed rejected), not by the owner.
         BookingStatus::Cancelled if b.visit.outcome_reason.is_some() => {
             (Some(lang.text("visit-released")), true)
@@ -119,6 +129,7 @@ fn visit_notice(lang: Lang, b: &Booking) -> (Option<String>, bool) {
 }
 
 fn booking_page(
+    state: &AppState,
     lang: Lang,
     b: Booking,
     office: Office,
@@ -140,7 +151,34 @@ fn booking_page(
         _ => slot_label(lang, &office, b.slot_start, b.slot_end),
     };
     let (visit_notice, book_again) = visit_notice(lang, &b);
+    let verify = (b.status == BookingStatus::PendingVerification)
+        .then_some(b.verify_by)
+        .flatten()
+        .map(|until| {
+            let phone: String = b
+                .phone
+                .chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i < 5 || i + 3 >= b.phone.chars().count() {
+                        c
+                    } else {
+                        '•'
+                    }
+                })
+                .collect();
+            // Without a gateway the code only reaches the server's log: say so.
+            let key = if state.settings.notify_webhook_url.is_empty() {
+                "verify-text-log"
+            } else {
+                "verify-text"
+            };
+            let until = instant_label(lang, &office, until);
+            lang.format(key, &[("phone", phone), ("until", until)])
+        });
     BookingPage {
+        verify,
+        tries_left: None,
         visit_notice,
         book_again,
         has_seat: b.has_ticket(),
@@ -216,6 +254,8 @@ pub(super) async fn manage(
         Some(m) if m == BookingStatus::Cancelled.as_str() => Some("booking-cancelled-now"),
         Some("replaced") => Some("booking-replaced"),
         Some("claimed") => Some("offer-claimed"),
+        Some("verified") => Some("verify-done"),
+        Some("resent") => Some("verify-resent"),
         Some(m) if m == BookingStatus::Waitlisted.as_str() => Some("wait-joined"),
         _ => None,
     };
@@ -223,6 +263,7 @@ pub(super) async fn manage(
     let situation = booking::situation(&state, &b).await.or_page(lang)?;
     let offer = b.offer(state.clock.now());
     let mut page = booking_page(
+        &state,
         lang,
         b,
         office,
@@ -454,7 +495,72 @@ pub(super) async fn certificate_submit(
         Err(errors) => {
             let status = form_status(lang, &errors)?;
             let view = FormView::from_errors(lang, &form, &errors);
-            Ok((status, booking_page(lang, b, office, &token, None, view)).into_response())
+            Ok((
+                status,
+                booking_page(&state, lang, b, office, &token, None, view),
+            )
+                .into_response())
+        }
+    }
+}
+
+/// The code typed on the booking page: the booking is confirmed, or the page comes back
+/// with the error next to the field (and the tries left), or cancelled after the last one.
+pub(super) async fn verify_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let token = form.get("t").cloned().unwrap_or_default();
+    let (b, office) = owned(&state, lang, &code, Some(&token)).await?;
+    let typed = form.get("code").map(String::as_str).unwrap_or_default();
+    let done = verify::verify(&state, &b, &token, typed).await;
+    let (error, left) = match &done {
+        Ok(Verified::Wrong(n)) => (verify::refusal(&Verified::Wrong(*n)), Some(*n)),
+        Ok(v) => (verify::refusal(v), None),
+        Err(e) => (Some(e.clone()), None),
+    };
+    let Some(error) = error else {
+        let to = format!("{}&m=verified", manage_path(&b.code, &token));
+        return Ok(Redirect::to(&to).into_response());
+    };
+    // Re-read: a last wrong code (or the deadline) cancelled it.
+    let b = booking::owned(&state, &code, &token).await.or_page(lang)?.0;
+    let raw = crate::usecases::form::RawForm {
+        fields: form,
+        ..Default::default()
+    };
+    let errors = [error];
+    let view = FormView::from_errors(lang, &raw, &errors);
+    let mut page = booking_page(&state, lang, b, office, &token, None, view);
+    page.tries_left = left;
+    Ok((form_status(lang, &errors)?, page).into_response())
+}
+
+/// A new code for a pending booking, within the phone's hourly limit.
+pub(super) async fn resend_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+    Form(q): Form<TokenQuery>,
+) -> Result<Response, PageError> {
+    let token = q.t.unwrap_or_default();
+    let (b, office) = owned(&state, lang, &code, Some(&token)).await?;
+    match verify::resend(&state, &b).await {
+        Ok(()) => {
+            let to = format!("{}&m=resent", manage_path(&b.code, &token));
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(e) => {
+            let errors = [AppError {
+                field: Some("code".into()),
+                ..e
+            }];
+            let raw = crate::usecases::form::RawForm::default();
+            let view = FormView::from_errors(lang, &raw, &errors);
+            let page = booking_page(&state, lang, b, office, &token, None, view);
+            Ok((form_status(lang, &errors)?, page).into_response())
         }
     }
 }

@@ -40,6 +40,8 @@ pub fn router() -> Router<AppState> {
         .route("/b/{code}", get(manage::manage))
         .route("/b/{code}/calendar.ics", get(manage::calendar))
         .route("/b/{code}/claim", post(manage::claim_submit))
+        .route("/b/{code}/verify", post(manage::verify_submit))
+        .route("/b/{code}/verify/resend", post(manage::resend_submit))
         .route(
             "/b/{code}/cancel",
             get(manage::cancel_confirm).post(manage::cancel_submit),

@@ -49,8 +49,10 @@ pub fn json(e: AppError) -> Response {
     )
         .into_response();
     if e.code == Code::RateLimited {
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        let wait = e.retry_after.unwrap_or(60).max(1).to_string();
+        if let Ok(v) = HeaderValue::from_str(&wait) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
     }
     resp
 }
