@@ -242,14 +242,17 @@ pub(crate) async fn open_office(url: &str, n: usize) -> (Server, Vec<String>, St
     (server, seats, (now - Duration::hours(1)).to_rfc3339())
 }
 
-/// `rekam backup` while bookings keep coming: the copy opens, passes SQLite's integrity
-/// check, and holds every booking acknowledged before the backup started.
+/// `rekam backup` in the middle of a 30-second booking load: the copy opens, passes
+/// SQLite's integrity check, and holds every booking acknowledged before the backup
+/// started.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_backup_during_a_booking_load_holds_every_acknowledged_booking() {
     let dir = tempfile::tempdir().unwrap();
     let url = database_url(Db::Sqlite, &dir).await.unwrap();
-    let (server, seats, issued) = open_office(&url, 400).await;
-    assert!(seats.len() >= 200, "open seats: {}", seats.len());
+    let (server, seats, issued) = open_office(&url, 1200).await;
+    assert!(seats.len() >= 1000, "open seats: {}", seats.len());
+    let load_for = std::time::Duration::from_secs(30);
+    let started = std::time::Instant::now();
     let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let client = reqwest::Client::new();
     // Eight clients booking one after another for the whole test.
@@ -267,7 +270,7 @@ async fn a_backup_during_a_booking_load_holds_every_acknowledged_booking() {
         load.spawn(async move {
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                if i >= seats.len() {
+                if i >= seats.len() || started.elapsed() >= load_for {
                     return;
                 }
                 let form = BookingForm::new(&seats[i], &nik(1 + i as u32))
@@ -285,11 +288,12 @@ async fn a_backup_during_a_booking_load_holds_every_acknowledged_booking() {
                         .unwrap()
                         .push(b["code"].as_str().unwrap().to_string());
                 }
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
             }
         });
     }
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    // The backup halfway through.
+    tokio::time::sleep(load_for / 2).await;
     let before: Vec<String> = acked.lock().unwrap().clone();
     assert!(
         before.len() >= 20,
@@ -311,6 +315,17 @@ async fn a_backup_during_a_booking_load_holds_every_acknowledged_booking() {
     assert!(
         acked.lock().unwrap().len() > during,
         "bookings went on after the backup"
+    );
+    assert!(
+        started.elapsed() >= load_for,
+        "the load lasted {:?}",
+        started.elapsed()
+    );
+    eprintln!(
+        "backup: {} bookings acknowledged before it, {} in all over {:?}",
+        before.len(),
+        acked.lock().unwrap().len(),
+        started.elapsed()
     );
     use sqlx::Connection;
     let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", copy.display()))
