@@ -96,6 +96,18 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub notify_webhook_secret: String,
+    /// Deliver messages by e-mail through this SMTP server instead (to the applicants who
+    /// gave an address): `smtp://user:pass@host:587?tls=required`, `smtps://…:465`.
+    #[arg(
+        long,
+        env = "REKAM_SMTP_URL",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub smtp_url: String,
+    /// The sender of those e-mails, e.g. `rekam <noreply@disdukcapil.example.go.id>`.
+    #[arg(long, env = "REKAM_SMTP_FROM", default_value = "")]
+    pub smtp_from: String,
     /// Phone verification: a new booking holds its seat for `--verify-minutes` until the
     /// six-digit code sent to the phone is entered (API.md, "Phone verification").
     #[arg(long, env = "REKAM_VERIFY_PHONE")]
@@ -133,6 +145,8 @@ impl Default for Settings {
             release_rejected_hours: 24,
             notify_webhook_url: String::new(),
             notify_webhook_secret: String::new(),
+            smtp_url: String::new(),
+            smtp_from: String::new(),
             verify_phone: false,
             verify_minutes: 15,
             verify_codes_per_hour: 5,

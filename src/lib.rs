@@ -35,6 +35,8 @@ pub struct Application {
     client_timeout: std::time::Duration,
     /// The sweeps' settings.
     settings: Settings,
+    /// Where messages to applicants go.
+    channel: usecases::outbox::Channel,
     /// The store, for tests and start-up tasks.
     pub store: Store,
 }
@@ -104,6 +106,7 @@ impl Application {
                  (at debug level), and the booking page says so; attach an SMS gateway"
             );
         }
+        let channel = message_channel(&settings)?;
         let store = Store::connect(database_url, settings.db_connections)
             .await?
             .with_offer_hold(chrono::Duration::hours(i64::from(
@@ -139,6 +142,7 @@ impl Application {
             sweeps,
             client_timeout,
             settings,
+            channel,
             store,
         })
     }
@@ -232,15 +236,7 @@ impl Application {
             self.clock.clone(),
             self.settings.clone(),
         );
-        let channel = if self.settings.notify_webhook_url.is_empty() {
-            usecases::outbox::Channel::Log
-        } else {
-            usecases::outbox::Channel::Webhook {
-                url: self.settings.notify_webhook_url.clone(),
-                secret: self.settings.notify_webhook_secret.clone(),
-            }
-        };
-        let delivery = usecases::outbox::Delivery::new(channel, &self.settings.public_url);
+        let delivery = usecases::outbox::Delivery::new(self.channel, &self.settings.public_url);
         let worker = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
         // On shutdown the worker finishes the message in hand and stops, before the
         // database is closed: a delivered message is always recorded as delivered.
@@ -270,6 +266,30 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The channel the settings name: a webhook, SMTP (not both), or the log.
+fn message_channel(settings: &Settings) -> anyhow::Result<usecases::outbox::Channel> {
+    use usecases::outbox::Channel;
+    let (webhook, smtp) = (&settings.notify_webhook_url, &settings.smtp_url);
+    anyhow::ensure!(
+        webhook.is_empty() || smtp.is_empty(),
+        "--notify-webhook-url and --smtp-url: messages go through one channel, choose one"
+    );
+    Ok(if !webhook.is_empty() {
+        Channel::Webhook {
+            url: webhook.clone(),
+            secret: settings.notify_webhook_secret.clone(),
+        }
+    } else if !smtp.is_empty() {
+        anyhow::ensure!(
+            settings.public_url.starts_with("http"),
+            "--smtp-url needs an absolute --public-url for the links in messages"
+        );
+        Channel::smtp(smtp, &settings.smtp_from).map_err(|e| anyhow::anyhow!(e))?
+    } else {
+        Channel::Log
+    })
 }
 
 /// Ctrl-C, or SIGTERM (how a service manager or a container runtime stops a process).
@@ -316,20 +336,7 @@ async fn serve_connections(
     use hyper_util::server::graceful::GracefulShutdown;
     use tower::ServiceExt;
     let graceful = GracefulShutdown::new();
-    let mut stop = std::pin::pin!(stop_signal());
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait a little, go on.
-                    tracing::warn!(error = %e, "accepting a connection failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            _ = &mut stop => break,
-        };
+    let serve = |stream: tokio::net::TcpStream, peer: std::net::SocketAddr| {
         // The peer address feeds the rate limits of the lookup and the login.
         let service = router
             .clone()
@@ -351,11 +358,37 @@ async fn serve_connections(
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         });
+    };
+    let mut stop = std::pin::pin!(stop_signal());
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little, go on.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        serve(stream, peer);
     }
-    // New connections are refused from now on (not left waiting in the backlog). A
-    // connection accepted just before the signal gets a moment to send its request: a
+    // Connections the kernel has completed but not yet handed over would be reset when
+    // the listener closes: take them too, then close it. New connections are refused
+    // from now on (not left waiting in the backlog).
+    if let Ok(listener) = listener.into_std() {
+        let _ = listener.set_nonblocking(true);
+        while let Ok((stream, peer)) = listener.accept() {
+            let _ = stream.set_nonblocking(true);
+            if let Ok(stream) = tokio::net::TcpStream::from_std(stream) {
+                serve(stream, peer);
+            }
+        }
+    }
+    // A connection accepted just before the signal gets a moment to send its request: a
     // connection with nothing read yet counts as idle and would be closed at once.
-    drop(listener);
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     if tokio::time::timeout(std::time::Duration::from_secs(30), graceful.shutdown())
         .await

@@ -1,7 +1,7 @@
 //! Delivering the outbox: a worker claims due messages, renders each in its applicant's
 //! language from the translation files, and sends it through the configured channel —
-//! the server log, or a webhook (JSON signed with HMAC-SHA256) for an SMS or WhatsApp
-//! gateway. A failed attempt is retried with growing delays; after a day the message is
+//! the server log, a webhook (JSON signed with HMAC-SHA256) for an SMS or WhatsApp
+//! gateway, or e-mail through an SMTP server. A failed attempt is retried with growing delays; after a day the message is
 //! marked failed, and supervisors see it.
 
 use super::{AppError, Context};
@@ -11,7 +11,7 @@ use crate::store::OutboxRow;
 use chrono::{DateTime, Duration};
 
 /// Where messages go.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Channel {
     /// One line in the server log per message (the text at debug level).
     Log,
@@ -22,6 +22,39 @@ pub enum Channel {
         /// The HMAC-SHA256 key.
         secret: String,
     },
+    /// E-mail through an SMTP server, to the applicants who gave an address.
+    Smtp {
+        /// The server connection (TLS as the URL says).
+        transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
+        /// The sender.
+        from: lettre::message::Mailbox,
+    },
+}
+
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Log => "log",
+            Self::Webhook { .. } => "webhook",
+            Self::Smtp { .. } => "smtp",
+        })
+    }
+}
+
+impl Channel {
+    /// An SMTP channel from `--smtp-url` (`smtp://user:pass@host:587?tls=required`,
+    /// `smtps://…`, or plain `smtp://host:25` for a relay on the same machine) and
+    /// `--smtp-from`; `Err` says which is wrong.
+    pub fn smtp(url: &str, from: &str) -> Result<Self, String> {
+        let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
+            .map_err(|_| "--smtp-url is not an smtp:// or smtps:// URL".to_string())?
+            .timeout(Some(std::time::Duration::from_secs(10)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|_| "--smtp-from is not an address such as rekam <noreply@example.go.id>")?;
+        Ok(Self::Smtp { transport, from })
+    }
 }
 
 /// The delivery set-up of a server.
@@ -182,6 +215,34 @@ async fn send(d: &Delivery, row: &OutboxRow, text: &str) -> Result<(), String> {
                 Err(format!("answered {}", answer.status().as_u16()))
             }
         }
+        Channel::Smtp { transport, from } => {
+            use lettre::AsyncTransport;
+            // Nobody to write to: nothing is sent (the message counts as handled).
+            let Some(to) = row.email.as_deref() else {
+                tracing::info!(id = row.id, kind, code = %row.code, "no e-mail address; not sent");
+                return Ok(());
+            };
+            let to = to
+                .parse::<lettre::message::Mailbox>()
+                .map_err(|_| "the stored e-mail address is not valid".to_string())?;
+            let mail = lettre::Message::builder()
+                .from(from.clone())
+                .to(to)
+                .subject(format!("rekam {}", row.code))
+                .header(lettre::message::header::ContentType::TEXT_PLAIN)
+                .body(text.to_string())
+                .map_err(|e| format!("the message could not be built: {e}"))?;
+            // The server's answer may quote the address: only its code is kept.
+            transport
+                .send(mail)
+                .await
+                .map(|_| ())
+                .map_err(|e| match e.status() {
+                    Some(code) => format!("the SMTP server answered {code}"),
+                    None if e.is_timeout() => "no answer within 10 s".to_string(),
+                    None => "the SMTP server could not be reached".to_string(),
+                })
+        }
     }
 }
 
@@ -191,7 +252,7 @@ async fn send(d: &Delivery, row: &OutboxRow, text: &str) -> Result<(), String> {
 fn batch(d: &Delivery) -> i64 {
     match d.channel {
         Channel::Log => 200,
-        Channel::Webhook { .. } => 10,
+        Channel::Webhook { .. } | Channel::Smtp { .. } => 10,
     }
 }
 
@@ -226,7 +287,7 @@ async fn deliver(
     rows: Vec<OutboxRow>,
     stop: &tokio::sync::watch::Receiver<bool>,
 ) -> Result<u64, AppError> {
-    let one_by_one = matches!(d.channel, Channel::Webhook { .. });
+    let one_by_one = !matches!(d.channel, Channel::Log);
     let mut recorded = 0;
     let mut done = Vec::with_capacity(rows.len());
     let mut offices: std::collections::HashMap<String, crate::store::Office> = Default::default();

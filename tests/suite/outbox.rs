@@ -161,6 +161,45 @@ async fn a_webhook_needs_an_absolute_public_url() {
     }
 }
 
+/// One channel at a time, and an SMTP channel needs a URL and a sender that parse.
+#[tokio::test]
+async fn the_message_channel_is_checked_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("r.db").display());
+    let smtp = |url: &str, from: &str| rekam::config::Settings {
+        smtp_url: url.to_string(),
+        smtp_from: from.to_string(),
+        public_url: "https://rekam.example.go.id".to_string(),
+        ..crate::helpers::test_settings()
+    };
+    let from = "rekam <noreply@rekam.example.go.id>";
+    for (settings, why) in [
+        (
+            rekam::config::Settings {
+                notify_webhook_url: "http://127.0.0.1:9/hook".to_string(),
+                notify_webhook_secret: SECRET.to_string(),
+                ..smtp("smtp://127.0.0.1:25", from)
+            },
+            "a webhook and SMTP at once",
+        ),
+        (smtp("http://127.0.0.1:25", from), "not an SMTP URL"),
+        (smtp("smtp://127.0.0.1:25", "not an address"), "no sender"),
+    ] {
+        let built =
+            rekam::Application::build("127.0.0.1:0", &url, settings, rekam::clock::Clock::system())
+                .await;
+        assert!(built.is_err(), "refused: {why}");
+    }
+    let fine = rekam::Application::build(
+        "127.0.0.1:0",
+        &url,
+        smtp("smtp://127.0.0.1:25", from),
+        rekam::clock::Clock::system(),
+    )
+    .await;
+    assert!(fine.is_ok(), "a plain SMTP relay with a sender starts");
+}
+
 /// Reminders: at 16:00 office time the day before, once per booking; none for a booking
 /// made after 16:00 for the next morning.
 async fn the_reminder_goes_out_once_at_four_the_day_before(app: TestApp) {
@@ -424,4 +463,134 @@ async fn three_processes_deliver_two_hundred_messages_once_each() {
     assert_eq!(ids.len(), 200, "every message arrived");
     assert_eq!(seen.len(), 200, "none twice");
     drop(servers);
+}
+
+/// A tiny SMTP server on a random port: accepts every message, keeping its recipients
+/// and data.
+async fn smtp_receiver() -> (String, Arc<Mutex<Vec<(Vec<String>, String)>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let mails = Arc::new(Mutex::new(Vec::new()));
+    let shared = mails.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let mails = shared.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 test ESMTP\r\n").await.unwrap();
+                let mut to = Vec::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line.to_ascii_uppercase();
+                    let reply: &[u8] = if verb.starts_with("EHLO") {
+                        b"250-test\r\n250 8BITMIME\r\n"
+                    } else if let Some(rcpt) = verb.strip_prefix("RCPT TO:") {
+                        to.push(rcpt.trim().trim_matches(['<', '>']).to_lowercase());
+                        b"250 OK\r\n"
+                    } else if verb.starts_with("DATA") {
+                        write.write_all(b"354 go on\r\n").await.unwrap();
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        mails.lock().unwrap().push((std::mem::take(&mut to), data));
+                        b"250 queued\r\n"
+                    } else if verb.starts_with("QUIT") {
+                        write.write_all(b"221 bye\r\n").await.unwrap();
+                        break;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (url, mails)
+}
+
+mod the_smtp_channel_mails_those_who_gave_an_address {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite() {
+        super::the_smtp_channel_mails_those_who_gave_an_address(crate::helpers::Db::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgres() {
+        super::the_smtp_channel_mails_those_who_gave_an_address(crate::helpers::Db::Postgres).await;
+    }
+}
+
+/// With `--smtp-url`, the confirmation goes by e-mail to an applicant who gave an
+/// address (with the manage link); one who gave none gets nothing, and the message is
+/// not retried for ever.
+async fn the_smtp_channel_mails_those_who_gave_an_address(db: Db) {
+    let (smtp, mails) = smtp_receiver().await;
+    let settings = rekam::config::Settings {
+        smtp_url: smtp,
+        smtp_from: "rekam <noreply@rekam.example.go.id>".to_string(),
+        public_url: "https://rekam.example.go.id".to_string(),
+        ..crate::helpers::test_settings()
+    };
+    let Some(mailing) = spawn_with(db, settings).await else {
+        return;
+    };
+    let with = mailing
+        .book_ok(
+            &BookingForm::new(&wib(12, 1, 8, 0), &nik(1)).set("email", "Siti.Aminah@example.com"),
+        )
+        .await;
+    mailing
+        .book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(2)))
+        .await;
+    for _ in 0..200 {
+        if mailing
+            .count("notifications WHERE sent_at IS NOT NULL")
+            .await
+            == 2
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        mailing
+            .count("notifications WHERE sent_at IS NOT NULL")
+            .await,
+        2
+    );
+    let mails = mails.lock().unwrap().clone();
+    assert_eq!(
+        mails.len(),
+        1,
+        "one e-mail: only one applicant gave an address"
+    );
+    let (to, data) = &mails[0];
+    assert_eq!(to, &vec!["siti.aminah@example.com".to_string()]);
+    let code = with["code"].as_str().unwrap();
+    assert!(
+        data.contains("From: rekam <noreply@rekam.example.go.id>"),
+        "{data}"
+    );
+    assert!(data.contains(&format!("Subject: rekam {code}")), "{data}");
+    let link = format!(
+        "https://rekam.example.go.id/b/{code}?t={}",
+        with["token"].as_str().unwrap()
+    );
+    // The body is quoted-printable: soft line breaks and `=XX` escapes.
+    let joined = data.split_once("\n\n").unwrap().1.replace("=\n", "");
+    let mut body = String::new();
+    let mut rest = joined.as_str();
+    while let Some(i) = rest.find('=') {
+        body.push_str(&rest[..i]);
+        let byte = u8::from_str_radix(&rest[i + 1..i + 3], 16).unwrap();
+        body.push(char::from(byte));
+        rest = &rest[i + 3..];
+    }
+    body.push_str(rest);
+    assert!(body.contains(&link), "the manage link: {body}");
 }
