@@ -100,10 +100,15 @@ impl Application {
             (1..=24 * 60).contains(&settings.verify_minutes) && settings.verify_codes_per_hour >= 1,
             "--verify-minutes is 1–1440 and --verify-codes-per-hour at least 1"
         );
+        anyhow::ensure!(
+            !settings.verify_phone || settings.smtp_url.is_empty(),
+            "--verify-phone needs a channel that reaches phones: an e-mail does not prove a \
+             phone; use --notify-webhook-url (an SMS or WhatsApp gateway)"
+        );
         if settings.verify_phone && settings.notify_webhook_url.is_empty() {
             tracing::warn!(
-                "--verify-phone without --notify-webhook-url: codes only reach the server log \
-                 (at debug level), and the booking page says so; attach an SMS gateway"
+                "--verify-phone without --notify-webhook-url: codes reach no phone, only the \
+                 server log at debug level (for trying it out), and the booking page says so"
             );
         }
         let channel = message_channel(&settings)?;

@@ -255,6 +255,7 @@ impl Store {
                         k.request.to_string(),
                     )
                 }),
+                offers: self.offers,
             };
             let created = match &self.group_commit {
                 Some(queue) => queue.submit(job).await,

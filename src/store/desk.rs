@@ -11,6 +11,10 @@ use crate::domain::{Booking, BookingCode, BookingStatus, CertificateStatus, Noti
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::AnyConnection;
 
+/// Why a booking whose certificate stayed rejected was released (stored, shown to its
+/// owner).
+pub const RELEASED: &str = "surat keterangan sehat masih ditolak menjelang jadwal";
+
 /// The readings taken at the door.
 #[derive(Debug, Clone, Copy)]
 pub struct Readings {
@@ -340,6 +344,7 @@ impl Store {
             code,
             token,
             idempotency: None,
+            offers: self.offers,
         };
         let mut tx = self.begin_write().await?;
         let b = create_steps(&mut tx, &job).await?;
@@ -425,7 +430,7 @@ impl Store {
         .await?;
         // (A rejection made after that point releases nothing: the applicant had no time
         // to send a new file; the desk settles it at the visit.)
-        let reason = "surat keterangan sehat masih ditolak menjelang jadwal";
+        let reason = RELEASED;
         let mut released = 0;
         for (id, office_id, slot_start, local_date) in due {
             let mut tx = self.begin_write().await?;

@@ -50,6 +50,8 @@ pub(crate) struct BookingJob {
     pub(crate) token: String,
     /// Idempotency-Key, scope and request hash, whose receipt is stored with the booking.
     pub(crate) idempotency: Option<(String, String, String)>,
+    /// How a seat freed on the way (a replaced pending booking) is offered on.
+    pub(crate) offers: super::OfferRules,
 }
 
 /// Everything one booking writes, on a connection already in a transaction (its own, or
@@ -82,6 +84,15 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
                 e.into()
             }
         })?;
+    }
+    // With phone verification: at most N codes to the phone an hour, and a pending
+    // booking of the NIK from the same phone (its page was lost) or past its time is
+    // replaced — all in this transaction, so a refusal below keeps it.
+    let mut replaced = None;
+    if let Some(v) = &new.verification {
+        super::verify::within_code_limit(tx, job.backend, &new.phone, now, v.per_hour).await?;
+        replaced =
+            super::verify::replace_pending(tx, job.backend, &new.nik, &new.phone, now).await?;
     }
     // With phone verification, the seat is held until the code is entered.
     let status = match new.verification {
@@ -141,6 +152,10 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
     )
     .await?;
     insert_certificate(tx, id, &new.certificate, now).await?;
+    // The replaced booking's seat, if this one did not take it, goes to the queue.
+    if let Some(office_id) = replaced {
+        super::offers::offer_seats(tx, office_id, now, job.offers).await?;
+    }
     // The confirmation, with the manage link's token (kept only until it is delivered);
     // a walk-in at the desk needs none.
     // With phone verification, the code goes first (kept only until it is delivered);

@@ -26,7 +26,7 @@ pub use bookings::{
 };
 // (IdempotencyKey is defined below.)
 pub use calendar::{LevelScheduleRow, RuleVersion};
-pub use desk::{CertificateFile, DeskRow, Readings, ReviewRow};
+pub use desk::{CertificateFile, DeskRow, RELEASED, Readings, ReviewRow};
 pub use offices::Office;
 pub use outbox::{DELIVERY_TRIED_FOR, FailedMessage, OutboxRow};
 pub use replan::{
@@ -35,7 +35,7 @@ pub use replan::{
 pub use reports::{AuditFilter, AuditRow, DayReport};
 pub use retention::PurgeReport;
 pub use staff::{StaffAccount, StaffChange, StaffMember};
-pub use verify::{PendingBooking, Verified, reasons as verify_reasons};
+pub use verify::{Verified, reasons as verify_reasons};
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -121,6 +121,13 @@ pub enum StoreError {
     /// The change would leave no active admin.
     #[error("the last active admin")]
     LastAdmin,
+    /// The phone was sent its hourly number of verification codes; retry after so many
+    /// seconds.
+    #[error("too many verification codes for this phone")]
+    CodesPerHour(i64),
+    /// The NIK has a booking waiting for another phone's code.
+    #[error("this NIK awaits another phone's verification")]
+    PendingElsewhere,
     /// Anything else from the database: a bug or an outage.
     #[error(transparent)]
     Db(sqlx::Error),

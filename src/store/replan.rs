@@ -374,6 +374,21 @@ pub(crate) async fn replan_office(
                     )
                     .await?;
                 }
+                // A booking still waiting for its phone's code is cancelled rather than
+                // queued: waiting would let it skip the verification.
+                None if r.status == BookingStatus::PendingVerification.as_str() => {
+                    sqlx::query(&format!(
+                        "UPDATE bookings SET status = {}, outcome_reason = $3, \
+                         outcome_by = 'system', outcome_at = $2, verify_hash = NULL, \
+                         version = version + 1, updated_at = $2 WHERE id = $1",
+                        lit(BookingStatus::Cancelled)
+                    ))
+                    .bind(m.id)
+                    .bind(ts(now))
+                    .bind(notice)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 None => {
                     sqlx::query(&format!(
                         "UPDATE bookings SET status = {}, version = version + 1, \

@@ -93,6 +93,8 @@ pub struct NewVerification {
     pub code: String,
     /// The booking is cancelled if not verified by then.
     pub until: DateTime<Utc>,
+    /// Codes one phone may be sent in an hour.
+    pub per_hour: u32,
 }
 
 impl std::fmt::Debug for NewVerification {

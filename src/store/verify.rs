@@ -5,11 +5,11 @@
 //! after the last wrong code, is cancelled and its seat offered on.
 
 use super::seats::{Seat, move_seat};
-use super::{Store, StoreError, StoreResult, audit, from_ts, lock_office_shared, ts};
+use super::{Backend, Store, StoreError, StoreResult, audit, lock_office_shared, ts};
 use crate::domain::booking::sql::{kind_lit, lit};
 use crate::domain::code::{hash_verification_code, verification_code_matches};
 use crate::domain::{Booking, BookingStatus, NotificationKind};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sqlx::AnyConnection;
 
 /// Why bookings end unverified (stored in Indonesian, shown to their owner).
@@ -18,6 +18,8 @@ pub mod reasons {
     pub const LATE: &str = "nomor HP tidak diverifikasi tepat waktu";
     /// Too many wrong codes.
     pub const WRONG: &str = "kode verifikasi salah terlalu sering";
+    /// A new booking of the NIK from the same phone took its place.
+    pub const REPLACED: &str = "diganti pemesanan baru dari nomor HP yang sama";
 }
 
 /// What entering a code did.
@@ -34,27 +36,15 @@ pub enum Verified {
     NotPending(Box<Booking>),
 }
 
-/// A pending booking of a NIK: its phone and the end of its hold.
-#[derive(Debug, Clone)]
-pub struct PendingBooking {
-    /// Booking code.
-    pub code: String,
-    /// The phone the code went to.
-    pub phone: String,
-    /// Seat held until then.
-    pub verify_by: DateTime<Utc>,
-}
-
 /// Cancels a pending booking inside the caller's transaction (the office's shared lock
-/// taken): its seat goes back and to the first person waiting. `false` when it was no
-/// longer pending.
+/// taken): its seat goes back. Returns its office (whose queue the caller offers the seat
+/// to), or `None` when it was no longer pending.
 async fn end_pending(
     conn: &mut AnyConnection,
-    store: &Store,
     id: i64,
     reason: &str,
     now: DateTime<Utc>,
-) -> StoreResult<bool> {
+) -> StoreResult<Option<i64>> {
     let row: Option<(i64, i64, String)> = sqlx::query_as(&format!(
         "UPDATE bookings SET status = {}, outcome_reason = $2, outcome_by = 'system', \
          outcome_at = $3, verify_hash = NULL, version = version + 1, updated_at = $3 \
@@ -68,7 +58,7 @@ async fn end_pending(
     .fetch_optional(&mut *conn)
     .await?;
     let Some((office_id, slot_start, local_date)) = row else {
-        return Ok(false);
+        return Ok(None);
     };
     let seat = Seat {
         slot_start,
@@ -85,62 +75,83 @@ async fn end_pending(
         reason,
     )
     .await?;
-    super::offers::offer_seats(conn, office_id, now, store.offers).await?;
-    Ok(true)
+    Ok(Some(office_id))
+}
+
+/// Serialises the code count of one phone on PostgreSQL (a transaction-scoped advisory
+/// lock in a key space of its own); SQLite has one writer.
+async fn lock_phone(conn: &mut AnyConnection, backend: Backend, phone: &str) -> StoreResult<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(8675309, hashtext($1))::text")
+            .bind(phone)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Refuses a code for `phone` when it was sent `per_hour` in the last hour; inside the
+/// transaction that writes the code (the phone's lock taken first, so concurrent requests
+/// count one after another).
+pub(crate) async fn within_code_limit(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    phone: &str,
+    now: DateTime<Utc>,
+    per_hour: u32,
+) -> StoreResult<()> {
+    lock_phone(conn, backend, phone).await?;
+    let (sent, oldest): (i64, Option<i64>) = sqlx::query_as(&format!(
+        "SELECT COUNT(*), MIN(n.created_at) FROM notifications n \
+         JOIN bookings b ON b.id = n.booking_id \
+         WHERE b.phone = $1 AND b.verify_by IS NOT NULL AND n.kind = {} AND n.created_at > $2",
+        kind_lit(NotificationKind::VerificationCode)
+    ))
+    .bind(phone)
+    .bind(ts(now - Duration::hours(1)))
+    .fetch_one(conn)
+    .await?;
+    if sent < i64::from(per_hour) {
+        return Ok(());
+    }
+    let wait = oldest.map_or(3600, |t| t + 3600 - ts(now));
+    Err(StoreError::CodesPerHour(wait.max(1)))
+}
+
+/// Before a new booking of `nik` that waits for `phone`: a pending booking of the NIK is
+/// cancelled when it came from the same phone (its page was lost) or its time is up;
+/// from another phone, the new one is refused. Returns the office of a replaced one.
+pub(crate) async fn replace_pending(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    nik: &str,
+    phone: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<i64>> {
+    let row: Option<(i64, i64, String, Option<i64>)> = sqlx::query_as(&format!(
+        "SELECT id, office_id, phone, verify_by FROM bookings WHERE nik = $1 AND status = {}",
+        lit(BookingStatus::PendingVerification)
+    ))
+    .bind(nik)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((id, office_id, its_phone, until)) = row else {
+        return Ok(None);
+    };
+    let late = until.is_none_or(|t| t <= ts(now));
+    if !late && its_phone != phone {
+        return Err(StoreError::PendingElsewhere);
+    }
+    lock_office_shared(conn, backend, office_id).await?;
+    let why = if late {
+        reasons::LATE
+    } else {
+        reasons::REPLACED
+    };
+    end_pending(conn, id, why, now).await
 }
 
 impl Store {
-    /// Verification codes sent to `phone` since `since`, and when the oldest of them was.
-    pub async fn codes_sent(
-        &self,
-        phone: &str,
-        since: DateTime<Utc>,
-    ) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
-        let (n, oldest): (i64, Option<i64>) = sqlx::query_as(&format!(
-            "SELECT COUNT(*), MIN(n.created_at) FROM notifications n \
-             JOIN bookings b ON b.id = n.booking_id \
-             WHERE b.phone = $1 AND n.kind = {} AND n.created_at > $2",
-            kind_lit(NotificationKind::VerificationCode)
-        ))
-        .bind(phone)
-        .bind(ts(since))
-        .fetch_one(&self.read)
-        .await?;
-        Ok((n, oldest.map(from_ts)))
-    }
-
-    /// The booking of `nik` waiting for its phone to be verified, if there is one.
-    pub async fn pending_for_nik(&self, nik: &str) -> StoreResult<Option<PendingBooking>> {
-        let row: Option<(String, String, Option<i64>)> = sqlx::query_as(&format!(
-            "SELECT code, phone, verify_by FROM bookings WHERE nik = $1 AND status = {}",
-            lit(BookingStatus::PendingVerification)
-        ))
-        .bind(nik)
-        .fetch_optional(&self.read)
-        .await?;
-        Ok(row.map(|(code, phone, until)| PendingBooking {
-            code,
-            phone,
-            verify_by: from_ts(until.unwrap_or_default()),
-        }))
-    }
-
-    /// Cancels the pending booking `code` (replaced by a new one from the same phone, or
-    /// past its deadline) and offers its seat on. `false` if it was no longer pending.
-    pub async fn cancel_pending(
-        &self,
-        code: &str,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let b = self.booking(code).await?;
-        let mut tx = self.begin_write().await?;
-        lock_office_shared(&mut tx, self.backend, b.office_id).await?;
-        let done = end_pending(&mut tx, self, b.id, reason, now).await?;
-        tx.commit().await?;
-        Ok(done)
-    }
-
     /// Checks a code typed for booking `b` (whose token the caller checked): counts the
     /// try first, then compares; the right code confirms the booking and sends its
     /// confirmation with the manage link (`token`), the last wrong one cancels it.
@@ -167,13 +178,15 @@ impl Store {
         .await?;
         let Some((hash, tries)) = counted else {
             // Not pending any more, or past its deadline: the sweep's work, done now.
-            end_pending(&mut tx, self, b.id, reasons::LATE, now).await?;
+            if let Some(office) = end_pending(&mut tx, b.id, reasons::LATE, now).await? {
+                super::offers::offer_seats(&mut tx, office, now, self.offers).await?;
+            }
             tx.commit().await?;
             return Ok(Verified::NotPending(Box::new(self.booking(&b.code).await?)));
         };
         if hash.is_some_and(|h| verification_code_matches(&h, typed)) {
             sqlx::query(&format!(
-                "UPDATE bookings SET status = {}, verify_by = NULL, verify_hash = NULL, \
+                "UPDATE bookings SET status = {}, verify_hash = NULL, \
                  version = version + 1, updated_at = $2 WHERE id = $1",
                 lit(BookingStatus::Confirmed)
             ))
@@ -199,7 +212,9 @@ impl Store {
         }
         let tries = u32::try_from(tries).unwrap_or(max_tries);
         if tries >= max_tries {
-            end_pending(&mut tx, self, b.id, reasons::WRONG, now).await?;
+            if let Some(office) = end_pending(&mut tx, b.id, reasons::WRONG, now).await? {
+                super::offers::offer_seats(&mut tx, office, now, self.offers).await?;
+            }
             tx.commit().await?;
             return Ok(Verified::Cancelled);
         }
@@ -213,9 +228,11 @@ impl Store {
         &self,
         b: &Booking,
         code: &str,
+        per_hour: u32,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
+        within_code_limit(&mut tx, self.backend, &b.phone, now, per_hour).await?;
         let changed = sqlx::query(&format!(
             "UPDATE bookings SET verify_hash = $2, updated_at = $3 \
              WHERE id = $1 AND status = {} AND verify_by > $3",
@@ -250,7 +267,8 @@ impl Store {
         for (id, office_id) in due {
             let mut tx = self.begin_write().await?;
             lock_office_shared(&mut tx, self.backend, office_id).await?;
-            if end_pending(&mut tx, self, id, reasons::LATE, now).await? {
+            if let Some(office) = end_pending(&mut tx, id, reasons::LATE, now).await? {
+                super::offers::offer_seats(&mut tx, office, now, self.offers).await?;
                 cancelled += 1;
             }
             tx.commit().await?;

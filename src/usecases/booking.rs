@@ -168,7 +168,7 @@ pub async fn book(
         }
     }
     let mut new = valid.new.clone();
-    super::verify::prepare(ctx, &mut new).await?;
+    super::verify::prepare(ctx, &mut new);
     for _ in 0..PLAN_RETRIES {
         match ctx.store.create_booking(&new, now, idempotency).await {
             Err(StoreError::PlanChanged) => {

@@ -144,6 +144,12 @@ fn refuse_visit(d: &DeskBooking) -> Option<AppError> {
         BookingStatus::Confirmed => None,
         BookingStatus::CheckedIn => Some(AppError::new(Code::Conflict, "err-already-checked-in")),
         BookingStatus::Cancelled => Some(AppError::new(Code::Conflict, "err-visit-cancelled")),
+        BookingStatus::PendingVerification => {
+            Some(AppError::new(Code::Conflict, "err-visit-unverified"))
+        }
+        BookingStatus::NeedsRebooking | BookingStatus::Waitlisted => {
+            Some(AppError::new(Code::Conflict, "err-visit-no-seat"))
+        }
         _ => Some(AppError::new(Code::Conflict, "err-visit-ended")),
     }
 }
@@ -301,6 +307,9 @@ pub async fn review(
         return Err(invalid("reason", "err-reason-too-long"));
     }
     let d = open(ctx, member, code).await?;
+    if d.booking.status == BookingStatus::PendingVerification {
+        return Err(AppError::new(Code::Conflict, "err-visit-unverified"));
+    }
     if !d.booking.status.is_changeable() {
         return Err(AppError::new(Code::Conflict, "err-review-not-now"));
     }

@@ -136,6 +136,16 @@ impl From<StoreError> for AppError {
                 "err-idempotency-key-reused",
             ),
             StoreError::LastAdmin => Self::new(Code::Conflict, "err-last-admin"),
+            StoreError::CodesPerHour(wait) => {
+                let mut e = Self::field(Code::RateLimited, "phone", "err-verify-codes-per-hour");
+                e.retry_after = Some(u64::try_from(wait).unwrap_or(1).max(1));
+                e
+            }
+            StoreError::PendingElsewhere => Self::field(
+                Code::ActiveBookingExists,
+                "nik",
+                "err-nik-pending-other-phone",
+            ),
             StoreError::Db(e) => Self::internal(e),
         }
     }

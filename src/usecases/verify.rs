@@ -6,63 +6,24 @@
 use super::{AppError, Code, Context};
 use crate::domain::code::verification_code;
 use crate::domain::{Booking, BookingStatus};
-use crate::store::{NewBooking, NewVerification, Verified, verify_reasons::LATE};
-use chrono::{DateTime, Duration, Utc};
+use crate::store::{NewBooking, NewVerification, Verified};
+use chrono::Duration;
 
 /// Wrong codes after which the booking is cancelled (API.md).
 pub const MAX_TRIES: u32 = 5;
 
-/// Why a pending booking ends without being verified (stored, shown to its owner).
-const REPLACED: &str = "diganti pemesanan baru dari nomor HP yang sama";
-
-/// At most `--verify-codes-per-hour` codes to one phone in an hour: 429 with the wait.
-async fn within_phone_limit(
-    ctx: &Context,
-    phone: &str,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let limit = i64::from(ctx.settings.verify_codes_per_hour);
-    let (sent, oldest) = ctx
-        .store
-        .codes_sent(phone, now - Duration::hours(1))
-        .await?;
-    if sent < limit {
-        return Ok(());
+/// Makes a new booking wait for its phone, when verification is on. The store, in the
+/// booking's transaction, counts the codes the phone was sent this hour and replaces a
+/// pending booking of the same NIK from the same phone (its page was lost) or past its
+/// time; one from another phone is refused without naming that phone.
+pub fn prepare(ctx: &Context, new: &mut NewBooking) {
+    if ctx.settings.verify_phone {
+        new.verification = Some(NewVerification {
+            code: verification_code(),
+            until: ctx.clock.now() + Duration::minutes(i64::from(ctx.settings.verify_minutes)),
+            per_hour: ctx.settings.verify_codes_per_hour,
+        });
     }
-    let wait = oldest.map_or(3600, |t| (t + Duration::hours(1) - now).num_seconds());
-    let mut e = AppError::field(Code::RateLimited, "phone", "err-verify-codes-per-hour");
-    e.retry_after = Some(u64::try_from(wait).unwrap_or(1).max(1));
-    Err(e)
-}
-
-/// Makes a new booking wait for its phone, when verification is on. A pending booking of
-/// the same NIK is replaced when it came from the same phone (its page was lost) or its
-/// time is up; from another phone, the answer says so without naming that phone.
-pub async fn prepare(ctx: &Context, new: &mut NewBooking) -> Result<(), AppError> {
-    if !ctx.settings.verify_phone {
-        return Ok(());
-    }
-    let now = ctx.clock.now();
-    let pending = ctx.store.pending_for_nik(&new.nik).await?;
-    if let Some(p) = &pending {
-        if p.verify_by > now && p.phone != new.phone {
-            return Err(AppError::field(
-                Code::ActiveBookingExists,
-                "nik",
-                "err-nik-pending-other-phone",
-            ));
-        }
-    }
-    within_phone_limit(ctx, &new.phone, now).await?;
-    if let Some(p) = pending {
-        let why = if p.verify_by <= now { LATE } else { REPLACED };
-        ctx.store.cancel_pending(&p.code, why, now).await?;
-    }
-    new.verification = Some(NewVerification {
-        code: verification_code(),
-        until: now + Duration::minutes(i64::from(ctx.settings.verify_minutes)),
-    });
-    Ok(())
 }
 
 /// Checks a code typed for `b` (its owner's `token` checked by the caller). A code that is
@@ -114,8 +75,11 @@ pub async fn resend(ctx: &Context, b: &Booking) -> Result<(), AppError> {
     if b.status != BookingStatus::PendingVerification || b.verify_by.is_none_or(|t| t <= now) {
         return Err(AppError::new(Code::Conflict, "err-verify-not-pending"));
     }
-    within_phone_limit(ctx, &b.phone, now).await?;
-    Ok(ctx.store.resend_code(b, &verification_code(), now).await?)
+    let per_hour = ctx.settings.verify_codes_per_hour;
+    Ok(ctx
+        .store
+        .resend_code(b, &verification_code(), per_hour, now)
+        .await?)
 }
 
 /// The sweep: cancels bookings not verified by their deadline and offers their seats on.

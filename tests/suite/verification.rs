@@ -305,6 +305,24 @@ async fn a_pending_booking_holds_its_seat_until_its_phone_is_verified(
     .await
     .unwrap();
     assert_eq!(ended, 2);
+
+    // A re-plan that takes a pending booking's seat cancels it (waiting for a new seat
+    // would skip the verification); the confirmed one waits for a new time.
+    let e = app.book_ok(&form(&slot, 6, "081200000006")).await;
+    let code_e = code_sent(&inbox, e["code"].as_str().unwrap()).await;
+    let r = app
+        .client
+        .put(app.url("/api/v1/staff/offices/ciruas/closures/2026-12-01"))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"reason": "Pemadaman listrik"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(status_of(&app, &e).await["status"], "cancelled");
+    assert_eq!(status_of(&app, &c).await["status"], "needs_rebooking");
+    let e_after = error_of(verify(&app, &e, &code_e).await, 409).await;
+    assert_eq!(e_after["error"], "conflict");
     app.assert_counters_agree("ciruas").await;
 }
 
@@ -325,10 +343,59 @@ async fn a_phone_gets_a_few_codes_an_hour_and_a_lost_page_is_booked_again(
         "one seat held, not two"
     );
     let code = code_sent(&inbox, again["code"].as_str().unwrap()).await;
-    // The first booking's code does not confirm the second.
     assert_eq!(verify(&app, &again, &code).await.status(), 200);
 
-    // Five codes to one phone in an hour (two sent above), then 429 naming the phone.
+    // A replacement that cannot be made keeps the pending booking: a full slot refuses
+    // the new one, and the held seat stays held.
+    let full = wib(12, 1, 9, 0);
+    for n in 20..26 {
+        let b = app
+            .book_ok(&form(&full, n, &format!("0813000000{n}")))
+            .await;
+        let c = code_sent(&inbox, b["code"].as_str().unwrap()).await;
+        assert_eq!(verify(&app, &b, &c).await.status(), 200);
+    }
+    let held = app.book_ok(&form(&slot, 30, "081300000030")).await;
+    let e = error_of(app.book(&form(&full, 30, "081300000030")).await, 409).await;
+    assert_eq!(e["error"], "slot_full");
+    assert_eq!(
+        status_of(&app, &held).await["status"],
+        "pending_verification"
+    );
+
+    // Five codes to one phone in an hour, even when forty ask at once: exactly five
+    // get one (on PostgreSQL the count is taken under the phone's lock).
+    let asked: Vec<_> = (40..80)
+        .map(|n| {
+            let start = wib(12, 2 + (n % 3), 8 + (n % 3), 0);
+            let (client, url) = (app.client.clone(), app.url("/api/v1/bookings"));
+            let form = form(&start, n, "081400000001").multipart();
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .multipart(form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for a in asked {
+        statuses.push(a.await.unwrap().as_u16());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [201, 429].contains(s)),
+        "{statuses:?}"
+    );
+
+    // One phone again: five codes in an hour (two sent above), then 429 naming it.
     for n in 2..=4 {
         app.book_ok(&form(&slot, n, "081300000001")).await;
     }

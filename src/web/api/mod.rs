@@ -31,7 +31,12 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .is_some_and(|v| {
+            // Media types are case-insensitive (RFC 9110 §8.3.1).
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        });
     if !is_json {
         return Err(AppError::new(Code::UnsupportedMediaType, "err-json"));
     }

@@ -10,7 +10,9 @@ use crate::web::AppState;
 use crate::web::kit::lang::Lang;
 use crate::web::kit::limits::ClientIp;
 use crate::web::kit::multipart::read_form;
-use crate::web::kit::page::{FormView, Frame, OrPage, PageError, form_status, too_many_saying};
+use crate::web::kit::page::{
+    FormView, Frame, OrPage, PageError, form_status, too_many_saying, with_retry_after,
+};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::multipart::MultipartRejection;
@@ -227,7 +229,7 @@ pub(super) async fn book_submit(
             if full {
                 page.alternatives = alternatives(&state, lang, &page.office, &slot_start).await;
             }
-            Ok((status, page).into_response())
+            Ok(with_retry_after((status, page).into_response(), &errors))
         }
     }
 }

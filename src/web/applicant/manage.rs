@@ -99,15 +99,16 @@ fn visit_notice(lang: Lang, b: &Booking) -> (Option<String>, bool) {
             Some(lang.format("visit-turned-away", &[("reason", reason)])),
             true,
         ),
-        // Not verified in time, or too many wrong codes.
-        BookingStatus::Cancelled if b.verify_by.is_some() => (
-            Some(lang.format("visit-verification-failed", &[("reason", reason)])),
-            true,
-        ),
-        // Cancelled by the office (its certificate stayed rejected), not by the owner.
-        BookingStatus::Cancelled if b.visit.outcome_reason.is_some() => {
-            (Some(lang.text("visit-released")), true)
-        }
+        // Cancelled by the office or the system, not by the owner: its certificate stayed
+        // rejected, or its phone was not verified (late, wrong codes, replaced, displaced).
+        BookingStatus::Cancelled => match b.visit.outcome_reason.as_deref() {
+            None => (None, false),
+            Some(crate::store::RELEASED) => (Some(lang.text("visit-released")), true),
+            Some(_) => (
+                Some(lang.format("visit-cancelled-why", &[("reason", reason)])),
+                true,
+            ),
+        },
         BookingStatus::NoShow => (Some(lang.text("visit-no-show")), true),
         BookingStatus::CheckedIn => (
             b.visit
@@ -249,6 +250,8 @@ pub(super) async fn manage(
 ) -> Result<BookingPage, PageError> {
     let (b, office) = owned(&state, lang, &code, q.t.as_deref()).await?;
     let notice = match q.m.as_deref() {
+        // A booking waiting for its phone is not made yet: its code form says so.
+        Some("created") if b.status == BookingStatus::PendingVerification => None,
         Some("created") => Some("booking-created"),
         Some("rescheduled") => Some("booking-rescheduled"),
         Some(m) if m == BookingStatus::Cancelled.as_str() => Some("booking-cancelled-now"),
@@ -560,7 +563,8 @@ pub(super) async fn resend_submit(
             let raw = crate::usecases::form::RawForm::default();
             let view = FormView::from_errors(lang, &raw, &errors);
             let page = booking_page(&state, lang, b, office, &token, None, view);
-            Ok((form_status(lang, &errors)?, page).into_response())
+            let resp = (form_status(lang, &errors)?, page).into_response();
+            Ok(crate::web::kit::page::with_retry_after(resp, &errors))
         }
     }
 }

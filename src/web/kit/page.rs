@@ -271,6 +271,16 @@ pub fn form_status(lang: Lang, errors: &[AppError]) -> Result<StatusCode, PageEr
         .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY))
 }
 
+/// A page answering `errors`, with `Retry-After` when one of them says how long to wait.
+pub fn with_retry_after(mut resp: Response, errors: &[AppError]) -> Response {
+    if let Some(wait) = errors.iter().find_map(|e| e.retry_after) {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string()) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    resp
+}
+
 /// 429 with `Retry-After`, as a page.
 pub fn too_many(lang: Lang, wait: std::time::Duration) -> Response {
     too_many_saying(lang, wait, "err-rate-limited")
