@@ -9,8 +9,11 @@ pub struct Temperature(i64);
 impl Temperature {
     /// A reading a thermometer can give a living person: 30.0–45.0 °C, to a tenth.
     pub fn from_celsius(c: f64) -> Option<Self> {
-        (c.is_finite() && (30.0..=45.0).contains(&c)).then(|| Self((c * 10.0).round() as i64))
+        (c.is_finite() && Self::READABLE.contains(&c)).then(|| Self((c * 10.0).round() as i64))
     }
+
+    /// What a thermometer at the door reads, °C; anything else is a typing error.
+    pub const READABLE: std::ops::RangeInclusive<f64> = 30.0..=45.0;
 
     /// From the stored tenths.
     pub fn from_tenths(t: i64) -> Self {
@@ -71,10 +74,11 @@ pub enum Outcome {
 impl Outcome {
     /// Reads the API's spelling (the statuses' own).
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Recorded, Self::NoShow, Self::TurnedAway]
-            .into_iter()
-            .find(|o| o.status().as_str() == s)
+        Self::ALL.into_iter().find(|o| o.status().as_str() == s)
     }
+
+    /// Every outcome.
+    pub const ALL: [Self; 3] = [Self::Recorded, Self::NoShow, Self::TurnedAway];
 
     /// The status it leaves the booking in.
     pub fn status(self) -> BookingStatus {

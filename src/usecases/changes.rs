@@ -13,10 +13,13 @@ fn invalid(field: &str) -> AppError {
     AppError::field(Code::Invalid, field, "err-required")
 }
 
+/// The longest reason or instruction, in characters.
+pub const REASON_MAX: usize = 300;
+
 /// A reason or instruction as typed: 1–300 characters, no control characters.
 pub fn check_reason(reason: &str) -> Result<String, AppError> {
     let r = reason.trim();
-    if r.is_empty() || r.chars().count() > 300 || r.chars().any(char::is_control) {
+    if r.is_empty() || r.chars().count() > REASON_MAX || r.chars().any(char::is_control) {
         return Err(invalid("reason"));
     }
     Ok(r.to_string())

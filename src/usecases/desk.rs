@@ -14,6 +14,9 @@ use crate::store::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
+/// The longest reason the desk may give (turned away, certificate rejected), in characters.
+pub const DESK_REASON_MAX: usize = 500;
+
 /// What the desk enters at check-in.
 #[derive(Debug, Clone, Copy)]
 pub struct Reading {
@@ -260,7 +263,7 @@ pub async fn outcome(
     if outcome.needs_reason() && reason.is_none() {
         return Err(invalid("reason", "err-reason-required"));
     }
-    if reason.is_some_and(|r| r.chars().count() > 500) {
+    if reason.is_some_and(|r| r.chars().count() > DESK_REASON_MAX) {
         return Err(invalid("reason", "err-reason-too-long"));
     }
     let d = open(ctx, member, code).await?;
@@ -303,7 +306,7 @@ pub async fn review(
     if !accept && reason.is_none() {
         return Err(invalid("reason", "err-reason-required"));
     }
-    if reason.is_some_and(|r| r.chars().count() > 500) {
+    if reason.is_some_and(|r| r.chars().count() > DESK_REASON_MAX) {
         return Err(invalid("reason", "err-reason-too-long"));
     }
     let d = open(ctx, member, code).await?;

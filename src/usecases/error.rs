@@ -42,6 +42,25 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code a client can receive (`internal` is a bug, not part of the contract).
+    pub const ALL: [Self; 15] = [
+        Self::Invalid,
+        Self::NotFound,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::SlotFull,
+        Self::DayFull,
+        Self::ActiveBookingExists,
+        Self::CertificateNotValidForSlot,
+        Self::Closed,
+        Self::TooLarge,
+        Self::UnsupportedMediaType,
+        Self::RateLimited,
+        Self::Conflict,
+        Self::IdempotencyKeyReused,
+        Self::RetestRequired,
+    ];
+
     /// The wire spelling.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -163,6 +163,19 @@ fn in_years(t: DateTime<Utc>) -> bool {
 
 /// A `YYYY-MM-DD` date within [`YEARS`].
 pub fn parse_day(s: &str) -> Option<NaiveDate> {
+    // Exactly `YYYY-MM-DD` (chrono alone also takes `2026-1-5` and signed years).
+    let b = s.as_bytes();
+    let shaped = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        return None;
+    }
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
         .filter(|d| YEARS.contains(&chrono::Datelike::year(d)))

@@ -19,10 +19,7 @@ pub fn report_range(
     to: Option<&String>,
 ) -> Result<(NaiveDate, NaiveDate), AppError> {
     let today = super::desk::today(ctx, office);
-    let pick = |v: Option<&String>, field: &str, default: NaiveDate| match v
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-    {
+    let pick = |v: Option<&String>, field: &str, default: NaiveDate| match v {
         None => Ok(default),
         Some(s) => parse_date(s, field),
     };
@@ -55,7 +52,9 @@ pub async fn audit_filter(
     csv: bool,
 ) -> Result<AuditFilter, AppError> {
     require(member, Role::Supervisor)?;
-    let get = |k: &str| q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
+    // Absent is absent; an empty value is refused like any other that does not parse
+    // (the pages leave out the filters not filled in).
+    let get = |k: &str| q.get(k).map(String::as_str);
     let office = match get("office") {
         Some(slug) => {
             let office = ctx.store.office(slug).await?;
@@ -90,6 +89,10 @@ pub async fn audit_filter(
         match get(k) {
             Some(v) if v.chars().count() > 100 => {
                 Err(AppError::field(Code::Invalid, k, "err-too-long"))
+            }
+            // No stored text has control characters (PostgreSQL refuses a NUL outright).
+            Some(v) if v.chars().any(char::is_control) => {
+                Err(AppError::field(Code::Invalid, k, "err-required"))
             }
             v => Ok(v.map(str::to_string)),
         }

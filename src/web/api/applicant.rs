@@ -75,6 +75,7 @@ pub async fn list_offices(
 /// The date range of an availability query (documentation; the handler reads the query
 /// itself to name a bad field).
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct Range {
     /// First date, `YYYY-MM-DD` (default today).
@@ -253,7 +254,7 @@ async fn owned_booking(
 
 /// Read a booking (owner).
 #[utoipa::path(get, path = "/api/v1/bookings/{code}", tag = "applicant",
-    params(("code" = String, Path), ("X-Booking-Token" = String, Header)),
+    params(("code" = String, Path), ("X-Booking-Token" = Option<String>, Header, description = "The secret token; a wrong or missing one is 404, as for an unknown code.")),
     responses((status = 200, body = BookingView), (status = 404)))]
 pub async fn get_booking(
     State(state): State<AppState>,
@@ -273,7 +274,7 @@ pub struct VerifyBody {
 
 /// Confirm a `pending_verification` booking with the code sent to its phone (owner).
 #[utoipa::path(post, path = "/api/v1/bookings/{code}/verify", tag = "applicant",
-    params(("code" = String, Path), ("X-Booking-Token" = String, Header)),
+    params(("code" = String, Path), ("X-Booking-Token" = Option<String>, Header, description = "The secret token; a wrong or missing one is 404, as for an unknown code.")),
     request_body = VerifyBody,
     responses((status = 200, body = BookingView), (status = 404), (status = 409), (status = 422)))]
 pub async fn verify_booking(
@@ -301,7 +302,7 @@ pub async fn verify_booking(
 
 /// Cancel a booking (owner): frees the seat at once.
 #[utoipa::path(post, path = "/api/v1/bookings/{code}/cancel", tag = "applicant",
-    params(("code" = String, Path), ("X-Booking-Token" = String, Header)),
+    params(("code" = String, Path), ("X-Booking-Token" = Option<String>, Header, description = "The secret token; a wrong or missing one is 404, as for an unknown code.")),
     responses((status = 200, body = BookingView), (status = 404), (status = 409)))]
 pub async fn cancel_booking(
     State(state): State<AppState>,
@@ -322,7 +323,7 @@ pub struct RescheduleBody {
 
 /// Move a booking (owner), atomically.
 #[utoipa::path(post, path = "/api/v1/bookings/{code}/reschedule", tag = "applicant",
-    params(("code" = String, Path), ("X-Booking-Token" = String, Header)),
+    params(("code" = String, Path), ("X-Booking-Token" = Option<String>, Header, description = "The secret token; a wrong or missing one is 404, as for an unknown code.")),
     request_body = RescheduleBody,
     responses((status = 200, body = BookingView), (status = 404), (status = 409), (status = 422)))]
 pub async fn reschedule_booking(
@@ -339,7 +340,7 @@ pub async fn reschedule_booking(
 
 /// Replace the certificate (owner).
 #[utoipa::path(post, path = "/api/v1/bookings/{code}/certificate", tag = "applicant",
-    params(("code" = String, Path), ("X-Booking-Token" = String, Header)),
+    params(("code" = String, Path), ("X-Booking-Token" = Option<String>, Header, description = "The secret token; a wrong or missing one is 404, as for an unknown code.")),
     request_body(content = BookingForm, content_type = "multipart/form-data",
         description = "certificate_kind, certificate_issued_at, certificate"),
     responses((status = 200, body = BookingView), (status = 404), (status = 409),
@@ -360,7 +361,7 @@ pub async fn replace_certificate(
 
 /// Claim the seat offered to a booking waiting for a new slot (owner).
 #[utoipa::path(post, path = "/api/v1/bookings/{code}/claim", tag = "applicant",
-    params(("code" = String, Path), ("X-Booking-Token" = String, Header)),
+    params(("code" = String, Path), ("X-Booking-Token" = Option<String>, Header, description = "The secret token; a wrong or missing one is 404, as for an unknown code.")),
     responses((status = 200, body = BookingView), (status = 404),
         (status = 409, description = "no offer, or its hold has lapsed")))]
 pub async fn claim_offer(

@@ -359,7 +359,10 @@ pub async fn review(
 /// PDF, `nosniff`, and a CSP that sandboxes it. Every read is in the audit log.
 #[utoipa::path(get, path = "/api/v1/staff/bookings/{code}/certificate", tag = "desk",
     params(("code" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 401),
+    responses((status = 200, description = "The file as stored: a PDF, JPEG or PNG (anything \
+        else as an octet-stream attachment)", content(
+            (Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"),
+            (Vec<u8> = "application/octet-stream"))), (status = 401),
         (status = 403), (status = 404)))]
 pub async fn certificate(
     State(state): State<AppState>,
@@ -406,7 +409,7 @@ pub fn certificate_response(code: &str, file: crate::store::CertificateFile) -> 
 /// Submitted certificates of an office waiting for review, the earliest slot first.
 #[utoipa::path(get, path = "/api/v1/staff/offices/{slug}/review-queue", tag = "desk",
     params(("slug" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = [DayListRow]), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = [super::dto::ReviewQueueRow]), (status = 401), (status = 403), (status = 404)))]
 pub async fn review_queue(
     State(state): State<AppState>,
     staff: Staff,
@@ -415,16 +418,16 @@ pub async fn review_queue(
     let office = desk::office(&state, &staff.0, &slug).await?;
     let rows = desk::review_queue(&state, &staff.0, &office).await?;
     let tz = office.spec.timezone;
-    let rows: Vec<serde_json::Value> = rows
+    let rows: Vec<super::dto::ReviewQueueRow> = rows
         .into_iter()
-        .map(|r| {
-            serde_json::json!({
-                "code": r.code,
-                "slot_start": local_rfc3339(
-                    chrono::DateTime::from_timestamp(r.slot_start, 0).unwrap_or_default(), tz),
-                "name": r.name,
-                "certificate_kind": r.kind,
-            })
+        .map(|r| super::dto::ReviewQueueRow {
+            code: r.code,
+            slot_start: local_rfc3339(
+                chrono::DateTime::from_timestamp(r.slot_start, 0).unwrap_or_default(),
+                tz,
+            ),
+            name: r.name,
+            certificate_kind: r.kind,
         })
         .collect();
     Ok(Json(rows).into_response())
@@ -434,6 +437,7 @@ pub async fn review_queue(
 /// check them in: the booking's fields without `slot_start`, plus `temperature_c`.
 #[utoipa::path(post, path = "/api/v1/staff/offices/{slug}/walk-ins", tag = "desk",
     params(("slug" = String, Path)), security(("bearer" = [])),
+    request_body(content = super::dto::WalkInForm, content_type = "multipart/form-data"),
     responses((status = 201, body = DeskBookingView), (status = 401), (status = 403),
         (status = 404), (status = 409), (status = 413), (status = 415), (status = 422)))]
 pub async fn walk_in(
@@ -489,7 +493,9 @@ fn csv_response(name: &str, body: String) -> Response {
 
 /// Per day: booked, checked in, recorded, no-show, turned away, walk-ins, cancelled.
 #[utoipa::path(get, path = "/api/v1/staff/offices/{slug}/report", tag = "desk",
-    params(("slug" = String, Path), ("from" = String, Query), ("to" = String, Query)),
+    params(("slug" = String, Path),
+        ("from" = Option<String>, Query, description = "first day (default: a week before `to`)"),
+        ("to" = Option<String>, Query, description = "last day (default: today)")),
     security(("bearer" = [])),
     responses((status = 200), (status = 401), (status = 403),
         (status = 404), (status = 422)))]

@@ -449,3 +449,47 @@ impl From<store::LevelScheduleRow> for LevelScheduleRow {
         }
     }
 }
+
+/// A walk-in's multipart form (documentation only; the handler reads it field by field).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct WalkInForm {
+    /// 16 digits agreeing with `birth_date`.
+    nik: String,
+    /// 1–100 characters.
+    name: String,
+    /// `YYYY-MM-DD`.
+    birth_date: String,
+    /// `08…` or `+628…`.
+    phone: String,
+    /// Optional.
+    email: Option<String>,
+    /// `true` exempts from the minimum age.
+    married: Option<bool>,
+    /// One of the office's accepted kinds.
+    certificate_kind: String,
+    /// RFC 3339, or local `YYYY-MM-DDTHH:MM`.
+    certificate_issued_at: String,
+    /// PDF, JPEG or PNG, at most 5 MB; without it, the paper certificate the officer saw.
+    #[schema(value_type = Option<String>, format = Binary)]
+    certificate: Option<Vec<u8>>,
+    /// Must be `true`.
+    consent: bool,
+    /// `true`: a parent or guardian agrees.
+    guardian_consent: Option<bool>,
+    /// The reading at the door, °C.
+    temperature_c: f64,
+}
+
+/// A certificate waiting for review.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReviewQueueRow {
+    /// Booking code.
+    pub code: String,
+    /// Slot start with the office's offset.
+    pub slot_start: String,
+    /// Name.
+    pub name: String,
+    /// The certificate's kind.
+    pub certificate_kind: String,
+}

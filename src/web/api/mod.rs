@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod applicant;
+mod contract;
 pub mod desk;
 pub mod dto;
 pub mod openapi;

@@ -1,20 +1,8 @@
 //! The contract as OpenAPI 3, generated from the handlers' annotations (utoipa).
 
+use super::contract::Contract;
 use axum::Json;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
-
-struct Bearer;
-
-impl Modify for Bearer {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
+use utoipa::OpenApi;
 
 /// The API document.
 #[derive(OpenApi)]
@@ -87,12 +75,47 @@ impl Modify for Bearer {
         super::desk::CheckIn,
         super::desk::OutcomeBody,
         super::desk::ReviewBody,
+        super::dto::WalkInForm,
+        super::dto::ReviewQueueRow,
     )),
-    modifiers(&Bearer)
+    modifiers(&Contract)
 )]
 pub struct ApiDoc;
 
+/// The document as JSON. utoipa 5.5 writes a link's fields in snake case
+/// (`operation_ref`, `request_body`); OpenAPI spells them in camel case, so they are
+/// renamed here.
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
+    let links = doc["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .flat_map(|item| {
+            item.as_object_mut()
+                .into_iter()
+                .flat_map(|i| i.values_mut())
+        })
+        .filter_map(|op| op.get_mut("responses")?.as_object_mut())
+        .flat_map(|responses| responses.values_mut())
+        .filter_map(|r| r.get_mut("links")?.as_object_mut());
+    for links in links {
+        for link in links.values_mut().filter_map(|l| l.as_object_mut()) {
+            for (from, to) in [
+                ("operation_ref", "operationRef"),
+                ("operation_id", "operationId"),
+                ("request_body", "requestBody"),
+            ] {
+                if let Some(v) = link.remove(from) {
+                    link.insert(to.to_string(), v);
+                }
+            }
+        }
+    }
+    doc
+}
+
 /// `GET /api/v1/openapi.json`
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn openapi_json() -> Json<serde_json::Value> {
+    Json(document())
 }

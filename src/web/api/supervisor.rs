@@ -168,23 +168,27 @@ pub async fn delete_closure(
     Ok(Json(ReplanReport::new(&report, office.spec.timezone)))
 }
 
-#[derive(Deserialize)]
-pub struct PlanQuery {
-    days: Option<u32>,
-}
-
 /// The coming days: cap, seats held, level, closures, the binding limit; the backlog.
 #[utoipa::path(get, path = "/api/v1/staff/offices/{slug}/plan", tag = "supervisor",
-    params(("slug" = String, Path), ("days" = Option<u32>, Query)), security(("bearer" = [])),
+    params(("slug" = String, Path),
+        ("days" = Option<u32>, Query, minimum = 1, maximum = 62, description = "days to show, 1–62; default 30")),
+    security(("bearer" = [])),
     responses((status = 200, body = Plan), (status = 401), (status = 403)))]
 pub async fn get_plan(
     State(state): State<AppState>,
     staff: Staff,
     Path(slug): Path<String>,
-    Query(q): Query<PlanQuery>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Plan>, AppError> {
     let office = office_for(&state, &staff, &slug, Role::Desk).await?;
-    let days = q.days.unwrap_or(30).clamp(1, 62);
+    let days = match q.get("days") {
+        None => 30,
+        Some(d) => d
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=62).contains(d))
+            .ok_or_else(|| AppError::field(Code::Invalid, "days", "err-required"))?,
+    };
     Ok(Json(plan::plan(&state, &office, days).await?.into()))
 }
 

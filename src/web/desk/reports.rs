@@ -58,8 +58,11 @@ async fn report_page(
     lang: Lang,
     StaffSession(me): StaffSession,
     Path(slug): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    Query(mut q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
+    // A filter form sends the fields left empty: they are not filters.
+    q.retain(|_, v| !v.trim().is_empty());
+    q.values_mut().for_each(|v| *v = v.trim().to_string());
     let office = my_desk(&state, lang, &me, &slug).await?;
     let (from, to) =
         reports::report_range(&state, &office, q.get("from"), q.get("to")).or_page(lang)?;
@@ -113,9 +116,12 @@ async fn audit_page(
     State(state): State<AppState>,
     lang: Lang,
     StaffSession(me): StaffSession,
-    Query(q): Query<HashMap<String, String>>,
+    Query(mut q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     require(lang, &me, Role::Supervisor)?;
+    // A filter form sends the fields left empty: they are not filters.
+    q.retain(|_, v| !v.trim().is_empty());
+    q.values_mut().for_each(|v| *v = v.trim().to_string());
     let as_csv = q.get("format").is_some_and(|f| f == "csv");
     let filter = reports::audit_filter(&state, &me, &q, as_csv)
         .await
