@@ -12,7 +12,7 @@ both_databases!(every_staff_route_refuses_who_may_not_use_it,);
 
 /// `(method, path)` of every route in `src/web`, read from its `.route("…", get(…).post(…))`
 /// calls.
-fn routes() -> Vec<(Method, String)> {
+pub(crate) fn routes() -> Vec<(Method, String)> {
     let mut files = Vec::new();
     let mut stack = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web")];
     while let Some(p) = stack.pop() {

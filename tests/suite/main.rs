@@ -1,9 +1,10 @@
 //! The black-box suite: the real application on a random port, over a real SQLite file
 //! or a real PostgreSQL database, driven over HTTP (and through Chromium).
 
-mod access;
+pub(crate) mod access;
 mod bad_input;
 mod booking;
+mod contract;
 pub(crate) mod browser;
 mod concurrency;
 mod desk;
