@@ -22,9 +22,26 @@ pub use phone::PhoneNumber;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicantName(String);
 
+/// The characters `str::trim` and `split_whitespace` take for blanks (Unicode White_Space),
+/// as a regular-expression class body.
+const BLANKS: &str =
+    r"\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+
+/// What [`ApplicantName::parse`] accepts (of a form field, trimmed), as the regular
+/// expression the API documents (a test checks the two agree): blanks around it, no
+/// control characters inside, and something besides blanks. (Runs of blanks count as one
+/// space towards the 100 characters, which a pattern cannot count.)
+pub fn name_pattern() -> String {
+    let control = r"\u0000-\u001f\u007f-\u009f";
+    format!("^[{BLANKS}]*[^{control}]*[^{control}{BLANKS}][^{control}]*[{BLANKS}]*$")
+}
+
 impl ApplicantName {
     /// Parses a name as typed.
     pub fn parse(input: &str) -> Option<Self> {
+        if input.chars().any(char::is_control) {
+            return None;
+        }
         let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
         let len = name.chars().count();
         ((1..=100).contains(&len) && !name.chars().any(char::is_control)).then_some(Self(name))
@@ -96,5 +113,23 @@ mod tests {
         assert!(ApplicantName::parse("   ").is_none());
         assert!(ApplicantName::parse(&"a".repeat(101)).is_none());
         assert!(ApplicantName::parse(&"é".repeat(100)).is_some());
+        assert!(
+            ApplicantName::parse("Siti\tAminah").is_none(),
+            "no control characters"
+        );
+    }
+
+    proptest::proptest! {
+        /// The documented pattern takes exactly the names (of up to 100 characters) the
+        /// parser takes from a form field, which arrives trimmed.
+        #[test]
+        fn the_name_pattern_is_the_parser(s in "[ a\t\n\u{1}\u{85}\u{a0}\u{2000}\u{3000}\u{2029}é]{0,12}") {
+            let re = regex::Regex::new(&name_pattern()).unwrap();
+            proptest::prop_assert_eq!(
+                re.is_match(&s),
+                ApplicantName::parse(s.trim()).is_some(),
+                "{:?}", s
+            );
+        }
     }
 }

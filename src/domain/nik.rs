@@ -6,6 +6,11 @@
 use chrono::{Datelike, NaiveDate};
 use std::fmt;
 
+/// The shape [`Nik::parse`] takes before it checks the region, date and serial, as the
+/// regular expression the API documents (a test checks the two agree): 16 digits, with
+/// spaces, dots or dashes anywhere, and blanks around it.
+pub const SHAPE_PATTERN: &str = r"^\s*[ .-]*([0-9][ .-]*){16}\s*$";
+
 /// A NIK whose shape and embedded birth date have been checked.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Nik(String);
@@ -120,6 +125,21 @@ fn is_province(code: u32) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// The documented shape is what the parser takes before its other checks.
+        #[test]
+        fn the_shape_pattern_is_the_parsers_shape(
+            s in "[ 0-9.a-]{0,24}",
+            digits in "[0-9]{14,17}",
+        ) {
+            let re = regex::Regex::new(SHAPE_PATTERN).unwrap();
+            for input in [s.clone(), digits.clone(), format!(" {digits} ")] {
+                let shaped = !matches!(Nik::parse(input.trim()), Err(NikError::Shape));
+                prop_assert_eq!(re.is_match(&input), shaped, "{:?}", input);
+            }
+        }
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

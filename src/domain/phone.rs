@@ -4,6 +4,12 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhoneNumber(String);
 
+/// What [`PhoneNumber::parse`] accepts, as the regular expression the API documents
+/// (a test checks the two agree): a prefix `+62`, `62` or `0`, then `8` and 7–11 digits,
+/// with spaces, dots, dashes and brackets anywhere, and blanks around it.
+pub const PATTERN: &str =
+    r"^\s*[ .()-]*(\+[ .()-]*6[ .()-]*2|6[ .()-]*2|0)[ .()-]*8([ .()-]*[0-9]){7,11}[ .()-]*\s*$";
+
 impl PhoneNumber {
     /// Accepts `08…`, `628…` and `+628…` with spaces, dots or dashes; the subscriber
     /// part after `8` has 7 to 11 digits (Indonesian mobile numbers are 10–13 digits
@@ -34,6 +40,19 @@ impl PhoneNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The documented pattern accepts exactly what the parser accepts.
+        #[test]
+        fn the_pattern_is_the_parser(s in "[ +.()0-9-]{0,20}", prefix in "(|0|62|\\+62)8") {
+            let re = regex::Regex::new(PATTERN).unwrap();
+            for input in [s.clone(), format!("{prefix}{s}")] {
+                let trimmed = input.trim();
+                prop_assert_eq!(re.is_match(&input), PhoneNumber::parse(trimmed).is_some(), "{:?}", input);
+            }
+        }
+    }
 
     #[test]
     fn local_and_international_forms_normalise_alike() {

@@ -28,13 +28,13 @@ async fn every_answer_is_a_documented_status_with_the_error_body(app: TestApp) {
         .json()
         .await
         .unwrap();
-    let codes: Vec<String> = doc["components"]["schemas"]["ErrorBody"]["properties"]["error"]
-        ["enum"]
-        .as_array()
-        .expect("the error codes are an enum")
-        .iter()
-        .map(|c| c.as_str().unwrap().to_string())
-        .collect();
+    let codes: Vec<String> =
+        doc["components"]["schemas"]["ErrorBody"]["properties"]["error"]["enum"]
+            .as_array()
+            .expect("the error codes are an enum")
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
     assert!(codes.contains(&"active_booking_exists".to_string()));
 
     // Every route of the API is documented, with its method.
@@ -85,14 +85,20 @@ async fn every_answer_is_a_documented_status_with_the_error_body(app: TestApp) {
             };
             // Credentials: none, another office's desk, and for the owner a wrong token.
             if staff {
-                probes.push(Probe { bearer: None, ..base("no token", real(path)) });
+                probes.push(Probe {
+                    bearer: None,
+                    ..base("no token", real(path))
+                });
                 probes.push(Probe {
                     bearer: Some(stranger.clone()),
                     ..base("another office's desk", real(path))
                 });
             }
             if own {
-                probes.push(Probe { token: None, ..base("no booking token", real(path)) });
+                probes.push(Probe {
+                    token: None,
+                    ..base("no booking token", real(path))
+                });
                 probes.push(Probe {
                     token: Some("not-the-token".into()),
                     ..base("a wrong booking token", real(path))
@@ -115,13 +121,19 @@ async fn every_answer_is_a_documented_status_with_the_error_body(app: TestApp) {
                 .map(|p| format!("{}=%00x", p["name"].as_str().unwrap()))
                 .collect();
             if !query.is_empty() {
-                probes.push(base("bad query values", format!("{}?{}", real(path), query.join("&"))));
+                probes.push(base(
+                    "bad query values",
+                    format!("{}?{}", real(path), query.join("&")),
+                ));
             }
             // Bodies: of the wrong type, empty, unreadable, too large.
             if op["requestBody"].is_object() {
                 let json = op["requestBody"]["content"]["application/json"].is_object();
                 let mut with = |what: &str, body: (&'static str, Vec<u8>)| {
-                    probes.push(Probe { body: Some(body), ..base(what, real(path)) });
+                    probes.push(Probe {
+                        body: Some(body),
+                        ..base(what, real(path))
+                    });
                 };
                 with("a body of another type", ("text/plain", b"hello".to_vec()));
                 with("an empty body", ("application/json", Vec::new()));
@@ -130,7 +142,10 @@ async fn every_answer_is_a_documented_status_with_the_error_body(app: TestApp) {
                     with("an empty object", ("application/json", b"{}".to_vec()));
                     with("a list", ("application/json", b"[1]".to_vec()));
                 }
-                with("a 12 MB body", ("application/octet-stream", vec![b'x'; 12 << 20]));
+                with(
+                    "a 12 MB body",
+                    ("application/octet-stream", vec![b'x'; 12 << 20]),
+                );
             }
             for probe in probes {
                 let url = app.url(&probe.path);
@@ -161,7 +176,10 @@ async fn every_answer_is_a_documented_status_with_the_error_body(app: TestApp) {
                 );
                 if status.starts_with('4') {
                     let e: Value = serde_json::from_str(&body).unwrap_or_else(|_| {
-                        panic!("{method} {path} with {}: not the error body: {body}", probe.what)
+                        panic!(
+                            "{method} {path} with {}: not the error body: {body}",
+                            probe.what
+                        )
                     });
                     assert!(
                         codes.contains(&e["error"].as_str().unwrap_or_default().to_string())

@@ -4,9 +4,9 @@
 pub(crate) mod access;
 mod bad_input;
 mod booking;
-mod contract;
 pub(crate) mod browser;
 mod concurrency;
+mod contract;
 mod desk;
 mod desk_pages;
 pub(crate) mod durability;
