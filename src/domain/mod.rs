@@ -24,7 +24,7 @@ pub struct ApplicantName(String);
 
 /// The characters `str::trim` and `split_whitespace` take for blanks (Unicode White_Space),
 /// as a regular-expression class body.
-const BLANKS: &str =
+pub const BLANKS: &str =
     r"\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
 
 /// What [`ApplicantName::parse`] accepts (of a form field, trimmed), as the regular

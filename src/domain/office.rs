@@ -164,7 +164,22 @@ fn field_err(field: impl Into<String>, message: impl Into<String>) -> FieldError
     }
 }
 
-fn bounded(field: &str, v: i64, lo: i64, hi: i64) -> Result<u32, FieldError> {
+/// The ranges of an office's numbers, by field (the API documents them from here).
+pub const BOUNDS: [(&str, i64, i64); 7] = [
+    ("recording_sets", 1, 1000),
+    ("operators", 1, 10_000),
+    ("minutes_per_recording", 1, 240),
+    ("waiting_room_seats", 1, 10_000),
+    ("slot_minutes", 5, 240),
+    ("max_visitors_per_day", 0, 100_000),
+    ("booking_horizon_days", 1, 366),
+];
+
+fn bounded(field: &str, v: i64) -> Result<u32, FieldError> {
+    let (_, lo, hi) = BOUNDS
+        .into_iter()
+        .find(|(f, _, _)| *f == field)
+        .expect("every bounded field is in BOUNDS");
     if (lo..=hi).contains(&v) {
         Ok(v as u32)
     } else {
@@ -231,10 +246,10 @@ impl OfficeInput {
                 CertificateRules(kinds.clone())
             }
         };
-        let recording_sets = bounded("recording_sets", self.recording_sets, 1, 1000)?;
+        let recording_sets = bounded("recording_sets", self.recording_sets)?;
         let operators = match self.operators {
             None => recording_sets,
-            Some(n) => bounded("operators", n, 1, 10_000)?,
+            Some(n) => bounded("operators", n)?,
         };
         Ok(OfficeSpec {
             name: name.to_string(),
@@ -242,24 +257,14 @@ impl OfficeInput {
             address: self.address.trim().to_string(),
             recording_sets,
             operators,
-            minutes_per_recording: bounded(
-                "minutes_per_recording",
-                self.minutes_per_recording,
-                1,
-                240,
-            )?,
-            waiting_room_seats: bounded("waiting_room_seats", self.waiting_room_seats, 1, 10_000)?,
-            slot_minutes: bounded("slot_minutes", self.slot_minutes, 5, 240)?,
+            minutes_per_recording: bounded("minutes_per_recording", self.minutes_per_recording)?,
+            waiting_room_seats: bounded("waiting_room_seats", self.waiting_room_seats)?,
+            slot_minutes: bounded("slot_minutes", self.slot_minutes)?,
             max_visitors_per_day: self
                 .max_visitors_per_day
-                .map(|v| bounded("max_visitors_per_day", v, 0, 100_000))
+                .map(|v| bounded("max_visitors_per_day", v))
                 .transpose()?,
-            booking_horizon_days: bounded(
-                "booking_horizon_days",
-                self.booking_horizon_days,
-                1,
-                366,
-            )?,
+            booking_horizon_days: bounded("booking_horizon_days", self.booking_horizon_days)?,
             hours,
             certificates,
         })

@@ -72,7 +72,8 @@ fn error_response(code: u16) -> RefOr<Response> {
 }
 
 /// The schemas of request bodies (their fields are constrained as the server checks them).
-const REQUESTS: [&str; 11] = [
+const REQUESTS: [&str; 12] = [
+    "OfficeInput",
     "WalkInForm",
     "LevelChange",
     "ClosureBody",
@@ -85,6 +86,9 @@ const REQUESTS: [&str; 11] = [
     "VerifyBody",
     "BookingForm",
 ];
+
+/// The forms that carry an applicant's identity.
+const APPLICANT_FORMS: [&str; 2] = ["BookingForm", "WalkInForm"];
 
 /// `YYYY-MM-DD` within the years the server takes.
 fn date_pattern() -> String {
@@ -139,7 +143,7 @@ fn constrain(owner: &str, name: &str, schema: &mut utoipa::openapi::schema::Obje
             schema.pattern = Some("^[^\\u0000-\\u001f\\u007f-\\u009f]*$".to_string());
         }
         // The applicant's identity, as the domain parses it (its tests check the patterns).
-        "nik" if !owner.is_empty() => {
+        "nik" if APPLICANT_FORMS.contains(&owner) => {
             schema.pattern = Some(crate::domain::nik::SHAPE_PATTERN.to_string());
             schema.description = Some(
                 "16 digits (spaces, dots or dashes allowed) whose region, birth date (day + 40 \
@@ -147,13 +151,25 @@ fn constrain(owner: &str, name: &str, schema: &mut utoipa::openapi::schema::Obje
                     .to_string(),
             );
         }
-        "phone" if !owner.is_empty() => {
+        "phone" if APPLICANT_FORMS.contains(&owner) => {
             schema.pattern = Some(crate::domain::phone::PATTERN.to_string());
         }
-        "name" if !owner.is_empty() => {
+        "email" if APPLICANT_FORMS.contains(&owner) => {
+            schema.pattern = Some(crate::usecases::form::email_pattern());
+            schema.description = Some("Optional; at most 254 bytes.".to_string());
+        }
+        "name" if APPLICANT_FORMS.contains(&owner) => {
             schema.pattern = Some(crate::domain::name_pattern());
             schema.description =
                 Some("1–100 characters once runs of blanks are one space.".to_string());
+        }
+        // An office's numbers.
+        _ if owner == "OfficeInput" => {
+            let bounds = crate::domain::office::BOUNDS;
+            if let Some((_, lo, hi)) = bounds.into_iter().find(|(f, _, _)| *f == name) {
+                schema.minimum = Some((lo as f64).into());
+                schema.maximum = Some((hi as f64).into());
+            }
         }
         // `LevelRule::validate`: `HH:MM`.
         "latest_close" => schema.pattern = Some("^([01][0-9]|2[0-3]):[0-5][0-9]$".to_string()),
