@@ -112,6 +112,12 @@ async fn every_answer_is_a_documented_status_with_the_error_body(app: TestApp) {
                     .replace("{date}", "2026-13-45")
                     .replace("{year}", "1999");
                 probes.push(base("unknown names in the path", unknown));
+                let undecodable = path
+                    .replace("{slug}", "%ff")
+                    .replace("{code}", "%ff")
+                    .replace("{date}", "%ff")
+                    .replace("{year}", "%ff");
+                probes.push(base("names in the path that are not UTF-8", undecodable));
             }
             // Parameters that do not parse.
             let params = op["parameters"].as_array().cloned().unwrap_or_default();

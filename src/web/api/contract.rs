@@ -122,11 +122,12 @@ fn constrain(owner: &str, name: &str, schema: &mut utoipa::openapi::schema::Obje
             let decided = [CertificateStatus::Accepted, CertificateStatus::Rejected];
             schema.enum_values = strings(decided.iter().map(|c| c.as_str()).collect());
         }
-        "effective_from" | "effective_to" | "date" | "from" | "to" | "from_date" | "to_date"
-        | "birth_date" => {
+        "effective_from" | "effective_to" | "date" | "from" | "to" | "from_date" | "to_date" => {
             schema.format = Some(SchemaFormat::KnownFormat(KnownFormat::Date));
             schema.pattern = Some(date_pattern());
         }
+        // A birth date may be of any year (a married applicant may be older).
+        "birth_date" => schema.format = Some(SchemaFormat::KnownFormat(KnownFormat::Date)),
         "slot_start" => schema.format = Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)),
         "year" => {
             let years = crate::usecases::form::YEARS;
@@ -240,6 +241,34 @@ fn complete(path: &str, method: &str, op: &mut Operation) {
     }
     if method != "get" {
         statuses.push(409);
+    }
+    // Limited per client address or phone (bookings, waiting list) or per booking and day
+    // (new certificates).
+    let limited = ["/api/v1/bookings", "/api/v1/offices/{slug}/waitlist"].contains(&path)
+        || path.ends_with("/certificate") && method == "post";
+    if limited {
+        statuses.push(429);
+    }
+    // Desk writes take an Idempotency-Key, as booking does (API.md).
+    let desk_write = method == "post"
+        && (path.starts_with("/api/v1/staff/bookings/") || path.ends_with("/walk-ins"));
+    if desk_write && !params.iter().any(|p| p.name == "Idempotency-Key") {
+        params.push(
+            utoipa::openapi::path::ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .description(Some(
+                    "Retry-safe key: a repeat gets the first answer again; the same key \
+                     with another request is 422 `idempotency_key_reused`. Kept 24 hours.",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(100)),
+                ))
+                .build(),
+        );
     }
     for code in statuses {
         op.responses

@@ -22,6 +22,21 @@ pub fn router() -> Router<AppState> {
         .merge(supervisor::router())
         .merge(admin::router())
         .merge(desk::router())
+        .layer(axum::middleware::map_response(path_rejection))
+}
+
+/// axum answers a name in the path that is not UTF-8 (`/api/v1/bookings/%ff`) with a
+/// plain-text 400 before any handler runs: such a name names nothing, so the answer is the
+/// contract's 404 `not_found`.
+async fn path_rejection(resp: axum::response::Response) -> axum::response::Response {
+    let plain = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    if resp.status() == axum::http::StatusCode::BAD_REQUEST && plain {
+        return axum::response::IntoResponse::into_response(AppError::not_found());
+    }
+    resp
 }
 
 /// Parses a JSON body, answering 422 `invalid` (not axum's plain-text 400) when it fails.
