@@ -358,6 +358,34 @@ impl Modify for Contract {
                 }
             }
         }
+        // The statuses an answer can carry, from the rules that spell them.
+        for owner in ["BookingView", "DeskBookingView", "DayListRow"] {
+            let Some(RefOr::T(utoipa::openapi::Schema::Object(object))) =
+                components.schemas.get_mut(owner)
+            else {
+                continue;
+            };
+            let spell = |v: Vec<&str>| Some(v.into_iter().map(serde_json::Value::from).collect());
+            let booking = spell(
+                crate::domain::BookingStatus::ALL
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect(),
+            );
+            let certificate = spell(
+                crate::domain::CertificateStatus::ALL
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect(),
+            );
+            for (name, values) in [("status", booking), ("certificate_status", certificate)] {
+                if let Some(RefOr::T(utoipa::openapi::Schema::Object(field))) =
+                    object.properties.get_mut(name)
+                {
+                    field.enum_values = values;
+                }
+            }
+        }
         // The request bodies' fields, and every parameter.
         for (owner, schema) in components.schemas.iter_mut() {
             if !REQUESTS.contains(&owner.as_str()) {
