@@ -11,13 +11,16 @@
 //! and reach it through loopback HTTP, so requests go through the whole stack (hyper,
 //! multipart parsing, content sniffing, the database transaction and its fsync).
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{certificate_png, drive, report};
 use rekam::clock::Clock;
 use rekam::config::Settings;
 use reqwest::multipart::{Form, Part};
 use serde_json::json;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 struct Args {
     database: Option<String>,
@@ -47,122 +50,6 @@ fn args() -> Args {
         }
     }
     a
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for b in bytes {
-        crc ^= u32::from(*b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-/// A valid PNG of about 100 KB: a 1×1 image with a 100 KB text chunk.
-fn certificate_png() -> Vec<u8> {
-    let hex = "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489";
-    let tail = "0000000d4944415478da63f8cfc0f01f0005000201a5d8a8e80000000049454e44ae426082";
-    let unhex = |h: &str| -> Vec<u8> {
-        (0..h.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
-            .collect()
-    };
-    let mut png = unhex(hex);
-    let mut chunk = b"tEXt".to_vec();
-    chunk.extend(b"Comment\0");
-    chunk.extend(std::iter::repeat_n(b'x', 100 * 1024));
-    png.extend(((chunk.len() - 4) as u32).to_be_bytes());
-    png.extend(&chunk);
-    png.extend(crc32(&chunk).to_be_bytes());
-    png.extend(unhex(tail));
-    png
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-/// What a run measured. Latency percentiles are of the successful answers only (201 for
-/// bookings, 200 for reads): a fast refusal must not flatter them.
-struct Outcome {
-    ok: u64,
-    other: u64,
-    latencies: Vec<Duration>,
-    elapsed: Duration,
-}
-
-fn report(label: &str, o: &mut Outcome) {
-    o.latencies.sort();
-    println!(
-        "{label:<38} {:>8.0}/s  p50 {:>6.1} ms  p99 {:>6.1} ms  ({} ok, {} other)",
-        o.ok as f64 / o.elapsed.as_secs_f64(),
-        percentile(&o.latencies, 0.50).as_secs_f64() * 1e3,
-        percentile(&o.latencies, 0.99).as_secs_f64() * 1e3,
-        o.ok,
-        o.other
-    );
-    if o.other > 0 {
-        println!(
-            "  (!) {} answers were not successful and are left out of the figures",
-            o.other
-        );
-    }
-}
-
-/// Runs `clients` loops of `request` for `seconds`.
-async fn drive<F, Fut>(clients: usize, seconds: u64, request: F) -> Outcome
-where
-    F: Fn(u64) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    let request = Arc::new(request);
-    let counter = Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
-    let deadline = start + Duration::from_secs(seconds);
-    let tasks: Vec<_> = (0..clients)
-        .map(|_| {
-            let request = request.clone();
-            let counter = counter.clone();
-            tokio::spawn(async move {
-                let (mut ok, mut other, mut lat) = (0, 0, Vec::new());
-                while Instant::now() < deadline {
-                    let n = counter.fetch_add(1, Ordering::Relaxed);
-                    let t = Instant::now();
-                    if request(n).await {
-                        ok += 1;
-                        lat.push(t.elapsed());
-                    } else {
-                        other += 1;
-                    }
-                }
-                (ok, other, lat)
-            })
-        })
-        .collect();
-    let mut out = Outcome {
-        ok: 0,
-        other: 0,
-        latencies: Vec::new(),
-        elapsed: Duration::ZERO,
-    };
-    for t in tasks {
-        let (ok, other, lat) = t.await.unwrap();
-        out.ok += ok;
-        out.other += other;
-        out.latencies.extend(lat);
-    }
-    out.elapsed = start.elapsed();
-    out
 }
 
 fn main() -> anyhow::Result<()> {
@@ -245,7 +132,7 @@ fn main() -> anyhow::Result<()> {
             .send().await.unwrap().json().await.unwrap();
         let demo_days = demo_avail["days"].as_array().unwrap();
         let demo_slots: usize = demo_days.iter().map(|d| d["slots"].as_array().unwrap().len()).sum();
-        let cert = Arc::new(certificate_png());
+        let cert = Arc::new(certificate_png(100 * 1024));
         let issued = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
         println!("machine: {} cores; database {}; certificate {} KB; {} s per run",
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),

@@ -67,6 +67,17 @@ enum Command {
         #[arg(long)]
         to: std::path::PathBuf,
     },
+    /// Print the plans of the queries people wait on (day list, availability, review
+    /// queue, waiting list, retention, audit log) for an office; exits non-zero when one
+    /// reads a table that grows with the bookings from end to end.
+    Explain {
+        /// The office (default: the first by name).
+        #[arg(long)]
+        office: Option<String>,
+        /// Run the queries too (PostgreSQL: EXPLAIN ANALYZE), with their timings.
+        #[arg(long)]
+        analyze: bool,
+    },
     /// Staff accounts.
     Staff {
         #[command(subcommand)]
@@ -201,6 +212,50 @@ async fn main() -> anyhow::Result<()> {
                 "this is a PostgreSQL database: back it up with pg_dump (see the README)"
             );
             eprintln!("copied to {}", to.display());
+            Ok(())
+        }
+        Command::Explain { office, analyze } => {
+            must_exist(&cli.database)?;
+            let store = Store::connect(&cli.database, 2).await?;
+            let office = match office {
+                Some(slug) => store.office(&slug).await,
+                None => store.list_offices().await.and_then(|all| {
+                    all.into_iter()
+                        .next()
+                        .ok_or(rekam::store::StoreError::NotFound)
+                }),
+            }
+            .map_err(|_| anyhow::anyhow!("no such office"))?;
+            let now = clock.now();
+            let day = rekam::planner::local_date(&office.spec, now).to_string();
+            let mut scans = 0;
+            for q in rekam::store::hot_queries(
+                store.backend(),
+                office.id,
+                &day,
+                now.timestamp(),
+                "K7QM2XPA",
+                "3604014107090001",
+            ) {
+                let plan = store.explain(&q, analyze).await?;
+                let mut whole = store.full_scans(&q, &plan);
+                whole.extend(store.missing_index(&q, &plan));
+                println!(
+                    "== {}{}",
+                    q.name,
+                    if whole.is_empty() {
+                        ""
+                    } else {
+                        "  (!) reads a growing table whole"
+                    }
+                );
+                for line in &plan {
+                    println!("   {line}");
+                }
+                scans += whole.len();
+            }
+            store.close().await;
+            anyhow::ensure!(scans == 0, "{scans} plans read a growing table whole");
             Ok(())
         }
         Command::Plan { office, days, from } => {

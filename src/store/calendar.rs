@@ -162,17 +162,14 @@ impl Store {
         office_id: i64,
         version: i64,
     ) -> StoreResult<Arc<Calendar>> {
-        if let Some((v, cal)) = self.calendars.lock().expect("cache lock").get(&office_id) {
-            if *v == version {
-                return Ok(cal.clone());
+        if let Some((v, cal)) = self.calendars.get(&office_id) {
+            if v == version {
+                return Ok(cal);
             }
         }
         let mut conn = self.read.acquire().await?;
         let cal = Arc::new(load_calendar(&mut conn, office_id).await?);
-        self.calendars
-            .lock()
-            .expect("cache lock")
-            .insert(office_id, (version, cal.clone()));
+        self.calendars.insert(office_id, (version, cal.clone()));
         Ok(cal)
     }
 

@@ -138,18 +138,11 @@ async fn check_in_on(
 impl Store {
     /// An office's bookings of a day that hold (or held) a seat there, by time.
     pub async fn day_list(&self, office_id: i64, date: NaiveDate) -> StoreResult<Vec<DeskRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT b.code, b.slot_start, b.name, b.nik, b.status, c.status AS certificate_status, \
-             b.queue_number, b.walk_in FROM bookings b \
-             JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
-             WHERE b.office_id = $1 AND b.local_date = $2 AND {} \
-             ORDER BY b.slot_start, b.queue_number, b.code",
-            *crate::domain::booking::sql::HOLDS_SEAT
-        ))
-        .bind(office_id)
-        .bind(date.to_string())
-        .fetch_all(&self.read)
-        .await?)
+        Ok(sqlx::query_as(&day_list_sql())
+            .bind(office_id)
+            .bind(date.to_string())
+            .fetch_all(&self.read)
+            .await?)
     }
 
     /// Checks a confirmed booking in: its status, the readings and the day's next queue
@@ -312,18 +305,11 @@ impl Store {
         office_id: i64,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<ReviewRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT b.code, b.slot_start, b.name, c.kind, c.uploaded_at FROM bookings b \
-             JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
-             WHERE b.office_id = $1 AND b.status = {} AND c.status = {} AND b.slot_end > $2 \
-             ORDER BY b.slot_start, c.uploaded_at LIMIT 200",
-            lit(BookingStatus::Confirmed),
-            cert_lit(CertificateStatus::Submitted)
-        ))
-        .bind(office_id)
-        .bind(ts(now))
-        .fetch_all(&self.read)
-        .await?)
+        Ok(sqlx::query_as(&review_queue_sql(self.backend))
+            .bind(office_id)
+            .bind(ts(now))
+            .fetch_all(&self.read)
+            .await?)
     }
 
     /// Registers a walk-in into a seat of today's slot and checks them in, in one
@@ -370,13 +356,10 @@ impl Store {
     /// Marks as no-shows the confirmed bookings whose slot ended more than `grace` ago:
     /// their seats stay counted for their day. Returns how many.
     pub async fn sweep_no_shows(&self, now: DateTime<Utc>, grace: Duration) -> StoreResult<usize> {
-        let due: Vec<(i64, i64)> = sqlx::query_as(&format!(
-            "SELECT id, office_id FROM bookings WHERE status = {} AND slot_end <= $1 LIMIT 500",
-            lit(BookingStatus::Confirmed)
-        ))
-        .bind(ts(now - grace))
-        .fetch_all(&self.read)
-        .await?;
+        let due: Vec<(i64, i64)> = sqlx::query_as(&no_shows_due_sql())
+            .bind(ts(now - grace))
+            .fetch_all(&self.read)
+            .await?;
         let mut marked = 0;
         for (id, office_id) in due {
             let mut tx = self.begin_write().await?;
@@ -492,4 +475,41 @@ impl Store {
         .await?;
         Ok(rows.into_iter().map(|(n,)| n).collect())
     }
+}
+
+/// An office's bookings of a day that hold (or held) a seat there.
+pub(crate) fn day_list_sql() -> String {
+    format!(
+        "SELECT b.code, b.slot_start, b.name, b.nik, b.status, c.status AS certificate_status, \
+         b.queue_number, b.walk_in FROM bookings b \
+         JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
+         WHERE b.office_id = $1 AND b.local_date = $2 AND {} \
+         ORDER BY b.slot_start, b.queue_number, b.code",
+        *crate::domain::booking::sql::HOLDS_SEAT
+    )
+}
+
+/// Certificates waiting for review at an office (its active bookings' index).
+pub(crate) fn review_queue_sql(backend: super::Backend) -> String {
+    format!(
+        "SELECT b.code, b.slot_start, b.name, c.kind, c.uploaded_at FROM bookings b{} \
+         JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
+         WHERE b.office_id = $1 AND b.status = {} AND c.status = {} AND b.slot_end > $2 \
+         ORDER BY b.slot_start, c.uploaded_at LIMIT 200",
+        super::indexed_by(backend, "bookings_office_day"),
+        lit(BookingStatus::Confirmed),
+        cert_lit(CertificateStatus::Submitted)
+    )
+}
+
+/// Confirmed bookings whose slot ended before $1. `slot_start < $1` (implied: a slot
+/// starts before it ends) lets the (status, slot_start) index bound the range, and the
+/// order makes it the plan even where statistics expect many rows (they cannot know
+/// that confirmed bookings are nearly all in the future).
+pub(crate) fn no_shows_due_sql() -> String {
+    format!(
+        "SELECT id, office_id FROM bookings WHERE status = {} AND slot_start < $1 \
+         AND slot_end <= $1 ORDER BY slot_start LIMIT 500",
+        lit(BookingStatus::Confirmed)
+    )
 }

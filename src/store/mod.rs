@@ -14,6 +14,7 @@ mod group_commit;
 mod offers;
 mod offices;
 mod outbox;
+mod plans;
 mod replan;
 mod reports;
 mod retention;
@@ -29,6 +30,7 @@ pub use calendar::{LevelScheduleRow, RuleVersion};
 pub use desk::{CertificateFile, DeskRow, RELEASED, Readings, ReviewRow};
 pub use offices::Office;
 pub use outbox::{DELIVERY_TRIED_FOR, FailedMessage, OutboxRow};
+pub use plans::{GROWING, HotQuery, Param, hot_queries};
 pub use replan::{
     DayImpact, DisplacedBooking, NationalChange, Notice, OfficeReplan, PlanChange, ReplanReport,
 };
@@ -40,8 +42,7 @@ pub use verify::{Verified, reasons as verify_reasons};
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// An Idempotency-Key with what it is bound to.
@@ -150,11 +151,28 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// `INDEXED BY index` on SQLite, nothing on PostgreSQL: for the few queries whose right
+/// index SQLite's planner cannot tell from the others without statistics (a new database
+/// has none), while on millions of rows the wrong one walks the whole history. On
+/// PostgreSQL the statistics decide (bench/national and `rekam explain` show the plans).
+pub(crate) fn indexed_by(backend: Backend, index: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!(" INDEXED BY {index}"),
+        Backend::Postgres => String::new(),
+    }
+}
+
 /// Result of store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Office calendars by office id, each with the plan version it was loaded at.
-type CalendarCache = Arc<Mutex<HashMap<i64, (i64, Arc<crate::planner::Calendar>)>>>;
+/// Office calendars by office id, each with the plan version it was loaded at: at most
+/// [`CALENDARS_CACHED`] offices (the least used go first), so memory stays bounded
+/// however many offices a deployment has.
+type CalendarCache = Arc<quick_cache::sync::Cache<i64, (i64, Arc<crate::planner::Calendar>)>>;
+
+/// Office calendars kept in memory (each a few KB: levels, closures, holidays): the
+/// 1,500 offices of a national deployment fit, with room.
+pub const CALENDARS_CACHED: usize = 4096;
 
 /// Handles to the database.
 #[derive(Clone)]
@@ -234,7 +252,7 @@ impl Store {
                     read,
                     write,
                     backend,
-                    calendars: Arc::default(),
+                    calendars: Arc::new(quick_cache::sync::Cache::new(CALENDARS_CACHED)),
                     offers: OfferRules::default(),
                 }
             }
@@ -252,7 +270,7 @@ impl Store {
                     write: pool,
                     backend,
                     group_commit: None,
-                    calendars: Arc::default(),
+                    calendars: Arc::new(quick_cache::sync::Cache::new(CALENDARS_CACHED)),
                     offers: OfferRules::default(),
                 }
             }
@@ -440,13 +458,26 @@ async fn migrate_sqlite(url: &str) -> StoreResult<()> {
         })
         .connect(url)
         .await?;
+    let applied = || async {
+        sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM _sqlx_migrations")
+            .fetch_one(&pool)
+            .await
+            .map_or(-1, |(n,)| n)
+    };
+    let before = applied().await;
     sqlx::migrate!("migrations/sqlite")
         .run(&pool)
         .await
         .map_err(sqlx::Error::from)?;
-    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
-        .fetch_all(&pool)
-        .await?;
+    // The check reads every row that refers to another (seconds on a national table):
+    // only after a migration ran.
+    let broken: Vec<(String,)> = if applied().await != before {
+        sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+            .fetch_all(&pool)
+            .await?
+    } else {
+        Vec::new()
+    };
     pool.close().await;
     if let Some((table,)) = broken.first() {
         return Err(StoreError::Db(sqlx::Error::Protocol(format!(

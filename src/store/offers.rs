@@ -41,19 +41,10 @@ pub(crate) async fn offer_seats(
         Option<String>,
         String,
         i64,
-    )> = sqlx::query_as(&format!(
-        "SELECT b.id, b.slot_start, c.issued_at, c.kind, b.wait_from, b.wait_to, b.birth_date, \
-         b.married FROM bookings b \
-         JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
-         WHERE b.office_id = $1 AND b.status IN {} \
-         AND b.hold_until IS NULL \
-         ORDER BY {}, COALESCE(b.queued_at, b.updated_at), b.id",
-        *sql::WAITING,
-        sql::queue_rank("b")
-    ))
-    .bind(office_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    )> = sqlx::query_as(&waiting_queue_sql())
+        .bind(office_id)
+        .fetch_all(&mut *conn)
+        .await?;
     if queue.is_empty() {
         return Ok(0);
     }
@@ -389,20 +380,11 @@ impl Store {
         if !b.status.is_waiting() || b.hold_until.is_some() {
             return Ok(None);
         }
-        let (ahead,): (i64,) = sqlx::query_as(&format!(
-            "SELECT COUNT(*) FROM bookings o WHERE o.office_id = $1 AND o.hold_until IS NULL \
-             AND o.status IN {} AND o.id <> $2 AND \
-             ({}, COALESCE(o.queued_at, o.updated_at), o.id) < \
-             (SELECT {}, COALESCE(b.queued_at, b.updated_at), b.id \
-              FROM bookings b WHERE b.id = $2)",
-            *sql::WAITING,
-            sql::queue_rank("o"),
-            sql::queue_rank("b")
-        ))
-        .bind(b.office_id)
-        .bind(b.id)
-        .fetch_one(&self.read)
-        .await?;
+        let (ahead,): (i64,) = sqlx::query_as(&queue_position_sql())
+            .bind(b.office_id)
+            .bind(b.id)
+            .fetch_one(&self.read)
+            .await?;
         Ok(Some(ahead + 1))
     }
 }
@@ -438,4 +420,32 @@ impl Store {
         }
         Ok(per_day)
     }
+}
+
+/// An office's waiting list without offers, in queue order.
+pub(crate) fn waiting_queue_sql() -> String {
+    format!(
+        "SELECT b.id, b.slot_start, c.issued_at, c.kind, b.wait_from, b.wait_to, b.birth_date, \
+         b.married FROM bookings b \
+         JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
+         WHERE b.office_id = $1 AND b.status IN {} \
+         AND b.hold_until IS NULL \
+         ORDER BY {}, COALESCE(b.queued_at, b.updated_at), b.id",
+        *sql::WAITING,
+        sql::queue_rank("b")
+    )
+}
+
+/// How many wait ahead of booking $2 at office $1.
+pub(crate) fn queue_position_sql() -> String {
+    format!(
+        "SELECT COUNT(*) FROM bookings o WHERE o.office_id = $1 AND o.hold_until IS NULL \
+         AND o.status IN {} AND o.id <> $2 AND \
+         ({}, COALESCE(o.queued_at, o.updated_at), o.id) < \
+         (SELECT {}, COALESCE(b.queued_at, b.updated_at), b.id \
+          FROM bookings b WHERE b.id = $2)",
+        *sql::WAITING,
+        sql::queue_rank("o"),
+        sql::queue_rank("b")
+    )
 }

@@ -45,7 +45,7 @@ struct OfficeRow {
     plan_version: i64,
 }
 
-const OFFICE_COLUMNS: &str = "id, slug, name, timezone, address, recording_sets, operators, \
+pub(crate) const OFFICE_COLUMNS: &str = "id, slug, name, timezone, address, recording_sets, operators, \
     minutes_per_recording, waiting_room_seats, slot_minutes, max_visitors_per_day, \
     booking_horizon_days, hours, certificate_kinds, updated_at, plan_version";
 
@@ -206,18 +206,19 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<HashMap<i64, u32>> {
-        let slots: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT slot_start, booked FROM slot_loads \
-             WHERE office_id = $1 AND slot_start >= $2 AND slot_start < $3 AND booked > 0",
-        )
-        .bind(office_id)
-        .bind(ts(from))
-        .bind(ts(to))
-        .fetch_all(&self.read)
-        .await?;
+        let slots: Vec<(i64, i64)> = sqlx::query_as(SLOT_LOADS)
+            .bind(office_id)
+            .bind(ts(from))
+            .bind(ts(to))
+            .fetch_all(&self.read)
+            .await?;
         Ok(slots
             .into_iter()
             .map(|(s, b)| (s, u32::try_from(b).unwrap_or(0)))
             .collect())
     }
 }
+
+/// Seats taken per slot of an office in a range: availability's one read.
+pub(crate) const SLOT_LOADS: &str = "SELECT slot_start, booked FROM slot_loads \
+     WHERE office_id = $1 AND slot_start >= $2 AND slot_start < $3 AND booked > 0";

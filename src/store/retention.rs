@@ -19,21 +19,57 @@ pub struct PurgeReport {
     pub tokens: u64,
 }
 
-/// Ended bookings (a visit that happened or did not, or a cancellation): when they ended.
+/// Ended bookings (a visit that happened or did not, or a cancellation), ended by $1.
 fn ended(alias: &str) -> String {
     let list = sql::list(|s| !s.is_active() && !s.is_waiting() && s != BookingStatus::Confirmed);
+    format!("{alias}.status IN {list} AND {} <= $1", ended_at(alias))
+}
+
+/// When a booking ended: its slot's end, or a later change (a cancellation). The
+/// expression of the `bookings_to_anonymise` index, word for word.
+fn ended_at(alias: &str) -> String {
     format!(
-        "{alias}.status IN {list} AND \
-         (CASE WHEN {alias}.slot_end > {alias}.updated_at THEN {alias}.slot_end \
-          ELSE {alias}.updated_at END) <= $1"
+        "(CASE WHEN {alias}.slot_end > {alias}.updated_at THEN {alias}.slot_end \
+         ELSE {alias}.updated_at END)"
+    )
+}
+
+/// Bookings written per purge transaction, so that a large backlog (a first purge of a
+/// national table) never holds SQLite's writer for long.
+const PURGE_BATCH: i64 = 500;
+
+/// Bookings whose certificate file is due, read from the certificates still kept that
+/// were uploaded before the cut-off (a booking's current certificate is uploaded before
+/// it ends), through their partial index: never the whole history.
+pub(crate) fn files_due_sql(backend: super::Backend) -> String {
+    format!(
+        "SELECT b.id, b.office_id FROM certificates c{} \
+         JOIN bookings b ON b.id = c.booking_id \
+         WHERE c.deleted_at IS NULL AND c.superseded_at IS NULL AND c.uploaded_at <= $1 AND {} \
+         ORDER BY c.uploaded_at LIMIT {PURGE_BATCH}",
+        super::indexed_by(backend, "certificates_kept"),
+        ended("b")
+    )
+}
+
+/// Bookings whose personal data is due, from the expression index of the instants
+/// ended bookings ended (in that order, so that the index is the plan whatever the
+/// statistics expect).
+pub(crate) fn people_due_sql(backend: super::Backend) -> String {
+    format!(
+        "SELECT b.id, b.office_id FROM bookings b{} WHERE {} AND b.anonymised_at IS NULL \
+         ORDER BY {} LIMIT {PURGE_BATCH}",
+        super::indexed_by(backend, "bookings_to_anonymise"),
+        ended("b"),
+        ended_at("b")
     )
 }
 
 impl Store {
     /// Deletes and anonymises what is due at `now`: certificate files of bookings ended
     /// `certificates_after` ago, personal data of bookings ended `personal_after` ago,
-    /// and staff tokens and sessions that expired or were revoked. With `dry_run`, only
-    /// counts.
+    /// and staff tokens and sessions that expired or were revoked, in transactions of
+    /// at most [`PURGE_BATCH`] bookings. With `dry_run`, only counts.
     pub async fn purge(
         &self,
         now: DateTime<Utc>,
@@ -41,89 +77,112 @@ impl Store {
         personal_after: Duration,
         dry_run: bool,
     ) -> StoreResult<PurgeReport> {
-        let mut tx = self.begin_write().await?;
-        let files: Vec<(i64, i64)> = sqlx::query_as(&format!(
-            "SELECT b.id, b.office_id FROM bookings b WHERE {} AND EXISTS \
-             (SELECT 1 FROM certificates c WHERE c.booking_id = b.id AND c.deleted_at IS NULL)",
-            ended("b")
-        ))
-        .bind(ts(now - certificates_after))
-        .fetch_all(&mut *tx)
-        .await?;
-        let people: Vec<(i64, i64)> = sqlx::query_as(&format!(
-            "SELECT b.id, b.office_id FROM bookings b WHERE {} AND b.anonymised_at IS NULL",
-            ended("b")
-        ))
-        .bind(ts(now - personal_after))
-        .fetch_all(&mut *tx)
-        .await?;
-        let (tokens,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM staff_tokens WHERE revoked_at IS NOT NULL \
-             OR (expires_at IS NOT NULL AND expires_at <= $1)",
-        )
-        .bind(ts(now))
-        .fetch_one(&mut *tx)
-        .await?;
-        let report = PurgeReport {
-            certificates: files.len() as u64,
-            anonymised: people.len() as u64,
-            tokens: tokens as u64,
-        };
         if dry_run {
-            tx.rollback().await?;
-            return Ok(report);
+            let count = |sql: String| {
+                format!(
+                    "SELECT COUNT(*) FROM ({}) due",
+                    sql.replace(&format!(" LIMIT {PURGE_BATCH}"), "")
+                )
+            };
+            let (files,): (i64,) = sqlx::query_as(&count(files_due_sql(self.backend)))
+                .bind(ts(now - certificates_after))
+                .fetch_one(&self.read)
+                .await?;
+            let (people,): (i64,) = sqlx::query_as(&count(people_due_sql(self.backend)))
+                .bind(ts(now - personal_after))
+                .fetch_one(&self.read)
+                .await?;
+            let (tokens,): (i64,) = sqlx::query_as(TOKENS_DUE)
+                .bind(ts(now))
+                .fetch_one(&self.read)
+                .await?;
+            return Ok(PurgeReport {
+                certificates: files as u64,
+                anonymised: people as u64,
+                tokens: tokens as u64,
+            });
         }
-        for (id, office) in &files {
-            sqlx::query(
-                "UPDATE certificates SET content = $2, size_bytes = 0, deleted_at = $3 \
-                 WHERE booking_id = $1 AND deleted_at IS NULL",
-            )
-            .bind(id)
-            .bind(Vec::<u8>::new())
+        let mut report = PurgeReport::default();
+        loop {
+            let mut tx = self.begin_write().await?;
+            let files: Vec<(i64, i64)> = sqlx::query_as(&files_due_sql(self.backend))
+                .bind(ts(now - certificates_after))
+                .fetch_all(&mut *tx)
+                .await?;
+            for (id, office) in &files {
+                sqlx::query(
+                    "UPDATE certificates SET content = $2, size_bytes = 0, deleted_at = $3 \
+                     WHERE booking_id = $1 AND deleted_at IS NULL",
+                )
+                .bind(id)
+                .bind(Vec::<u8>::new())
+                .bind(ts(now))
+                .execute(&mut *tx)
+                .await?;
+                let detail = format!("{} days after the visit", certificates_after.num_days());
+                audit(
+                    &mut tx,
+                    now,
+                    "system",
+                    "retention.certificate_deleted",
+                    Some(*office),
+                    Some(*id),
+                    &detail,
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            report.certificates += files.len() as u64;
+            if (files.len() as i64) < PURGE_BATCH {
+                break;
+            }
+        }
+        loop {
+            let mut tx = self.begin_write().await?;
+            let people: Vec<(i64, i64)> = sqlx::query_as(&people_due_sql(self.backend))
+                .bind(ts(now - personal_after))
+                .fetch_all(&mut *tx)
+                .await?;
+            for (id, office) in &people {
+                // The code, office, day, slot and outcome stay for statistics; who it was goes.
+                sqlx::query(
+                    "UPDATE bookings SET nik = '', name = '', phone = '', email = NULL, \
+                     birth_date = '1900-01-01', token_hash = '', outcome_reason = NULL, \
+                     anonymised_at = $2 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(ts(now))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE notifications SET reason = '', secret = NULL WHERE booking_id = $1",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                let detail = format!("{} days after the visit", personal_after.num_days());
+                audit(
+                    &mut tx,
+                    now,
+                    "system",
+                    "retention.anonymised",
+                    Some(*office),
+                    Some(*id),
+                    &detail,
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            report.anonymised += people.len() as u64;
+            if (people.len() as i64) < PURGE_BATCH {
+                break;
+            }
+        }
+        let mut tx = self.begin_write().await?;
+        let (tokens,): (i64,) = sqlx::query_as(TOKENS_DUE)
             .bind(ts(now))
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-            let detail = format!("{} days after the visit", certificates_after.num_days());
-            audit(
-                &mut tx,
-                now,
-                "system",
-                "retention.certificate_deleted",
-                Some(*office),
-                Some(*id),
-                &detail,
-            )
-            .await?;
-        }
-        for (id, office) in &people {
-            // The code, office, day, slot and outcome stay for statistics; who it was goes.
-            sqlx::query(
-                "UPDATE bookings SET nik = '', name = '', phone = '', email = NULL, \
-                 birth_date = '1900-01-01', token_hash = '', outcome_reason = NULL, \
-                 anonymised_at = $2 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE notifications SET reason = '', secret = NULL WHERE booking_id = $1",
-            )
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            let detail = format!("{} days after the visit", personal_after.num_days());
-            audit(
-                &mut tx,
-                now,
-                "system",
-                "retention.anonymised",
-                Some(*office),
-                Some(*id),
-                &detail,
-            )
-            .await?;
-        }
         if tokens > 0 {
             sqlx::query(
                 "DELETE FROM staff_tokens WHERE revoked_at IS NOT NULL \
@@ -145,6 +204,10 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        report.tokens = tokens as u64;
         Ok(report)
     }
 }
+
+const TOKENS_DUE: &str = "SELECT COUNT(*) FROM staff_tokens WHERE revoked_at IS NOT NULL \
+     OR (expires_at IS NOT NULL AND expires_at <= $1)";

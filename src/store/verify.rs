@@ -128,13 +128,10 @@ pub(crate) async fn replace_pending(
     phone: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<i64>> {
-    let row: Option<(i64, i64, String, Option<i64>)> = sqlx::query_as(&format!(
-        "SELECT id, office_id, phone, verify_by FROM bookings WHERE nik = $1 AND status = {}",
-        lit(BookingStatus::PendingVerification)
-    ))
-    .bind(nik)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row: Option<(i64, i64, String, Option<i64>)> = sqlx::query_as(&pending_of_nik_sql())
+        .bind(nik)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some((id, office_id, its_phone, until)) = row else {
         return Ok(None);
     };
@@ -275,4 +272,15 @@ impl Store {
         }
         Ok(cancelled)
     }
+}
+
+/// A NIK's booking pending verification. The active-statuses term is the unique NIK
+/// index's own condition, which SQLite needs to see word for word to use that index.
+pub(crate) fn pending_of_nik_sql() -> String {
+    format!(
+        "SELECT id, office_id, phone, verify_by FROM bookings WHERE nik = $1 AND status IN {} \
+         AND status = {}",
+        crate::domain::booking::sql::list(BookingStatus::is_active),
+        lit(BookingStatus::PendingVerification)
+    )
 }

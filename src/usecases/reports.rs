@@ -206,7 +206,10 @@ pub async fn gauges(ctx: &Context) -> Result<Gauges, AppError> {
             let counted = ctx.store.status_counts().await?;
             let mut all = Vec::new();
             for office in ctx.store.list_offices().await? {
-                for status in crate::domain::BookingStatus::ALL {
+                for status in crate::domain::BookingStatus::ALL
+                    .into_iter()
+                    .filter(|s| s.is_active())
+                {
                     let n = counted
                         .iter()
                         .find(|(o, s, _)| *o == office.slug && s == status.as_str())

@@ -17,6 +17,7 @@ pub(crate) mod multiprocess;
 pub(crate) mod outbox;
 mod outputs;
 pub(crate) mod planner;
+mod plans;
 mod retention;
 pub(crate) mod security;
 mod shutdown;
