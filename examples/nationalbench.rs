@@ -27,6 +27,7 @@ struct Args {
     seconds: u64,
     clients: Vec<usize>,
     invariants: bool,
+    bookings_only: bool,
     province: String,
 }
 
@@ -37,12 +38,17 @@ fn args() -> Args {
         seconds: 10,
         clients: vec![16, 64],
         invariants: false,
+        bookings_only: false,
         province: "banten".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--invariants" {
             a.invariants = true;
+            continue;
+        }
+        if flag == "--bookings-only" {
+            a.bookings_only = true;
             continue;
         }
         let value = it.next().unwrap_or_default();
@@ -155,50 +161,48 @@ async fn free_seats(
 async fn benchmarks(a: &Args, client: reqwest::Client, slugs: Arc<Vec<String>>) {
     let base = a.url.clone();
     let today = Utc::now().date_naive();
-    // Availability of one office over 15 days.
-    let (c, b, s) = (client.clone(), base.clone(), slugs.clone());
-    let mut out = drive(16, a.seconds, move |n| {
-        let slug = &s[(n as usize).wrapping_mul(7919) % s.len()];
-        let url = format!(
-            "{b}/api/v1/offices/{slug}/availability?from={today}&to={}",
-            today + Days::days(14)
-        );
-        let req = c.get(url).send();
-        async move {
-            match req.await {
-                Ok(r) if r.status() == 200 => r.bytes().await.is_ok(),
-                _ => false,
+    if !a.bookings_only {
+        // Availability of one office over 15 days.
+        let (c, b, s) = (client.clone(), base.clone(), slugs.clone());
+        let mut out = drive(16, a.seconds, move |n| {
+            let slug = &s[(n as usize).wrapping_mul(7919) % s.len()];
+            let url = format!(
+                "{b}/api/v1/offices/{slug}/availability?from={today}&to={}",
+                today + Days::days(14)
+            );
+            let req = c.get(url).send();
+            async move {
+                match req.await {
+                    Ok(r) if r.status() == 200 => r.bytes().await.is_ok(),
+                    _ => false,
+                }
             }
-        }
-    })
-    .await;
-    report("availability (15 days), 16 clients", &mut out);
-    // The desk's day list of an office, a day in the last or the coming week.
-    let (c, b, s, t) = (client.clone(), base.clone(), slugs.clone(), a.token.clone());
-    let mut out = drive(16, a.seconds, move |n| {
-        let slug = &s[(n as usize).wrapping_mul(104_729) % s.len()];
-        let day = today + Days::days((n % 15) as i64 - 7);
-        let req = c
-            .get(format!(
-                "{b}/api/v1/staff/offices/{slug}/days/{day}/bookings"
-            ))
-            .bearer_auth(&t)
-            .send();
-        async move {
-            match req.await {
-                Ok(r) if r.status() == 200 => r.bytes().await.is_ok(),
-                _ => false,
+        })
+        .await;
+        report("availability (15 days), 16 clients", &mut out);
+        // The desk's day list of an office, a day in the last or the coming week.
+        let (c, b, s, t) = (client.clone(), base.clone(), slugs.clone(), a.token.clone());
+        let mut out = drive(16, a.seconds, move |n| {
+            let slug = &s[(n as usize).wrapping_mul(104_729) % s.len()];
+            let day = today + Days::days((n % 15) as i64 - 7);
+            let req = c
+                .get(format!(
+                    "{b}/api/v1/staff/offices/{slug}/days/{day}/bookings"
+                ))
+                .bearer_auth(&t)
+                .send();
+            async move {
+                match req.await {
+                    Ok(r) if r.status() == 200 => r.bytes().await.is_ok(),
+                    _ => false,
+                }
             }
-        }
-    })
-    .await;
-    report("day list, 16 clients", &mut out);
+        })
+        .await;
+        report("day list, 16 clients", &mut out);
+    }
     // Bookings: every office's free seats, each taken once.
-    let sample: Vec<String> = slugs
-        .iter()
-        .step_by((slugs.len() / 400).max(1))
-        .cloned()
-        .collect();
+    let sample: Vec<String> = slugs.to_vec();
     let seats = Arc::new(free_seats(&client, &base, &sample).await);
     println!("free seats in {} offices: {}", sample.len(), seats.len());
     let next = Arc::new(AtomicUsize::new(0));

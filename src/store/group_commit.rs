@@ -139,23 +139,7 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
             e.into()
         }
     })?;
-    let date = new.local_date.to_string();
-    let seat = Seat {
-        slot_start: ts(new.slot_start),
-        local_date: &date,
-    };
-    move_seat(
-        tx,
-        new.office_id,
-        None,
-        Some((seat, new.slot_capacity, new.day_cap)),
-    )
-    .await?;
     insert_certificate(tx, id, &new.certificate, now).await?;
-    // The replaced booking's seat, if this one did not take it, goes to the queue.
-    if let Some(office_id) = replaced {
-        super::offers::offer_seats(tx, office_id, now, job.offers).await?;
-    }
     // The confirmation, with the manage link's token (kept only until it is delivered);
     // a walk-in at the desk needs none.
     // With phone verification, the code goes first (kept only until it is delivered);
@@ -178,6 +162,25 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
         "",
     )
     .await?;
+    // The seat last: on PostgreSQL its conditional updates lock the slot's and the day's
+    // counter rows until the commit, and every other booking of that slot or day waits
+    // for them; the certificate and the rows above are written before, not under, them.
+    let date = new.local_date.to_string();
+    let seat = Seat {
+        slot_start: ts(new.slot_start),
+        local_date: &date,
+    };
+    move_seat(
+        tx,
+        new.office_id,
+        None,
+        Some((seat, new.slot_capacity, new.day_cap)),
+    )
+    .await?;
+    // The replaced booking's seat, if this one did not take it, goes to the queue.
+    if let Some(office_id) = replaced {
+        super::offers::offer_seats(tx, office_id, now, job.offers).await?;
+    }
     // Everything is known: no need to read the row back inside the writer's turn.
     let booking = Booking {
         id,
