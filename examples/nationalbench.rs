@@ -250,10 +250,21 @@ async fn invariants(a: &Args, client: reqwest::Client, slugs: Arc<Vec<String>>) 
     let issued = (Utc::now() - Days::hours(1)).to_rfc3339();
     let cert = Arc::new(certificate_png(3 * 1024));
     // 1. A burst of 150 at one slot books exactly its free seats.
-    let slug = &slugs[slugs.len() / 2];
-    let seats = free_seats(&client, base, std::slice::from_ref(slug)).await;
-    let slot = seats.first().map(|s| s.1.clone()).expect("a free seat");
-    let free = seats.iter().filter(|s| s.1 == slot).count();
+    // The first office from the middle of the list with a free seat, at its freest slot.
+    let mut found = None;
+    for slug in slugs[slugs.len() / 2..].iter().chain(&slugs[..slugs.len() / 2]) {
+        let seats = free_seats(&client, base, std::slice::from_ref(slug)).await;
+        let mut per_slot: std::collections::HashMap<&str, usize> = Default::default();
+        for s in &seats {
+            *per_slot.entry(s.1.as_str()).or_default() += 1;
+        }
+        if let Some((slot, n)) = per_slot.into_iter().max_by_key(|(s, n)| (*n, *s)) {
+            found = Some((slug.clone(), slot.to_string(), n));
+            break;
+        }
+    }
+    let (slug, slot, free) = found.expect("a free seat somewhere");
+    let slug = &slug;
     let tasks: Vec<_> = (0..150u64)
         .map(|n| {
             let form = booking_form(slug, &slot, &nik(900_000 + n), &cert, &issued);

@@ -7,6 +7,7 @@
 //! waiting for a concurrent writer's row lock and SQLite serialises with its single
 //! writer, so the caps hold for any number of processes.
 
+mod access_log;
 mod bookings;
 mod calendar;
 mod desk;
@@ -182,6 +183,8 @@ pub struct Store {
     backend: Backend,
     /// SQLite only: new bookings go through the group-commit writer.
     group_commit: Option<group_commit::GroupCommit>,
+    /// Records of staff reading personal data, committed in groups.
+    access_log: access_log::AccessLog,
     /// Office calendars by office id, with the plan version they were loaded at.
     calendars: CalendarCache,
     /// How seats are offered to waiting bookings.
@@ -249,6 +252,7 @@ impl Store {
                     .await?;
                 Store {
                     group_commit: Some(group_commit::GroupCommit::start(write.clone())),
+                    access_log: access_log::AccessLog::start(write.clone(), backend),
                     read,
                     write,
                     backend,
@@ -266,6 +270,7 @@ impl Store {
                 // PostgreSQL commits concurrent transactions in parallel (and groups
                 // their WAL flushes itself): one transaction per booking.
                 Store {
+                    access_log: access_log::AccessLog::start(pool.clone(), backend),
                     read: pool.clone(),
                     write: pool,
                     backend,

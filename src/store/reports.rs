@@ -1,6 +1,6 @@
 //! What happened, read back: the day report per office and the audit log.
 
-use super::{Store, StoreResult, audit, ts};
+use super::{Store, StoreResult, ts};
 use crate::domain::BookingStatus;
 use crate::domain::booking::sql::lit;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -143,8 +143,8 @@ impl Store {
         Ok(q.bind(f.limit).fetch_all(&self.read).await?)
     }
 
-    /// Records that staff read personal data (a booking, a day's list), in its own
-    /// transaction.
+    /// Records that staff read personal data (a booking, a day's list): committed before
+    /// this returns, together with the records of other reads at the same moment.
     pub async fn audit_read(
         &self,
         actor: &str,
@@ -153,10 +153,16 @@ impl Store {
         booking_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        audit(&mut tx, now, actor, action, office_id, booking_id, "").await?;
-        tx.commit().await?;
-        Ok(())
+        self.access_log
+            .record(super::access_log::AccessRecord {
+                at: now,
+                actor: actor.to_string(),
+                action: action.to_string(),
+                office_id,
+                booking_id,
+                origin: super::ORIGIN.try_with(Clone::clone).ok(),
+            })
+            .await
     }
 
     /// Bookings per office and status, of the statuses that hold or wait for a seat (the
