@@ -252,7 +252,10 @@ async fn invariants(a: &Args, client: reqwest::Client, slugs: Arc<Vec<String>>) 
     // 1. A burst of 150 at one slot books exactly its free seats.
     // The first office from the middle of the list with a free seat, at its freest slot.
     let mut found = None;
-    for slug in slugs[slugs.len() / 2..].iter().chain(&slugs[..slugs.len() / 2]) {
+    for slug in slugs[slugs.len() / 2..]
+        .iter()
+        .chain(&slugs[..slugs.len() / 2])
+    {
         let seats = free_seats(&client, base, std::slice::from_ref(slug)).await;
         let mut per_slot: std::collections::HashMap<&str, usize> = Default::default();
         for s in &seats {

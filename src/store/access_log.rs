@@ -63,7 +63,9 @@ async fn run(pool: AnyPool, backend: Backend, mut rx: mpsc::Receiver<(AccessReco
                 Err(_) => break,
             }
         }
-        let written = write(&pool, backend, &group).await.map_err(|e| e.to_string());
+        let written = write(&pool, backend, &group)
+            .await
+            .map_err(|e| e.to_string());
         if let Err(e) = &written {
             tracing::warn!(error = %e, size = group.len(), "access records not written");
         }
