@@ -1,4 +1,4 @@
-//! Records of staff reading personal data (a day list, a booking, a certificate), written
+//! Records of staff reading personal data (a day list, a booking, the audit log), written
 //! in groups: each request's row is committed, and so durable, before its answer goes
 //! out, but rows that arrive together share one transaction and one sync of the log, as
 //! bookings do on SQLite. Without this every read of a list was a write transaction of
@@ -63,14 +63,23 @@ async fn run(pool: AnyPool, backend: Backend, mut rx: mpsc::Receiver<(AccessReco
                 Err(_) => break,
             }
         }
-        let written = write(&pool, backend, &group)
-            .await
-            .map_err(|e| e.to_string());
-        if let Err(e) = &written {
-            tracing::warn!(error = %e, size = group.len(), "access records not written");
-        }
-        for (_, reply) in group {
-            let _ = reply.send(written.clone());
+        match write(&pool, backend, &group).await {
+            Ok(()) => {
+                for (_, reply) in group {
+                    let _ = reply.send(Ok(()));
+                }
+            }
+            // The group failed as a whole (nothing of it was kept): each record on its
+            // own, so that one bad moment does not fail every read that shared it.
+            Err(e) => {
+                tracing::warn!(error = %e, size = group.len(), "access records: group failed; writing one by one");
+                for (record, reply) in group {
+                    let one = [(record, reply)];
+                    let result = write(&pool, backend, &one).await.map_err(|e| e.to_string());
+                    let [(_, reply)] = one;
+                    let _ = reply.send(result);
+                }
+            }
         }
     }
 }

@@ -308,6 +308,7 @@ impl Store {
         Ok(sqlx::query_as(&review_queue_sql(self.backend))
             .bind(office_id)
             .bind(ts(now))
+            .bind(review_from(now))
             .fetch_all(&self.read)
             .await?)
     }
@@ -489,13 +490,21 @@ pub(crate) fn day_list_sql() -> String {
     )
 }
 
-/// Certificates waiting for review at an office (its active bookings' index).
+/// The first office-local date the review queue looks at: yesterday in UTC, which no
+/// Indonesian zone (UTC+7 to +9) is before, so that the office's day index bounds the
+/// walk to the coming days, not the office's history.
+pub(crate) fn review_from(now: DateTime<Utc>) -> String {
+    (now.date_naive() - Duration::days(1)).to_string()
+}
+
+/// Certificates waiting for review at an office: on PostgreSQL through its active
+/// bookings' index, on SQLite through its days' index from yesterday on.
 pub(crate) fn review_queue_sql(backend: super::Backend) -> String {
     format!(
         "SELECT b.code, b.slot_start, b.name, c.kind, c.uploaded_at FROM bookings b{} \
          JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
-         WHERE b.office_id = $1 AND b.status = {} AND c.status = {} AND b.slot_end > $2 \
-         ORDER BY b.slot_start, c.uploaded_at LIMIT 200",
+         WHERE b.office_id = $1 AND b.local_date >= $3 AND b.status = {} AND c.status = {} \
+         AND b.slot_end > $2 ORDER BY b.slot_start, c.uploaded_at LIMIT 200",
         super::indexed_by(backend, "bookings_office_day"),
         lit(BookingStatus::Confirmed),
         cert_lit(CertificateStatus::Submitted)

@@ -123,7 +123,13 @@ pub fn hot_queries(
         q(
             "desk: the review queue",
             super::desk::review_queue_sql(backend),
-            vec![Int(office_id), Int(now)],
+            vec![
+                Int(office_id),
+                Int(now),
+                Text(super::desk::review_from(
+                    chrono::DateTime::from_timestamp(now, 0).unwrap_or_default(),
+                )),
+            ],
             active,
         ),
         q(

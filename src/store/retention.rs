@@ -103,14 +103,17 @@ impl Store {
             });
         }
         let mut report = PurgeReport::default();
+        // Each batch's due list is read outside the write transaction (the read walks the
+        // kept certificates; SQLite's writer must not wait for it), and each write is
+        // guarded, so that a row another purge took meanwhile is left alone.
         loop {
-            let mut tx = self.begin_write().await?;
             let files: Vec<(i64, i64)> = sqlx::query_as(&files_due_sql(self.backend))
                 .bind(ts(now - certificates_after))
-                .fetch_all(&mut *tx)
+                .fetch_all(&self.read)
                 .await?;
+            let mut tx = self.begin_write().await?;
             for (id, office) in &files {
-                sqlx::query(
+                let done = sqlx::query(
                     "UPDATE certificates SET content = $2, size_bytes = 0, deleted_at = $3 \
                      WHERE booking_id = $1 AND deleted_at IS NULL",
                 )
@@ -119,6 +122,9 @@ impl Store {
                 .bind(ts(now))
                 .execute(&mut *tx)
                 .await?;
+                if done.rows_affected() == 0 {
+                    continue;
+                }
                 let detail = format!("{} days after the visit", certificates_after.num_days());
                 audit(
                     &mut tx,
@@ -138,22 +144,25 @@ impl Store {
             }
         }
         loop {
-            let mut tx = self.begin_write().await?;
             let people: Vec<(i64, i64)> = sqlx::query_as(&people_due_sql(self.backend))
                 .bind(ts(now - personal_after))
-                .fetch_all(&mut *tx)
+                .fetch_all(&self.read)
                 .await?;
+            let mut tx = self.begin_write().await?;
             for (id, office) in &people {
                 // The code, office, day, slot and outcome stay for statistics; who it was goes.
-                sqlx::query(
+                let done = sqlx::query(
                     "UPDATE bookings SET nik = '', name = '', phone = '', email = NULL, \
                      birth_date = '1900-01-01', token_hash = '', outcome_reason = NULL, \
-                     anonymised_at = $2 WHERE id = $1",
+                     anonymised_at = $2 WHERE id = $1 AND anonymised_at IS NULL",
                 )
                 .bind(id)
                 .bind(ts(now))
                 .execute(&mut *tx)
                 .await?;
+                if done.rows_affected() == 0 {
+                    continue;
+                }
                 sqlx::query(
                     "UPDATE notifications SET reason = '', secret = NULL WHERE booking_id = $1",
                 )
