@@ -804,6 +804,19 @@ async fn verify(url: &str) -> anyhow::Result<()> {
              AND hold_until IS NOT NULL) GROUP BY office_id, slot_start) y) d",
         ),
         (
+            "day counters equal the seat-holding bookings",
+            "SELECT COUNT(*) FROM (SELECT * FROM (SELECT office_id, local_date, COUNT(*) AS n \
+             FROM bookings WHERE status IN ('confirmed','checked_in','recorded','no_show',\
+             'turned_away','pending_verification') OR (status IN ('needs_rebooking','waitlisted') \
+             AND hold_until IS NOT NULL) GROUP BY office_id, local_date \
+             EXCEPT SELECT office_id, local_date, booked FROM day_loads WHERE booked > 0) x \
+             UNION ALL SELECT * FROM (SELECT office_id, local_date, booked FROM day_loads \
+             WHERE booked > 0 EXCEPT SELECT office_id, local_date, COUNT(*) FROM bookings \
+             WHERE status IN ('confirmed','checked_in','recorded','no_show','turned_away',\
+             'pending_verification') OR (status IN ('needs_rebooking','waitlisted') \
+             AND hold_until IS NOT NULL) GROUP BY office_id, local_date) y) d",
+        ),
+        (
             "one active booking per NIK",
             "SELECT COUNT(*) FROM (SELECT nik FROM bookings WHERE status IN \
              ('confirmed','needs_rebooking','waitlisted','checked_in','pending_verification') \
