@@ -83,6 +83,53 @@ pub enum FileProblem {
     Empty,
     /// More than 100 days.
     TooMany,
+    /// Larger than [`MAX_FILE_BYTES`], or components nested deeper than an iCalendar
+    /// of holidays needs (a hostile file could exhaust the parser's stack).
+    TooBig,
+}
+
+/// Largest holiday file read: a year's holidays take a few kilobytes.
+pub const MAX_FILE_BYTES: usize = 256 * 1024;
+
+/// Deepest nesting of components read: VCALENDAR > VEVENT > VALARM.
+const MAX_ICAL_DEPTH: usize = 3;
+
+/// Most components (`BEGIN:` lines) read from one iCalendar file.
+const MAX_ICAL_COMPONENTS: usize = 1000;
+
+/// Checks an iCalendar text's size and shape before any parser sees it: at most
+/// [`MAX_FILE_BYTES`], components at most [`MAX_ICAL_DEPTH`] deep and
+/// [`MAX_ICAL_COMPONENTS`] in all, every `BEGIN` closed by its `END`.
+fn ical_bounded(text: &str) -> Result<(), HolidayFileError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(err(None, FileProblem::TooBig));
+    }
+    let mut open: Vec<&str> = Vec::new();
+    let mut components = 0;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        let (name, value) = match line.split_once(':') {
+            Some((name, value)) => (name.trim(), value.trim()),
+            None => continue,
+        };
+        if name.eq_ignore_ascii_case("BEGIN") {
+            components += 1;
+            open.push(value);
+            if open.len() > MAX_ICAL_DEPTH || components > MAX_ICAL_COMPONENTS {
+                return Err(err(Some(i + 1), FileProblem::TooBig));
+            }
+        } else if name.eq_ignore_ascii_case("END") {
+            match open.pop() {
+                Some(begun) if begun.eq_ignore_ascii_case(value) => {}
+                _ => return Err(err(Some(i + 1), FileProblem::NotICalendar)),
+            }
+        }
+    }
+    if open.is_empty() {
+        Ok(())
+    } else {
+        Err(err(None, FileProblem::NotICalendar))
+    }
 }
 
 /// Why a file was refused; `line` is 1-based where known.
@@ -110,6 +157,7 @@ impl HolidayFileError {
             NotICalendar => ("holiday-err-ical", vec![]),
             Empty => ("holiday-err-empty", vec![]),
             TooMany => ("holiday-err-too-many", vec![]),
+            TooBig => ("holiday-err-too-big", vec![]),
         }
     }
 }
@@ -176,6 +224,9 @@ fn split_fields(line: &str, delimiter: char) -> Option<Vec<String>> {
 /// The kind is `libur nasional` / `cuti bersama` (or `national` / `joint_leave`); without
 /// it, a name starting "Cuti bersama" is joint leave and any other a national holiday.
 pub fn parse_csv(text: &str, year: i32) -> Result<Holidays, HolidayFileError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(err(None, FileProblem::TooBig));
+    }
     let mut days = BTreeMap::new();
     for (i, raw) in text.lines().enumerate() {
         let line = Some(i + 1);
@@ -213,6 +264,7 @@ pub fn parse_csv(text: &str, year: i32) -> Result<Holidays, HolidayFileError> {
 /// event covers each of its days).
 pub fn parse_ical(text: &str, year: i32) -> Result<Holidays, HolidayFileError> {
     use icalendar::{Component, DatePerhapsTime};
+    ical_bounded(text)?;
     let cal: icalendar::Calendar = text
         .parse()
         .map_err(|_: String| err(None, FileProblem::NotICalendar))?;
@@ -325,5 +377,29 @@ mod tests {
         let days = parse_ical(&leave, 2027).unwrap();
         assert_eq!(days.values().next().unwrap().kind, HolidayKind::JointLeave);
         assert!(parse_ical("hello", 2027).is_err());
+    }
+
+    #[test]
+    fn a_deeply_nested_or_huge_ical_is_refused_before_parsing() {
+        let deep = format!(
+            "BEGIN:VCALENDAR\r\n{}{}END:VCALENDAR\r\n",
+            "BEGIN:VEVENT\r\n".repeat(2000),
+            "END:VEVENT\r\n".repeat(2000)
+        );
+        assert_eq!(
+            parse_ical(&deep, 2027).unwrap_err().problem,
+            FileProblem::TooBig
+        );
+        let unclosed = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEND:VCALENDAR\r\n";
+        assert!(parse_ical(unclosed, 2027).is_err());
+        let huge = "#".repeat(MAX_FILE_BYTES + 1);
+        assert_eq!(
+            parse_csv(&huge, 2027).unwrap_err().problem,
+            FileProblem::TooBig
+        );
+        assert_eq!(
+            parse_ical(&huge, 2027).unwrap_err().problem,
+            FileProblem::TooBig
+        );
     }
 }

@@ -4,11 +4,13 @@ pub mod booking;
 pub mod certificate;
 pub mod code;
 pub mod desk;
+pub mod email;
 pub mod holidays;
 pub mod level;
 pub mod nik;
 pub mod office;
 pub mod phone;
+pub mod text;
 
 pub use booking::{Booking, BookingStatus, CertificateInfo, CertificateStatus, NotificationKind};
 pub use certificate::{CertificateRules, Validity};
@@ -18,7 +20,8 @@ pub use nik::Nik;
 pub use office::{OfficeSlug, OfficeSpec, Weekday};
 pub use phone::PhoneNumber;
 
-/// An applicant's name: trimmed, 1–100 characters, no control characters.
+/// An applicant's name: trimmed, 1–100 characters, no control or invisible characters
+/// ([`text::is_invisible`]: a right-to-left override or a name of zero-width spaces).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicantName(String);
 
@@ -32,14 +35,17 @@ pub const BLANKS: &str =
 /// control characters inside, and something besides blanks. (Runs of blanks count as one
 /// space towards the 100 characters, which a pattern cannot count.)
 pub fn name_pattern() -> String {
-    let control = r"\u0000-\u001f\u007f-\u009f";
+    let control = text::NOT_IN_NAMES;
     format!("^[{BLANKS}]*[^{control}]*[^{control}{BLANKS}][^{control}]*[{BLANKS}]*$")
 }
 
 impl ApplicantName {
     /// Parses a name as typed.
     pub fn parse(input: &str) -> Option<Self> {
-        if input.chars().any(char::is_control) {
+        if input
+            .chars()
+            .any(|c| c.is_control() || text::is_invisible(c))
+        {
             return None;
         }
         let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -117,13 +123,21 @@ mod tests {
             ApplicantName::parse("Siti\tAminah").is_none(),
             "no control characters"
         );
+        assert!(
+            ApplicantName::parse("Siti\u{202e}animA").is_none(),
+            "no override"
+        );
+        assert!(
+            ApplicantName::parse("\u{200b}\u{200b}").is_none(),
+            "no name of zero-width spaces"
+        );
     }
 
     proptest::proptest! {
         /// The documented pattern takes exactly the names (of up to 100 characters) the
         /// parser takes from a form field, which arrives trimmed.
         #[test]
-        fn the_name_pattern_is_the_parser(s in "[ a\t\n\u{1}\u{85}\u{a0}\u{2000}\u{3000}\u{2029}é]{0,12}") {
+        fn the_name_pattern_is_the_parser(s in "[ a\t\n\u{1}\u{85}\u{a0}\u{2000}\u{3000}\u{2029}\u{200b}\u{202e}\u{feff}é]{0,12}") {
             let re = regex::Regex::new(&name_pattern()).unwrap();
             proptest::prop_assert_eq!(
                 re.is_match(&s),

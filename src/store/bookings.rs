@@ -256,6 +256,7 @@ impl Store {
                     )
                 }),
                 offers: self.offers,
+                origin: super::origin(),
             };
             let created = match &self.group_commit {
                 Some(queue) => queue.submit(job).await,

@@ -332,6 +332,7 @@ impl Store {
             token,
             idempotency: None,
             offers: self.offers,
+            origin: super::origin(),
         };
         let mut tx = self.begin_write().await?;
         let b = create_steps(&mut tx, &job).await?;

@@ -52,6 +52,17 @@ pub(crate) struct BookingJob {
     pub(crate) idempotency: Option<(String, String, String)>,
     /// How a seat freed on the way (a replaced pending booking) is offered on.
     pub(crate) offers: super::OfferRules,
+    /// The client address of the request, for the audit record: the group-commit writer
+    /// runs in a task of its own, outside the request's scope.
+    pub(crate) origin: Option<String>,
+}
+
+/// [`create_steps`] with the job's client address on its audit record.
+async fn steps_with_origin(tx: &mut AnyConnection, job: &BookingJob) -> StoreResult<Booking> {
+    match &job.origin {
+        Some(origin) => super::with_origin(origin.clone(), create_steps(tx, job)).await,
+        None => create_steps(tx, job).await,
+    }
 }
 
 /// Everything one booking writes, on a connection already in a transaction (its own, or
@@ -286,7 +297,7 @@ async fn run_group_commits(pool: AnyPool, mut rx: mpsc::Receiver<(BookingJob, Re
                 for (job, reply) in group {
                     let result = async {
                         let mut tx = super::begin_write(&pool, super::Backend::Sqlite).await?;
-                        let b = create_steps(&mut tx, &job).await?;
+                        let b = steps_with_origin(&mut tx, &job).await?;
                         tx.commit().await?;
                         Ok(b)
                     }
@@ -306,7 +317,7 @@ async fn commit_group(
     let mut results = Vec::with_capacity(group.len());
     for (job, _) in group {
         let mut savepoint = tx.begin().await?;
-        match create_steps(&mut savepoint, job).await {
+        match steps_with_origin(&mut savepoint, job).await {
             Ok(b) => {
                 savepoint.commit().await?;
                 results.push(Ok(b));

@@ -37,7 +37,7 @@ pub use replan::{
 };
 pub use reports::{AuditFilter, AuditRow, DayReport};
 pub use retention::PurgeReport;
-pub use staff::{StaffAccount, StaffChange, StaffMember};
+pub use staff::{DEVICE_DAYS, StaffAccount, StaffChange, StaffMember};
 pub use verify::{Verified, reasons as verify_reasons};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -413,6 +413,11 @@ fn is_unique_violation(err: &sqlx::Error, needle: &str) -> bool {
 tokio::task_local! {
     /// The client address of the request being served, for the audit log.
     static ORIGIN: String;
+}
+
+/// The client address of the request being served, if any.
+pub(crate) fn origin() -> Option<String> {
+    ORIGIN.try_with(Clone::clone).ok()
 }
 
 /// Runs `f` with `origin` (a client address) recorded on every audit row it writes.

@@ -4,6 +4,9 @@ use super::{Store, StoreError, StoreResult, audit, is_unique_violation, ts};
 use crate::domain::Role;
 use chrono::{DateTime, Utc};
 
+/// How long a browser that signed in stays known without signing in again.
+pub const DEVICE_DAYS: i64 = 180;
+
 /// A staff member as seen by authorisation.
 #[derive(Debug, Clone)]
 pub struct StaffMember {
@@ -216,6 +219,52 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Is `token_hash` the device cookie of a browser that signed in to `username` before
+    /// (and was used within [`DEVICE_DAYS`])?
+    pub async fn staff_device_known(
+        &self,
+        username: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT d.id FROM staff_devices d JOIN staff s ON s.id = d.staff_id \
+             WHERE d.token_hash = $1 AND s.username = $2 AND d.last_used_at > $3",
+        )
+        .bind(token_hash)
+        .bind(username)
+        .bind(ts(now - chrono::Duration::days(DEVICE_DAYS)))
+        .fetch_optional(&self.read)
+        .await?;
+        if let Some((id,)) = row {
+            sqlx::query("UPDATE staff_devices SET last_used_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(ts(now))
+                .execute(&self.write)
+                .await?;
+        }
+        Ok(row.is_some())
+    }
+
+    /// Remembers the browser of a successful login by its device cookie's hash.
+    pub async fn add_staff_device(
+        &self,
+        staff_id: i64,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO staff_devices (staff_id, token_hash, created_at, last_used_at) \
+             VALUES ($1, $2, $3, $3)",
+        )
+        .bind(staff_id)
+        .bind(token_hash)
+        .bind(ts(now))
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 

@@ -3,17 +3,76 @@
 use crate::domain::Role;
 use crate::domain::code::{hash_secret, new_secret};
 use crate::store::{StaffChange, StaffMember, Store, StoreError};
-use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use argon2::PasswordHash;
+use argon2::password_hash::{SaltString, rand_core::OsRng};
 use chrono::{DateTime, Utc};
 
-/// Hashes a password with Argon2id (the crate's defaults follow OWASP's minimum).
+/// Hashes a password with Argon2id (the crate's default parameters follow OWASP's
+/// minimum), in the PHC string format.
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    use argon2::password_hash::{Output, ParamsString, PasswordHash};
     let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?
-        .to_string())
+    let params = argon2::Params::default();
+    let mut salt_bytes = [0u8; 64];
+    let salt_raw = salt
+        .decode_b64(&mut salt_bytes)
+        .map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let mut out = vec![
+        0u8;
+        params
+            .output_len()
+            .unwrap_or(argon2::Params::DEFAULT_OUTPUT_LEN)
+    ];
+    argon2_into(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        params.clone(),
+        password.as_bytes(),
+        salt_raw,
+        &mut out,
+    )
+    .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
+    let phc = PasswordHash {
+        algorithm: argon2::Algorithm::Argon2id.ident(),
+        version: Some(argon2::Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| anyhow::anyhow!("{e}"))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|e| anyhow::anyhow!("{e}"))?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Argon2 into `out`, with the working memory of this thread kept between hashes: the
+/// ~19 MiB a hash needs is allocated once per hashing thread instead of once per hash
+/// (with malloc's arenas, a fresh 19 MiB for every login left the process hundreds of
+/// megabytes larger after a burst of logins, though only two hashes ran at a time).
+fn argon2_into(
+    algorithm: argon2::Algorithm,
+    version: argon2::Version,
+    params: argon2::Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    thread_local! {
+        static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    /// Largest working memory kept by a thread: stored hashes of ours use 19 MiB; one
+    /// with more (from elsewhere) is refused rather than let it grow memory.
+    const MAX_BLOCKS: usize = 64 * 1024;
+    let need = params.block_count();
+    if need > MAX_BLOCKS {
+        return Err(argon2::Error::MemoryTooMuch);
+    }
+    let hasher = argon2::Argon2::new(algorithm, version, params);
+    BLOCKS.with(|blocks| {
+        let mut blocks = blocks.borrow_mut();
+        if blocks.len() < need {
+            blocks.resize(need, argon2::Block::default());
+        }
+        hasher.hash_password_into_with_memory(password, salt, out, &mut blocks[..need])
+    })
 }
 
 /// Spends the time of a password check when there is no account: a login for a name that
@@ -26,15 +85,36 @@ pub fn verify_nothing(password: &str) {
     let _ = verify_password(password, hash);
 }
 
-/// Checks a password against a stored hash.
+/// Checks a password against a stored hash (PHC string), in constant time.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    use subtle::ConstantTimeEq;
+    let Ok(phc) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Some(Ok(version)), Ok(params), Some(salt), Some(expected)) = (
+        argon2::Algorithm::try_from(phc.algorithm),
+        phc.version.map(argon2::Version::try_from),
+        argon2::Params::try_from(&phc),
+        phc.salt,
+        phc.hash,
+    ) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    argon2_into(
+        algorithm,
+        version,
+        params,
+        password.as_bytes(),
+        salt,
+        &mut out,
+    )
+    .is_ok()
+        && bool::from(out.as_slice().ct_eq(expected.as_bytes()))
 }
 
 /// A username: 3–40 letters, digits, '.', '_' or '-'.
@@ -94,15 +174,12 @@ async fn add_as(
         role == Role::Admin || office_id.is_some(),
         "desk and supervisor accounts need --office"
     );
+    let password = password.to_string();
+    let hash = hashing(move || hash_password(&password))
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.code.as_str()))??;
     match store
-        .add_staff(
-            username,
-            &hash_password(password)?,
-            role,
-            office_id,
-            actor,
-            now,
-        )
+        .add_staff(username, &hash, role, office_id, actor, now)
         .await
     {
         Err(StoreError::Duplicate) => anyhow::bail!("the username '{username}' is taken"),
@@ -147,37 +224,119 @@ pub async fn revoke(store: &Store, username: &str, now: DateTime<Utc>) -> anyhow
 /// A browser session lasts one working day.
 pub const SESSION_HOURS: i64 = 12;
 
-/// Checks a login and starts a browser session: the member and the session's secret, or
-/// `None` for a wrong username or password (which take equally long).
+/// Password hashing: a few threads of its own, one per core (at most 8), and a
+/// semaphore in front of them. Argon2id takes about 19 MiB for each hash, and nothing
+/// bounded how many ran (150 logins at once took the server from 78 MB to 3.9 GB); on
+/// tokio's blocking pool a hash may also run on any of hundreds of threads, each keeping
+/// its own malloc arena with the memory of its last hash, so the threads are few and
+/// always the same.
+struct Hashers {
+    /// Hashing slots: a job holds one from its queueing to its end.
+    slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The jobs, to the threads.
+    jobs: std::sync::mpsc::SyncSender<Box<dyn FnOnce() + Send>>,
+}
+
+static HASHERS: std::sync::LazyLock<Hashers> = std::sync::LazyLock::new(|| {
+    let n = std::thread::available_parallelism()
+        .map_or(2, std::num::NonZero::get)
+        .clamp(1, 8);
+    let (jobs, queue) = std::sync::mpsc::sync_channel::<Box<dyn FnOnce() + Send>>(n);
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+    for i in 0..n {
+        let queue = queue.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("argon2-{i}"))
+            .spawn(move || {
+                loop {
+                    let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    match job {
+                        // A job that panics loses its answer, not the thread.
+                        Ok(job) => {
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                        }
+                        Err(_) => break,
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "starting a hashing thread failed");
+        }
+    }
+    Hashers {
+        slots: std::sync::Arc::new(tokio::sync::Semaphore::new(n)),
+        jobs,
+    }
+});
+
+/// How long a login waits for its turn at hashing before it is answered 429.
+pub const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs `f` (a password hash or check) on a hashing thread once a slot is free; 429
+/// `rate_limited` (retry after a few seconds) when none frees up within
+/// [`HASHING_WAIT`]. The slot is held until `f` ends, even if the request is dropped
+/// meanwhile, so memory stays bounded.
+pub async fn hashing<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, super::AppError> {
+    let hashers = &*HASHERS;
+    let permit = tokio::time::timeout(HASHING_WAIT, hashers.slots.clone().acquire_owned())
+        .await
+        .map_err(|_| super::AppError {
+            retry_after: Some(5),
+            ..super::AppError::new(super::Code::RateLimited, "err-rate-limited")
+        })?
+        .map_err(super::AppError::internal)?;
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job = Box::new(move || {
+        let _ = done.send(f());
+        drop(permit);
+    });
+    hashers
+        .jobs
+        .send(job)
+        .map_err(|_| super::AppError::internal("the hashing threads are gone"))?;
+    result
+        .await
+        .map_err(|_| super::AppError::internal("a hashing thread failed"))
+}
+
+/// What a login attempt came to.
+pub enum Login {
+    /// The password is right: the member, and the secret of the new browser session.
+    Session(StaffMember, String),
+    /// A wrong username or password (they take equally long).
+    Refused,
+}
+
+/// Checks a login and starts a browser session. The password is checked within the
+/// process's hashing slots ([`hashing`]).
 pub async fn login(
     ctx: &super::Context,
     username: &str,
     password: &str,
-) -> Result<Option<(StaffMember, String)>, super::AppError> {
+) -> Result<Login, super::AppError> {
     let now = ctx.clock.now();
     let found = match ctx.store.staff_login(username.trim()).await {
         Ok(found) => Some(found),
         Err(StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };
-    // Argon2 is slow on purpose; run it off the async workers.
+    // Argon2 is slow on purpose; run it off the async workers, a few at a time.
     let password = password.to_string();
     let verified = match found {
         Some((member, hash)) => {
-            tokio::task::spawn_blocking(move || verify_password(&password, &hash).then_some(member))
-                .await
-                .ok()
-                .flatten()
+            hashing(move || verify_password(&password, &hash).then_some(member)).await?
         }
         None => {
-            let _ = tokio::task::spawn_blocking(move || verify_nothing(&password)).await;
+            hashing(move || verify_nothing(&password)).await?;
             None
         }
     };
     let Some(member) = verified else {
         // Every failed attempt is in the audit log, by the username tried.
         ctx.store.failed_login(username.trim(), now).await?;
-        return Ok(None);
+        return Ok(Login::Refused);
     };
     let token = new_secret();
     ctx.store
@@ -189,7 +348,44 @@ pub async fn login(
             now,
         )
         .await?;
-    Ok(Some((member, token)))
+    Ok(Login::Session(member, token))
+}
+
+/// Is `device` (the secret of a browser's device cookie) one that signed in to the
+/// account `username` before? Such a browser is not held back by guesses from elsewhere.
+pub async fn trusted_device(
+    ctx: &super::Context,
+    username: &str,
+    device: &str,
+) -> Result<bool, super::AppError> {
+    Ok(ctx
+        .store
+        .staff_device_known(username.trim(), &hash_secret(device), ctx.clock.now())
+        .await?)
+}
+
+/// Remembers the browser of a successful login (a new device cookie's secret, returned)
+/// or refreshes the one it has.
+pub async fn remember_device(
+    ctx: &super::Context,
+    member: &StaffMember,
+    device: Option<&str>,
+) -> Result<String, super::AppError> {
+    let now = ctx.clock.now();
+    if let Some(d) = device {
+        if ctx
+            .store
+            .staff_device_known(&member.username, &hash_secret(d), now)
+            .await?
+        {
+            return Ok(d.to_string());
+        }
+    }
+    let secret = new_secret();
+    ctx.store
+        .add_staff_device(member.id, &hash_secret(&secret), now)
+        .await?;
+    Ok(secret)
 }
 
 /// Ends a browser session.
@@ -223,8 +419,24 @@ mod tests {
     #[test]
     fn passwords_verify_only_themselves() {
         let h = super::hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
         assert!(super::verify_password("correct horse battery", &h));
         assert!(!super::verify_password("wrong horse battery", &h));
+    }
+
+    /// Hashes made by the crate's own `PasswordHasher` (every account made before the
+    /// working memory was kept per thread) still verify.
+    #[test]
+    fn hashes_made_by_the_crate_still_verify() {
+        use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+        let salt = SaltString::generate(&mut OsRng);
+        let h = argon2::Argon2::default()
+            .hash_password(b"an older password", &salt)
+            .unwrap()
+            .to_string();
+        assert!(super::verify_password("an older password", &h));
+        assert!(!super::verify_password("another password", &h));
+        assert!(!super::verify_password("an older password", "not a hash"));
     }
 }
 
@@ -284,7 +496,9 @@ pub async fn change(
             return Err(AppError::field(Code::Invalid, "password", "err-password"));
         }
         AccountChange::Password(p) => StaffChange::Password {
-            hash: hash_password(&p).map_err(AppError::internal)?,
+            hash: hashing(move || hash_password(&p))
+                .await?
+                .map_err(AppError::internal)?,
         },
         AccountChange::Disabled(d) => StaffChange::Disabled(d),
     };

@@ -181,20 +181,7 @@ pub fn parse_day(s: &str) -> Option<NaiveDate> {
         .filter(|d| YEARS.contains(&chrono::Datelike::year(d)))
 }
 
-/// An e-mail address as the form takes it (trimmed; empty is none): something, `@`, and a
-/// dot after it, at most 254 bytes. Delivery, not this check, proves it.
-pub fn email_ok(e: &str) -> bool {
-    e.len() <= 254
-        && e.split_once('@')
-            .is_some_and(|(a, d)| !a.is_empty() && d.contains('.'))
-}
-
-/// [`email_ok`] (or empty) as the regular expression the API documents, blanks around it
-/// allowed (a test checks the two agree; the length is counted apart).
-pub fn email_pattern() -> String {
-    let blanks = crate::domain::BLANKS;
-    format!("^[{blanks}]*(?:[^@{blanks}][^@]*@[\\s\\S]*\\.(?:[\\s\\S]*[^{blanks}])?)?[{blanks}]*$")
-}
+pub use crate::domain::email::{email_ok, email_pattern};
 
 /// Parses a slot start: RFC 3339 with any offset or `Z`, within [`YEARS`].
 pub fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
@@ -544,20 +531,6 @@ impl TryFrom<CertificateForm<'_>> for NewCertificate {
                 })
             }
             _ => Err(p),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    proptest::proptest! {
-        /// The documented e-mail pattern takes exactly what the form takes (trimmed;
-        /// empty is no address).
-        #[test]
-        fn the_email_pattern_is_the_check(s in "[ a@.\t\u{a0}é]{0,12}") {
-            let re = regex::Regex::new(&super::email_pattern()).unwrap();
-            let t = s.trim();
-            proptest::prop_assert_eq!(re.is_match(&s), t.is_empty() || super::email_ok(t), "{:?}", s);
         }
     }
 }

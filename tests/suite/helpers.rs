@@ -40,10 +40,15 @@ impl Server {
     }
 
     /// Starts with a prepared command (environment, standard error).
-    pub fn start_with(mut command: std::process::Command, args: &[&str]) -> Self {
+    pub fn start_with(command: std::process::Command, args: &[&str]) -> Self {
+        Self::start_on(command, "127.0.0.1:0", args)
+    }
+
+    /// Starts with a prepared command, listening on `bind`.
+    pub fn start_on(mut command: std::process::Command, bind: &str, args: &[&str]) -> Self {
         use std::io::BufRead;
         let mut child = command
-            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(["serve", "--bind", bind])
             .args(args)
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -71,6 +76,11 @@ impl Server {
             output,
             reader: Some(reader),
         }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends SIGTERM (how a service manager stops it): a graceful shutdown.

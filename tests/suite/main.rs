@@ -2,6 +2,7 @@
 //! or a real PostgreSQL database, driven over HTTP (and through Chromium).
 
 pub(crate) mod access;
+mod attacks;
 mod bad_input;
 mod booking;
 pub(crate) mod browser;

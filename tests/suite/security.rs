@@ -414,7 +414,13 @@ pub(crate) async fn log_in(app: &TestApp, username: &str) -> (String, String) {
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "logged in and sent on");
-    let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    let set = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("rekam_staff="))
+        .expect("a session cookie");
     let pair = set.split(';').next().unwrap().trim().to_string();
     (set, pair)
 }

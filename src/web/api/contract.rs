@@ -156,7 +156,7 @@ fn constrain(owner: &str, name: &str, schema: &mut utoipa::openapi::schema::Obje
             schema.pattern = Some(crate::domain::phone::PATTERN.to_string());
         }
         "email" if APPLICANT_FORMS.contains(&owner) => {
-            schema.pattern = Some(crate::usecases::form::email_pattern());
+            schema.pattern = Some(crate::domain::email::email_pattern());
             schema.description = Some("Optional; at most 254 bytes.".to_string());
         }
         "name" if APPLICANT_FORMS.contains(&owner) => {

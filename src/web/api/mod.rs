@@ -56,6 +56,13 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
     if !is_json {
         return Err(AppError::new(Code::UnsupportedMediaType, "err-json"));
     }
+    // Every string of the body is text of ours: control characters and bidirectional
+    // overrides are refused, naming where they are (a NUL reached PostgreSQL as a 500).
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+        if let Some(field) = refused_text(&value, "") {
+            return Err(AppError::field(Code::Invalid, &field, "err-text"));
+        }
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -73,4 +80,31 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
             retry_after: None,
         }
     })
+}
+
+/// The path (`reason`, `items[2].name`) of the first string in `value`, key or value,
+/// that holds a character no text field takes ([`crate::domain::text::is_refused`]).
+fn refused_text(value: &serde_json::Value, at: &str) -> Option<String> {
+    use crate::domain::text::text_ok;
+    use serde_json::Value;
+    match value {
+        Value::String(s) if !text_ok(s) => Some(if at.is_empty() { ".".into() } else { at.into() }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| refused_text(v, &format!("{at}[{i}]"))),
+        Value::Object(fields) => fields.iter().find_map(|(k, v)| {
+            let here = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if text_ok(k) {
+                refused_text(v, &here)
+            } else {
+                Some(here.chars().filter(|c| !c.is_control()).collect())
+            }
+        }),
+        _ => None,
+    }
 }

@@ -3,13 +3,14 @@
 use crate::usecases::form::RawForm;
 use crate::usecases::{AppError, Code, lookup};
 use crate::web::AppState;
+use crate::web::kit::form::Form;
 use crate::web::kit::lang::Lang;
 use crate::web::kit::limits::ClientIp;
 use crate::web::kit::page::{FormView, Frame, OrPage, PageError, too_many};
 use crate::web::manage_path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
@@ -55,6 +56,12 @@ pub(super) async fn find_submit(
     // Code + NIK + birth date can be guessed at: a few tries a minute per address.
     if let Err(wait) = state.limits.lookup(ip) {
         return Ok(too_many(lang, wait));
+    }
+    // …and a few an hour for one booking code, from every address together.
+    if let Some(code) = fields.get("code").filter(|c| !c.trim().is_empty()) {
+        if let Err(wait) = state.limits.lookup_code(code) {
+            return Ok(too_many(lang, wait));
+        }
     }
     let raw = RawForm {
         fields,

@@ -12,7 +12,7 @@ use super::kit::lang::Lang;
 use super::kit::page::{FormView, Frame, OrPage, PageError, form_status};
 use super::kit::session::StaffSession;
 use crate::domain::nik::mask_nik;
-use crate::domain::{BookingCode, BookingStatus, CertificateStatus};
+use crate::domain::{BookingStatus, CertificateStatus};
 use crate::store::{Office, StaffMember};
 use crate::usecases::form::Channel;
 use crate::usecases::{AppError, desk};
@@ -114,7 +114,7 @@ async fn day_page(
             search.is_empty()
                 || r.code.to_lowercase() == search
                 || r.name.to_lowercase().contains(&search)
-                || (search.len() >= 4 && r.nik.ends_with(&search))
+                || desk::nik_matches(&search, &r.nik)
         })
         .map(|r| {
             let s = BookingStatus::parse(&r.status);
@@ -189,15 +189,10 @@ async fn find(
         .get("code")
         .map(|c| c.trim().to_uppercase())
         .unwrap_or_default();
-    if let Some(code) = BookingCode::parse(&typed) {
-        match state.store.booking(code.as_str()).await {
-            Ok(_) => {
-                let to = format!("/staff/bookings/{}", code.as_str());
-                return Ok(Redirect::to(&to).into_response());
-            }
-            Err(crate::store::StoreError::NotFound) => {}
-            Err(e) => return Err(PageError(lang, e.into())),
-        }
+    // A booking of another office answers like an unknown code.
+    if let Some(code) = desk::find_code(&state, &me, &typed).await.or_page(lang)? {
+        let to = format!("/staff/bookings/{}", code.as_str());
+        return Ok(Redirect::to(&to).into_response());
     }
     // Back to the list, saying so, with what was typed (only letters and digits of it).
     let slug = match q

@@ -1,6 +1,11 @@
 //! Rate limits: the two doors that can be used to guess (the lost-link lookup — code +
 //! NIK + birth date — and the staff login), and the bookings an address makes in an hour
 //! (`--bookings-per-hour`; a school registering its pupils books from an exempt network).
+//!
+//! Every per-address limit counts an IPv6 address by its /64 and an IPv4-mapped address
+//! as IPv4. Guesses at one staff account from many addresses meet growing delays per
+//! account ([`AccountDelays`]); a lookup's booking code has its own allowance. All of it
+//! is counted per server process.
 
 use crate::config::Settings;
 use crate::web::AppState;
@@ -16,7 +21,11 @@ use std::time::Duration;
 /// The limiters of a running service, keyed by client address.
 pub struct Limits {
     lookups: DefaultKeyedRateLimiter<IpAddr>,
+    /// Lookups per booking code, from every address together.
+    lookups_by_code: DefaultKeyedRateLimiter<String>,
     logins: DefaultKeyedRateLimiter<IpAddr>,
+    /// Failed logins per account (and per trusted browser of an account).
+    pub accounts: AccountDelays,
     trust_forwarded_for: bool,
     proxy_hops: usize,
     /// Bookings made (or being made) per address in the last hour.
@@ -25,10 +34,11 @@ pub struct Limits {
     exempt: Vec<ipnet::IpNet>,
 }
 
-/// The key of an address for the bookings limit: an IPv6 address by its /64 (one
-/// subscriber's network hands out many addresses), an IPv4 address as it is.
-fn per_household(ip: IpAddr) -> IpAddr {
-    match ip {
+/// The key of an address for every per-address limit: an IPv6 address by its /64 (one
+/// subscriber's network hands out many addresses, and a guesser could take a new one for
+/// every try), an IPv4 address as it is (an IPv4-mapped IPv6 address is IPv4).
+pub fn per_household(ip: IpAddr) -> IpAddr {
+    match canonical(ip) {
         IpAddr::V6(v6) => {
             let s = v6.segments();
             IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
@@ -40,6 +50,112 @@ fn per_household(ip: IpAddr) -> IpAddr {
 /// An hour, the window of the bookings limit.
 const HOUR: Duration = Duration::from_secs(3600);
 
+/// Lookups that may name one booking code in an hour (from every address together).
+pub const LOOKUPS_PER_CODE_HOUR: u32 = 10;
+
+/// Failed logins at an account before delays begin.
+pub const FREE_FAILURES: u32 = 5;
+
+/// The longest delay between two tries at one account: a staff member waits at most
+/// this on a browser that never signed in before, however long the guessing goes on.
+pub const MAX_ACCOUNT_DELAY: Duration = Duration::from_secs(5 * 60);
+
+/// Failures are forgotten after this long without one.
+const FAILURES_KEPT: Duration = Duration::from_secs(60 * 60);
+
+/// Accounts (and trusted browsers of accounts) whose failures are remembered; the least
+/// recently failed are forgotten first, so memory stays bounded.
+const ACCOUNTS_REMEMBERED: usize = 10_000;
+
+/// Failed logins at one account: after [`FREE_FAILURES`], each further try must wait a
+/// delay that doubles with every failure, up to [`MAX_ACCOUNT_DELAY`] (OWASP's
+/// "exponential back-off", not a lockout). Tries refused for the delay check no password
+/// and add no failure. The key is the username as typed (an unknown name is treated
+/// alike, so the delays tell nobody which names exist), or the username and a browser
+/// that signed in to it before: such a browser is held back only by its own failures,
+/// never by guesses from elsewhere.
+pub struct AccountDelays {
+    failures: quick_cache::sync::Cache<String, Failures>,
+}
+
+#[derive(Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: std::time::Instant,
+}
+
+impl Failures {
+    /// When the next try may be made.
+    fn next_try(&self) -> std::time::Instant {
+        if self.count < FREE_FAILURES {
+            return self.last;
+        }
+        let doublings = (self.count - FREE_FAILURES).min(16);
+        let delay = Duration::from_secs(1u64 << doublings).min(MAX_ACCOUNT_DELAY);
+        self.last + delay
+    }
+}
+
+impl AccountDelays {
+    fn new() -> Self {
+        Self {
+            failures: quick_cache::sync::Cache::new(ACCOUNTS_REMEMBERED),
+        }
+    }
+
+    /// The key of an account (`device`: the hash of a trusted browser's cookie).
+    pub fn key(username: &str, device: Option<&str>) -> String {
+        let name = username.trim().to_lowercase();
+        match device {
+            Some(d) => format!("{name}\u{0}{d}"),
+            None => name,
+        }
+    }
+
+    /// May `key` try now? Otherwise how long until it may.
+    pub fn check(&self, key: &str) -> Result<(), Duration> {
+        let now = std::time::Instant::now();
+        match self.failures.get(key) {
+            Some(f) if now.duration_since(f.last) < FAILURES_KEPT => {
+                let next = f.next_try();
+                if next > now {
+                    // Whole seconds, rounded up: a client told to wait 1 s for 1.9 s
+                    // would come back too early.
+                    Err(
+                        Duration::from_secs((next - now).as_secs_f64().ceil() as u64)
+                            .max(Duration::from_secs(1)),
+                    )
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A wrong password (or second factor) for `key`.
+    pub fn failed(&self, key: &str) {
+        let now = std::time::Instant::now();
+        let count = match self.failures.get(key) {
+            Some(f) if now.duration_since(f.last) < FAILURES_KEPT => f.count + 1,
+            _ => 1,
+        };
+        self.failures
+            .insert(key.to_string(), Failures { count, last: now });
+    }
+
+    /// A successful login: the account's failures are forgotten.
+    pub fn succeeded(&self, key: &str) {
+        self.failures.remove(key);
+    }
+
+    fn forget_quiet(&self) {
+        let now = std::time::Instant::now();
+        self.failures
+            .retain(|_, f| now.duration_since(f.last) < FAILURES_KEPT);
+    }
+}
+
 fn per_minute(n: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"))
 }
@@ -49,7 +165,12 @@ impl Limits {
     pub fn new(settings: &Settings) -> Self {
         Self {
             lookups: RateLimiter::keyed(per_minute(settings.lookups_per_minute)),
+            lookups_by_code: RateLimiter::keyed(
+                Quota::per_hour(NonZeroU32::new(LOOKUPS_PER_CODE_HOUR).expect("positive"))
+                    .allow_burst(NonZeroU32::new(LOOKUPS_PER_CODE_HOUR).expect("positive")),
+            ),
             logins: RateLimiter::keyed(per_minute(settings.logins_per_minute)),
+            accounts: AccountDelays::new(),
             trust_forwarded_for: settings.trust_forwarded_for,
             proxy_hops: settings.proxy_hops.max(1) as usize,
             bookings: Default::default(),
@@ -71,6 +192,7 @@ impl Limits {
     /// free. Unlimited with `--bookings-per-hour 0` or from an exempt network. A booking
     /// that then fails gives it back ([`Limits::unbook`]).
     pub fn book(&self, ip: IpAddr) -> Result<(), Duration> {
+        let ip = canonical(ip);
         if self.bookings_per_hour == 0 || self.exempt.iter().any(|n| n.contains(&ip)) {
             return Ok(());
         }
@@ -100,13 +222,21 @@ impl Limits {
 
     fn check(limiter: &DefaultKeyedRateLimiter<IpAddr>, ip: IpAddr) -> Result<(), Duration> {
         limiter
-            .check_key(&ip)
+            .check_key(&per_household(ip))
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
     /// May this address try another lookup? Otherwise, how long until it may.
     pub fn lookup(&self, ip: IpAddr) -> Result<(), Duration> {
         Self::check(&self.lookups, ip)
+    }
+
+    /// May a lookup name this booking code again? Guesses at one code's NIK and birth date
+    /// from many addresses are held back by this, whatever each address has left.
+    pub fn lookup_code(&self, code: &str) -> Result<(), Duration> {
+        self.lookups_by_code
+            .check_key(&code.trim().to_ascii_uppercase())
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
     /// May this address try another login?
@@ -117,7 +247,9 @@ impl Limits {
     /// Forgets addresses that have been quiet (called by the server's sweeper).
     pub fn forget_quiet(&self) {
         self.lookups.retain_recent();
+        self.lookups_by_code.retain_recent();
         self.logins.retain_recent();
+        self.accounts.forget_quiet();
         let now = std::time::Instant::now();
         let mut all = self.bookings.lock().unwrap_or_else(|e| e.into_inner());
         all.retain(|_, made| {
@@ -140,19 +272,43 @@ impl FromRequestParts<AppState> for ClientIp {
         let forwarded = state
             .limits
             .trust_forwarded_for
-            .then(|| parts.headers.get("x-forwarded-for"))
-            .flatten()
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').rev().nth(state.limits.proxy_hops - 1))
-            .and_then(|v| v.trim().parse().ok());
+            .then(|| forwarded_client(&parts.headers, state.limits.proxy_hops))
+            .flatten();
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        Ok(ClientIp(
+        Ok(ClientIp(canonical(
             forwarded.or(peer).unwrap_or(IpAddr::from([0, 0, 0, 0])),
-        ))
+        )))
     }
+}
+
+/// An address as every limit, exemption and audit record sees it: an IPv4 client of a
+/// dual-stack socket (`--bind [::]:8080`) arrives as `::ffff:a.b.c.d` and is that IPv4
+/// address, not one of the IPv6 addresses of a single /64.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    ip.to_canonical()
+}
+
+/// The client address the outermost trusted proxy saw: the `hops`-th entry from the end
+/// of `X-Forwarded-For`, with every line of the header read as one list (RFC 9110 §5.3: a
+/// proxy such as HAProxy's `option forwardfor` adds a line of its own rather than
+/// appending to the client's). `None` when there is no such entry or it is no address.
+pub fn forwarded_client(headers: &axum::http::HeaderMap, hops: usize) -> Option<IpAddr> {
+    let mut entries = Vec::new();
+    for line in headers.get_all("x-forwarded-for") {
+        // A line that is not text is a list nobody can read: trust none of it.
+        let line = line.to_str().ok()?;
+        entries.extend(line.split(',').map(str::trim));
+    }
+    let entry = entries.iter().rev().nth(hops.max(1) - 1)?;
+    // `[2001:db8::1]:443` and `192.0.2.1:443` carry a port some proxies append.
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .map(canonical)
 }
 
 /// A request body that must keep coming at a minimum average rate once a grace period

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod form;
 pub mod lang;
 pub mod limits;
 pub mod multipart;

@@ -72,15 +72,11 @@ pub async fn read_form(
         if name.is_empty() || form.fields.contains_key(&name) {
             continue;
         }
-        // Control characters (NUL above all, which PostgreSQL refuses in text) have no
-        // place in any field of ours; tabs and newlines are harmless.
+        // Control characters (NUL above all, which PostgreSQL refuses in text) and
+        // bidirectional overrides have no place in any field of ours; tabs and newlines
+        // are harmless.
         match String::from_utf8(bytes) {
-            Ok(text)
-                if !over
-                    && !text
-                        .chars()
-                        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) =>
-            {
+            Ok(text) if !over && crate::domain::text::text_ok(&text) => {
                 form.fields.insert(name, text);
             }
             _ => form.bad_fields.push(name),

@@ -28,6 +28,28 @@ pub fn session_cookie(state: &AppState, value: String, max_age_hours: i64) -> Co
         .build()
 }
 
+/// The cookie by which a browser that signed in before is known at the login
+/// (OWASP's device cookie): only for `/staff/login`, never read by scripts.
+const DEVICE_COOKIE: &str = "rekam_device";
+
+/// The device cookie of a successful login, as a `Set-Cookie` value (sent after the
+/// session's cookie).
+pub fn device_cookie(state: &AppState, device: String) -> String {
+    Cookie::build((DEVICE_COOKIE, device))
+        .path("/staff/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::days(crate::store::DEVICE_DAYS))
+        .secure(state.settings.public_url.starts_with("https://"))
+        .build()
+        .to_string()
+}
+
+/// The device cookie a login request carries.
+pub fn device(headers: &HeaderMap) -> Option<String> {
+    super::lang::cookie_values(headers, DEVICE_COOKIE).find(|v| !v.is_empty() && v.len() <= 100)
+}
+
 /// A new session's cookie.
 pub fn start(state: &AppState, jar: CookieJar, session: String) -> CookieJar {
     jar.add(session_cookie(state, session, SESSION_HOURS))

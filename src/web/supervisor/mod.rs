@@ -7,14 +7,16 @@ mod rules;
 
 use super::AppState;
 use super::kit::lang::Lang;
-use super::kit::limits::ClientIp;
-use super::kit::page::{Frame, OrPage, PageError, error_page, too_many};
+use super::kit::limits::{AccountDelays, ClientIp};
+use super::kit::page::{Frame, OrPage, PageError, error_page, too_many, too_many_saying};
 use super::kit::session::{self, StaffSession, foreign_origin};
-use crate::usecases::{accounts, availability};
+use crate::usecases::accounts::{self, Login};
+use crate::usecases::availability;
+use crate::web::kit::form::Form;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -97,19 +99,47 @@ async fn login_submit(
     if let Err(wait) = state.limits.login(ip) {
         return too_many(lang, wait);
     }
-    let member = match accounts::login(&state, &f.username, &f.password).await {
-        Ok(found) => found,
+    // Guesses at one account from many addresses meet growing delays; a browser that
+    // signed in to the account before is held back only by its own failures.
+    let device = session::device(&headers);
+    let trusted = match &device {
+        Some(d) => match accounts::trusted_device(&state, &f.username, d).await {
+            Ok(t) => t.then(|| crate::domain::code::hash_secret(d)),
+            Err(e) => return error_page(lang, &e),
+        },
+        None => None,
+    };
+    let key = AccountDelays::key(&f.username, trusted.as_deref());
+    if let Err(wait) = state.limits.accounts.check(&key) {
+        return too_many(lang, wait);
+    }
+    let (member, session) = match accounts::login(&state, &f.username, &f.password).await {
+        Ok(Login::Session(member, session)) => (member, session),
+        Ok(Login::Refused) => {
+            state.limits.accounts.failed(&key);
+            let page = LoginPage {
+                frame: Frame::new(lang, "/staff/login"),
+                username: f.username,
+                failed: true,
+            };
+            return (StatusCode::UNAUTHORIZED, page).into_response();
+        }
+        Err(e) if e.code == crate::usecases::Code::RateLimited => {
+            let wait = std::time::Duration::from_secs(e.retry_after.unwrap_or(5));
+            return too_many_saying(lang, wait, "err-busy");
+        }
         Err(e) => return error_page(lang, &e),
     };
-    let Some((_, session)) = member else {
-        let page = LoginPage {
-            frame: Frame::new(lang, "/staff/login"),
-            username: f.username,
-            failed: true,
-        };
-        return (StatusCode::UNAUTHORIZED, page).into_response();
+    state.limits.accounts.succeeded(&key);
+    let device = match accounts::remember_device(&state, &member, device.as_deref()).await {
+        Ok(d) => d,
+        Err(e) => return error_page(lang, &e),
     };
-    (session::start(&state, jar, session), Redirect::to("/staff")).into_response()
+    let mut resp = (session::start(&state, jar, session), Redirect::to("/staff")).into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&session::device_cookie(&state, device)) {
+        resp.headers_mut().append(axum::http::header::SET_COOKIE, v);
+    }
+    resp
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar) -> Response {

@@ -9,12 +9,13 @@ use crate::usecases::changes::{self, LevelForm, parse_date};
 use crate::usecases::plan::{Plan, plan};
 use crate::web::AppState;
 use crate::web::api::dto::ReplanReport;
+use crate::web::kit::form::Form;
 use crate::web::kit::lang::Lang;
 use crate::web::kit::page::{Frame, OrPage, PageError, level_name, limit_key, short_when};
 use crate::web::kit::session::StaffSession;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 

@@ -1,0 +1,594 @@
+//! Issue 19: what an outside attack got through, one regression test per item (each failed
+//! on the build before the fix), on both engines where the engine matters.
+
+use crate::both_databases;
+use crate::helpers::*;
+use rekam::domain::Role;
+use serde_json::{Value, json};
+
+both_databases!(
+    control_characters_in_text_fields_are_a_422_naming_the_field,
+    a_booking_made_through_group_commit_records_its_origin,
+    another_offices_desk_cannot_tell_whether_a_code_exists,
+    a_desk_search_cannot_read_a_nik_digit_by_digit,
+    an_email_address_is_parsed_not_guessed,
+);
+
+async fn error_of(r: reqwest::Response, status: u16, what: &str) -> Value {
+    let got = r.status();
+    let body = r.text().await.unwrap();
+    assert_eq!(got, status, "{what}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|_| json!({ "page": body }))
+}
+
+/// Item 9: a NUL in the login username or a desk reason was a 500 on PostgreSQL; a name
+/// with U+202E or of zero-width spaces was stored.
+async fn control_characters_in_text_fields_are_a_422_naming_the_field(app: TestApp) {
+    app.staff_token("loket-1", Role::Desk, Some("ciruas")).await;
+    let r = app
+        .client
+        .post(app.url("/staff/login"))
+        .form(&[
+            ("username", "loket\u{0}-1"),
+            ("password", "a long test password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "a NUL in the username");
+    // A desk reason over the API names its field.
+    let b = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)))
+        .await;
+    let code = b["code"].as_str().unwrap();
+    let token = app
+        .staff_token("loket-2", Role::Supervisor, Some("ciruas"))
+        .await;
+    for reason in ["buram\u{0}", "gpj\u{202e}.exe"] {
+        let r = app
+            .client
+            .post(app.url(&format!("/api/v1/staff/bookings/{code}/certificate-review")))
+            .bearer_auth(&token)
+            .json(&json!({"decision": "rejected", "reason": reason}))
+            .send()
+            .await
+            .unwrap();
+        let e = error_of(r, 422, "a control character in a reason").await;
+        assert_eq!(e["error"], "invalid");
+        assert_eq!(e["field"], "reason");
+    }
+    // Names: an override, or nothing but zero-width characters.
+    let before = app.written().await;
+    for (n, name) in [(2, "Budi\u{202e}otnaS"), (3, "\u{200b}\u{200b}\u{200b}")] {
+        let r = app
+            .book(&BookingForm::new(&wib(12, 1, 8, 0), &nik(n)).set("name", name))
+            .await;
+        let e = error_of(r, 422, name).await;
+        assert_eq!(e["field"], "name", "{name:?}: {e}");
+    }
+    assert_eq!(app.written().await, before, "nothing was written");
+    // A page form (urlencoded) too: a reason with a NUL is refused, not a 500.
+    let (_, cookie) = crate::security::log_in(&app, "loket-2").await;
+    let r = app
+        .client
+        .post(app.url(&format!("/staff/bookings/{code}/review")))
+        .header("Cookie", &cookie)
+        .form(&[("decision", "rejected"), ("review_reason", "buram\u{0}")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "a NUL in a page's reason");
+}
+
+/// Item 11: on SQLite the group-commit writer wrote `booking.create` without the client
+/// address.
+async fn a_booking_made_through_group_commit_records_its_origin(app: TestApp) {
+    let b = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)))
+        .await;
+    let (origin,): (Option<String>,) = sqlx::query_as(
+        "SELECT a.origin FROM audit_log a JOIN bookings b ON b.id = a.booking_id \
+         WHERE a.action = 'booking.create' AND b.code = $1",
+    )
+    .bind(b["code"].as_str().unwrap())
+    .fetch_one(app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(origin.as_deref(), Some("127.0.0.1"));
+}
+
+/// Item 12: a desk officer of another office got 403 for a real code and 404 for an
+/// unknown one (and a redirect against `m=unknown` from the page's code box).
+async fn another_offices_desk_cannot_tell_whether_a_code_exists(app: TestApp) {
+    assert_eq!(app.put_office("serang", demo_office()).await.status(), 201);
+    let b = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)))
+        .await;
+    let code = b["code"].as_str().unwrap();
+    let other = app
+        .staff_token("loket-serang", Role::Desk, Some("serang"))
+        .await;
+    let ask = |path: String| {
+        let (client, other) = (app.client.clone(), other.clone());
+        async move {
+            let r = client.get(path).bearer_auth(&other).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let real = ask(app.url(&format!("/api/v1/staff/bookings/{code}"))).await;
+    let unknown = ask(app.url("/api/v1/staff/bookings/ABCDEFGH")).await;
+    assert_eq!(real.0, 404, "{}", real.1);
+    assert_eq!(real, unknown, "the same answer for a real code elsewhere");
+    let real = ask(app.url(&format!("/api/v1/staff/bookings/{code}/certificate"))).await;
+    let unknown = ask(app.url("/api/v1/staff/bookings/ABCDEFGH/certificate")).await;
+    assert_eq!(real, unknown);
+    // The desk page's code box: the same way back for both.
+    let (_, cookie) = crate::security::log_in(&app, "loket-serang").await;
+    let find = |typed: String| {
+        let (client, cookie, url) = (app.client.clone(), cookie.clone(), app.url("/staff/find"));
+        async move {
+            let r = client
+                .get(url)
+                .query(&[("code", typed.as_str())])
+                .header("Cookie", &cookie)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.headers()
+                    .get("location")
+                    .map(|l| l.to_str().unwrap().to_string()),
+            )
+        }
+    };
+    let real = find(code.to_string()).await;
+    let unknown = find("ABCDEFGH".to_string()).await;
+    assert_eq!(
+        real.1.map(|l| l.replace(code, "ABCDEFGH")),
+        unknown.1,
+        "a real code of another office goes where an unknown one does"
+    );
+}
+
+/// Item 12: the day list's search matched any ending of the NIK, so `1`, `01`, `001`, …
+/// read it from the end.
+async fn a_desk_search_cannot_read_a_nik_digit_by_digit(app: TestApp) {
+    app.staff_token("loket-1", Role::Desk, Some("ciruas")).await;
+    let b = app
+        .book_ok(&BookingForm::new(&wib(11, 30, 9, 0), &nik(4321)))
+        .await;
+    let code = b["code"].as_str().unwrap().to_string();
+    let (_, cookie) = crate::security::log_in(&app, "loket-1").await;
+    let finds = |q: String| {
+        let (client, cookie, url, code) = (
+            app.client.clone(),
+            cookie.clone(),
+            app.url("/staff/offices/ciruas/desk"),
+            code.clone(),
+        );
+        async move {
+            let page = client
+                .get(url)
+                .query(&[("date", "2026-11-30"), ("q", q.as_str())])
+                .header("Cookie", &cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            page.contains(&code)
+        }
+    };
+    let full = nik(4321);
+    assert!(
+        finds("4321".into()).await,
+        "the last four, as lists show them"
+    );
+    assert!(finds(full.clone()).await, "the whole NIK, from the KK");
+    assert!(finds("budi".into()).await, "the name");
+    for tail in [&full[15..], &full[13..], &full[11..], &full[1..]] {
+        assert!(!finds(tail.to_string()).await, "{tail} matches nothing");
+    }
+}
+
+/// Item 13: `a@b.c\r\nBcc: …` was stored as an e-mail address.
+async fn an_email_address_is_parsed_not_guessed(app: TestApp) {
+    let before = app.written().await;
+    for bad in [
+        "a@b.co\r\nBcc: x@evil.example",
+        "a@b",
+        "\"a b\"@example.com",
+    ] {
+        let r = app
+            .book(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)).set("email", bad))
+            .await;
+        let e = error_of(r, 422, bad).await;
+        assert_eq!(e["field"], "email", "{bad:?}: {e}");
+    }
+    assert_eq!(app.written().await, before);
+    app.book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)).set("email", "budi@gmail.com"))
+        .await;
+}
+
+/// Item 5: a 28 KB iCalendar file with `BEGIN:VEVENT` nested 2,000 deep overflowed the
+/// parser's stack and aborted the whole process. Run against a real process: an abort
+/// here would end the test binary, not fail one test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deeply_nested_calendar_is_a_422_and_the_server_stays_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("rekam.db").display());
+    let server = Server::start(&db, &["--demo"]);
+    let admin = server
+        .banner
+        .iter()
+        .find(|l| l.contains("demo-admin"))
+        .expect("the demo prints an admin login")
+        .split("API token")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_string();
+    let ics = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{}{}END:VCALENDAR\r\n",
+        "BEGIN:VEVENT\r\n".repeat(2000),
+        "END:VEVENT\r\n".repeat(2000)
+    );
+    assert!(ics.len() < 64 * 1024, "a small file");
+    let client = reqwest::Client::new();
+    let r = client
+        .put(format!(
+            "{}/api/v1/staff/holidays/2027?dry_run=true",
+            server.base
+        ))
+        .bearer_auth(&admin)
+        .header("Content-Type", "text/calendar")
+        .body(ics)
+        .send()
+        .await
+        .expect("an answer, not a dead process");
+    assert_eq!(r.status(), 422);
+    let r = client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "every office is still served");
+}
+
+/// Item 3: behind a dual-stack socket (`--bind [::]:PORT`) IPv4 clients arrive as
+/// `::ffff:a.b.c.d`, and the /64 grouping made all of them one client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv4_clients_of_a_dual_stack_socket_are_told_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("rekam.db").display());
+    let mut command = rekam(&db);
+    command.env("REKAM_BOOKINGS_PER_HOUR", "2");
+    command.env("REKAM_RATE_LIMIT_EXEMPT", "127.0.0.9/32");
+    let server = Server::start_on(command, "[::]:0", &["--demo"]);
+    let port = server.base.rsplit(':').next().unwrap().to_string();
+    let from = |last: u8| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 0, last]))
+            .build()
+            .unwrap()
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    // A real slot of the demo office on the real clock.
+    let a: Value = from(2)
+        .get(format!("{base}/api/v1/offices/ciruas/availability"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let slot = a["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["slots"].as_array().unwrap().clone())
+        .find(|s| {
+            let start = chrono::DateTime::parse_from_rfc3339(s["start"].as_str().unwrap()).unwrap();
+            s["remaining"].as_u64().unwrap() >= 6
+                && start > chrono::Utc::now() + chrono::Duration::hours(1)
+        })
+        .expect("a slot with room")["start"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let born = "2000-05-07";
+    let nik_of = |n: u32| format!("360405070500{n:04}");
+    let book = |client: reqwest::Client, n: u32| {
+        let (url, slot) = (format!("{base}/api/v1/bookings"), slot.clone());
+        let form = BookingForm::new(&slot, &nik_of(n))
+            .set("birth_date", born)
+            .set("certificate_kind", "surat_sehat")
+            .set(
+                "certificate_issued_at",
+                &chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            );
+        async move {
+            client
+                .post(url)
+                .multipart(form.multipart())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(book(from(2), 1).await, 201);
+    assert_eq!(book(from(2), 2).await, 201);
+    assert_eq!(book(from(2), 3).await, 429, "127.0.0.2 used its two");
+    assert_eq!(book(from(3), 4).await, 201, "127.0.0.3 is someone else");
+    for n in 5..8 {
+        assert_eq!(book(from(9), n).await, 201, "an exempt IPv4 network");
+    }
+    // The audit log names the IPv4 address.
+    drop(server);
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db).await.unwrap();
+    let origins: Vec<(Option<String>,)> =
+        sqlx::query_as("SELECT origin FROM audit_log WHERE action = 'booking.create'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(!origins.is_empty());
+    for (o,) in origins {
+        let o = o.unwrap_or_default();
+        assert!(o.starts_with("127.0.0."), "an IPv4 origin: {o}");
+    }
+}
+
+/// Items 3 and 4: behind a proxy, `X-Forwarded-For` arrives over several header lines
+/// (HAProxy's `option forwardfor` adds a line of its own) and may carry IPv4-mapped
+/// addresses: all lines are one list, and `::ffff:a.b.c.d` is `a.b.c.d`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_for_over_several_lines_is_one_list() {
+    let app = spawn_with(
+        Db::Sqlite,
+        rekam::config::Settings {
+            lookups_per_minute: 2,
+            trust_forwarded_for: true,
+            ..test_settings()
+        },
+    )
+    .await
+    .unwrap();
+    let find = |lines: Vec<String>| {
+        let (client, url) = (app.client.clone(), app.url("/find"));
+        async move {
+            let mut r = client.post(url);
+            for l in lines {
+                r = r.header("X-Forwarded-For", l);
+            }
+            r.form(&[
+                ("code", "ABCDEFGH"),
+                ("nik", &nik(1)),
+                ("birth_date", "2009-05-07"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+        }
+    };
+    // The client writes its own first line; the proxy adds the address it saw.
+    for (i, expected) in [(1, 404), (2, 404), (3, 429)] {
+        let got = find(vec![format!("10.9.9.{i}"), "203.0.113.7".into()]).await;
+        assert_eq!(got, expected, "try {i}: the proxy's line counts");
+    }
+    // An IPv4-mapped address is the IPv4 address: the same client.
+    assert_eq!(find(vec!["::ffff:203.0.113.7".into()]).await, 429);
+    // And IPv4 clients are not one IPv6 /64.
+    assert_eq!(find(vec!["::ffff:203.0.113.8".into()]).await, 404);
+}
+
+/// A login through the form from `from` (the proxy's `X-Forwarded-For`), with the cookies
+/// given; its status and its `Set-Cookie` pairs.
+async fn login_from(
+    app: &TestApp,
+    from: &str,
+    username: &str,
+    password: &str,
+    cookies: &str,
+) -> (u16, Option<u64>, Vec<String>) {
+    let mut r = app
+        .client
+        .post(app.url("/staff/login"))
+        .header("X-Forwarded-For", from)
+        .form(&[("username", username), ("password", password)]);
+    if !cookies.is_empty() {
+        r = r.header("Cookie", cookies);
+    }
+    let r = r.send().await.unwrap();
+    let wait = r
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().parse().unwrap());
+    let set = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .collect();
+    (r.status().as_u16(), wait, set)
+}
+
+/// Item 2: logins from one IPv6 /64 counted each address apart (12 never saw a 429), and
+/// nothing limited guesses at one account from many addresses. The delays must not lock
+/// the account's own staff out: a browser that signed in before is not held back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_guesses_are_limited_per_64_and_per_account_but_staff_get_in() {
+    let app = spawn_with(
+        Db::Sqlite,
+        rekam::config::Settings {
+            trust_forwarded_for: true,
+            logins_per_minute: 10,
+            ..test_settings()
+        },
+    )
+    .await
+    .unwrap();
+    app.staff_token("loket-1", Role::Desk, Some("ciruas")).await;
+    // One /64, a new address for every try.
+    let mut statuses = Vec::new();
+    for i in 1..=12 {
+        let from = format!("2001:db8:1:1::{i:x}");
+        statuses.push(
+            login_from(&app, &from, &format!("nobody-{i}"), "wrong password", "")
+                .await
+                .0,
+        );
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        10,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[10..], [429, 429], "{statuses:?}");
+    // The officer signs in on the office's browser: it is remembered.
+    let (status, _, set) =
+        login_from(&app, "10.1.0.1", "loket-1", "a long test password", "").await;
+    assert_eq!(status, 303);
+    let device = set
+        .iter()
+        .find(|c| c.starts_with("rekam_device="))
+        .expect("a device cookie")
+        .clone();
+    // Guesses at the account from many addresses: five, then delays that grow.
+    for i in 1..=5 {
+        let (s, _, _) = login_from(&app, &format!("10.2.0.{i}"), "loket-1", "guess", "").await;
+        assert_eq!(s, 401, "guess {i}");
+    }
+    let (s, wait, _) = login_from(&app, "10.2.0.6", "loket-1", "guess", "").await;
+    assert_eq!(s, 429, "the sixth guess waits");
+    assert!(wait.is_some_and(|w| w >= 1), "Retry-After");
+    // Even with the right password, a new browser waits (the delay is the account's) …
+    let (s, _, _) = login_from(&app, "10.3.0.1", "loket-1", "a long test password", "").await;
+    assert_eq!(s, 429, "no password is checked during the delay");
+    // … but the office's browser gets in at once.
+    let (s, _, _) = login_from(&app, "10.1.0.1", "loket-1", "a long test password", &device).await;
+    assert_eq!(s, 303, "a browser that signed in before is not locked out");
+    // The delays grow: after the wait, one more guess, and the next wait is longer.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (s, _, _) = login_from(&app, "10.2.0.7", "loket-1", "guess", "").await;
+    assert_eq!(s, 401);
+    let (s, wait, _) = login_from(&app, "10.2.0.8", "loket-1", "guess", "").await;
+    assert_eq!(s, 429);
+    assert!(wait.is_some_and(|w| w >= 2), "a longer wait: {wait:?}");
+}
+
+/// Item 2: a lookup's booking code had no limit of its own; guesses at one code's NIK
+/// and birth date from many addresses went on for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookups_of_one_booking_code_are_limited_from_every_address() {
+    let app = spawn_with(
+        Db::Sqlite,
+        rekam::config::Settings {
+            trust_forwarded_for: true,
+            ..test_settings()
+        },
+    )
+    .await
+    .unwrap();
+    let mut statuses = Vec::new();
+    for i in 1..=12 {
+        let r = app
+            .client
+            .post(app.url("/find"))
+            .header("X-Forwarded-For", format!("10.4.{i}.1"))
+            .form(&[
+                ("code", "ABCDEFGH"),
+                ("nik", &nik(i)),
+                ("birth_date", "2009-05-07"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert!(statuses[..10].iter().all(|s| *s == 404), "{statuses:?}");
+    assert_eq!(statuses[10..], [429, 429], "{statuses:?}");
+    // Another code is not held back.
+    let r = app
+        .client
+        .post(app.url("/find"))
+        .header("X-Forwarded-For", "10.4.99.1")
+        .form(&[
+            ("code", "HGFEDCBA"),
+            ("nik", &nik(1)),
+            ("birth_date", "2009-05-07"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+/// Kilobytes of a process's memory: (resident now, peak resident).
+fn memory_kb(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Item 2: every login ran Argon2 (about 19 MiB) with no cap on how many at once: 60
+/// concurrent logins took the server from 78 MB to 1.18 GB. The peak under 80 concurrent
+/// logins stays within 400 MB of idle, and every answer is a 401 or a 429.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eighty_concurrent_logins_keep_memory_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("rekam.db").display());
+    let mut command = rekam(&db);
+    command.env("REKAM_LOGINS_PER_MINUTE", "1000");
+    let server = Server::start_with(command, &[]);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = |i: usize| {
+        let (client, base) = (client.clone(), server.base.clone());
+        async move {
+            client
+                .post(format!("{base}/staff/login"))
+                .header("Origin", &base)
+                .form(&[
+                    ("username", format!("guess-{i}")),
+                    ("password", "x".repeat(12)),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(login(0).await, 401, "warm");
+    let (idle, _) = memory_kb(server.pid());
+    let all = futures_util::future::join_all((1..=80).map(login)).await;
+    let (_, peak) = memory_kb(server.pid());
+    assert!(
+        all.iter().all(|s| *s == 401 || *s == 429),
+        "401 or 429 only: {all:?}"
+    );
+    let grew_mb = peak.saturating_sub(idle) / 1024;
+    eprintln!(
+        "idle {} MB, peak {} MB under 80 logins",
+        idle / 1024,
+        peak / 1024
+    );
+    assert!(grew_mb < 400, "peak {grew_mb} MB above idle");
+}
