@@ -149,6 +149,8 @@ fn allowed(module: &str) -> Option<&'static [&'static str]> {
         "web" => &[
             "domain", "planner", "store", "usecases", "clock", "config", "i18n",
         ],
+        // Accepting connections: hands each to the web layer's router.
+        "serve" => &["config", "web"],
         // The crate root and the command line wire everything together.
         "lib" | "main" | "checks" => return None,
         _ => &[],

@@ -118,6 +118,25 @@ pub struct Settings {
     /// Verification codes one phone number may be sent in an hour.
     #[arg(long, env = "REKAM_VERIFY_CODES_PER_HOUR", default_value_t = 5)]
     pub verify_codes_per_hour: u32,
+    /// Connections open at once; 0 = as many as the file descriptors allow (after the
+    /// database's and a reserve), at most 4096. At the cap the oldest idle connection is
+    /// closed for a new one.
+    #[arg(long, env = "REKAM_MAX_CONNECTIONS", default_value_t = 0)]
+    pub max_connections: u32,
+    /// Connections open at once from one client address (an IPv6 address by its /64);
+    /// 0 = no such cap. Not applied with --trust-forwarded-for (every connection then
+    /// comes from the proxy, which must cap its clients itself).
+    #[arg(long, env = "REKAM_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64)]
+    pub max_connections_per_address: u32,
+    /// Host names served besides --public-url's (comma-separated, a port allowed); any
+    /// other Host is 421. With neither set, any host is served (for a first try).
+    /// Loopback addresses and `localhost` are always served.
+    #[arg(long, env = "REKAM_ALLOWED_HOSTS", default_value = "")]
+    pub allowed_hosts: String,
+    /// A staff browser session ends after this many minutes without use (and always 12
+    /// hours after signing in).
+    #[arg(long, env = "REKAM_STAFF_IDLE_MINUTES", default_value_t = 30)]
+    pub staff_idle_minutes: u32,
 }
 
 impl Default for Settings {
@@ -150,6 +169,10 @@ impl Default for Settings {
             verify_phone: false,
             verify_minutes: 15,
             verify_codes_per_hour: 5,
+            max_connections: 0,
+            max_connections_per_address: 64,
+            allowed_hosts: String::new(),
+            staff_idle_minutes: 30,
         }
     }
 }

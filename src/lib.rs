@@ -14,6 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod i18n;
 pub mod planner;
+pub mod serve;
 pub mod store;
 pub mod usecases;
 pub mod web;
@@ -33,6 +34,8 @@ pub struct Application {
     sweeps: tokio::sync::watch::Sender<Sweep>,
     /// How long a client may take to send its request headers, or pause in its body.
     client_timeout: std::time::Duration,
+    /// How many connections may be open.
+    caps: serve::Caps,
     /// The sweeps' settings.
     settings: Settings,
     /// Where messages to applicants go.
@@ -146,6 +149,7 @@ impl Application {
             limits,
             sweeps,
             client_timeout,
+            caps: serve::Caps::from_settings(&settings),
             settings,
             channel,
             store,
@@ -258,7 +262,14 @@ impl Application {
             }
         });
         let store = self.store.clone();
-        serve_connections(self.listener, self.router, self.client_timeout).await;
+        serve::serve_connections(
+            self.listener,
+            self.router,
+            self.client_timeout,
+            self.caps,
+            stop_signal(),
+        )
+        .await;
         let _ = stop_tx.send(true);
         if tokio::time::timeout(std::time::Duration::from_secs(15), deliveries)
             .await
@@ -323,82 +334,4 @@ async fn stop_signal() {
 /// The client timeout of the settings, at least a second.
 fn settings_timeout(settings: &Settings) -> u64 {
     settings.client_timeout_seconds.max(1)
-}
-
-/// Accepts connections until Ctrl-C or SIGTERM, each served by HTTP/1.1 with a deadline for its
-/// request headers: a client that opens connections and never finishes a request (slow
-/// loris) is cut off instead of holding a file descriptor for ever. (A pause in a body is
-/// bounded by the router's body timeout.) On Ctrl-C or SIGTERM the listener closes (new
-/// connections are refused, not reset), connections get a second to send the request
-/// they were opened for, then finish what they are doing, for at most 30 seconds; answers
-/// already written (a 201 is committed before it is sent) stay.
-async fn serve_connections(
-    listener: TcpListener,
-    router: axum::Router,
-    client_timeout: std::time::Duration,
-) {
-    use hyper_util::rt::{TokioIo, TokioTimer};
-    use hyper_util::server::graceful::GracefulShutdown;
-    use tower::ServiceExt;
-    let graceful = GracefulShutdown::new();
-    let serve = |stream: tokio::net::TcpStream, peer: std::net::SocketAddr| {
-        // The peer address feeds the rate limits of the lookup and the login.
-        let service = router
-            .clone()
-            .map_request(move |mut req: axum::extract::Request<_>| {
-                req.extensions_mut()
-                    .insert(axum::extract::ConnectInfo(peer));
-                req.map(axum::body::Body::new)
-            });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(client_timeout)
-            .serve_connection(
-                TokioIo::new(stream),
-                hyper_util::service::TowerToHyperService::new(service),
-            );
-        let watched = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(e) = watched.await {
-                tracing::debug!(error = %e, "connection ended with an error");
-            }
-        });
-    };
-    let mut stop = std::pin::pin!(stop_signal());
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait a little, go on.
-                    tracing::warn!(error = %e, "accepting a connection failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            _ = &mut stop => break,
-        };
-        serve(stream, peer);
-    }
-    // Connections the kernel has completed but not yet handed over would be reset when
-    // the listener closes: take them too, then close it. New connections are refused
-    // from now on (not left waiting in the backlog).
-    if let Ok(listener) = listener.into_std() {
-        let _ = listener.set_nonblocking(true);
-        while let Ok((stream, peer)) = listener.accept() {
-            let _ = stream.set_nonblocking(true);
-            if let Ok(stream) = tokio::net::TcpStream::from_std(stream) {
-                serve(stream, peer);
-            }
-        }
-    }
-    // A connection accepted just before the signal gets a moment to send its request: a
-    // connection with nothing read yet counts as idle and would be closed at once.
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    if tokio::time::timeout(std::time::Duration::from_secs(30), graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("connections still open after 30 s; closing them");
-    }
 }

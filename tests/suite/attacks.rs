@@ -592,3 +592,51 @@ async fn eighty_concurrent_logins_keep_memory_bounded() {
     );
     assert!(grew_mb < 400, "peak {grew_mb} MB above idle");
 }
+
+/// Item 8: with 256 file descriptors, 366 idle sockets made `/healthz` time out. Now the
+/// oldest idle connections make room, per address and in all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_sockets_cannot_starve_the_server_of_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("rekam.db").display());
+    // The server with 256 file descriptors, as a small office's box might be set.
+    let mut command = std::process::Command::new("sh");
+    command
+        .args([
+            "-c",
+            "ulimit -n 256 && exec \"$0\" \"$@\"",
+            env!("CARGO_BIN_EXE_rekam"),
+        ])
+        .env("DATABASE_URL", &db)
+        .env("RUST_LOG", "error");
+    let server = Server::start_with(command, &[]);
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let mut idle = Vec::new();
+    for _ in 0..366 {
+        idle.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let r = client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .expect("healthz answers while 366 idle sockets are open");
+        assert_eq!(r.status(), 200);
+    }
+    // The server closed idle connections to make room: most of them read an end.
+    let mut closed = 0;
+    for s in &mut idle {
+        let mut buf = [0u8; 1];
+        use tokio::io::AsyncReadExt;
+        if let Ok(Ok(0)) =
+            tokio::time::timeout(std::time::Duration::from_millis(20), s.read(&mut buf)).await
+        {
+            closed += 1;
+        }
+    }
+    assert!(closed >= 366 - 64, "only {closed} idle sockets were closed");
+}

@@ -1,0 +1,355 @@
+//! Accepting and serving connections, with a cap on how many are open: in all (below the
+//! process's file descriptors, so that `/healthz` and the database always have some), and
+//! per client address when the clients reach us directly. At a cap, the oldest idle
+//! connection (no request in flight) of that address, or of all, is closed to make room,
+//! as nginx and HAProxy do with idle keep-alive connections; when none is idle the new
+//! connection is refused. Before, 366 idle sockets on a server with 256 file descriptors
+//! made `/healthz` time out.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// How many connections may be open.
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    /// In all.
+    pub total: usize,
+    /// From one client address (an IPv6 address by its /64); `None` behind a trusted proxy,
+    /// where every connection comes from the proxy.
+    pub per_address: Option<usize>,
+}
+
+/// File descriptors kept free of client connections: the database pools, the files and
+/// sockets of the process itself.
+const RESERVED_DESCRIPTORS: u64 = 64;
+
+impl Caps {
+    /// From the settings: `--max-connections` (0: as many as the file descriptors allow
+    /// after the database's and a reserve), never more than the descriptors allow;
+    /// `--max-connections-per-address` (0: none), not behind a trusted proxy.
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        let descriptors = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+            .current
+            .unwrap_or(u64::MAX);
+        let reserve = RESERVED_DESCRIPTORS + u64::from(settings.db_connections) + 2;
+        let allowed =
+            usize::try_from(descriptors.saturating_sub(reserve).max(16)).unwrap_or(usize::MAX);
+        let total = match settings.max_connections {
+            0 => allowed.min(DEFAULT_MAX_CONNECTIONS),
+            n => allowed.min(n as usize),
+        };
+        let per_address = (!settings.trust_forwarded_for
+            && settings.max_connections_per_address > 0)
+            .then_some(settings.max_connections_per_address as usize);
+        Self { total, per_address }
+    }
+}
+
+/// The cap when the file descriptors allow more: far above what one office's server sees.
+const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+
+/// One open connection.
+struct Open {
+    /// The client key (an IPv6 address by its /64).
+    peer: IpAddr,
+    /// Order of acceptance (older first).
+    seq: u64,
+    /// Requests in flight.
+    busy: Arc<AtomicUsize>,
+    /// Tells its task to close it gracefully.
+    close: watch::Sender<bool>,
+}
+
+/// The open connections.
+#[derive(Default)]
+struct Registry {
+    open: HashMap<u64, Open>,
+    per_peer: HashMap<IpAddr, usize>,
+    next: u64,
+}
+
+impl Registry {
+    /// Makes room for a connection from `peer`: `false` when the caps are reached and no
+    /// connection is idle to close.
+    fn make_room(&mut self, peer: IpAddr, caps: Caps) -> bool {
+        if let Some(cap) = caps.per_address {
+            if self.per_peer.get(&peer).copied().unwrap_or(0) >= cap
+                && !self.close_oldest_idle(|o| o.peer == peer)
+            {
+                return false;
+            }
+        }
+        if self.open.len() >= caps.total && !self.close_oldest_idle(|_| true) {
+            return false;
+        }
+        true
+    }
+
+    /// Closes the oldest idle connection that `which` picks; `false` when there is none.
+    fn close_oldest_idle(&mut self, which: impl Fn(&Open) -> bool) -> bool {
+        let oldest = self
+            .open
+            .iter()
+            .filter(|(_, o)| which(o) && o.busy.load(Ordering::Acquire) == 0)
+            .min_by_key(|(_, o)| o.seq)
+            .map(|(id, _)| *id);
+        match oldest {
+            Some(id) => {
+                self.remove(id);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn add(&mut self, peer: IpAddr, busy: Arc<AtomicUsize>, close: watch::Sender<bool>) -> u64 {
+        let id = self.next;
+        self.next += 1;
+        *self.per_peer.entry(peer).or_default() += 1;
+        self.open.insert(
+            id,
+            Open {
+                peer,
+                seq: id,
+                busy,
+                close,
+            },
+        );
+        id
+    }
+
+    /// Forgets a connection, telling it to close if it is still open.
+    fn remove(&mut self, id: u64) {
+        if let Some(o) = self.open.remove(&id) {
+            let _ = o.close.send(true);
+            if let Some(n) = self.per_peer.get_mut(&o.peer) {
+                *n -= 1;
+                if *n == 0 {
+                    self.per_peer.remove(&o.peer);
+                }
+            }
+        }
+    }
+}
+
+/// Counts a request in flight on its connection until its answer is ready.
+struct InFlight(Arc<AtomicUsize>);
+
+impl InFlight {
+    fn new(busy: &Arc<AtomicUsize>) -> Self {
+        busy.fetch_add(1, Ordering::AcqRel);
+        Self(busy.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Accepts connections until `stop` resolves, each served by HTTP/1.1 with a deadline for
+/// its request headers: a client that opens connections and never finishes a request
+/// (slow loris) is cut off instead of holding a file descriptor for ever. (A pause in a
+/// body is bounded by the router's body timeout.) When `stop` resolves the listener
+/// closes (new connections are refused, not reset), connections get a second to send the
+/// request they were opened for, then finish what they are doing, for at most 30
+/// seconds; answers already written (a 201 is committed before it is sent) stay.
+pub async fn serve_connections(
+    listener: TcpListener,
+    router: axum::Router,
+    client_timeout: Duration,
+    caps: Caps,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    let registry = Arc::new(Mutex::new(Registry::default()));
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let tasks = tasks::TaskCount::default();
+    let serve = |stream: tokio::net::TcpStream, peer: SocketAddr| {
+        use hyper_util::rt::{TokioIo, TokioTimer};
+        use tower::ServiceExt;
+        let key = crate::web::kit::limits::per_household(peer.ip());
+        let busy = Arc::new(AtomicUsize::new(0));
+        let (close_tx, mut close_rx) = watch::channel(false);
+        let id = {
+            let mut reg = registry.lock().unwrap_or_else(|e| e.into_inner());
+            if !reg.make_room(key, caps) {
+                tracing::warn!("connection refused: every connection is busy at the cap");
+                drop(stream);
+                return;
+            }
+            reg.add(key, busy.clone(), close_tx)
+        };
+        // The peer address feeds the rate limits and the audit log.
+        let router = router.clone();
+        let service =
+            tower::service_fn(move |req: axum::extract::Request<hyper::body::Incoming>| {
+                let (router, in_flight) = (router.clone(), InFlight::new(&busy));
+                async move {
+                    let mut req = req.map(axum::body::Body::new);
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    let answer = router.oneshot(req).await;
+                    drop(in_flight);
+                    answer
+                }
+            });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(client_timeout)
+            .serve_connection(
+                TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            );
+        let (registry, mut shutdown_rx, done) =
+            (registry.clone(), shutdown_rx.clone(), tasks.start());
+        tokio::spawn(async move {
+            let mut connection = std::pin::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => Some(ended),
+                _ = close_rx.wait_for(|c| *c) => None,
+                _ = shutdown_rx.wait_for(|s| *s) => None,
+            };
+            let ended = match ended {
+                Some(ended) => ended,
+                None => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(e) = ended {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            registry
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(id);
+            drop(done);
+        });
+    };
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little, go on.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        serve(stream, peer);
+    }
+    // Connections the kernel has completed but not yet handed over would be reset when
+    // the listener closes: take them too, then close it. New connections are refused
+    // from now on (not left waiting in the backlog).
+    if let Ok(listener) = listener.into_std() {
+        let _ = listener.set_nonblocking(true);
+        while let Ok((stream, peer)) = listener.accept() {
+            let _ = stream.set_nonblocking(true);
+            if let Ok(stream) = tokio::net::TcpStream::from_std(stream) {
+                serve(stream, peer);
+            }
+        }
+    }
+    // A connection accepted just before the signal gets a moment to send its request: a
+    // connection with nothing read yet counts as idle and would be closed at once.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let _ = shutdown_tx.send(true);
+    if tokio::time::timeout(Duration::from_secs(30), tasks.all_done())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after 30 s; closing them");
+    }
+}
+
+/// Waiting for the connections' tasks to end.
+mod tasks {
+    use std::sync::Arc;
+    use tokio::sync::watch;
+
+    /// Counts running tasks; `all_done` waits until none is left.
+    #[derive(Clone)]
+    pub struct TaskCount {
+        count: Arc<watch::Sender<usize>>,
+    }
+
+    impl Default for TaskCount {
+        fn default() -> Self {
+            Self {
+                count: Arc::new(watch::Sender::new(0)),
+            }
+        }
+    }
+
+    /// A running task; it counts until dropped.
+    pub struct Running(Arc<watch::Sender<usize>>);
+
+    impl Drop for Running {
+        fn drop(&mut self) {
+            self.0.send_modify(|n| *n -= 1);
+        }
+    }
+
+    impl TaskCount {
+        /// A task starts.
+        pub fn start(&self) -> Running {
+            self.count.send_modify(|n| *n += 1);
+            Running(self.count.clone())
+        }
+
+        /// Resolves when no task is running.
+        pub async fn all_done(&self) {
+            let mut rx = self.count.subscribe();
+            let _ = rx.wait_for(|n| *n == 0).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn busy(n: usize) -> Arc<AtomicUsize> {
+        Arc::new(AtomicUsize::new(n))
+    }
+
+    #[test]
+    fn at_a_cap_the_oldest_idle_connection_makes_room() {
+        let caps = Caps {
+            total: 3,
+            per_address: Some(2),
+        };
+        let (a, b) = (IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 2]));
+        let mut reg = Registry::default();
+        let (first, mut first_closed) = watch::channel(false);
+        reg.add(a, busy(0), first);
+        let (second, _) = watch::channel(false);
+        reg.add(a, busy(1), second);
+        // a is at its cap: its oldest idle connection is closed for the new one.
+        assert!(reg.make_room(a, caps));
+        assert!(
+            *first_closed.borrow_and_update(),
+            "the oldest idle one was told to close"
+        );
+        assert_eq!(reg.per_peer[&a], 1);
+        let (third, _) = watch::channel(false);
+        reg.add(a, busy(1), third);
+        // a's two are busy: a third from a is refused; b still gets in.
+        assert!(!reg.make_room(a, caps));
+        assert!(reg.make_room(b, caps));
+        let (fourth, _) = watch::channel(false);
+        reg.add(b, busy(1), fourth);
+        // All three busy at the total cap: refused for everyone.
+        assert!(!reg.make_room(IpAddr::from([10, 0, 0, 3]), caps));
+    }
+}
