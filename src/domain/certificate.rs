@@ -177,9 +177,11 @@ pub fn sniff_certificate(bytes: &[u8]) -> Result<CertificateFileType, FileProble
         CertificateFileType::Pdf => pdf_is_complete(bytes),
         CertificateFileType::Paper => false,
     };
+    let active_pdf = kind == CertificateFileType::Pdf
+        && matches!(super::pdf::judge(bytes), super::pdf::Verdict::Active(_));
     if !complete {
         Err(FileProblem::Damaged)
-    } else if carries_active_content(bytes) {
+    } else if active_pdf || carries_active_content(bytes) {
         Err(FileProblem::Active)
     } else {
         Ok(kind)

@@ -9,6 +9,7 @@ pub mod holidays;
 pub mod level;
 pub mod nik;
 pub mod office;
+pub mod pdf;
 pub mod phone;
 pub mod text;
 

@@ -12,6 +12,7 @@ both_databases!(
     another_offices_desk_cannot_tell_whether_a_code_exists,
     a_desk_search_cannot_read_a_nik_digit_by_digit,
     an_email_address_is_parsed_not_guessed,
+    pdf_actions_hidden_from_a_byte_scan_are_refused,
 );
 
 async fn error_of(r: reqwest::Response, status: u16, what: &str) -> Value {
@@ -639,4 +640,70 @@ async fn idle_sockets_cannot_starve_the_server_of_connections() {
         }
     }
     assert!(closed >= 366 - 64, "only {closed} idle sockets were closed");
+}
+
+/// A PDF around `body`, with `stream` (zlib-compressed) as an object stream when given.
+fn pdf_with(body: &str, object_stream: Option<&str>) -> Vec<u8> {
+    use std::io::Write;
+    let mut out =
+        format!("%PDF-1.5\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n{body}\n").into_bytes();
+    if let Some(objects) = object_stream {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(objects.as_bytes()).unwrap();
+        let data = z.finish().unwrap();
+        out.extend_from_slice(
+            format!(
+                "5 0 obj<</Type/ObjStm/N 1/First 5/Filter/FlateDecode/Length {}>>stream\n",
+                data.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(&data);
+        out.extend_from_slice(b"\nendstream\nendobj\n");
+    }
+    out.extend_from_slice(b"trailer<</Root 1 0 R>>\n%%EOF\n");
+    out
+}
+
+/// Item 7: `/S/J#61vaScript`, `/S/L#61unch`, JavaScript inside a Flate-compressed object
+/// stream, and `/URI` actions passed the byte scan.
+async fn pdf_actions_hidden_from_a_byte_scan_are_refused(app: TestApp) {
+    let before = app.written().await;
+    for (what, file) in [
+        (
+            "a name escape",
+            pdf_with("3 0 obj<</S/J#61vaScript/JS(app.alert(1))>>endobj", None),
+        ),
+        (
+            "a launch",
+            pdf_with("3 0 obj<</S/L#61unch/F(cmd.exe)>>endobj", None),
+        ),
+        (
+            "a link",
+            pdf_with("3 0 obj<</S/URI/URI(http://evil.example/)>>endobj", None),
+        ),
+        (
+            "an object stream",
+            pdf_with("", Some("6 0 <</S/JavaScript/JS(app.alert(1))>>")),
+        ),
+    ] {
+        let r = app
+            .book(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)).file(
+                file,
+                "surat.pdf",
+                "application/pdf",
+            ))
+            .await;
+        let e = error_of(r, 415, what).await;
+        assert_eq!(e["field"], "certificate", "{what}: {e}");
+    }
+    assert_eq!(app.written().await, before, "nothing was written");
+    // A PDF whose compressed objects hold only a page is taken.
+    let plain = pdf_with("", Some("6 0 <</Type/Page/Parent 2 0 R>>"));
+    app.book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)).file(
+        plain,
+        "surat.pdf",
+        "application/pdf",
+    ))
+    .await;
 }
