@@ -289,6 +289,41 @@ impl Store {
         Err(StoreError::Conflict)
     }
 
+    /// Adds another manage token to a booking (its hash): both it and the booking's own
+    /// lead to it from now on.
+    pub async fn add_booking_token(
+        &self,
+        booking_id: i64,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO booking_tokens (booking_id, token_hash, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(booking_id)
+        .bind(token_hash)
+        .bind(ts(now))
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Is `token_hash` one of the booking's extra manage tokens?
+    pub async fn booking_token_matches(
+        &self,
+        booking_id: i64,
+        token_hash: &str,
+    ) -> StoreResult<bool> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT booking_id FROM booking_tokens WHERE token_hash = $1 AND booking_id = $2",
+        )
+        .bind(token_hash)
+        .bind(booking_id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// A booking by code.
     pub async fn booking(&self, code: &str) -> StoreResult<Booking> {
         let row: Option<BookingRow> = sqlx::query_as(booking_select())
@@ -475,7 +510,7 @@ impl Store {
         self.booking(&b.code).await
     }
 
-    /// Issues a new manage token (the old link stops working).
+    /// Issues a new manage token (the old links stop working, extra ones too).
     pub async fn replace_booking_token(
         &self,
         booking_id: i64,
@@ -487,6 +522,10 @@ impl Store {
             .bind(booking_id)
             .bind(token_hash)
             .bind(ts(now))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM booking_tokens WHERE booking_id = $1")
+            .bind(booking_id)
             .execute(&mut *tx)
             .await?;
         audit(

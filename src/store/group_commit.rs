@@ -17,7 +17,9 @@ use tokio::sync::{mpsc, oneshot};
 pub struct Receipt {
     /// The booking as created.
     pub booking: Booking,
-    /// Its secret token.
+    /// A secret token of the booking: never stored with the key (only hashes of tokens
+    /// are kept); a replay is given a fresh one ([`super::Store::add_booking_token`]).
+    #[serde(skip_serializing, default)]
     pub token: String,
     /// The office's zone then.
     pub timezone: String,

@@ -163,6 +163,10 @@ impl Store {
                 if done.rows_affected() == 0 {
                     continue;
                 }
+                sqlx::query("DELETE FROM booking_tokens WHERE booking_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query(
                     "UPDATE notifications SET reason = '', secret = NULL WHERE booking_id = $1",
                 )

@@ -11,6 +11,7 @@ use crate::domain::{Booking, BookingCode, BookingStatus, Validity};
 use crate::planner;
 use crate::store::{Created, IdempotencyKey, NewBooking, Notice, Office, SeatRequest, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
+use subtle::ConstantTimeEq;
 
 /// A request that passed every check.
 #[derive(Debug)]
@@ -163,7 +164,7 @@ pub async fn book(
     let now = ctx.clock.now();
     // A repeat is answered before anything else: its booking may be the pending one.
     if let Some(key) = idempotency {
-        if let Some(replayed) = ctx.store.idempotent_receipt(key, now).await? {
+        if let Some(replayed) = replay(ctx, key).await? {
             return Ok(Created::Replay(replayed));
         }
     }
@@ -171,6 +172,9 @@ pub async fn book(
     super::verify::prepare(ctx, &mut new);
     for _ in 0..PLAN_RETRIES {
         match ctx.store.create_booking(&new, now, idempotency).await {
+            Ok(Created::Replay(replayed)) => {
+                return Ok(Created::Replay(fresh_token(ctx, replayed).await?));
+            }
             Err(StoreError::PlanChanged) => {
                 let office = ctx.store.office(&valid.office.slug).await?;
                 let (day, slot) =
@@ -191,7 +195,10 @@ pub async fn book(
 pub async fn owned(ctx: &Context, code: &str, token: &str) -> Result<(Booking, Office), AppError> {
     let code = BookingCode::parse(code).ok_or_else(AppError::not_found)?;
     let booking = ctx.store.booking(code.as_str()).await?;
-    if booking.token_hash != hash_secret(token) {
+    let hash = hash_secret(token);
+    // The booking's own token, or another link given for it (a replayed answer's).
+    let own: bool = booking.token_hash.as_bytes().ct_eq(hash.as_bytes()).into();
+    if !own && !ctx.store.booking_token_matches(booking.id, &hash).await? {
         return Err(AppError::not_found());
     }
     let office = ctx.store.office(&booking.office_slug).await?;
@@ -336,5 +343,25 @@ pub async fn replay(
     ctx: &Context,
     key: IdempotencyKey<'_>,
 ) -> Result<Option<crate::store::Replayed>, AppError> {
-    Ok(ctx.store.idempotent_receipt(key, ctx.clock.now()).await?)
+    match ctx.store.idempotent_receipt(key, ctx.clock.now()).await? {
+        Some(replayed) => Ok(Some(fresh_token(ctx, replayed).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A replayed booking carries a fresh manage token for the same booking: the first one
+/// is not kept in the clear (API.md, "Conventions").
+async fn fresh_token(
+    ctx: &Context,
+    replayed: crate::store::Replayed,
+) -> Result<crate::store::Replayed, AppError> {
+    let crate::store::Replayed::Receipt(mut receipt) = replayed else {
+        return Ok(replayed);
+    };
+    let token = crate::domain::code::new_secret();
+    ctx.store
+        .add_booking_token(receipt.booking.id, &hash_secret(&token), ctx.clock.now())
+        .await?;
+    receipt.token = token;
+    Ok(crate::store::Replayed::Receipt(receipt))
 }

@@ -13,6 +13,7 @@ both_databases!(
     a_desk_search_cannot_read_a_nik_digit_by_digit,
     an_email_address_is_parsed_not_guessed,
     pdf_actions_hidden_from_a_byte_scan_are_refused,
+    an_idempotency_key_keeps_no_manage_token_in_the_clear,
 );
 
 async fn error_of(r: reqwest::Response, status: u16, what: &str) -> Value {
@@ -706,4 +707,74 @@ async fn pdf_actions_hidden_from_a_byte_scan_are_refused(app: TestApp) {
         "application/pdf",
     ))
     .await;
+}
+
+/// Item 10: `idempotency_keys.body` kept the plaintext manage token for 24 hours. A
+/// replay now carries a fresh token for the same booking; both links work.
+async fn an_idempotency_key_keeps_no_manage_token_in_the_clear(app: TestApp) {
+    let form = BookingForm::new(&wib(12, 1, 8, 0), &nik(1));
+    let send = || {
+        app.client
+            .post(app.url("/api/v1/bookings"))
+            .header("Idempotency-Key", "0b5e3c1e-19a0-4c4f-9a53-5f0c0d3c1910")
+            .multipart(form.multipart())
+            .send()
+    };
+    let first: Value = send().await.unwrap().json().await.unwrap();
+    let token = first["token"].as_str().unwrap().to_string();
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT body FROM idempotency_keys")
+        .fetch_all(app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(
+        !stored[0].0.contains(&token),
+        "the token is not kept in the clear"
+    );
+    assert!(!stored[0].0.contains("\"token\""), "{}", stored[0].0);
+    let r = send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let again: Value = r.json().await.unwrap();
+    assert_eq!(again["code"], first["code"], "the same booking");
+    let fresh = again["token"].as_str().unwrap();
+    assert_ne!(fresh, token, "a fresh token");
+    assert!(again["manage_url"].as_str().unwrap().ends_with(fresh));
+    let code = first["code"].as_str().unwrap();
+    for t in [token.as_str(), fresh] {
+        let r = app.get_booking(code, t).await;
+        assert_eq!(r.status(), 200, "both links lead to the booking");
+    }
+    assert_eq!(app.get_booking(code, "not-a-token").await.status(), 404);
+    assert_eq!(app.count("bookings").await, 1);
+    // Answers kept before (with the token in them) lose it to migration 20's statement.
+    sqlx::query(
+        "INSERT INTO idempotency_keys (key, scope, status, body, created_at, request_hash) \
+         VALUES ('legacy', 'bookings.create', 201, $1, 0, 'x')",
+    )
+    .bind(r#"{"booking":{"code":"ABCDEFGH"},"token":"legacy-secret","timezone":"Asia/Jakarta"}"#)
+    .execute(app.db().await)
+    .await
+    .unwrap();
+    let engine = if app.database_url.starts_with("sqlite") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    let migration = std::fs::read_to_string(format!(
+        "{}/migrations/{engine}/20261207000020_booking_tokens.sql",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let scrub = migration
+        .lines()
+        .find(|l| l.starts_with("update idempotency_keys"))
+        .unwrap();
+    sqlx::query(scrub).execute(app.db().await).await.unwrap();
+    let (body,): (String,) =
+        sqlx::query_as("SELECT body FROM idempotency_keys WHERE key = 'legacy'")
+            .fetch_one(app.db().await)
+            .await
+            .unwrap();
+    assert!(!body.contains("legacy-secret"), "{body}");
+    assert!(body.contains("ABCDEFGH"), "the rest stays: {body}");
 }

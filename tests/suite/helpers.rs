@@ -197,6 +197,17 @@ pub async fn database_url(db: Db, dir: &tempfile::TempDir) -> Option<String> {
     }
 }
 
+/// A booking's answer without its secret (`token`, `manage_url`): a replayed answer
+/// carries a fresh token for the same booking.
+pub fn without_token(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("token");
+        o.remove("manage_url");
+    }
+    v
+}
+
 /// The messages that report a change to a booking (not the confirmation every booking
 /// gets), for `TestApp::count`.
 pub const CHANGE_NOTICES: &str = "notifications WHERE kind <> 'confirmed'";
