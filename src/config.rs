@@ -21,6 +21,10 @@ pub struct Settings {
     /// Lost-link lookups (code + NIK + birth date) allowed per client address a minute.
     #[arg(long, env = "REKAM_LOOKUPS_PER_MINUTE", default_value_t = 10)]
     pub lookups_per_minute: u32,
+    /// Lost-link lookups naming one booking code in an hour, from all addresses together
+    /// (guesses at one code's NIK and birth date from many addresses).
+    #[arg(long, env = "REKAM_LOOKUPS_PER_CODE_HOUR", default_value_t = 10)]
+    pub lookups_per_code_hour: u32,
     /// Staff login attempts allowed per client address a minute.
     #[arg(long, env = "REKAM_LOGINS_PER_MINUTE", default_value_t = 10)]
     pub logins_per_minute: u32,
@@ -147,6 +151,7 @@ impl Default for Settings {
             db_connections: 16,
             offer_hold_hours: 12,
             lookups_per_minute: 10,
+            lookups_per_code_hour: 10,
             logins_per_minute: 10,
             trust_forwarded_for: false,
             public_url: String::new(),

@@ -1,14 +1,19 @@
 //! Accepting and serving connections, with a cap on how many are open: in all (below the
 //! process's file descriptors, so that `/healthz` and the database always have some), and
 //! per client address when the clients reach us directly. At a cap, the oldest idle
-//! connection (no request in flight) of that address, or of all, is closed to make room,
-//! as nginx and HAProxy do with idle keep-alive connections; when none is idle the new
-//! connection is refused. Before, 366 idle sockets on a server with 256 file descriptors
-//! made `/healthz` time out.
+//! connection (no request in flight: a keep-alive connection between requests, or one
+//! that has not finished sending its headers) of that address, or of all, is closed to
+//! make room, as nginx and HAProxy do with idle keep-alive connections. Connections busy
+//! with a request are never closed. At the per-address cap only a connection idle for
+//! [`IDLE_GRACE`] is closed, and the new one is taken in any case (a burst of real
+//! requests from one address, each on a fresh connection, is served); at the total cap the
+//! oldest idle one is closed however fresh, and with none idle the new one is refused.
+//! Before, 366 idle sockets on a server with 256 file descriptors made `/healthz` time
+//! out.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -53,49 +58,83 @@ impl Caps {
 /// The cap when the file descriptors allow more: far above what one office's server sees.
 const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 
+/// How long a connection must have been idle before the per-address cap closes it: a
+/// client that just connected (or just got its answer) is about to send a request.
+pub const IDLE_GRACE: Duration = Duration::from_secs(2);
+
+/// What a connection is doing: requests in flight, and when it was last active
+/// (milliseconds since the registry's start).
+#[derive(Default)]
+struct Activity {
+    busy: AtomicUsize,
+    last_ms: AtomicU64,
+}
+
+impl Activity {
+    fn idle_for(&self, now_ms: u64) -> Option<Duration> {
+        (self.busy.load(Ordering::Acquire) == 0).then(|| {
+            Duration::from_millis(now_ms.saturating_sub(self.last_ms.load(Ordering::Acquire)))
+        })
+    }
+}
+
 /// One open connection.
 struct Open {
     /// The client key (an IPv6 address by its /64).
     peer: IpAddr,
     /// Order of acceptance (older first).
     seq: u64,
-    /// Requests in flight.
-    busy: Arc<AtomicUsize>,
+    /// Requests in flight, and when it was last active.
+    activity: Arc<Activity>,
     /// Tells its task to close it gracefully.
     close: watch::Sender<bool>,
 }
 
 /// The open connections.
-#[derive(Default)]
 struct Registry {
     open: HashMap<u64, Open>,
     per_peer: HashMap<IpAddr, usize>,
     next: u64,
+    started: std::time::Instant,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self {
+            open: HashMap::new(),
+            per_peer: HashMap::new(),
+            next: 0,
+            started: std::time::Instant::now(),
+        }
+    }
 }
 
 impl Registry {
-    /// Makes room for a connection from `peer`: `false` when the caps are reached and no
-    /// connection is idle to close.
+    /// Makes room for a connection from `peer`: at the address's cap its oldest
+    /// connection idle for [`IDLE_GRACE`] closes (if it has one); at the total cap the
+    /// oldest idle one of all closes, and `false` when none is idle (refuse the new one).
     fn make_room(&mut self, peer: IpAddr, caps: Caps) -> bool {
         if let Some(cap) = caps.per_address {
-            if self.per_peer.get(&peer).copied().unwrap_or(0) >= cap
-                && !self.close_oldest_idle(|o| o.peer == peer)
-            {
-                return false;
+            if self.per_peer.get(&peer).copied().unwrap_or(0) >= cap {
+                self.close_oldest_idle(|o| o.peer == peer, IDLE_GRACE);
             }
         }
-        if self.open.len() >= caps.total && !self.close_oldest_idle(|_| true) {
-            return false;
-        }
-        true
+        self.open.len() < caps.total || self.close_oldest_idle(|_| true, Duration::ZERO)
     }
 
-    /// Closes the oldest idle connection that `which` picks; `false` when there is none.
-    fn close_oldest_idle(&mut self, which: impl Fn(&Open) -> bool) -> bool {
+    /// The clock of [`Activity`].
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Closes the oldest connection that `which` picks among those idle for at least
+    /// `grace`; `false` when there is none.
+    fn close_oldest_idle(&mut self, which: impl Fn(&Open) -> bool, grace: Duration) -> bool {
+        let now = self.now_ms();
         let oldest = self
             .open
             .iter()
-            .filter(|(_, o)| which(o) && o.busy.load(Ordering::Acquire) == 0)
+            .filter(|(_, o)| which(o) && o.activity.idle_for(now).is_some_and(|d| d >= grace))
             .min_by_key(|(_, o)| o.seq)
             .map(|(id, _)| *id);
         match oldest {
@@ -107,20 +146,23 @@ impl Registry {
         }
     }
 
-    fn add(&mut self, peer: IpAddr, busy: Arc<AtomicUsize>, close: watch::Sender<bool>) -> u64 {
+    /// Registers a new connection; its activity (active now).
+    fn add(&mut self, peer: IpAddr, close: watch::Sender<bool>) -> (u64, Arc<Activity>) {
         let id = self.next;
         self.next += 1;
         *self.per_peer.entry(peer).or_default() += 1;
+        let activity = Arc::new(Activity::default());
+        activity.last_ms.store(self.now_ms(), Ordering::Release);
         self.open.insert(
             id,
             Open {
                 peer,
                 seq: id,
-                busy,
+                activity: activity.clone(),
                 close,
             },
         );
-        id
+        (id, activity)
     }
 
     /// Forgets a connection, telling it to close if it is still open.
@@ -138,18 +180,26 @@ impl Registry {
 }
 
 /// Counts a request in flight on its connection until its answer is ready.
-struct InFlight(Arc<AtomicUsize>);
+struct InFlight {
+    activity: Arc<Activity>,
+    started: std::time::Instant,
+}
 
 impl InFlight {
-    fn new(busy: &Arc<AtomicUsize>) -> Self {
-        busy.fetch_add(1, Ordering::AcqRel);
-        Self(busy.clone())
+    fn new(activity: &Arc<Activity>, started: std::time::Instant) -> Self {
+        activity.busy.fetch_add(1, Ordering::AcqRel);
+        Self {
+            activity: activity.clone(),
+            started,
+        }
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.activity.last_ms.store(now, Ordering::Release);
+        self.activity.busy.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -174,22 +224,22 @@ pub async fn serve_connections(
         use hyper_util::rt::{TokioIo, TokioTimer};
         use tower::ServiceExt;
         let key = crate::web::kit::limits::per_household(peer.ip());
-        let busy = Arc::new(AtomicUsize::new(0));
         let (close_tx, mut close_rx) = watch::channel(false);
-        let id = {
+        let (id, activity, started) = {
             let mut reg = registry.lock().unwrap_or_else(|e| e.into_inner());
             if !reg.make_room(key, caps) {
                 tracing::warn!("connection refused: every connection is busy at the cap");
                 drop(stream);
                 return;
             }
-            reg.add(key, busy.clone(), close_tx)
+            let (id, activity) = reg.add(key, close_tx);
+            (id, activity, reg.started)
         };
         // The peer address feeds the rate limits and the audit log.
         let router = router.clone();
         let service =
             tower::service_fn(move |req: axum::extract::Request<hyper::body::Incoming>| {
-                let (router, in_flight) = (router.clone(), InFlight::new(&busy));
+                let (router, in_flight) = (router.clone(), InFlight::new(&activity, started));
                 async move {
                     let mut req = req.map(axum::body::Body::new);
                     req.extensions_mut()
@@ -319,10 +369,6 @@ mod tasks {
 mod tests {
     use super::*;
 
-    fn busy(n: usize) -> Arc<AtomicUsize> {
-        Arc::new(AtomicUsize::new(n))
-    }
-
     #[test]
     fn at_a_cap_the_oldest_idle_connection_makes_room() {
         let caps = Caps {
@@ -332,10 +378,16 @@ mod tests {
         let (a, b) = (IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 2]));
         let mut reg = Registry::default();
         let (first, mut first_closed) = watch::channel(false);
-        reg.add(a, busy(0), first);
+        let (_, idle) = reg.add(a, first);
         let (second, _) = watch::channel(false);
-        reg.add(a, busy(1), second);
-        // a is at its cap: its oldest idle connection is closed for the new one.
+        let (_, busy) = reg.add(a, second);
+        busy.busy.store(1, Ordering::Release);
+        // a is at its cap, but its idle connection is fresh: kept, and the new one taken.
+        assert!(reg.make_room(a, caps));
+        assert!(!*first_closed.borrow_and_update());
+        // Idle for longer than the grace: closed for the new one.
+        reg.started -= IDLE_GRACE * 2;
+        idle.last_ms.store(0, Ordering::Release);
         assert!(reg.make_room(a, caps));
         assert!(
             *first_closed.borrow_and_update(),
@@ -343,13 +395,15 @@ mod tests {
         );
         assert_eq!(reg.per_peer[&a], 1);
         let (third, _) = watch::channel(false);
-        reg.add(a, busy(1), third);
-        // a's two are busy: a third from a is refused; b still gets in.
-        assert!(!reg.make_room(a, caps));
-        assert!(reg.make_room(b, caps));
+        let (_, third) = reg.add(a, third);
+        third.busy.store(1, Ordering::Release);
+        // a's two are busy: a third from a is still taken (below the total cap).
+        assert!(reg.make_room(a, caps));
         let (fourth, _) = watch::channel(false);
-        reg.add(b, busy(1), fourth);
+        let (_, fourth) = reg.add(b, fourth);
+        fourth.busy.store(1, Ordering::Release);
         // All three busy at the total cap: refused for everyone.
         assert!(!reg.make_room(IpAddr::from([10, 0, 0, 3]), caps));
+        assert!(!reg.make_room(b, caps));
     }
 }

@@ -69,18 +69,21 @@ impl BookingStatus {
     }
 
     /// Does a booking in this status hold a seat in its slot? `offered` says whether a
-    /// seat is held for it while it waits (`hold_until` set). A displaced or cancelled
-    /// booking holds none; one that came (or did not) keeps its seat on its past day.
-    pub fn holds_seat(self, offered: bool) -> bool {
+    /// seat is held for it while it waits (`hold_until` set), `entry` whether it is a
+    /// waiting-list entry (a wanted range, `wait_from` set). A displaced or cancelled
+    /// booking holds none; one that came (or did not) keeps its seat on its past day; a
+    /// waiting-list entry awaiting its phone's code holds none (issue 19: it is not yet
+    /// in the queue either).
+    pub fn holds_seat(self, offered: bool, entry: bool) -> bool {
         match self {
             Self::Cancelled => false,
             Self::NeedsRebooking | Self::Waitlisted => offered,
+            Self::PendingVerification => !entry,
             Self::Confirmed
             | Self::CheckedIn
             | Self::Recorded
             | Self::NoShow
-            | Self::TurnedAway
-            | Self::PendingVerification => true,
+            | Self::TurnedAway => true,
         }
     }
 
@@ -109,7 +112,16 @@ impl BookingStatus {
         matches!(self, Self::NeedsRebooking | Self::Waitlisted)
     }
 
-    /// Counts against "one active booking per NIK".
+    /// Holds the NIK: counts against "one active booking per NIK" (the unique index of
+    /// migration 21). A hold awaiting its phone's code does not: it cannot keep a NIK from
+    /// its owner, and the first hold of a NIK to be verified ends the others (issue 19:
+    /// a verified phone outranks an unverified hold).
+    pub fn holds_nik(self) -> bool {
+        self.is_active() && self != Self::PendingVerification
+    }
+
+    /// A live booking of its NIK (verified or not): counted by `/metrics`, never ended by
+    /// retention.
     pub fn is_active(self) -> bool {
         matches!(
             self,
@@ -352,7 +364,8 @@ pub struct Booking {
 impl Booking {
     /// Does it hold a seat in `slot_start` (confirmed and later, or an offered seat)?
     pub fn holds_seat(&self) -> bool {
-        self.status.holds_seat(self.hold_until.is_some())
+        self.status
+            .holds_seat(self.hold_until.is_some(), self.wait.is_some())
     }
 
     /// A confirmed seat or later: the ticket with its QR code is shown.
@@ -406,11 +419,13 @@ pub mod sql {
 
     /// The condition "holds a seat" for the booking aliased `alias`.
     pub fn holds_seat(alias: &str) -> String {
-        let always = list(|s| s.holds_seat(false));
-        let offered = list(|s| s.holds_seat(true) && !s.holds_seat(false));
+        let always = list(|s| s.holds_seat(false, true));
+        let offered = list(|s| s.holds_seat(true, true) && !s.holds_seat(false, true));
+        let unless_entry = list(|s| s.holds_seat(false, false) && !s.holds_seat(false, true));
         format!(
             "({alias}.status IN {always} OR ({alias}.status IN {offered} \
-             AND {alias}.hold_until IS NOT NULL))"
+             AND {alias}.hold_until IS NOT NULL) OR ({alias}.status IN {unless_entry} \
+             AND {alias}.wait_from IS NULL))"
         )
     }
 
@@ -460,8 +475,13 @@ mod tests {
     fn the_sql_says_what_the_rules_say() {
         assert_eq!(
             *sql::HOLDS_SEAT,
-            "(b.status IN ('confirmed', 'checked_in', 'recorded', 'no_show', 'turned_away', \
-             'pending_verification') OR (b.status IN ('needs_rebooking', 'waitlisted') AND b.hold_until IS NOT NULL))"
+            "(b.status IN ('confirmed', 'checked_in', 'recorded', 'no_show', 'turned_away') \
+             OR (b.status IN ('needs_rebooking', 'waitlisted') AND b.hold_until IS NOT NULL) \
+             OR (b.status IN ('pending_verification') AND b.wait_from IS NULL))"
+        );
+        assert_eq!(
+            sql::list(BookingStatus::holds_nik),
+            "('confirmed', 'needs_rebooking', 'waitlisted', 'checked_in')"
         );
         assert_eq!(
             *sql::CHANGEABLE,
@@ -474,7 +494,7 @@ mod tests {
     /// the checks on the status columns, must say what the rules here say.
     #[test]
     fn the_migrations_agree_with_the_rules() {
-        let active = sql::list(BookingStatus::is_active).to_lowercase();
+        let active = sql::list(BookingStatus::holds_nik).to_lowercase();
         let every = sql::list(|_| true);
         let certs: Vec<String> = CertificateStatus::ALL
             .into_iter()
@@ -493,9 +513,14 @@ mod tests {
                 all.push_str(&std::fs::read_to_string(f.unwrap().path()).unwrap());
             }
             let flat = all.split_whitespace().collect::<Vec<_>>().join(" ");
+            // The latest definition of the unique index of NIKs is the rule's.
+            let index = flat
+                .rsplit("create unique index bookings_one_active_per_nik")
+                .next()
+                .unwrap_or("");
             assert!(
-                flat.contains(&format!("on bookings (nik) where status in {active}")),
-                "{engine}: the index of active bookings is not {active}"
+                index.starts_with(&format!(" on bookings (nik) where status in {active}")),
+                "{engine}: the index of bookings holding a NIK is not {active}"
             );
             assert!(
                 flat.contains(&format!("check (status in {}", every.trim_end_matches(')'))),

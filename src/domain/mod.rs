@@ -2,6 +2,7 @@
 
 pub mod booking;
 pub mod certificate;
+pub mod client;
 pub mod code;
 pub mod desk;
 pub mod email;

@@ -216,10 +216,16 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets Idempotency-Keys older than a day (run by the server's sweeper).
+    /// Forgets Idempotency-Keys older than a day, and the record of verification codes
+    /// sent (a phone number and an address) older than a day (run by the server's
+    /// sweeper).
     pub async fn forget_idempotency_keys(&self, now: DateTime<Utc>) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= $1")
             .bind(ts(now - super::IDEMPOTENCY_KEPT))
+            .execute(&self.write)
+            .await?;
+        sqlx::query("DELETE FROM verification_codes WHERE sent_at <= $1")
+            .bind(ts(now - chrono::Duration::days(1)))
             .execute(&self.write)
             .await?;
         Ok(done.rows_affected())
@@ -338,6 +344,7 @@ impl Store {
         &self,
         code: &str,
         actor: &str,
+        reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<Booking> {
         // A concurrent change bumps the version; re-read and try again a few times.
@@ -352,14 +359,20 @@ impl Store {
             let mut tx = self.begin_write().await?;
             // Freeing a seat moves counters a re-plan reads: take the office's shared lock.
             super::lock_office_shared(&mut tx, self.backend, b.office_id).await?;
+            // A reason (the desk cancelling) is kept like an outcome's, and shown.
             let changed = sqlx::query(&format!(
-                "UPDATE bookings SET status = {}, version = version + 1, updated_at = $3 \
+                "UPDATE bookings SET status = {}, version = version + 1, updated_at = $3, \
+                 outcome_reason = COALESCE($4, outcome_reason), \
+                 outcome_by = CASE WHEN $4 IS NULL THEN outcome_by ELSE $5 END, \
+                 outcome_at = CASE WHEN $4 IS NULL THEN outcome_at ELSE $3 END \
                  WHERE id = $1 AND version = $2",
                 lit(BookingStatus::Cancelled)
             ))
             .bind(b.id)
             .bind(b.version)
             .bind(ts(now))
+            .bind(reason)
+            .bind(actor)
             .execute(&mut *tx)
             .await?;
             if changed.rows_affected() == 0 {
@@ -382,7 +395,7 @@ impl Store {
                 "booking.cancel",
                 Some(b.office_id),
                 Some(b.id),
-                "",
+                reason.unwrap_or(""),
             )
             .await?;
             tx.commit().await?;

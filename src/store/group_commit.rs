@@ -67,11 +67,18 @@ async fn steps_with_origin(tx: &mut AnyConnection, job: &BookingJob) -> StoreRes
     }
 }
 
-/// Everything one booking writes, on a connection already in a transaction (its own, or
-/// a savepoint of a group commit).
+/// Everything one booking (or waiting-list entry) writes, on a connection already in a
+/// transaction (its own, or a savepoint of a group commit).
 pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> StoreResult<Booking> {
     let (new, now, code, token) = (&job.new, job.now, &job.code, job.token.as_str());
-    super::check_plan_version(tx, job.backend, new.office_id, new.plan_version).await?;
+    // A waiting-list entry takes no seat: it needs the office's lock (it may be offered
+    // a seat at once), not the plan its capacities came from.
+    let entry = new.wait.is_some();
+    if entry {
+        super::lock_office_shared(tx, job.backend, new.office_id).await?;
+    } else {
+        super::check_plan_version(tx, job.backend, new.office_id, new.plan_version).await?;
+    }
     // The key first: a concurrent twin waits here, then replays our answer.
     if let Some((key, scope, request)) = &job.idempotency {
         // A key older than a day is forgotten: it may be used afresh.
@@ -98,30 +105,37 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
             }
         })?;
     }
-    // With phone verification: at most N codes to the phone an hour, and a pending
-    // booking of the NIK from the same phone (its page was lost) or past its time is
-    // replaced — all in this transaction, so a refusal below keeps it.
-    let mut replaced = None;
+    // With phone verification: the code limits of the phone, and the NIK's holds (a
+    // verified booking of the NIK refuses this one; holds awaiting a code make way) —
+    // all in this transaction, so a refusal below keeps everything as it was.
+    // (Without verification the unique index of NIKs refuses a second booking, and a
+    // hold left from a time with verification ends when it is verified or lapses.)
+    let mut freed = Vec::new();
     if let Some(v) = &new.verification {
         super::verify::within_code_limit(tx, job.backend, &new.phone, now, v.per_hour).await?;
-        replaced =
-            super::verify::replace_pending(tx, job.backend, &new.nik, &new.phone, now).await?;
+        freed = super::verify::make_way(tx, job.backend, &new.nik, true, now).await?;
     }
-    // With phone verification, the seat is held until the code is entered.
-    let status = match new.verification {
-        Some(_) => BookingStatus::PendingVerification,
-        None => BookingStatus::Confirmed,
+    // With phone verification, the seat (or the place in the queue) waits for the code.
+    let status = match (&new.verification, entry) {
+        (Some(_), _) => BookingStatus::PendingVerification,
+        (None, true) => BookingStatus::Waitlisted,
+        (None, false) => BookingStatus::Confirmed,
     };
     let verify_by = new.verification.as_ref().map(|v| ts(v.until));
     let verify_hash = new
         .verification
         .as_ref()
         .map(|v| crate::domain::code::hash_verification_code(&v.code));
+    let (wait_from, wait_to) = match new.wait {
+        Some((from, to)) => (Some(from.to_string()), Some(to.to_string())),
+        None => (None, None),
+    };
     let (id,): (i64,) = sqlx::query_as(&format!(
         "INSERT INTO bookings (code, token_hash, office_id, slot_start, slot_end, local_date, \
          status, nik, name, birth_date, phone, email, married, lang, version, created_at, \
-         updated_at, guardian_consent, verify_by, verify_hash) VALUES ($1, $2, $3, $4, $5, \
-         $6, {}, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14, $15, $16, $17) RETURNING id",
+         updated_at, guardian_consent, verify_by, verify_hash, queued_at, wait_from, wait_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, {}, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14, $15, \
+         $16, $17, $18, $19, $20) RETURNING id",
         lit(status)
     ))
     .bind(code.as_str())
@@ -141,6 +155,9 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
     .bind(i64::from(new.guardian_consent))
     .bind(verify_by)
     .bind(verify_hash)
+    .bind(entry.then_some(ts(now)))
+    .bind(wait_from)
+    .bind(wait_to)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| {
@@ -153,48 +170,65 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
         }
     })?;
     insert_certificate(tx, id, &new.certificate, now).await?;
-    // The confirmation, with the manage link's token (kept only until it is delivered);
-    // a walk-in at the desk needs none.
     // With phone verification, the code goes first (kept only until it is delivered);
-    // the confirmation follows when it is entered.
+    // the confirmation, with the manage link's token (kept only until it is delivered),
+    // follows when it is entered. A walk-in at the desk and a waiting-list entry get none.
     let start = ts(new.slot_start);
     if let Some(v) = &new.verification {
         let kind = crate::domain::NotificationKind::VerificationCode;
         super::outbox::notify(tx, id, kind, start, None, "", Some(&v.code), now).await?;
-    } else if new.actor == "applicant" {
+        super::verify::record_code(tx, &new.phone, now).await?;
+    } else if new.actor == "applicant" && !entry {
         let kind = crate::domain::NotificationKind::Confirmed;
         super::outbox::notify(tx, id, kind, start, None, "", Some(token), now).await?;
     }
+    let (action, detail) = match new.wait {
+        Some((from, to)) => ("waitlist.join", format!("{from} – {to}")),
+        None => ("booking.create", String::new()),
+    };
     audit(
         tx,
         now,
         &new.actor,
-        "booking.create",
+        action,
         Some(new.office_id),
         Some(id),
-        "",
+        &detail,
     )
     .await?;
     // The seat last: on PostgreSQL its conditional updates lock the slot's and the day's
     // counter rows until the commit, and every other booking of that slot or day waits
     // for them; the certificate and the rows above are written before, not under, them.
-    let date = new.local_date.to_string();
-    let seat = Seat {
-        slot_start: ts(new.slot_start),
-        local_date: &date,
-    };
-    move_seat(
-        tx,
-        new.office_id,
-        None,
-        Some((seat, new.slot_capacity, new.day_cap)),
-    )
-    .await?;
-    // The replaced booking's seat, if this one did not take it, goes to the queue.
-    if let Some(office_id) = replaced {
+    if !entry {
+        let date = new.local_date.to_string();
+        let seat = Seat {
+            slot_start: ts(new.slot_start),
+            local_date: &date,
+        };
+        move_seat(
+            tx,
+            new.office_id,
+            None,
+            Some((seat, new.slot_capacity, new.day_cap)),
+        )
+        .await?;
+    }
+    // Seats freed on the way (holds of the NIK that made way) go to the queue, and a new
+    // entry in the queue may be offered a free seat at once.
+    let mut offices = freed;
+    if status == BookingStatus::Waitlisted {
+        offices.push(new.office_id);
+    }
+    offices.sort_unstable();
+    offices.dedup();
+    for office_id in offices {
+        if office_id != new.office_id {
+            super::lock_office_shared(tx, job.backend, office_id).await?;
+        }
         super::offers::offer_seats(tx, office_id, now, job.offers).await?;
     }
-    // Everything is known: no need to read the row back inside the writer's turn.
+    // Everything is known (but an offer made just now): no need to read the row back
+    // inside the writer's turn.
     let booking = Booking {
         id,
         code: code.as_str().to_string(),
@@ -219,7 +253,7 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
         version: 1,
         created_at: super::from_ts(ts(now)),
         hold_until: None,
-        wait: None,
+        wait: new.wait,
         visit: Default::default(),
         certificate: CertificateInfo {
             kind: new.certificate.kind.clone(),

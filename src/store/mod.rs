@@ -127,9 +127,6 @@ pub enum StoreError {
     /// seconds.
     #[error("too many verification codes for this phone")]
     CodesPerHour(i64),
-    /// The NIK has a booking waiting for another phone's code.
-    #[error("this NIK awaits another phone's verification")]
-    PendingElsewhere,
     /// Anything else from the database: a bug or an outage.
     #[error(transparent)]
     Db(sqlx::Error),

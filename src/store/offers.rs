@@ -8,13 +8,10 @@
 
 use super::calendar::load_calendar;
 use super::offices::office_in;
-use super::seats::{NewBooking, Seat, insert_certificate, move_seat};
-use super::{
-    Store, StoreError, StoreResult, audit, from_ts, is_unique_violation, lock_office_shared, ts,
-};
+use super::seats::{NewBooking, Seat, move_seat};
+use super::{Store, StoreError, StoreResult, audit, from_ts, lock_office_shared, ts};
 use crate::domain::booking::sql::{self, lit};
-use crate::domain::code::{hash_secret, new_secret};
-use crate::domain::{Booking, BookingCode, BookingStatus, NotificationKind};
+use crate::domain::{Booking, BookingStatus, NotificationKind};
 use crate::planner;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{AnyConnection, Connection};
@@ -307,72 +304,25 @@ impl Store {
 }
 
 impl Store {
-    /// Puts an applicant on an office's waiting list (status `waitlisted`, no seat), with
-    /// the certificate and an audit record, in one transaction; if a seat in the wanted
-    /// range is already free it is offered at once. Returns the entry and its token.
+    /// Puts an applicant on an office's waiting list (status `waitlisted`, no seat; with
+    /// phone verification `pending_verification` until the code is entered), with the
+    /// certificate and an audit record, in one transaction, written as every booking is
+    /// (`create_steps`); if a seat in the wanted range is already free it is offered at
+    /// once. Returns the entry (as it is after that) and its token.
     pub async fn join_waitlist(
         &self,
         new: &NewBooking,
         now: DateTime<Utc>,
     ) -> StoreResult<(Booking, String)> {
-        let (from, to) = new.wait.ok_or(StoreError::Conflict)?;
-        for _ in 0..5 {
-            let code = BookingCode::generate();
-            let token = new_secret();
-            let mut tx = self.begin_write().await?;
-            lock_office_shared(&mut tx, self.backend, new.office_id).await?;
-            let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(&format!(
-                "INSERT INTO bookings (code, token_hash, office_id, slot_start, slot_end, local_date, \
-                 status, nik, name, birth_date, phone, email, married, lang, version, created_at, \
-                 updated_at, queued_at, wait_from, wait_to, guardian_consent) VALUES ($1, $2, $3, \
-                 $4, $5, $6, {}, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14, $14, $15, $16, $17) \
-                 RETURNING id",
-                lit(BookingStatus::Waitlisted)
-            ))
-            .bind(code.as_str())
-            .bind(hash_secret(&token))
-            .bind(new.office_id)
-            .bind(ts(new.slot_start))
-            .bind(ts(new.slot_end))
-            .bind(new.local_date.to_string())
-            .bind(&new.nik)
-            .bind(&new.name)
-            .bind(new.birth_date.to_string())
-            .bind(&new.phone)
-            .bind(&new.email)
-            .bind(i64::from(new.married))
-            .bind(&new.lang)
-            .bind(ts(now))
-            .bind(from.to_string())
-            .bind(to.to_string())
-            .bind(i64::from(new.guardian_consent))
-            .fetch_one(&mut *tx)
-            .await;
-            let id = match inserted {
-                Ok((id,)) => id,
-                Err(e) if is_unique_violation(&e, "nik") => {
-                    return Err(StoreError::ActiveBookingExists);
-                }
-                Err(e) if is_unique_violation(&e, "code") => continue,
-                Err(e) => return Err(e.into()),
-            };
-            insert_certificate(&mut tx, id, &new.certificate, now).await?;
-            let detail = format!("{from} – {to}");
-            audit(
-                &mut tx,
-                now,
-                &new.actor,
-                "waitlist.join",
-                Some(new.office_id),
-                Some(id),
-                &detail,
-            )
-            .await?;
-            offer_seats(&mut tx, new.office_id, now, self.offers).await?;
-            tx.commit().await?;
-            return Ok((self.booking(code.as_str()).await?, token));
+        if new.wait.is_none() {
+            return Err(StoreError::Conflict);
         }
-        Err(StoreError::Conflict)
+        match self.create_booking(new, now, None).await? {
+            super::Created::New { booking, token } => {
+                Ok((self.booking(&booking.code).await?, token))
+            }
+            super::Created::Replay(_) => Err(StoreError::Conflict),
+        }
     }
 
     /// An entry's place in its office's queue (1 = next), while it waits without an offer.

@@ -151,10 +151,10 @@ pub fn hot_queries(
             active,
         ),
         q(
-            "phone verification: a NIK's pending booking",
-            super::verify::pending_of_nik_sql(),
+            "phone verification: a NIK's holds awaiting a code",
+            super::verify::holds_of_nik_sql(),
             vec![Text(nik.into())],
-            &["bookings_one_active_per_nik"],
+            &["bookings_pending_nik"],
         ),
         q(
             "retention: certificate files due",

@@ -1,16 +1,25 @@
-//! Phone verification (`serve --verify-phone`): a new booking holds its seat and its NIK
-//! as `pending_verification` until the code sent to the phone is entered. Codes are kept
-//! only as salted hashes; every code tried is counted before it is compared, so
-//! concurrent guesses cannot try more than the limit; a booking not verified in time, or
-//! after the last wrong code, is cancelled and its seat offered on.
+//! Phone verification (`serve --verify-phone`): a new booking holds its seat (a
+//! waiting-list entry: nothing yet) as `pending_verification` until the code sent to the
+//! phone is entered. Codes are kept only as salted hashes; every code tried is counted
+//! before it is compared, so concurrent guesses cannot try more than the limit; a booking
+//! not verified in time, or after the last wrong code, is cancelled and its seat offered
+//! on.
+//!
+//! A verified phone outranks an unverified hold (issue 19): a hold does not keep its NIK
+//! from anyone. A NIK may have a few holds awaiting a code at once (a new one ends the
+//! oldest beyond [`PENDING_PER_NIK`]); the first to be verified becomes the NIK's booking
+//! and ends the others; a booking of the NIK whose phone is verified refuses new ones.
+//! Codes are limited per phone and asking client address (so that nobody uses up a
+//! stranger's codes from elsewhere) and per phone in all (a ceiling on the messages one
+//! phone is sent).
 
 use super::seats::{Seat, move_seat};
 use super::{Backend, Store, StoreError, StoreResult, audit, lock_office_shared, ts};
-use crate::domain::booking::sql::{kind_lit, lit};
+use crate::domain::booking::sql::lit;
 use crate::domain::code::{hash_verification_code, verification_code_matches};
 use crate::domain::{Booking, BookingStatus, NotificationKind};
 use chrono::{DateTime, Duration, Utc};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Connection};
 
 /// Why bookings end unverified (stored in Indonesian, shown to their owner).
 pub mod reasons {
@@ -18,9 +27,18 @@ pub mod reasons {
     pub const LATE: &str = "nomor HP tidak diverifikasi tepat waktu";
     /// Too many wrong codes.
     pub const WRONG: &str = "kode verifikasi salah terlalu sering";
-    /// A new booking of the NIK from the same phone took its place.
-    pub const REPLACED: &str = "diganti pemesanan baru dari nomor HP yang sama";
+    /// A newer hold of the same NIK took its place (at most a few wait at once).
+    pub const REPLACED: &str = "diganti pemesanan baru dengan NIK yang sama";
+    /// Another booking of the NIK was verified (or made without verification) first.
+    pub const OUTRANKED: &str = "pemesanan lain dengan NIK yang sama sudah diverifikasi";
 }
+
+/// Holds of one NIK awaiting a code at once; a new one ends the oldest beyond this.
+pub const PENDING_PER_NIK: usize = 3;
+
+/// Codes one phone may be sent in an hour from all addresses together, as a multiple of
+/// the limit per asking address (`--verify-codes-per-hour`).
+pub const ALL_ADDRESSES: i64 = 4;
 
 /// What entering a code did.
 #[derive(Debug)]
@@ -34,6 +52,9 @@ pub enum Verified {
     /// The booking was not waiting for a code (confirmed already, cancelled, or past its
     /// deadline: then it is cancelled now).
     NotPending(Box<Booking>),
+    /// Right code, but another booking of the NIK was verified first: this one is
+    /// cancelled.
+    NikTaken,
 }
 
 /// Cancels a pending booking inside the caller's transaction (the office's shared lock
@@ -45,10 +66,10 @@ async fn end_pending(
     reason: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<i64>> {
-    let row: Option<(i64, i64, String)> = sqlx::query_as(&format!(
+    let row: Option<(i64, i64, String, Option<String>)> = sqlx::query_as(&format!(
         "UPDATE bookings SET status = {}, outcome_reason = $2, outcome_by = 'system', \
          outcome_at = $3, verify_hash = NULL, version = version + 1, updated_at = $3 \
-         WHERE id = $1 AND status = {} RETURNING office_id, slot_start, local_date",
+         WHERE id = $1 AND status = {} RETURNING office_id, slot_start, local_date, wait_from",
         lit(BookingStatus::Cancelled),
         lit(BookingStatus::PendingVerification)
     ))
@@ -57,14 +78,17 @@ async fn end_pending(
     .bind(ts(now))
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((office_id, slot_start, local_date)) = row else {
+    let Some((office_id, slot_start, local_date, wait_from)) = row else {
         return Ok(None);
     };
-    let seat = Seat {
-        slot_start,
-        local_date: &local_date,
-    };
-    move_seat(conn, office_id, Some(seat), None).await?;
+    // A waiting-list entry awaiting its code held no seat.
+    if wait_from.is_none() {
+        let seat = Seat {
+            slot_start,
+            local_date: &local_date,
+        };
+        move_seat(conn, office_id, Some(seat), None).await?;
+    }
     audit(
         conn,
         now,
@@ -78,19 +102,40 @@ async fn end_pending(
     Ok(Some(office_id))
 }
 
-/// Serialises the code count of one phone on PostgreSQL (a transaction-scoped advisory
-/// lock in a key space of its own); SQLite has one writer.
-async fn lock_phone(conn: &mut AnyConnection, backend: Backend, phone: &str) -> StoreResult<()> {
+/// Serialises the code count of one phone, or the holds of one NIK, on PostgreSQL (a
+/// transaction-scoped advisory lock in a key space of its own); SQLite has one writer.
+async fn lock_key(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    space: i32,
+    key: &str,
+) -> StoreResult<()> {
     if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(8675309, hashtext($1))::text")
-            .bind(phone)
+        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))::text")
+            .bind(space)
+            .bind(key)
             .execute(conn)
             .await?;
     }
     Ok(())
 }
 
-/// Refuses a code for `phone` when it was sent `per_hour` in the last hour; inside the
+/// The advisory-lock key space of phones.
+const PHONES: i32 = 8_675_309;
+/// The advisory-lock key space of NIKs.
+const NIKS: i32 = 8_675_310;
+
+/// The client a code is asked for from, for the limits: the request's address (an IPv6
+/// address by its /64), or `""` outside a request (the command line).
+fn asking_client() -> String {
+    super::origin()
+        .and_then(|o| o.parse::<std::net::IpAddr>().ok())
+        .map(|ip| crate::domain::client::household(ip).to_string())
+        .unwrap_or_default()
+}
+
+/// Refuses a code for `phone` when the asking client was sent `per_hour` codes for it in
+/// the last hour, or the phone [`ALL_ADDRESSES`] times that from everywhere; inside the
 /// transaction that writes the code (the phone's lock taken first, so concurrent requests
 /// count one after another).
 pub(crate) async fn within_code_limit(
@@ -100,52 +145,114 @@ pub(crate) async fn within_code_limit(
     now: DateTime<Utc>,
     per_hour: u32,
 ) -> StoreResult<()> {
-    lock_phone(conn, backend, phone).await?;
-    let (sent, oldest): (i64, Option<i64>) = sqlx::query_as(&format!(
-        "SELECT COUNT(*), MIN(n.created_at) FROM notifications n \
-         JOIN bookings b ON b.id = n.booking_id \
-         WHERE b.phone = $1 AND b.verify_by IS NOT NULL AND n.kind = {} AND n.created_at > $2",
-        kind_lit(NotificationKind::VerificationCode)
-    ))
+    lock_key(conn, backend, PHONES, phone).await?;
+    let hour_ago = ts(now - Duration::hours(1));
+    let (here, oldest_here): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(sent_at) FROM verification_codes \
+         WHERE phone = $1 AND sent_at > $2 AND origin = $3",
+    )
     .bind(phone)
-    .bind(ts(now - Duration::hours(1)))
-    .fetch_one(conn)
+    .bind(hour_ago)
+    .bind(asking_client())
+    .fetch_one(&mut *conn)
     .await?;
-    if sent < i64::from(per_hour) {
-        return Ok(());
+    let (all, oldest_all): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(sent_at) FROM verification_codes WHERE phone = $1 AND sent_at > $2",
+    )
+    .bind(phone)
+    .bind(hour_ago)
+    .fetch_one(&mut *conn)
+    .await?;
+    let wait = |oldest: Option<i64>| oldest.map_or(3600, |t| t + 3600 - ts(now)).max(1);
+    if here >= i64::from(per_hour) {
+        return Err(StoreError::CodesPerHour(wait(oldest_here)));
     }
-    let wait = oldest.map_or(3600, |t| t + 3600 - ts(now));
-    Err(StoreError::CodesPerHour(wait.max(1)))
+    if all >= ALL_ADDRESSES * i64::from(per_hour) {
+        return Err(StoreError::CodesPerHour(wait(oldest_all)));
+    }
+    Ok(())
 }
 
-/// Before a new booking of `nik` that waits for `phone`: a pending booking of the NIK is
-/// cancelled when it came from the same phone (its page was lost) or its time is up;
-/// from another phone, the new one is refused. Returns the office of a replaced one.
-pub(crate) async fn replace_pending(
+/// Counts a code sent to `phone` (for [`within_code_limit`]).
+pub(crate) async fn record_code(
+    conn: &mut AnyConnection,
+    phone: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO verification_codes (phone, origin, sent_at) VALUES ($1, $2, $3)")
+        .bind(phone)
+        .bind(asking_client())
+        .bind(ts(now))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Before a new booking of `nik` that awaits a code: refused (`ActiveBookingExists`) when
+/// a booking of the NIK whose phone is verified (or that needed no code) holds it. The
+/// oldest holds of the NIK awaiting a code make way, so that at most
+/// [`PENDING_PER_NIK`] wait with the new one (`pending`; without it, all would). Returns
+/// the offices whose seats were freed.
+pub(crate) async fn make_way(
     conn: &mut AnyConnection,
     backend: Backend,
     nik: &str,
-    phone: &str,
+    pending: bool,
     now: DateTime<Utc>,
-) -> StoreResult<Option<i64>> {
-    let row: Option<(i64, i64, String, Option<i64>)> = sqlx::query_as(&pending_of_nik_sql())
-        .bind(nik)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some((id, office_id, its_phone, until)) = row else {
-        return Ok(None);
-    };
-    let late = until.is_none_or(|t| t <= ts(now));
-    if !late && its_phone != phone {
-        return Err(StoreError::PendingElsewhere);
+) -> StoreResult<Vec<i64>> {
+    lock_key(conn, backend, NIKS, nik).await?;
+    let held: Option<(i64,)> = sqlx::query_as(&format!(
+        "SELECT id FROM bookings WHERE nik = $1 AND status IN {}",
+        crate::domain::booking::sql::list(BookingStatus::holds_nik)
+    ))
+    .bind(nik)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if held.is_some() {
+        return Err(StoreError::ActiveBookingExists);
     }
-    lock_office_shared(conn, backend, office_id).await?;
-    let why = if late {
-        reasons::LATE
-    } else {
-        reasons::REPLACED
-    };
-    end_pending(conn, id, why, now).await
+    let holds: Vec<(i64, i64)> = sqlx::query_as(&holds_of_nik_sql())
+        .bind(nik)
+        .fetch_all(&mut *conn)
+        .await?;
+    let keep = if pending { PENDING_PER_NIK - 1 } else { 0 };
+    let ending = holds.len().saturating_sub(keep);
+    let mut freed = Vec::new();
+    for (id, office_id) in holds.into_iter().take(ending) {
+        lock_office_shared(conn, backend, office_id).await?;
+        let why = if pending {
+            reasons::REPLACED
+        } else {
+            reasons::OUTRANKED
+        };
+        if let Some(office) = end_pending(conn, id, why, now).await? {
+            freed.push(office);
+        }
+    }
+    Ok(freed)
+}
+
+/// Ends every hold of `nik` awaiting a code but `except`, inside the caller's transaction:
+/// a booking of the NIK was just verified. Returns the offices whose seats were freed.
+async fn end_other_holds(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    nik: &str,
+    except: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<i64>> {
+    let holds: Vec<(i64, i64)> = sqlx::query_as(&holds_of_nik_sql())
+        .bind(nik)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut freed = Vec::new();
+    for (id, office_id) in holds.into_iter().filter(|(id, _)| *id != except) {
+        lock_office_shared(conn, backend, office_id).await?;
+        if let Some(office) = end_pending(conn, id, reasons::OUTRANKED, now).await? {
+            freed.push(office);
+        }
+    }
+    Ok(freed)
 }
 
 impl Store {
@@ -182,30 +289,7 @@ impl Store {
             return Ok(Verified::NotPending(Box::new(self.booking(&b.code).await?)));
         };
         if hash.is_some_and(|h| verification_code_matches(&h, typed)) {
-            sqlx::query(&format!(
-                "UPDATE bookings SET status = {}, verify_hash = NULL, \
-                 version = version + 1, updated_at = $2 WHERE id = $1",
-                lit(BookingStatus::Confirmed)
-            ))
-            .bind(b.id)
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await?;
-            let kind = NotificationKind::Confirmed;
-            let start = ts(b.slot_start);
-            super::outbox::notify(&mut tx, b.id, kind, start, None, "", Some(token), now).await?;
-            audit(
-                &mut tx,
-                now,
-                "applicant",
-                "booking.verified",
-                Some(b.office_id),
-                Some(b.id),
-                "",
-            )
-            .await?;
-            tx.commit().await?;
-            return Ok(Verified::Confirmed(Box::new(self.booking(&b.code).await?)));
+            return self.promote(tx, b, token, now).await;
         }
         let tries = u32::try_from(tries).unwrap_or(max_tries);
         if tries >= max_tries {
@@ -217,6 +301,77 @@ impl Store {
         }
         tx.commit().await?;
         Ok(Verified::Wrong(max_tries - tries))
+    }
+
+    /// The right code for `b`: it becomes the NIK's booking (`confirmed`; a waiting-list
+    /// entry `waitlisted`, in the queue from when it joined), and the NIK's other holds
+    /// end. If another booking of the NIK was verified first, this one ends instead.
+    async fn promote(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        b: &Booking,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Verified> {
+        lock_key(&mut tx, self.backend, NIKS, &b.nik).await?;
+        let entry = b.wait.is_some();
+        let status = if entry {
+            BookingStatus::Waitlisted
+        } else {
+            BookingStatus::Confirmed
+        };
+        // In a savepoint: on PostgreSQL a refused statement ends its transaction.
+        let mut step = tx.begin().await?;
+        let promoted = sqlx::query(&format!(
+            "UPDATE bookings SET status = {}, verify_hash = NULL, version = version + 1, \
+             updated_at = $2 WHERE id = $1 AND status = {}",
+            lit(status),
+            lit(BookingStatus::PendingVerification)
+        ))
+        .bind(b.id)
+        .bind(ts(now))
+        .execute(&mut *step)
+        .await;
+        match promoted {
+            Ok(_) => step.commit().await?,
+            Err(e) if super::is_unique_violation(&e, "nik") => {
+                step.rollback().await?;
+                if let Some(office) = end_pending(&mut tx, b.id, reasons::OUTRANKED, now).await? {
+                    super::offers::offer_seats(&mut tx, office, now, self.offers).await?;
+                }
+                tx.commit().await?;
+                return Ok(Verified::NikTaken);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let mut offices = end_other_holds(&mut tx, self.backend, &b.nik, b.id, now).await?;
+        if !entry {
+            let kind = NotificationKind::Confirmed;
+            let start = ts(b.slot_start);
+            super::outbox::notify(&mut tx, b.id, kind, start, None, "", Some(token), now).await?;
+        }
+        audit(
+            &mut tx,
+            now,
+            "applicant",
+            "booking.verified",
+            Some(b.office_id),
+            Some(b.id),
+            "",
+        )
+        .await?;
+        // Freed seats are offered on; a new entry in the queue may be offered one at once.
+        if entry {
+            offices.push(b.office_id);
+        }
+        offices.sort_unstable();
+        offices.dedup();
+        for office in offices {
+            lock_office_shared(&mut tx, self.backend, office).await?;
+            super::offers::offer_seats(&mut tx, office, now, self.offers).await?;
+        }
+        tx.commit().await?;
+        Ok(Verified::Confirmed(Box::new(self.booking(&b.code).await?)))
     }
 
     /// Sends a new code for the pending booking `b` (the old one stops working); the
@@ -246,6 +401,7 @@ impl Store {
         let kind = NotificationKind::VerificationCode;
         let start = ts(b.slot_start);
         super::outbox::notify(&mut tx, b.id, kind, start, None, "", Some(code), now).await?;
+        record_code(&mut tx, &b.phone, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -274,13 +430,11 @@ impl Store {
     }
 }
 
-/// A NIK's booking pending verification. The active-statuses term is the unique NIK
-/// index's own condition, which SQLite needs to see word for word to use that index.
-pub(crate) fn pending_of_nik_sql() -> String {
+/// The holds of a NIK awaiting a code, oldest first: `(id, office_id)`. The status term is
+/// the partial index's own condition, which SQLite needs to see word for word.
+pub(crate) fn holds_of_nik_sql() -> String {
     format!(
-        "SELECT id, office_id, phone, verify_by FROM bookings WHERE nik = $1 AND status IN {} \
-         AND status = {}",
-        crate::domain::booking::sql::list(BookingStatus::is_active),
+        "SELECT id, office_id FROM bookings WHERE nik = $1 AND status = {} ORDER BY created_at, id",
         lit(BookingStatus::PendingVerification)
     )
 }

@@ -309,7 +309,7 @@ pub async fn cancel(ctx: &Context, booking: &Booking, actor: &str) -> Result<Boo
     }
     Ok(ctx
         .store
-        .cancel_booking(&booking.code, actor, ctx.clock.now())
+        .cancel_booking(&booking.code, actor, None, ctx.clock.now())
         .await?)
 }
 

@@ -160,11 +160,6 @@ impl From<StoreError> for AppError {
                 e.retry_after = Some(u64::try_from(wait).unwrap_or(1).max(1));
                 e
             }
-            StoreError::PendingElsewhere => Self::field(
-                Code::ActiveBookingExists,
-                "nik",
-                "err-nik-pending-other-phone",
-            ),
             StoreError::Db(e) => Self::internal(e),
         }
     }

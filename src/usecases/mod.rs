@@ -17,6 +17,7 @@ pub mod reports;
 pub mod retention;
 pub mod verify;
 pub mod waitlist;
+pub mod walk_in;
 
 pub use error::{AppError, Code};
 

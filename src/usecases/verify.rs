@@ -12,10 +12,10 @@ use chrono::Duration;
 /// Wrong codes after which the booking is cancelled (API.md).
 pub const MAX_TRIES: u32 = 5;
 
-/// Makes a new booking wait for its phone, when verification is on. The store, in the
-/// booking's transaction, counts the codes the phone was sent this hour and replaces a
-/// pending booking of the same NIK from the same phone (its page was lost) or past its
-/// time; one from another phone is refused without naming that phone.
+/// Makes a new booking (or waiting-list entry) wait for its phone, when verification is
+/// on. The store, in its transaction, counts the codes the phone was sent this hour and
+/// lets the NIK's holds awaiting a code make way (see `store::verify`): a hold never
+/// keeps a NIK from its owner, whose verified phone outranks it.
 pub fn prepare(ctx: &Context, new: &mut NewBooking) {
     if ctx.settings.verify_phone {
         new.verification = Some(NewVerification {
@@ -65,6 +65,11 @@ pub fn refusal(v: &Verified) -> Option<AppError> {
             "err-verify-code-last",
         )),
         Verified::NotPending(_) => Some(AppError::new(Code::Conflict, "err-verify-not-pending")),
+        Verified::NikTaken => Some(AppError::field(
+            Code::ActiveBookingExists,
+            "nik",
+            "err-active-booking-exists",
+        )),
     }
 }
 

@@ -82,6 +82,10 @@ pub async fn validate(
 }
 
 /// Puts a valid entry on the list; returns it with its token.
+/// With phone verification on, the entry waits for its phone's code (holding no seat and
+/// no place in the queue) before it is on the list, as a booking does.
 pub async fn join(ctx: &Context, valid: &ValidBooking) -> Result<(Booking, String), AppError> {
-    Ok(ctx.store.join_waitlist(&valid.new, ctx.clock.now()).await?)
+    let mut new = valid.new.clone();
+    super::verify::prepare(ctx, &mut new);
+    Ok(ctx.store.join_waitlist(&new, ctx.clock.now()).await?)
 }

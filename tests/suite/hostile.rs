@@ -9,6 +9,7 @@ use serde_json::json;
 both_databases!(
     settings = rekam::config::Settings {
         lookups_per_minute: 1_000_000,
+        lookups_per_code_hour: 1_000_000,
         ..crate::helpers::test_settings()
     };
     no_strange_input_gives_a_5xx

@@ -22,4 +22,4 @@ mod plans;
 mod retention;
 pub(crate) mod security;
 mod shutdown;
-mod verification;
+pub(crate) mod verification;

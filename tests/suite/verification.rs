@@ -56,7 +56,7 @@ fn wrong(code: &str) -> String {
     format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000)
 }
 
-async fn verify(app: &TestApp, b: &Value, code: &str) -> reqwest::Response {
+pub(crate) async fn verify(app: &TestApp, b: &Value, code: &str) -> reqwest::Response {
     app.post_booking_action(
         b["code"].as_str().unwrap(),
         b["token"].as_str().unwrap(),
@@ -66,7 +66,7 @@ async fn verify(app: &TestApp, b: &Value, code: &str) -> reqwest::Response {
     .await
 }
 
-async fn status_of(app: &TestApp, b: &Value) -> Value {
+pub(crate) async fn status_of(app: &TestApp, b: &Value) -> Value {
     let r = app
         .get_booking(b["code"].as_str().unwrap(), b["token"].as_str().unwrap())
         .await;
@@ -121,8 +121,9 @@ async fn one_slot_of_three(app: &TestApp) -> String {
     slot
 }
 
-/// Joins the waiting list for Tuesday 1 December.
-async fn wait_for_tuesday(app: &TestApp, n: u32, phone: &str) -> Value {
+/// Joins the waiting list for Tuesday 1 December, pending until the phone's code is
+/// entered (the answer as joined).
+async fn join_tuesday(app: &TestApp, n: u32, phone: &str) -> Value {
     let r = app
         .client
         .post(app.url("/api/v1/offices/ciruas/waitlist"))
@@ -138,6 +139,18 @@ async fn wait_for_tuesday(app: &TestApp, n: u32, phone: &str) -> Value {
         .unwrap();
     assert_eq!(r.status(), 201);
     r.json().await.unwrap()
+}
+
+/// Joins the waiting list for Tuesday 1 December and verifies the phone: on the list.
+async fn wait_for_tuesday(app: &TestApp, inbox: &Arc<Mutex<Inbox>>, n: u32, phone: &str) -> Value {
+    let entry = join_tuesday(app, n, phone).await;
+    assert_eq!(entry["status"], "pending_verification", "{entry}");
+    let code = code_sent(inbox, entry["code"].as_str().unwrap()).await;
+    let r = verify(app, &entry, &code).await;
+    assert_eq!(r.status(), 200);
+    let on_list: Value = r.json().await.unwrap();
+    assert_eq!(on_list["status"], "waitlisted", "{on_list}");
+    entry
 }
 
 fn form(slot: &str, n: u32, phone: &str) -> BookingForm {
@@ -177,14 +190,15 @@ async fn a_pending_booking_holds_its_seat_until_its_phone_is_verified(
     assert!(!hash.contains(&code_a) && hash.len() > 60, "{hash}");
     assert_eq!(secrets, 0);
 
-    // The same NIK from another phone: a clear refusal that does not show that phone.
-    let r = app.book(&form(&slot, 1, "081299999999")).await;
-    let e = error_of(r, 409).await;
-    assert_eq!(e["error"], "active_booking_exists");
-    assert_eq!(e["field"], "nik");
-    let said = e["message"].as_str().unwrap();
-    assert!(said.contains("verif"), "{said}");
-    assert!(!said.contains("0001") && !said.contains("81200"), "{said}");
+    // The same NIK from another phone (its owner, if A was made by a stranger): not a dead
+    // end but a second hold; the first of the two to be verified wins (below).
+    let a2 = app.book_ok(&form(&slot, 1, "081299999999")).await;
+    assert_eq!(a2["status"], "pending_verification");
+    assert_eq!(
+        app.remaining("ciruas", &slot).await,
+        1,
+        "each hold holds a seat"
+    );
 
     // A malformed code and a wrong one: 422 on the field; the right one confirms.
     let e = error_of(verify(&app, &a, "12ab").await, 422).await;
@@ -205,6 +219,21 @@ async fn a_pending_booking_holds_its_seat_until_its_phone_is_verified(
     assert!(confirmed["verify_by"].is_null());
     // A retry of the right code (a lost answer) says the same.
     assert_eq!(verify(&app, &a, &code_a).await.status(), 200);
+    // The NIK's other hold ended with it, and its seat is free again.
+    assert_eq!(status_of(&app, &a2).await["status"], "cancelled");
+    assert_eq!(app.remaining("ciruas", &slot).await, 2);
+    // Now the NIK is held: a clear refusal that shows nothing of that booking (not its
+    // phone, not its state) and says how to resolve it.
+    let r = app.book(&form(&slot, 1, "081299999999")).await;
+    let e = error_of(r, 409).await;
+    assert_eq!(e["error"], "active_booking_exists");
+    assert_eq!(e["field"], "nik");
+    let said = e["message"].as_str().unwrap();
+    assert!(said.contains("KK"), "the owner is told how: {said}");
+    assert!(!said.contains("0001") && !said.contains("81200"), "{said}");
+    for state in ["verif", "pending", "waiting", "confirmed", "Terkonfirmasi"] {
+        assert!(!said.contains(state), "no state of that booking: {said}");
+    }
     // The confirmation with the manage link follows.
     let link = format!(
         "https://rekam.example.go.id/b/{}?t={}",
@@ -242,7 +271,7 @@ async fn a_pending_booking_holds_its_seat_until_its_phone_is_verified(
         0,
         "pending seats count"
     );
-    let w = wait_for_tuesday(&app, 4, "081200000004").await;
+    let w = wait_for_tuesday(&app, &inbox, 4, "081200000004").await;
     assert!(w["offer"].is_null(), "no seat yet");
 
     // Five wrong codes: four say "wrong", the fifth cancels and frees the seat, which is
@@ -304,7 +333,7 @@ async fn a_pending_booking_holds_its_seat_until_its_phone_is_verified(
     .fetch_one(app.db().await)
     .await
     .unwrap();
-    assert_eq!(ended, 2);
+    assert_eq!(ended, 3, "A's other hold, B and D");
 
     // A re-plan that takes a pending booking's seat cancels it (waiting for a new seat
     // would skip the verification); the confirmed one waits for a new time.
@@ -332,18 +361,25 @@ async fn a_phone_gets_a_few_codes_an_hour_and_a_lost_page_is_booked_again(
 ) {
     assert_eq!(app.put_office("ciruas", demo_office()).await.status(), 200);
     let slot = wib(12, 1, 8, 0);
-    // The same NIK from the same phone again (its page was lost): the first is replaced.
+    // The same NIK from the same phone again (its page was lost): a second hold, and the
+    // first ends when the second is verified (a stranger booking with this NIK and phone
+    // no longer cancels its owner's hold).
     let first = app.book_ok(&form(&slot, 1, "081300000001")).await;
     let again = app.book_ok(&form(&slot, 1, "081300000001")).await;
     assert_eq!(again["status"], "pending_verification");
+    assert_eq!(
+        status_of(&app, &first).await["status"],
+        "pending_verification"
+    );
+    assert_eq!(app.remaining("ciruas", &slot).await, 4);
+    let code = code_sent(&inbox, again["code"].as_str().unwrap()).await;
+    assert_eq!(verify(&app, &again, &code).await.status(), 200);
     assert_eq!(status_of(&app, &first).await["status"], "cancelled");
     assert_eq!(
         app.remaining("ciruas", &slot).await,
         5,
         "one seat held, not two"
     );
-    let code = code_sent(&inbox, again["code"].as_str().unwrap()).await;
-    assert_eq!(verify(&app, &again, &code).await.status(), 200);
 
     // A replacement that cannot be made keeps the pending booking: a full slot refuses
     // the new one, and the held seat stays held.
@@ -532,7 +568,7 @@ async fn an_applicant_verifies_her_phone_on_the_booking_page(
     // Another booking fills the slot with a third; someone waits for that day.
     let other = app.book_ok(&form(&slot, 43, "081277770043")).await;
     let third = app.book_ok(&form(&slot, 44, "081277770044")).await;
-    let waiting = wait_for_tuesday(&app, 45, "081277770045").await;
+    let waiting = wait_for_tuesday(&app, &inbox, 45, "081277770045").await;
     let other_code = other["code"].as_str().unwrap();
     let right = code_sent(&inbox, other_code).await;
     c.goto(&app.url(&format!(

@@ -1,26 +1,26 @@
 //! Front-desk routes (API.md, "Front desk"): the day's list, check-in, outcomes,
-//! certificate review and reads, walk-ins, the day report and the audit log.
+//! cancellation, certificate review and reads, walk-ins (the day report and the audit
+//! log are in `reports`).
 
 use super::parse_json;
+use crate::domain::Booking;
 use crate::domain::nik::mask_nik;
 use crate::domain::office::local_rfc3339;
-use crate::domain::{Booking, Role};
-use crate::store::{AuditFilter, Office};
-use crate::usecases::changes::{parse_date, require};
+use crate::store::Office;
+use crate::usecases::changes::parse_date;
 use crate::usecases::form::Channel;
-use crate::usecases::{AppError, Code, desk, reports};
+use crate::usecases::{AppError, Code, desk};
 use crate::web::AppState;
 use crate::web::kit::auth::Staff;
 use crate::web::kit::multipart::read_form;
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// Routes of the front desk.
 pub fn router() -> Router<AppState> {
@@ -34,10 +34,10 @@ pub fn router() -> Router<AppState> {
             "/api/v1/staff/offices/{slug}/review-queue",
             get(review_queue),
         )
-        .route("/api/v1/staff/offices/{slug}/report", get(report))
         .route("/api/v1/staff/bookings/{code}", get(get_booking))
         .route("/api/v1/staff/bookings/{code}/check-in", post(check_in))
         .route("/api/v1/staff/bookings/{code}/outcome", post(outcome))
+        .route("/api/v1/staff/bookings/{code}/cancel", post(cancel))
         .route(
             "/api/v1/staff/bookings/{code}/certificate-review",
             post(review),
@@ -46,7 +46,6 @@ pub fn router() -> Router<AppState> {
             "/api/v1/staff/bookings/{code}/certificate",
             get(certificate),
         )
-        .route("/api/v1/staff/audit", get(audit))
 }
 
 /// A row of the day's list.
@@ -317,6 +316,45 @@ pub async fn outcome(
     .await
 }
 
+/// A cancellation at the desk.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CancelBody {
+    /// Why (required, at most 500 characters): e.g. the NIK's owner came with the KK and
+    /// did not make this booking.
+    reason: String,
+}
+
+/// Cancel a booking at the desk, with the reason (kept, shown on the booking and in the
+/// audit log); its seat is freed and offered to the first person waiting. A booking that
+/// a stranger made with someone's NIK is ended this way when its owner shows the KK.
+#[utoipa::path(post, path = "/api/v1/staff/bookings/{code}/cancel", tag = "desk",
+    params(("code" = String, Path)),
+    request_body = CancelBody, security(("bearer" = [])),
+    responses((status = 200, body = DeskBookingView), (status = 401), (status = 403),
+        (status = 404), (status = 409), (status = 415), (status = 422)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, AppError> {
+    desk::open(&state, &staff.0, &code).await?;
+    let body: CancelBody = parse_json(&headers, &bytes)?;
+    let run = async {
+        let b = desk::cancel(&state, &staff.0, &code, Some(&body.reason)).await?;
+        Ok((StatusCode::OK, view(&state, &b).await?))
+    };
+    once(
+        &state,
+        &headers,
+        &format!("desk.cancel:{code}"),
+        &digest(&bytes),
+        run,
+    )
+    .await
+}
+
 /// A certificate review.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReviewBody {
@@ -451,7 +489,7 @@ pub async fn walk_in(
     let form = read_form(multipart).await?;
     let request = form.fingerprint();
     let run = async {
-        let b = desk::walk_in(&state, &staff.0, &office, &form, Channel::Api)
+        let b = crate::usecases::walk_in::walk_in(&state, &staff.0, &office, &form, Channel::Api)
             .await
             .map_err(|e| {
                 e.into_iter()
@@ -468,98 +506,4 @@ pub async fn walk_in(
         run,
     )
     .await
-}
-
-fn wants_csv(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/csv"))
-}
-
-fn csv_response(name: &str, body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-/// Per day: booked, checked in, recorded, no-show, turned away, walk-ins, cancelled.
-#[utoipa::path(get, path = "/api/v1/staff/offices/{slug}/report", tag = "desk",
-    params(("slug" = String, Path),
-        ("from" = Option<String>, Query, description = "first day (default: a week before `to`)"),
-        ("to" = Option<String>, Query, description = "last day (default: today)")),
-    security(("bearer" = [])),
-    responses((status = 200), (status = 401), (status = 403),
-        (status = 404), (status = 422)))]
-pub async fn report(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(slug): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let office = desk::office(&state, &staff.0, &slug).await?;
-    let (from, to) = reports::report_range(&state, &office, q.get("from"), q.get("to"))?;
-    let days = reports::report(&state, &staff.0, &office, from, to).await?;
-    if wants_csv(&headers) {
-        Ok(csv_response(
-            &format!("laporan-{slug}-{from}-{to}"),
-            reports::report_csv(&days),
-        ))
-    } else {
-        Ok(Json(days).into_response())
-    }
-}
-
-/// The audit log, newest first (supervisors: their office; admins: all), paged with
-/// `before` (the last row's id); `Accept: text/csv` for CSV.
-#[utoipa::path(get, path = "/api/v1/staff/audit", tag = "supervisor",
-    params(("from" = Option<String>, Query), ("to" = Option<String>, Query),
-        ("actor" = Option<String>, Query), ("action" = Option<String>, Query),
-        ("office" = Option<String>, Query), ("booking" = Option<String>, Query),
-        ("before" = Option<i64>, Query)),
-    security(("bearer" = [])),
-    responses((status = 200), (status = 401), (status = 403),
-        (status = 404), (status = 422)))]
-pub async fn audit(
-    State(state): State<AppState>,
-    staff: Staff,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    require(&staff.0, Role::Supervisor)?;
-    let csv = wants_csv(&headers);
-    let filter: AuditFilter = reports::audit_filter(&state, &staff.0, &q, csv).await?;
-    let rows = reports::audit(&state, &staff.0, &filter).await?;
-    if csv {
-        return Ok(csv_response("audit", reports::audit_csv(&rows)));
-    }
-    // Instants with the offset of the row's office (UTC where it has none).
-    let zones: HashMap<String, chrono_tz::Tz> = crate::usecases::availability::offices(&state)
-        .await?
-        .into_iter()
-        .map(|o| (o.slug, o.spec.timezone))
-        .collect();
-    let rows: Vec<serde_json::Value> = rows
-        .into_iter()
-        .map(|r| {
-            let at = chrono::DateTime::from_timestamp(r.at, 0).unwrap_or_default();
-            let at = match r.office.as_ref().and_then(|o| zones.get(o)) {
-                Some(tz) => local_rfc3339(at, *tz),
-                None => at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            };
-            serde_json::json!({"id": r.id, "at": at, "actor": r.actor, "action": r.action,
-                "office": r.office, "booking": r.booking, "detail": r.detail,
-                "origin": r.origin})
-        })
-        .collect();
-    Ok(Json(rows).into_response())
 }

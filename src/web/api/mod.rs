@@ -7,6 +7,7 @@ mod contract;
 pub mod desk;
 pub mod dto;
 pub mod openapi;
+pub mod reports;
 pub mod supervisor;
 
 use super::AppState;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(supervisor::router())
         .merge(admin::router())
         .merge(desk::router())
+        .merge(reports::router())
         .layer(axum::middleware::map_response(path_rejection))
 }
 

@@ -25,6 +25,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/staff/bookings/{code}", get(booking_page))
         .route("/staff/bookings/{code}/check-in", post(check_in))
         .route("/staff/bookings/{code}/outcome", post(outcome))
+        .route("/staff/bookings/{code}/cancel", post(cancel))
         .route("/staff/bookings/{code}/review", post(review))
         .route("/staff/bookings/{code}/certificate", get(certificate))
 }
@@ -51,6 +52,8 @@ struct BookingPage {
     /// Turned away: new dates to offer.
     new_dates: Vec<String>,
     may_review: bool,
+    /// The booking may be cancelled at the desk (with a reason).
+    may_cancel: bool,
     temperatures: String,
     notice: Option<String>,
     error: Option<String>,
@@ -134,6 +137,7 @@ async fn page(
         ask_guardian: d.minor && !b.guardian_consent,
         new_dates,
         may_review: b.status.is_changeable(),
+        may_cancel: b.status.is_cancellable(),
         temperatures,
         is_today,
         notice,
@@ -164,6 +168,7 @@ async fn booking_page(
         "walk_in" => Some(lang.text("desk-walked-in")),
         "outcome" => Some(lang.text("desk-outcome-saved")),
         "review" => Some(lang.text("desk-review-saved")),
+        "cancel" => Some(lang.text("desk-cancelled")),
         _ => None,
     });
     page(&state, lang, &me, &code, notice, None, HashMap::new()).await
@@ -251,6 +256,20 @@ async fn review(
     let reason = f.get("review_reason").map(String::as_str);
     match desk::review(&state, &me, &code, decision, reason).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/bookings/{code}?m=review")).into_response()),
+        Err(e) => refused(&state, lang, &me, &code, e, f).await,
+    }
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(code): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let reason = f.get("cancel_reason").map(String::as_str);
+    match desk::cancel(&state, &me, &code, reason).await {
+        Ok(_) => Ok(Redirect::to(&format!("/staff/bookings/{code}?m=cancel")).into_response()),
         Err(e) => refused(&state, lang, &me, &code, e, f).await,
     }
 }

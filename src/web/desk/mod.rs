@@ -138,7 +138,7 @@ async fn day_page(
         .collect();
     let statuses = BookingStatus::ALL
         .into_iter()
-        .filter(|s| s.holds_seat(false))
+        .filter(|s| s.holds_seat(false, false))
         .map(|s| (s.as_str(), lang.text(s.message_key())))
         .collect();
     Ok(DayPage {
@@ -312,7 +312,7 @@ async fn walk_in_submit(
     let form = super::kit::multipart::read_form(multipart)
         .await
         .or_page(lang)?;
-    match desk::walk_in(&state, &me, &office, &form, Channel::Page).await {
+    match crate::usecases::walk_in::walk_in(&state, &me, &office, &form, Channel::Page).await {
         Ok(b) => Ok(Redirect::to(&format!("/staff/bookings/{}?m=walk_in", b.code)).into_response()),
         Err(errors) => {
             let status = form_status(lang, &errors)?;

@@ -34,24 +34,10 @@ pub struct Limits {
     exempt: Vec<ipnet::IpNet>,
 }
 
-/// The key of an address for every per-address limit: an IPv6 address by its /64 (one
-/// subscriber's network hands out many addresses, and a guesser could take a new one for
-/// every try), an IPv4 address as it is (an IPv4-mapped IPv6 address is IPv4).
-pub fn per_household(ip: IpAddr) -> IpAddr {
-    match canonical(ip) {
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-        }
-        v4 => v4,
-    }
-}
+pub use crate::domain::client::household as per_household;
 
 /// An hour, the window of the bookings limit.
 const HOUR: Duration = Duration::from_secs(3600);
-
-/// Lookups that may name one booking code in an hour (from every address together).
-pub const LOOKUPS_PER_CODE_HOUR: u32 = 10;
 
 /// Failed logins at an account before delays begin.
 pub const FREE_FAILURES: u32 = 5;
@@ -165,10 +151,10 @@ impl Limits {
     pub fn new(settings: &Settings) -> Self {
         Self {
             lookups: RateLimiter::keyed(per_minute(settings.lookups_per_minute)),
-            lookups_by_code: RateLimiter::keyed(
-                Quota::per_hour(NonZeroU32::new(LOOKUPS_PER_CODE_HOUR).expect("positive"))
-                    .allow_burst(NonZeroU32::new(LOOKUPS_PER_CODE_HOUR).expect("positive")),
-            ),
+            lookups_by_code: {
+                let n = NonZeroU32::new(settings.lookups_per_code_hour.max(1)).expect("positive");
+                RateLimiter::keyed(Quota::per_hour(n).allow_burst(n))
+            },
             logins: RateLimiter::keyed(per_minute(settings.logins_per_minute)),
             accounts: AccountDelays::new(),
             trust_forwarded_for: settings.trust_forwarded_for,

@@ -1,0 +1,129 @@
+//! Walk-ins: a person who came without a booking is registered at the desk into today's
+//! remaining capacity and checked in.
+
+use super::booking::{Target, form_office, new_booking};
+use super::changes::may_act;
+use super::desk::today;
+use super::form::{Applicant, ApplicantForm, CertificateForm, Channel, Problems, RawForm, invalid};
+use super::{AppError, Code, Context};
+use crate::domain::desk::{Screening, Temperature, screen};
+use crate::domain::{Booking, Role};
+use crate::planner;
+use crate::store::{Office, Readings, StaffMember, StoreError};
+
+/// Registers a person who came without a booking into today's remaining capacity (the
+/// slot under way, else the next one with room) and checks them in. The same checks as a
+/// booking; the certificate may be a paper one the officer has seen. Refused with
+/// `day_full` when no slot of today has room.
+pub async fn walk_in(
+    ctx: &Context,
+    member: &StaffMember,
+    office: &Office,
+    form: &RawForm,
+    channel: Channel,
+) -> Result<Booking, Vec<AppError>> {
+    may_act(member, office, Role::Desk).map_err(|e| vec![e])?;
+    let now = ctx.clock.now();
+    let today = today(ctx, office);
+    let mut p = Problems::of_text(form);
+    // The office is the one of the page or path.
+    let _ = form_office(ctx, &office.slug, &mut p).await?;
+    let applicant: Option<Applicant> = p.take(
+        ApplicantForm {
+            form,
+            now,
+            min_age: ctx.settings.min_age,
+            on: Some(today),
+            channel,
+        }
+        .try_into(),
+    );
+    let certificate: Option<crate::store::NewCertificate> = p.take(
+        CertificateForm {
+            form,
+            office: &office.spec,
+            covers: Some(now),
+            now,
+            paper_allowed: true,
+        }
+        .try_into(),
+    );
+    let temperature = match form.get("temperature_c") {
+        // At the counter the temperature is always taken; the API leaves it optional.
+        "" if channel == Channel::Page => {
+            p.push(
+                super::form::Step::Temperature,
+                invalid("temperature_c", "err-temperature"),
+            );
+            None
+        }
+        "" => None,
+        t => match t
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .and_then(Temperature::from_celsius)
+        {
+            Some(t) => Some(t),
+            None => {
+                p.push(
+                    super::form::Step::Temperature,
+                    invalid("temperature_c", "err-temperature"),
+                );
+                None
+            }
+        },
+    };
+    let (Some(applicant), Some(certificate)) = (applicant, certificate) else {
+        return Err(p.into_errors());
+    };
+    if !p.is_empty() {
+        return Err(p.into_errors());
+    }
+    if let Some(t) = temperature {
+        let limit = Temperature::from_celsius(ctx.settings.max_temperature_c)
+            .unwrap_or(Temperature::from_tenths(373));
+        if screen(t, None, limit) != Screening::Pass {
+            return Err(vec![AppError::field(
+                Code::RetestRequired,
+                "temperature_c",
+                "err-walk-in-temperature",
+            )]);
+        }
+    }
+    let readings = temperature.map(|first| Readings {
+        first,
+        retest: None,
+    });
+    let lang = if form.get("lang") == "en" { "en" } else { "id" };
+    let day = planner::plan_day(&office.spec, &office.calendar, today);
+    if day.closed.is_some() || day.slots.is_empty() {
+        return Err(vec![AppError::new(Code::Closed, "err-walk-in-closed")]);
+    }
+    // The slot under way first, then the later ones.
+    for slot in day.slots.iter().filter(|s| s.end > now) {
+        let target = Target {
+            slot_start: slot.start,
+            slot_end: slot.end,
+            local_date: today,
+            slot_capacity: slot.capacity,
+            day_cap: day.cap,
+            wait: None,
+        };
+        let new = new_booking(
+            office,
+            target,
+            applicant.clone(),
+            certificate.clone(),
+            lang,
+            &member.actor(),
+        );
+        match ctx.store.walk_in(new, readings, now).await {
+            Ok(b) => return Ok(b),
+            Err(StoreError::SlotFull) => continue,
+            Err(StoreError::DayFull) => break,
+            Err(e) => return Err(vec![e.into()]),
+        }
+    }
+    Err(vec![AppError::new(Code::DayFull, "err-walk-in-full")])
+}
