@@ -141,6 +141,15 @@ pub struct Settings {
     /// hours after signing in).
     #[arg(long, env = "REKAM_STAFF_IDLE_MINUTES", default_value_t = 30)]
     pub staff_idle_minutes: u32,
+    /// Admins sign in with a second factor (TOTP, set up at their first login); `false`
+    /// only where the staff pages are reached through a sign-on that asks for one.
+    #[arg(
+        long,
+        env = "REKAM_ADMIN_SECOND_FACTOR",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub admin_second_factor: bool,
 }
 
 impl Default for Settings {
@@ -178,6 +187,7 @@ impl Default for Settings {
             max_connections_per_address: 64,
             allowed_hosts: String::new(),
             staff_idle_minutes: 30,
+            admin_second_factor: true,
         }
     }
 }

@@ -20,6 +20,9 @@ pub struct DemoLogin {
     pub password: Option<String>,
     /// A fresh API token.
     pub token: String,
+    /// The admin's second factor, set up for the demo: its secret (for an authenticator
+    /// app) and one-time recovery codes, or `None` when it was set up before this start.
+    pub second_factor: Option<(String, Vec<String>)>,
 }
 
 /// Loads the demo office (creating or refreshing it) and one account per role.
@@ -44,11 +47,27 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<DemoL
             Some(password)
         };
         let token = crate::usecases::accounts::issue_token(store, username, now).await?;
+        // Admins sign in with a second factor: the demo's is set up, and printed.
+        let member = store.staff_by_username(username).await?;
+        let second_factor = if role == Role::Admin
+            && store
+                .staff_totp(member.id)
+                .await?
+                .is_none_or(|t| !t.enrolled)
+        {
+            let secret = crate::usecases::second_factor::new_totp_secret();
+            let codes =
+                crate::usecases::second_factor::enroll_with(store, username, &secret, now).await?;
+            Some((secret, codes))
+        } else {
+            None
+        };
         logins.push(DemoLogin {
             role,
             username: username.to_string(),
             password,
             token,
+            second_factor,
         });
     }
     Ok(logins)

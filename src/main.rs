@@ -99,6 +99,14 @@ enum StaffCommand {
         #[arg(long)]
         office: Option<String>,
     },
+    /// Remove an account's second factor (TOTP) and recovery codes, for a lost phone and
+    /// lost codes; its browser sessions end. An admin sets one up again at the next login.
+    #[command(name = "reset-2fa")]
+    Reset2fa {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
     /// Print a new API token for an account (it lasts 90 days).
     Token {
         /// Login name.
@@ -170,7 +178,7 @@ async fn main() -> anyhow::Result<()> {
                     app.addr(),
                     rekam::demo::DEMO_OFFICE
                 );
-                for l in logins {
+                for l in &logins {
                     println!(
                         "  {:<10} username {:<16} password {:<18} API token {}",
                         l.role.as_str(),
@@ -178,6 +186,16 @@ async fn main() -> anyhow::Result<()> {
                         l.password.as_deref().unwrap_or("(unchanged)"),
                         l.token
                     );
+                }
+                for l in &logins {
+                    if let Some((secret, codes)) = &l.second_factor {
+                        println!(
+                            "  {} signs in with a second factor: add the key {secret} to an \
+                             authenticator app, or use a recovery code once: {}",
+                            l.username,
+                            codes.join(" ")
+                        );
+                    }
                 }
             }
             tracing::info!(addr = %app.addr(), database = %redact_url(&cli.database), "serving");
@@ -337,6 +355,10 @@ async fn main() -> anyhow::Result<()> {
                     let role = Role::parse(&role).expect("clap checked the role");
                     change(&store, &username, AccountChange::Role(role, office), &clock).await?;
                     eprintln!("{username} is now {}", role.as_str());
+                }
+                StaffCommand::Reset2fa { username } => {
+                    rekam::usecases::second_factor::reset(&store, &username, clock.now()).await?;
+                    eprintln!("removed the second factor of {username}; its sessions ended");
                 }
                 StaffCommand::Token { username } => {
                     println!(

@@ -20,6 +20,7 @@ mod replan;
 mod reports;
 mod retention;
 mod seats;
+mod second_factor;
 mod staff;
 mod verify;
 
@@ -37,6 +38,7 @@ pub use replan::{
 };
 pub use reports::{AuditFilter, AuditRow, DayReport};
 pub use retention::PurgeReport;
+pub use second_factor::Totp;
 pub use staff::{DEVICE_DAYS, StaffAccount, StaffChange, StaffMember};
 pub use verify::{Verified, reasons as verify_reasons};
 

@@ -216,6 +216,11 @@ impl Store {
             )
             .await?;
         }
+        // Browsers not seen for the device cookie's life are forgotten.
+        sqlx::query("DELETE FROM staff_devices WHERE last_used_at <= $1")
+            .bind(ts(now - chrono::Duration::days(super::DEVICE_DAYS)))
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         report.tokens = tokens as u64;
         Ok(report)

@@ -18,6 +18,8 @@ pub struct StaffMember {
     pub role: Role,
     /// The office a desk officer or supervisor belongs to; admins have none.
     pub office_id: Option<i64>,
+    /// A second factor (TOTP) is set up for the account.
+    pub second_factor: bool,
 }
 
 impl StaffMember {
@@ -47,6 +49,7 @@ impl TryFrom<StaffRow> for StaffMember {
             id: r.id,
             username: r.username,
             office_id: r.office_id,
+            second_factor: false,
         })
     }
 }
@@ -146,45 +149,76 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// The staff member a token of `kind` (`api` or `session`) belongs to, unless revoked
-    /// or expired.
+    /// The staff member a token of `kind` (`api`, `session`, or `mfa`: a login awaiting
+    /// its second factor) belongs to, unless revoked or expired; a token not used for
+    /// `idle` (browser sessions) has ended too. A use is recorded at most once a minute.
     pub async fn staff_by_token(
         &self,
         token_hash: &str,
         kind: &str,
+        idle: Option<chrono::Duration>,
         now: DateTime<Utc>,
     ) -> StoreResult<StaffMember> {
-        let row: Option<StaffRow> = sqlx::query_as(
-            "SELECT s.id, s.username, s.role, s.office_id FROM staff_tokens t \
-             JOIN staff s ON s.id = t.staff_id WHERE t.token_hash = $1 AND t.kind = $2 \
-             AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $3) \
-             AND s.disabled_at IS NULL",
+        /// id, username, role, office, last used, created, second factor on.
+        type TokenRow = (i64, String, String, Option<i64>, Option<i64>, i64, i64);
+        let row: Option<TokenRow> = sqlx::query_as(
+            "SELECT s.id, s.username, s.role, s.office_id, t.last_used_at, t.created_at, \
+                 CASE WHEN s.totp_enrolled_at IS NULL THEN 0 ELSE 1 END \
+                 FROM staff_tokens t \
+                 JOIN staff s ON s.id = t.staff_id WHERE t.token_hash = $1 AND t.kind = $2 \
+                 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $3) \
+                 AND s.disabled_at IS NULL",
         )
         .bind(token_hash)
         .bind(kind)
         .bind(ts(now))
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.ok_or(StoreError::NotFound)?.try_into()?)
-    }
-
-    /// The member and password hash for a login attempt.
-    pub async fn staff_login(&self, username: &str) -> StoreResult<(StaffMember, String)> {
-        let row: Option<(i64, String, String, Option<i64>, String)> = sqlx::query_as(
-            "SELECT id, username, role, office_id, password_hash FROM staff \
-             WHERE username = $1 AND disabled_at IS NULL",
-        )
-        .bind(username)
-        .fetch_optional(&self.read)
-        .await?;
-        let (id, username, role, office_id, hash) = row.ok_or(StoreError::NotFound)?;
-        let member = StaffRow {
+        let (id, username, role, office_id, last_used, created, second) =
+            row.ok_or(StoreError::NotFound)?;
+        let last = last_used.unwrap_or(created);
+        if let Some(idle) = idle {
+            if last <= ts(now - idle) {
+                return Err(StoreError::NotFound);
+            }
+            if last < ts(now) - 60 {
+                sqlx::query("UPDATE staff_tokens SET last_used_at = $2 WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .bind(ts(now))
+                    .execute(&self.write)
+                    .await?;
+            }
+        }
+        let mut member: StaffMember = StaffRow {
             id,
             username,
             role,
             office_id,
         }
         .try_into()?;
+        member.second_factor = second != 0;
+        Ok(member)
+    }
+
+    /// The member and password hash for a login attempt.
+    pub async fn staff_login(&self, username: &str) -> StoreResult<(StaffMember, String)> {
+        let row: Option<(i64, String, String, Option<i64>, String, i64)> = sqlx::query_as(
+            "SELECT id, username, role, office_id, password_hash, \
+             CASE WHEN totp_enrolled_at IS NULL THEN 0 ELSE 1 END FROM staff \
+             WHERE username = $1 AND disabled_at IS NULL",
+        )
+        .bind(username)
+        .fetch_optional(&self.read)
+        .await?;
+        let (id, username, role, office_id, hash, second) = row.ok_or(StoreError::NotFound)?;
+        let mut member: StaffMember = StaffRow {
+            id,
+            username,
+            role,
+            office_id,
+        }
+        .try_into()?;
+        member.second_factor = second != 0;
         Ok((member, hash))
     }
 

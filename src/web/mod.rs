@@ -30,6 +30,8 @@ pub struct AppState {
     pub ctx: Context,
     /// Rate limits of the lookup and the login.
     pub limits: Arc<kit::limits::Limits>,
+    /// The host names served.
+    pub hosts: Arc<kit::hosts::AllowedHosts>,
 }
 
 impl AppState {
@@ -37,6 +39,10 @@ impl AppState {
     pub fn new(store: Store, clock: Clock, settings: Settings) -> Self {
         Self {
             limits: Arc::new(kit::limits::Limits::new(&settings)),
+            hosts: Arc::new(kit::hosts::AllowedHosts::new(
+                &settings.public_url,
+                &settings.allowed_hosts,
+            )),
             ctx: Context::new(store, clock, settings),
         }
     }
@@ -90,6 +96,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             audit_origin,
+        ))
+        // Only the configured host names (DNS rebinding).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            host_check,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // A client that stops in the middle of its body is cut off after this pause (the
@@ -163,6 +174,23 @@ async fn audit_origin(
     next: axum::middleware::Next,
 ) -> Response {
     crate::store::with_origin(ip.to_string(), next.run(req)).await
+}
+
+/// 421 for a `Host` this service does not answer for (see `kit::hosts`).
+async fn host_check(
+    State(state): State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if state.hosts.allows(req.headers()) {
+        return next.run(req).await;
+    }
+    (
+        StatusCode::MISDIRECTED_REQUEST,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "421 Misdirected Request: this server does not serve that host name.\n",
+    )
+        .into_response()
 }
 
 async fn refuse_oversized(lang: Lang, req: Request, next: axum::middleware::Next) -> Response {

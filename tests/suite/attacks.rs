@@ -798,7 +798,7 @@ async fn verifying_behind_proxy(
         notify_webhook_secret: crate::outbox::SECRET.to_string(),
         public_url: "https://rekam.example.go.id".to_string(),
         trust_forwarded_for: true,
-        ..test_settings()
+        ..crate::helpers::test_settings()
     };
     Some((spawn_with(db, settings).await?, inbox))
 }
@@ -1090,4 +1090,417 @@ async fn holds_of_one_nik_verified_at_once_give_one_booking(app: TestApp, inbox:
         2,
         "four bookings, no stray seat"
     );
+}
+
+both_databases!(
+    settings = rekam::config::Settings {
+        public_url: "https://rekam.example.go.id".to_string(),
+        allowed_hosts: "rekam.internal:8080".to_string(),
+        ..crate::helpers::test_settings()
+    };
+    only_the_configured_host_names_are_served
+);
+
+both_databases!(sessions_idle_out_and_a_password_change_asks_for_the_old_one);
+
+/// Item 14: DNS rebinding reached `/metrics` and the login under any host name.
+async fn only_the_configured_host_names_are_served(app: TestApp) {
+    let with_host = |host: &'static str, path: &'static str| {
+        let (client, url) = (app.client.clone(), app.url(path));
+        async move {
+            client
+                .get(url)
+                .header("Host", host)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(with_host("evil.example", "/metrics").await, 421);
+    assert_eq!(with_host("evil.example", "/staff/login").await, 421);
+    assert_eq!(with_host("rekam.example.go.id", "/metrics").await, 200);
+    assert_eq!(with_host("rekam.internal:8080", "/healthz").await, 200);
+    assert_eq!(with_host("rekam.internal:9999", "/healthz").await, 421);
+    assert_eq!(
+        with_host("localhost:8080", "/healthz").await,
+        200,
+        "loopback"
+    );
+}
+
+/// Item 14: staff sessions lasted 12 hours however long unused, and a password could be
+/// changed without the current one.
+async fn sessions_idle_out_and_a_password_change_asks_for_the_old_one(app: TestApp) {
+    // A session used now and then lives on; thirty minutes unused, it has ended.
+    app.staff_token("loket-1", Role::Desk, Some("ciruas")).await;
+    let (_, cookie) = crate::security::log_in(&app, "loket-1").await;
+    let page = |cookie: String| {
+        let (client, url) = (app.client.clone(), app.url("/staff/offices/ciruas/desk"));
+        async move {
+            client
+                .get(url)
+                .header("Cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(page(cookie.clone()).await, 200);
+    app.advance_and_sweep(chrono::Duration::minutes(29)).await;
+    assert_eq!(page(cookie.clone()).await, 200, "used within the idle time");
+    app.advance_and_sweep(chrono::Duration::minutes(29)).await;
+    assert_eq!(page(cookie.clone()).await, 200);
+    app.advance_and_sweep(chrono::Duration::minutes(31)).await;
+    assert_eq!(page(cookie).await, 303, "thirty minutes unused: ended");
+    // One's own password: the current one first.
+    let (_, cookie) = crate::security::log_in(&app, "loket-1").await;
+    let change = |current: &'static str| {
+        let (client, url, cookie) = (
+            app.client.clone(),
+            app.url("/staff/account/password"),
+            cookie.clone(),
+        );
+        async move {
+            client
+                .post(url)
+                .header("Cookie", cookie)
+                .form(&[
+                    ("current_password", current),
+                    ("password", "another long password"),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = change("not my password").await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("id=\"e-current_password\"")
+    );
+    assert_eq!(page(cookie.clone()).await, 200, "nothing changed");
+    let r = change("a long test password").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/staff/login?m=password");
+    assert_eq!(page(cookie).await, 303, "its sessions ended");
+    let r = app
+        .client
+        .post(app.url("/staff/login"))
+        .form(&[
+            ("username", "loket-1"),
+            ("password", "another long password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "the new password signs in");
+    // An admin's own password is not changed on the accounts page.
+    let (_, admin) = crate::security::log_in(&app, "test-admin").await;
+    let r = app
+        .client
+        .post(app.url("/staff/accounts/test-admin"))
+        .header("Cookie", &admin)
+        .form(&[("action", "password"), ("password", "a new admin password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+}
+
+both_databases!(
+    settings = rekam::config::Settings {
+        admin_second_factor: true,
+        ..crate::helpers::test_settings()
+    };
+    admins_sign_in_with_a_second_factor
+);
+
+/// A login through the form, with cookies; its answer.
+async fn post_login(
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+    cookies: &str,
+) -> reqwest::Response {
+    let mut r = app.client.post(app.url(path)).form(form);
+    if !cookies.is_empty() {
+        r = r.header("Cookie", cookies);
+    }
+    r.send().await.unwrap()
+}
+
+/// The `name=value` pair of the cookie `name` an answer sets.
+fn cookie_of(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .find(|c| c.starts_with(&format!("{name}=")) && c.len() > name.len() + 1)
+}
+
+/// Item 15: an admin account, which can read everything, signed in with a password alone.
+/// Now it sets up TOTP at its first login and gives a code (or a one-time recovery code)
+/// every time; a code is taken once; `rekam staff reset-2fa` removes it; others may set
+/// one up on their account page.
+async fn admins_sign_in_with_a_second_factor(app: TestApp) {
+    let password = [
+        ("username", "test-admin"),
+        ("password", "a long test password"),
+    ];
+    let r = post_login(&app, "/staff/login", &password, "").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/staff/login/2fa");
+    assert!(cookie_of(&r, "rekam_staff").is_none(), "no session yet");
+    let pending = cookie_of(&r, "rekam_login").expect("a pending login");
+    // The pending login is no session.
+    let r = app
+        .client
+        .get(app.url("/staff"))
+        .header("Cookie", &pending)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/staff/login");
+    // Setting up: a key and its QR code.
+    let page = app
+        .client
+        .get(app.url("/staff/login/2fa"))
+        .header("Cookie", &pending)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<svg"), "a QR code");
+    let secret: String = page
+        .split("id=\"totp-secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .replace(' ', "");
+    let code_now = |app: &TestApp| {
+        let at = app.clock.now().timestamp() as u64;
+        rekam::usecases::second_factor::code_at(&secret, at).unwrap()
+    };
+    let wrong = format!(
+        "{:06}",
+        (code_now(&app).parse::<u32>().unwrap() + 500_000) % 1_000_000
+    );
+    let r = post_login(&app, "/staff/login/2fa", &[("code", &wrong)], &pending).await;
+    assert_eq!(r.status(), 401);
+    let r = post_login(
+        &app,
+        "/staff/login/2fa",
+        &[("code", &code_now(&app))],
+        &pending,
+    )
+    .await;
+    assert_eq!(r.status(), 200, "set up: the recovery codes, once");
+    let session = cookie_of(&r, "rekam_staff").expect("a session");
+    let page = r.text().await.unwrap();
+    let codes: Vec<String> = page
+        .split("<li><code>")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap().to_string())
+        .collect();
+    assert_eq!(codes.len(), 10, "{page}");
+    let r = app
+        .client
+        .get(app.url("/staff/accounts"))
+        .header("Cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Next time: password, then the code; the same code again is refused (taken once).
+    let again = |code: String| {
+        let app = &app;
+        async move {
+            let r = post_login(app, "/staff/login", &password, "").await;
+            let pending = cookie_of(&r, "rekam_login").expect("a pending login");
+            post_login(app, "/staff/login/2fa", &[("code", &code)], &pending).await
+        }
+    };
+    let used = code_now(&app);
+    let r = again(used.clone()).await;
+    assert_eq!(r.status(), 401, "the code of a step already taken");
+    app.advance_and_sweep(chrono::Duration::seconds(60)).await;
+    let r = again(code_now(&app)).await;
+    assert_eq!(r.status(), 303);
+    assert!(cookie_of(&r, "rekam_staff").is_some());
+    // A recovery code signs in once.
+    let r = again(codes[0].to_lowercase()).await;
+    assert_eq!(r.status(), 303, "a recovery code");
+    let r = again(codes[0].clone()).await;
+    assert_eq!(r.status(), 401, "once");
+    // The command line removes the second factor (a lost phone and lost codes): the
+    // sessions end, and the next login sets one up again.
+    let out = rekam(&app.database_url)
+        .args(["staff", "reset-2fa", "--username", "test-admin"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = app
+        .client
+        .get(app.url("/staff/accounts"))
+        .header("Cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "its sessions ended");
+    let r = post_login(&app, "/staff/login", &password, "").await;
+    let pending = cookie_of(&r, "rekam_login").unwrap();
+    let page = app
+        .client
+        .get(app.url("/staff/login/2fa"))
+        .header("Cookie", &pending)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("totp-secret"), "set up again");
+    // A desk officer needs none, and may set one up on the account page.
+    app.staff_token("loket-1", Role::Desk, Some("ciruas")).await;
+    let desk = [
+        ("username", "loket-1"),
+        ("password", "a long test password"),
+    ];
+    let r = post_login(&app, "/staff/login", &desk, "").await;
+    let session = cookie_of(&r, "rekam_staff").expect("signed in with the password alone");
+    let page = app
+        .client
+        .get(app.url("/staff/account"))
+        .header("Cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let secret: String = page
+        .split("id=\"totp-secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .replace(' ', "");
+    let at = app.clock.now().timestamp() as u64;
+    let code = rekam::usecases::second_factor::code_at(&secret, at).unwrap();
+    let r = post_login(&app, "/staff/account/2fa", &[("code", &code)], &session).await;
+    assert_eq!(r.status(), 200, "set up");
+    let r = post_login(&app, "/staff/login", &desk, "").await;
+    assert_eq!(
+        r.headers()["location"],
+        "/staff/login/2fa",
+        "now with the code"
+    );
+    // Wrong codes count towards the account's delays, as wrong passwords do.
+    let pending = cookie_of(&r, "rekam_login").unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(
+            post_login(&app, "/staff/login/2fa", &[("code", "000000")], &pending)
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+}
+
+both_databases!(
+    settings = rekam::config::Settings {
+        admin_second_factor: true,
+        ..crate::helpers::test_settings()
+    };
+    an_admin_sets_up_a_second_factor_and_the_desk_cancels_a_squatted_booking_in_chromium
+);
+
+/// Items 6 and 15 in Chromium, at a laptop's width without page scripts: the admin's first
+/// login sets up the second factor (the key and its QR code, a labelled code field),
+/// shows the recovery codes once, and lands on the staff pages; *My account* says it is on
+/// and cannot be turned off; the desk page cancels a booking with a reason.
+async fn an_admin_sets_up_a_second_factor_and_the_desk_cancels_a_squatted_booking_in_chromium(
+    app: TestApp,
+) {
+    use crate::browser::{browser_with, click_to_next_page, log_in, screenshot, text};
+    use fantoccini::Locator;
+    let b = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)))
+        .await;
+    let Some((_driver, c)) = browser_with(1280, 800, false).await else {
+        return;
+    };
+    log_in(&c, &app, "test-admin").await;
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/staff/login/2fa")
+    );
+    assert!(
+        c.find(Locator::Css("#totp-qr svg")).await.is_ok(),
+        "a QR code"
+    );
+    screenshot(&c, "19-second-factor-setup").await;
+    let secret = text(&c, "#totp-secret").await.replace(' ', "");
+    let label = text(&c, "label[for='f-code']").await;
+    assert!(!label.is_empty(), "the code field has a label");
+    let at = app.clock.now().timestamp() as u64;
+    let code = rekam::usecases::second_factor::code_at(&secret, at).unwrap();
+    c.find(Locator::Id("f-code"))
+        .await
+        .unwrap()
+        .send_keys(&code)
+        .await
+        .unwrap();
+    click_to_next_page(&c, Locator::Id("second-submit")).await;
+    screenshot(&c, "19-recovery-codes").await;
+    let codes = text(&c, "#recovery-codes").await;
+    assert_eq!(codes.lines().count(), 10, "{codes}");
+    click_to_next_page(&c, Locator::Id("continue")).await;
+    assert!(text(&c, "main").await.contains("UPT Disdukcapil Ciruas"));
+    c.goto(&app.url("/staff/account")).await.unwrap();
+    assert!(
+        text(&c, "#second-state")
+            .await
+            .contains("Sisa kode pemulihan: 10")
+    );
+    assert!(
+        c.find(Locator::Id("second-off")).await.is_err(),
+        "required for admins"
+    );
+    screenshot(&c, "19-my-account").await;
+    // The desk cancels a booking whose NIK's owner came with the KK.
+    c.goto(&app.url(&format!("/staff/bookings/{}", b["code"].as_str().unwrap())))
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-cancel_reason"))
+        .await
+        .unwrap()
+        .send_keys("Pemilik NIK datang dengan KK asli")
+        .await
+        .unwrap();
+    click_to_next_page(&c, Locator::Id("cancel-booking")).await;
+    assert!(text(&c, "#desk-notice").await.contains("dibatalkan"));
+    assert!(text(&c, "#booking-status").await.contains("KK asli"));
+    c.close().await.unwrap();
 }

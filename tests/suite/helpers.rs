@@ -15,7 +15,8 @@ pub fn rekam(database: &str) -> std::process::Command {
     // test asks for one.
     c.env("DATABASE_URL", database)
         .env("RUST_LOG", "warn")
-        .env("REKAM_BOOKINGS_PER_HOUR", "0");
+        .env("REKAM_BOOKINGS_PER_HOUR", "0")
+        .env("REKAM_ADMIN_SECOND_FACTOR", "false");
     c
 }
 
@@ -157,6 +158,9 @@ pub fn skip(what: &str) {
 pub fn test_settings() -> Settings {
     Settings {
         bookings_per_hour: 0,
+        // The tests sign in as an admin through the form; the second factor has tests of
+        // its own.
+        admin_second_factor: false,
         ..Settings::default()
     }
 }

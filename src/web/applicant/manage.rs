@@ -69,16 +69,7 @@ pub(super) struct TokenQuery {
     m: Option<String>,
 }
 
-fn qr_svg(code: &str) -> String {
-    qrcode::QrCode::new(code.as_bytes())
-        .map(|qr| {
-            qr.render::<qrcode::render::svg::Color>()
-                .min_dimensions(180, 180)
-                .quiet_zone(true)
-                .build()
-        })
-        .unwrap_or_default()
-}
+use crate::web::kit::page::qr_svg;
 
 /// "Selasa, 1 Desember 2026, 08:00 WIB".
 fn instant_label(lang: Lang, office: &Office, t: DateTime<Utc>) -> String {

@@ -192,6 +192,8 @@ async fn audit_page(
 #[template(path = "staff/accounts.html")]
 struct AccountsPage {
     frame: Frame,
+    /// The admin looking (their own row links to their account page).
+    me: String,
     accounts: Vec<StaffAccount>,
     offices: Vec<(String, String)>,
     notice: Option<String>,
@@ -231,6 +233,7 @@ async fn accounts_view(
         .collect();
     Ok(AccountsPage {
         frame: Frame::staff_menu(lang, "/staff/accounts", me, None),
+        me: me.username.clone(),
         accounts,
         offices,
         notice,
@@ -308,6 +311,16 @@ async fn account_change(
     require(lang, &me, Role::Admin)?;
     let get = |k: &str| f.get(k).map_or("", |s| s.trim());
     let change = match get("action") {
+        // Another account's second factor removed (a lost phone and lost codes): it sets
+        // one up again at its next login if it must have one.
+        "reset_2fa" => {
+            return match crate::usecases::second_factor::reset_by_admin(&state, &me, &username)
+                .await
+            {
+                Ok(()) => Ok(Redirect::to("/staff/accounts?m=changed").into_response()),
+                Err(e) => refused(&state, lang, &me, e, HashMap::new()).await,
+            };
+        }
         "disable" => AccountChange::Disabled(true),
         "enable" => AccountChange::Disabled(false),
         "password" => AccountChange::Password(f.get("password").cloned().unwrap_or_default()),

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod form;
+pub mod hosts;
 pub mod lang;
 pub mod limits;
 pub mod multipart;

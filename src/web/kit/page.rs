@@ -80,6 +80,11 @@ impl Frame {
             ));
             nav.push(("/staff".to_string(), lang.text("staff-offices"), false));
         }
+        nav.push((
+            "/staff/account".to_string(),
+            lang.text("menu-account"),
+            false,
+        ));
         let path = here.split('?').next().unwrap_or(here);
         for item in &mut nav {
             item.2 = item.0 == path;
@@ -332,4 +337,16 @@ pub fn short_when(lang: Lang, tz: chrono_tz::Tz, t: chrono::DateTime<chrono::Utc
         crate::i18n::hm(t, tz),
         crate::domain::office::zone_abbreviation(tz)
     )
+}
+
+/// A QR code of `text` as inline SVG (a ticket, an authenticator's `otpauth://` link).
+pub fn qr_svg(text: &str) -> String {
+    qrcode::QrCode::new(text.as_bytes())
+        .map(|qr| {
+            qr.render::<qrcode::render::svg::Color>()
+                .min_dimensions(180, 180)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
 }

@@ -45,6 +45,39 @@ pub fn device_cookie(state: &AppState, device: String) -> String {
         .to_string()
 }
 
+/// The cookie of a login awaiting its second factor: only for `/staff/login`, five
+/// minutes.
+const PENDING_COOKIE: &str = "rekam_login";
+
+/// A pending login's cookie.
+pub fn start_pending(state: &AppState, jar: CookieJar, pending: String) -> CookieJar {
+    jar.add(pending_cookie(
+        state,
+        pending,
+        crate::usecases::second_factor::PENDING_MINUTES,
+    ))
+}
+
+/// The cookie that ends a pending login in the browser.
+pub fn end_pending(state: &AppState, jar: CookieJar) -> CookieJar {
+    jar.add(pending_cookie(state, String::new(), 0))
+}
+
+fn pending_cookie(state: &AppState, value: String, minutes: i64) -> Cookie<'static> {
+    Cookie::build((PENDING_COOKIE, value))
+        .path("/staff/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::minutes(minutes))
+        .secure(state.settings.public_url.starts_with("https://"))
+        .build()
+}
+
+/// The pending login a request carries.
+pub fn pending(headers: &HeaderMap) -> Option<String> {
+    super::lang::cookie_values(headers, PENDING_COOKIE).find(|v| !v.is_empty())
+}
+
 /// The device cookie a login request carries.
 pub fn device(headers: &HeaderMap) -> Option<String> {
     super::lang::cookie_values(headers, DEVICE_COOKIE).find(|v| !v.is_empty() && v.len() <= 100)
