@@ -175,13 +175,66 @@ pub fn wib(month: u32, day: u32, hour: u32, minute: u32) -> String {
     format!("2026-{month:02}-{day:02}T{hour:02}:{minute:02}:00+07:00")
 }
 
-/// A fresh database URL for one test, or None (skipped).
-pub async fn database_url(db: Db, dir: &tempfile::TempDir) -> Option<String> {
+/// A test's own database: a SQLite file in the test's folder, or a PostgreSQL database
+/// made for it and dropped when this is dropped (tests clean up what they make). Reads as
+/// its URL.
+pub struct TestDb {
+    url: String,
+    /// PostgreSQL: the server's URL and the database's name, to drop it.
+    drop: Option<(String, String)>,
+}
+
+impl std::ops::Deref for TestDb {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.url
+    }
+}
+
+impl std::fmt::Display for TestDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.url)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((base, name)) = self.drop.take() else {
+            return;
+        };
+        // On a thread of its own: this may run inside the test's runtime. FORCE ends the
+        // connections of a server still running.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                use sqlx::Connection;
+                let mut admin = sqlx::PgConnection::connect(&base).await?;
+                sqlx::Executor::execute(
+                    &mut admin,
+                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+                )
+                .await?;
+                Ok::<_, sqlx::Error>(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop a test database: {dropped:?}");
+        }
+    }
+}
+
+/// A fresh database for one test, or None (skipped).
+pub async fn database_url(db: Db, dir: &tempfile::TempDir) -> Option<TestDb> {
     match db {
-        Db::Sqlite => Some(format!(
-            "sqlite://{}",
-            dir.path().join("rekam.db").display()
-        )),
+        Db::Sqlite => Some(TestDb {
+            url: format!("sqlite://{}", dir.path().join("rekam.db").display()),
+            drop: None,
+        }),
         Db::Postgres => {
             let Ok(base) = std::env::var("REKAM_TEST_POSTGRES_URL") else {
                 skip("REKAM_TEST_POSTGRES_URL is not set: PostgreSQL tests did not run");
@@ -196,7 +249,10 @@ pub async fn database_url(db: Db, dir: &tempfile::TempDir) -> Option<String> {
                 .await
                 .expect("create test database");
             let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
-            Some(format!("{prefix}/{name}"))
+            Some(TestDb {
+                url: format!("{prefix}/{name}"),
+                drop: Some((base.clone(), name)),
+            })
         }
     }
 }
@@ -228,13 +284,16 @@ pub struct TestApp {
     db: tokio::sync::OnceCell<sqlx::AnyPool>,
     /// Reports of the server's sweeps of lapsed offers.
     sweeps: tokio::sync::watch::Receiver<rekam::Sweep>,
+    /// Dropped (a PostgreSQL database) when the test ends.
+    _db: TestDb,
     _dir: tempfile::TempDir,
 }
 
 /// Starts the app with settings and the demo office `ciruas` loaded through the admin API.
 pub async fn spawn_with(db: Db, settings: Settings) -> Option<TestApp> {
     let dir = tempfile::tempdir().unwrap();
-    let database_url = database_url(db, &dir).await?;
+    let test_db = database_url(db, &dir).await?;
+    let database_url = test_db.to_string();
     let clock = Clock::fixed(monday_7am());
     let settings = Settings {
         db_connections: 20,
@@ -278,6 +337,7 @@ pub async fn spawn_with(db: Db, settings: Settings) -> Option<TestApp> {
         database_url,
         db: tokio::sync::OnceCell::new(),
         sweeps,
+        _db: test_db,
         _dir: dir,
     };
     let r = app.put_office("ciruas", demo_office()).await;

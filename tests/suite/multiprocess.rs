@@ -239,7 +239,7 @@ async fn three_processes_share_one_database(db: Db) {
         })
     };
     let plan = {
-        let url = url.clone();
+        let url = url.to_string();
         tokio::task::spawn_blocking(move || {
             rekam(&url)
                 .args(["plan", "--office", "ciruas", "--days", "5"])
