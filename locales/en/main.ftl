@@ -220,6 +220,9 @@ verify-resend = Send a new code
 verify-resent = A new code was sent. The earlier code no longer works.
 verify-tries-left = Tries left: { $n }.
 verify-done = Phone number verified. Your appointment is confirmed.
+verify-text-entry = A 6-digit code was sent to { $phone }. Enter it before { $until } to join the waiting list. Otherwise this request is cancelled.
+verify-text-log-entry = This service has no SMS gateway attached, so the 6-digit code for { $phone } is not sent to a phone; it is only written to the server log (debug level), for trying the service out. Enter the code before { $until } to join the waiting list; otherwise this request is cancelled.
+verify-done-entry = Phone number verified. You are on the waiting list.
 offer-text = A seat is held for you: { $slot }. Claim it before { $until }.
 
 ## wait

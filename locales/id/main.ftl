@@ -220,6 +220,9 @@ verify-resend = Kirim ulang kode
 verify-resent = Kode baru sudah dikirim. Kode sebelumnya tidak berlaku lagi.
 verify-tries-left = Sisa percobaan: { $n }.
 verify-done = Nomor HP terverifikasi. Jadwal Anda sudah pasti.
+verify-text-entry = Kode 6 angka dikirim ke nomor { $phone }. Masukkan kode itu sebelum { $until } agar Anda masuk daftar tunggu. Jika tidak, permintaan ini dibatalkan.
+verify-text-log-entry = Layanan ini belum tersambung ke gerbang SMS, jadi kode 6 angka untuk nomor { $phone } tidak dikirim ke HP; kode hanya dicatat di log server (tingkat debug) untuk uji coba. Masukkan kode sebelum { $until } agar Anda masuk daftar tunggu; jika tidak, permintaan ini dibatalkan.
+verify-done-entry = Nomor HP terverifikasi. Anda masuk daftar tunggu.
 offer-text = Ada jadwal untuk Anda: { $slot }. Ambil sebelum { $until }.
 
 ## wait

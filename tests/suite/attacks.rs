@@ -854,6 +854,7 @@ macro_rules! with_verification {
 }
 
 with_verification!(
+    a_waiting_list_entry_made_on_the_page_is_told_what_its_code_does,
     the_waiting_list_goes_through_phone_verification,
     the_owner_of_a_nik_wins_against_squatters,
     holds_of_one_nik_verified_at_once_give_one_booking,
@@ -1503,4 +1504,82 @@ async fn an_admin_sets_up_a_second_factor_and_the_desk_cancels_a_squatted_bookin
     assert!(text(&c, "#desk-notice").await.contains("dibatalkan"));
     assert!(text(&c, "#booking-status").await.contains("KK asli"));
     c.close().await.unwrap();
+}
+
+/// Item 1 on the pages: an entry made on the waiting-list page with `--verify-phone` is
+/// told that the code puts it on the list (it holds no seat), not that a seat is held, and
+/// after the code that it is on the list.
+async fn a_waiting_list_entry_made_on_the_page_is_told_what_its_code_does(
+    app: TestApp,
+    inbox: Inbox,
+) {
+    use crate::verification::code_sent;
+    let form = BookingForm::new("", &nik(7))
+        .set("phone", "081255500007")
+        .without("slot_start")
+        .set("from_date", "2026-12-01")
+        .set("to_date", "2026-12-02")
+        .set("guardian_consent", "true");
+    let r = app
+        .client
+        .post(app.url("/o/ciruas/waitlist"))
+        .multipart(form.multipart())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page_url = app.url(r.headers()["location"].to_str().unwrap());
+    let page = app
+        .client
+        .get(&page_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("agar Anda masuk daftar tunggu"), "{page}");
+    assert!(!page.contains("kursi Anda ditahan"), "no seat is held");
+    assert!(
+        !page.contains("Anda masuk daftar tunggu.</p>"),
+        "not on the list yet"
+    );
+    let code = page
+        .split("id=\"booking-code\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let token = page_url
+        .split("t=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let sent = code_sent(&inbox, &code).await;
+    let r = app
+        .client
+        .post(app.url(&format!("/b/{code}/verify")))
+        .form(&[("t", token.as_str()), ("code", sent.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = app
+        .client
+        .get(app.url(r.headers()["location"].to_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Nomor HP terverifikasi. Anda masuk daftar tunggu."),
+        "{page}"
+    );
 }

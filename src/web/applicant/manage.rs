@@ -160,11 +160,16 @@ fn booking_page(
                     }
                 })
                 .collect();
-            // Without a gateway the code only reaches the server's log: say so.
-            let key = if state.settings.notify_webhook_url.is_empty() {
-                "verify-text-log"
-            } else {
-                "verify-text"
+            // Without a gateway the code only reaches the server's log: say so. A
+            // waiting-list entry holds no seat while it waits for its code.
+            let key = match (
+                state.settings.notify_webhook_url.is_empty(),
+                b.wait.is_some(),
+            ) {
+                (true, false) => "verify-text-log",
+                (false, false) => "verify-text",
+                (true, true) => "verify-text-log-entry",
+                (false, true) => "verify-text-entry",
             };
             let until = instant_label(lang, &office, until);
             lang.format(key, &[("phone", phone), ("until", until)])
@@ -249,9 +254,16 @@ pub(super) async fn manage(
         Some(m) if m == BookingStatus::Cancelled.as_str() => Some("booking-cancelled-now"),
         Some("replaced") => Some("booking-replaced"),
         Some("claimed") => Some("offer-claimed"),
+        Some("verified") if b.status == BookingStatus::Waitlisted => Some("verify-done-entry"),
         Some("verified") => Some("verify-done"),
         Some("resent") => Some("verify-resent"),
-        Some(m) if m == BookingStatus::Waitlisted.as_str() => Some("wait-joined"),
+        // An entry waiting for its phone is not on the list yet: its code form says so.
+        Some(m)
+            if m == BookingStatus::Waitlisted.as_str()
+                && b.status != BookingStatus::PendingVerification =>
+        {
+            Some("wait-joined")
+        }
         _ => None,
     };
     let token = q.t.unwrap_or_default();
