@@ -220,8 +220,11 @@ impl Limits {
     /// May a lookup name this booking code again? Guesses at one code's NIK and birth date
     /// from many addresses are held back by this, whatever each address has left.
     pub fn lookup_code(&self, code: &str) -> Result<(), Duration> {
+        // The code as the lookup reads it: `abcd-efgh` and `ABCDEFGH` are one code.
+        let key = crate::domain::BookingCode::parse(code)
+            .map_or_else(|| code.trim().to_ascii_uppercase(), |c| c.as_str().to_string());
         self.lookups_by_code
-            .check_key(&code.trim().to_ascii_uppercase())
+            .check_key(&key)
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
