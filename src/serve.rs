@@ -9,7 +9,9 @@
 //! requests from one address, each on a fresh connection, is served); at the total cap the
 //! oldest idle one is closed however fresh, and with none idle the new one is refused.
 //! Before, 366 idle sockets on a server with 256 file descriptors made `/healthz` time
-//! out.
+//! out. A connection closed to make room is closed at once (not gracefully: an answer the
+//! client does not read would keep its socket), and a connection whose answer makes no
+//! progress for the client timeout is cut off.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -58,6 +60,10 @@ impl Caps {
 /// The cap when the file descriptors allow more: far above what one office's server sees.
 const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 
+/// Connections told to close but not yet closed (their tasks wait for a core) that may
+/// stand over the total cap: the reserve of file descriptors keeps room for them.
+const CLOSING_SLACK: usize = 32;
+
 /// How long a connection must have been idle before the per-address cap closes it: a
 /// client that just connected (or just got its answer) is about to send a request.
 pub const IDLE_GRACE: Duration = Duration::from_secs(2);
@@ -86,8 +92,10 @@ struct Open {
     seq: u64,
     /// Requests in flight, and when it was last active.
     activity: Arc<Activity>,
-    /// Tells its task to close it gracefully.
+    /// Tells its task to close it.
     close: watch::Sender<bool>,
+    /// Told to close; it still holds its socket until its task ends.
+    closing: bool,
 }
 
 /// The open connections.
@@ -113,13 +121,19 @@ impl Registry {
     /// Makes room for a connection from `peer`: at the address's cap its oldest
     /// connection idle for [`IDLE_GRACE`] closes (if it has one); at the total cap the
     /// oldest idle one of all closes, and `false` when none is idle (refuse the new one).
+    /// Connections told to close count until their tasks have ended (their sockets are
+    /// open till then), up to [`CLOSING_SLACK`] over the cap.
     fn make_room(&mut self, peer: IpAddr, caps: Caps) -> bool {
         if let Some(cap) = caps.per_address {
             if self.per_peer.get(&peer).copied().unwrap_or(0) >= cap {
                 self.close_oldest_idle(|o| o.peer == peer, IDLE_GRACE);
             }
         }
-        self.open.len() < caps.total || self.close_oldest_idle(|_| true, Duration::ZERO)
+        let live = self.open.values().filter(|o| !o.closing).count();
+        if live >= caps.total && !self.close_oldest_idle(|_| true, Duration::ZERO) {
+            return false;
+        }
+        self.open.len() < caps.total + CLOSING_SLACK
     }
 
     /// The clock of [`Activity`].
@@ -134,12 +148,14 @@ impl Registry {
         let oldest = self
             .open
             .iter()
-            .filter(|(_, o)| which(o) && o.activity.idle_for(now).is_some_and(|d| d >= grace))
+            .filter(|(_, o)| {
+                !o.closing && which(o) && o.activity.idle_for(now).is_some_and(|d| d >= grace)
+            })
             .min_by_key(|(_, o)| o.seq)
             .map(|(id, _)| *id);
         match oldest {
             Some(id) => {
-                self.remove(id);
+                self.close(id);
                 true
             }
             None => false,
@@ -160,14 +176,17 @@ impl Registry {
                 seq: id,
                 activity: activity.clone(),
                 close,
+                closing: false,
             },
         );
         (id, activity)
     }
 
-    /// Forgets a connection, telling it to close if it is still open.
-    fn remove(&mut self, id: u64) {
-        if let Some(o) = self.open.remove(&id) {
+    /// Tells a connection to close (it counts for its address no more; it is forgotten
+    /// when its task has ended).
+    fn close(&mut self, id: u64) {
+        if let Some(o) = self.open.get_mut(&id).filter(|o| !o.closing) {
+            o.closing = true;
             let _ = o.close.send(true);
             if let Some(n) = self.per_peer.get_mut(&o.peer) {
                 *n -= 1;
@@ -176,6 +195,12 @@ impl Registry {
                 }
             }
         }
+    }
+
+    /// Forgets a connection whose task has ended.
+    fn ended(&mut self, id: u64) {
+        self.close(id);
+        self.open.remove(&id);
     }
 }
 
@@ -249,11 +274,15 @@ pub async fn serve_connections(
                     answer
                 }
             });
+        // A client that stops reading its answers is cut off after the client timeout
+        // without progress: its connection (and file descriptor) is not held for ever.
+        let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(client_timeout));
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(client_timeout)
             .serve_connection(
-                TokioIo::new(stream),
+                TokioIo::new(Box::pin(stream)),
                 hyper_util::service::TowerToHyperService::new(service),
             );
         let (registry, mut shutdown_rx, done) =
@@ -262,7 +291,9 @@ pub async fn serve_connections(
             let mut connection = std::pin::pin!(connection);
             let ended = tokio::select! {
                 ended = connection.as_mut() => Some(ended),
-                _ = close_rx.wait_for(|c| *c) => None,
+                // Closed to make room: at once (an answer it is not reading would hold
+                // its socket open through a graceful close).
+                _ = close_rx.wait_for(|c| *c) => Some(Ok(())),
                 _ = shutdown_rx.wait_for(|s| *s) => None,
             };
             let ended = match ended {
@@ -275,10 +306,7 @@ pub async fn serve_connections(
             if let Err(e) = ended {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
-            registry
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(id);
+            registry.lock().unwrap_or_else(|e| e.into_inner()).ended(id);
             drop(done);
         });
     };

@@ -104,9 +104,16 @@ fn ical_bounded(text: &str) -> Result<(), HolidayFileError> {
     if text.len() > MAX_FILE_BYTES {
         return Err(err(None, FileProblem::TooBig));
     }
+    // Read as the parser reads it: folded lines (RFC 5545 §3.1: a line break followed by a
+    // space or tab) are one line.
+    let unfolded = text
+        .replace("\r\n ", "")
+        .replace("\r\n\t", "")
+        .replace("\n ", "")
+        .replace("\n\t", "");
     let mut open: Vec<&str> = Vec::new();
     let mut components = 0;
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in unfolded.lines().enumerate() {
         let line = line.trim_end_matches('\r');
         let (name, value) = match line.split_once(':') {
             Some((name, value)) => (name.trim(), value.trim()),
@@ -388,6 +395,16 @@ mod tests {
         );
         assert_eq!(
             parse_ical(&deep, 2027).unwrap_err().problem,
+            FileProblem::TooBig
+        );
+        // Folded lines are unfolded before counting, as the parser does.
+        let folded = format!(
+            "BEGIN:VCALENDAR\r\n{}{}END:VCALENDAR\r\n",
+            "BEG\r\n IN:VEVENT\r\n".repeat(2000),
+            "EN\r\n\tD:VEVENT\r\n".repeat(2000)
+        );
+        assert_eq!(
+            parse_ical(&folded, 2027).unwrap_err().problem,
             FileProblem::TooBig
         );
         let unclosed = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEND:VCALENDAR\r\n";

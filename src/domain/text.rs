@@ -26,7 +26,8 @@ pub fn text_ok(s: &str) -> bool {
 /// needed in a name written in Indonesia): the soft hyphen, zero-width spaces and joiners,
 /// word joiners and invisible operators, deprecated format controls, the byte-order mark,
 /// interlinear annotation controls, the Mongolian vowel separator, and every
-/// bidirectional control.
+/// bidirectional control; and the noncharacters of the basic plane (U+FDD0–U+FDEF,
+/// U+FFFE, U+FFFF), which stand for nothing.
 pub fn is_invisible(c: char) -> bool {
     matches!(
         c,
@@ -35,13 +36,16 @@ pub fn is_invisible(c: char) -> bool {
             | '\u{200b}'..='\u{200d}'
             | '\u{2060}'..='\u{2064}'
             | '\u{206a}'..='\u{206f}'
+            | '\u{fdd0}'..='\u{fdef}'
             | '\u{feff}'
             | '\u{fff9}'..='\u{fffb}'
+            | '\u{fffe}'
+            | '\u{ffff}'
     ) || is_bidi_control(c)
 }
 
 /// [`is_invisible`] and control characters as the body of a regular-expression class.
-pub const NOT_IN_NAMES: &str = r"\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb";
+pub const NOT_IN_NAMES: &str = r"\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufdd0-\ufdef\ufeff\ufff9-\ufffb\ufffe\uffff";
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 pub use super::group_commit::Receipt;
 pub use super::seats::{NewBooking, NewCertificate, NewVerification, SeatRequest};
 
+/// Extra manage links a booking keeps (replayed answers); the oldest go beyond this.
+const EXTRA_TOKENS: i64 = 10;
+
 /// A booking row as stored, with its current certificate.
 #[derive(sqlx::FromRow)]
 struct BookingRow {
@@ -303,14 +306,25 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO booking_tokens (booking_id, token_hash, created_at) VALUES ($1, $2, $3)",
         )
         .bind(booking_id)
         .bind(token_hash)
         .bind(ts(now))
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        // At most a few: the oldest go (a replayed booking sent without end).
+        sqlx::query(
+            "DELETE FROM booking_tokens WHERE booking_id = $1 AND id NOT IN \
+             (SELECT id FROM booking_tokens WHERE booking_id = $1 ORDER BY id DESC LIMIT $2)",
+        )
+        .bind(booking_id)
+        .bind(EXTRA_TOKENS)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 

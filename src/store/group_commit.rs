@@ -112,7 +112,8 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
     // hold left from a time with verification ends when it is verified or lapses.)
     let mut freed = Vec::new();
     if let Some(v) = &new.verification {
-        super::verify::within_code_limit(tx, job.backend, &new.phone, now, v.per_hour).await?;
+        super::verify::within_code_limit(tx, job.backend, &new.phone, &new.nik, now, v.per_hour)
+            .await?;
         freed = super::verify::make_way(tx, job.backend, &new.nik, true, now).await?;
     }
     // With phone verification, the seat (or the place in the queue) waits for the code.
@@ -177,7 +178,7 @@ pub(crate) async fn create_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
     if let Some(v) = &new.verification {
         let kind = crate::domain::NotificationKind::VerificationCode;
         super::outbox::notify(tx, id, kind, start, None, "", Some(&v.code), now).await?;
-        super::verify::record_code(tx, &new.phone, now).await?;
+        super::verify::record_code(tx, &new.phone, &new.nik, id, now).await?;
     } else if new.actor == "applicant" && !entry {
         let kind = crate::domain::NotificationKind::Confirmed;
         super::outbox::notify(tx, id, kind, start, None, "", Some(token), now).await?;

@@ -33,12 +33,10 @@ pub mod reasons {
     pub const OUTRANKED: &str = "pemesanan lain dengan NIK yang sama sudah diverifikasi";
 }
 
-/// Holds of one NIK awaiting a code at once; a new one ends the oldest beyond this.
+/// Holds of one NIK awaiting a code, asked for from one client address, at once; a new
+/// one from that address ends its oldest beyond this. Holds asked for from elsewhere are
+/// never ended by it, so no stranger can end or block the owner's.
 pub const PENDING_PER_NIK: usize = 3;
-
-/// Codes one phone may be sent in an hour from all addresses together, as a multiple of
-/// the limit per asking address (`--verify-codes-per-hour`).
-pub const ALL_ADDRESSES: i64 = 4;
 
 /// What entering a code did.
 #[derive(Debug)]
@@ -135,13 +133,16 @@ fn asking_client() -> String {
 }
 
 /// Refuses a code for `phone` when the asking client was sent `per_hour` codes for it in
-/// the last hour, or the phone [`ALL_ADDRESSES`] times that from everywhere; inside the
-/// transaction that writes the code (the phone's lock taken first, so concurrent requests
-/// count one after another).
+/// the last hour, or the phone was sent `per_hour` codes for `nik` from anywhere; inside
+/// the transaction that writes the code (the phone's lock taken first, so concurrent
+/// requests count one after another). No limit counts the phone alone: whoever knows a
+/// phone number could then use up its owner's codes (a flood of one phone is bounded per
+/// asking address, here and by the bookings each address may make).
 pub(crate) async fn within_code_limit(
     conn: &mut AnyConnection,
     backend: Backend,
     phone: &str,
+    nik: &str,
     now: DateTime<Utc>,
     per_hour: u32,
 ) -> StoreResult<()> {
@@ -156,10 +157,12 @@ pub(crate) async fn within_code_limit(
     .bind(asking_client())
     .fetch_one(&mut *conn)
     .await?;
-    let (all, oldest_all): (i64, Option<i64>) = sqlx::query_as(
-        "SELECT COUNT(*), MIN(sent_at) FROM verification_codes WHERE phone = $1 AND sent_at > $2",
+    let (for_nik, oldest_for_nik): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(sent_at) FROM verification_codes \
+         WHERE phone = $1 AND nik = $2 AND sent_at > $3",
     )
     .bind(phone)
+    .bind(nik)
     .bind(hour_ago)
     .fetch_one(&mut *conn)
     .await?;
@@ -167,32 +170,41 @@ pub(crate) async fn within_code_limit(
     if here >= i64::from(per_hour) {
         return Err(StoreError::CodesPerHour(wait(oldest_here)));
     }
-    if all >= ALL_ADDRESSES * i64::from(per_hour) {
-        return Err(StoreError::CodesPerHour(wait(oldest_all)));
+    if for_nik >= i64::from(per_hour) {
+        return Err(StoreError::CodesPerHour(wait(oldest_for_nik)));
     }
     Ok(())
 }
 
-/// Counts a code sent to `phone` (for [`within_code_limit`]).
+/// Counts a code sent to `phone` for booking `booking_id` of `nik` (for
+/// [`within_code_limit`] and [`make_way`]).
 pub(crate) async fn record_code(
     conn: &mut AnyConnection,
     phone: &str,
+    nik: &str,
+    booking_id: i64,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO verification_codes (phone, origin, sent_at) VALUES ($1, $2, $3)")
-        .bind(phone)
-        .bind(asking_client())
-        .bind(ts(now))
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO verification_codes (phone, origin, sent_at, nik, booking_id) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(phone)
+    .bind(asking_client())
+    .bind(ts(now))
+    .bind(nik)
+    .bind(booking_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Before a new booking of `nik` that awaits a code: refused (`ActiveBookingExists`) when
 /// a booking of the NIK whose phone is verified (or that needed no code) holds it. The
-/// oldest holds of the NIK awaiting a code make way, so that at most
-/// [`PENDING_PER_NIK`] wait with the new one (`pending`; without it, all would). Returns
-/// the offices whose seats were freed.
+/// oldest holds of the NIK asked for from the same client address make way, so that at
+/// most [`PENDING_PER_NIK`] from it wait with the new one (`pending`; without it, all of
+/// them would); holds from elsewhere are left alone. Returns the offices whose seats
+/// were freed.
 pub(crate) async fn make_way(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -211,10 +223,17 @@ pub(crate) async fn make_way(
     if held.is_some() {
         return Err(StoreError::ActiveBookingExists);
     }
-    let holds: Vec<(i64, i64)> = sqlx::query_as(&holds_of_nik_sql())
-        .bind(nik)
-        .fetch_all(&mut *conn)
-        .await?;
+    // Only the holds asked for from this client address make way.
+    let holds: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT b.id, b.office_id FROM bookings b WHERE b.nik = $1 AND b.status = {} \
+         AND EXISTS (SELECT 1 FROM verification_codes v WHERE v.booking_id = b.id \
+         AND v.origin = $2) ORDER BY b.created_at, b.id",
+        lit(BookingStatus::PendingVerification)
+    ))
+    .bind(nik)
+    .bind(asking_client())
+    .fetch_all(&mut *conn)
+    .await?;
     let keep = if pending { PENDING_PER_NIK - 1 } else { 0 };
     let ending = holds.len().saturating_sub(keep);
     let mut freed = Vec::new();
@@ -384,7 +403,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        within_code_limit(&mut tx, self.backend, &b.phone, now, per_hour).await?;
+        within_code_limit(&mut tx, self.backend, &b.phone, &b.nik, now, per_hour).await?;
         let changed = sqlx::query(&format!(
             "UPDATE bookings SET verify_hash = $2, updated_at = $3 \
              WHERE id = $1 AND status = {} AND verify_by > $3",
@@ -401,7 +420,7 @@ impl Store {
         let kind = NotificationKind::VerificationCode;
         let start = ts(b.slot_start);
         super::outbox::notify(&mut tx, b.id, kind, start, None, "", Some(code), now).await?;
-        record_code(&mut tx, &b.phone, now).await?;
+        record_code(&mut tx, &b.phone, &b.nik, b.id, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -97,6 +97,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             audit_origin,
         ))
+        // A path naming something with a control character names nothing of ours (a NUL
+        // reached PostgreSQL from a username in the path).
+        .layer(axum::middleware::from_fn(refuse_control_in_path))
         // Only the configured host names (DNS rebinding).
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -174,6 +177,26 @@ async fn audit_origin(
     next: axum::middleware::Next,
 ) -> Response {
     crate::store::with_origin(ip.to_string(), next.run(req)).await
+}
+
+/// 404 for a path whose decoded text holds a character no text of ours takes.
+async fn refuse_control_in_path(
+    lang: Lang,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let refused = percent_encoding::percent_decode_str(req.uri().path())
+        .decode_utf8()
+        .is_ok_and(|p| !crate::domain::text::text_ok(&p));
+    if !refused {
+        return next.run(req).await;
+    }
+    let e = crate::usecases::AppError::not_found();
+    if req.uri().path().starts_with("/api/") {
+        e.into_response()
+    } else {
+        kit::page::error_page(lang, &e)
+    }
 }
 
 /// 421 for a `Host` this service does not answer for (see `kit::hosts`).

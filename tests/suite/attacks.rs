@@ -80,6 +80,17 @@ async fn control_characters_in_text_fields_are_a_422_naming_the_field(app: TestA
         .await
         .unwrap();
     assert_eq!(r.status(), 422, "a NUL in a page's reason");
+    // … and in a path (a username), a 404 like any name of nothing.
+    let (_, admin) = crate::security::log_in(&app, "test-admin").await;
+    let r = app
+        .client
+        .post(app.url("/staff/accounts/loket-1%00"))
+        .header("Cookie", &admin)
+        .form(&[("action", "disable")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "a NUL in a path");
 }
 
 /// Item 11: on SQLite the group-commit writer wrote `booking.create` without the client
@@ -232,25 +243,33 @@ async fn a_deeply_nested_calendar_is_a_422_and_the_server_stays_up() {
         .unwrap()
         .trim()
         .to_string();
-    let ics = format!(
+    let plain = format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{}{}END:VCALENDAR\r\n",
         "BEGIN:VEVENT\r\n".repeat(2000),
         "END:VEVENT\r\n".repeat(2000)
     );
-    assert!(ics.len() < 64 * 1024, "a small file");
+    assert!(plain.len() < 64 * 1024, "a small file");
+    // The same, each line folded (RFC 5545): the parser unfolds them, so must the check.
+    let folded = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{}{}END:VCALENDAR\r\n",
+        "BEG\r\n IN:VEVENT\r\n".repeat(6000),
+        "EN\r\n D:VEVENT\r\n".repeat(6000)
+    );
     let client = reqwest::Client::new();
-    let r = client
-        .put(format!(
-            "{}/api/v1/staff/holidays/2027?dry_run=true",
-            server.base
-        ))
-        .bearer_auth(&admin)
-        .header("Content-Type", "text/calendar")
-        .body(ics)
-        .send()
-        .await
-        .expect("an answer, not a dead process");
-    assert_eq!(r.status(), 422);
+    for ics in [plain, folded] {
+        let r = client
+            .put(format!(
+                "{}/api/v1/staff/holidays/2027?dry_run=true",
+                server.base
+            ))
+            .bearer_auth(&admin)
+            .header("Content-Type", "text/calendar")
+            .body(ics)
+            .send()
+            .await
+            .expect("an answer, not a dead process");
+        assert_eq!(r.status(), 422);
+    }
     let r = client
         .get(format!("{}/healthz", server.base))
         .send()
@@ -645,6 +664,31 @@ async fn idle_sockets_cannot_starve_the_server_of_connections() {
         closed > 366 - 256,
         "only {closed} idle sockets were closed, with 256 descriptors"
     );
+    drop(idle);
+    // Sockets that ask for large answers and never read them: each connection's answer
+    // stops in the kernel's buffers. Closed to make room, they must be closed at once, not
+    // gracefully (which waits for the answer to be written).
+    let mut stuck = Vec::new();
+    let pipelined = "GET /api/v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n".repeat(60);
+    for _ in 0..400 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(2048).unwrap();
+        let Ok(mut s) = socket.connect(addr.parse().unwrap()).await else {
+            continue;
+        };
+        use tokio::io::AsyncWriteExt;
+        let _ = s.write_all(pipelined.as_bytes()).await;
+        stuck.push(s);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    for _ in 0..3 {
+        let r = client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .expect("healthz answers while 400 sockets do not read their answers");
+        assert_eq!(r.status(), 200);
+    }
 }
 
 /// A PDF around `body`, with `stream` (zlib-compressed) as an object stream when given.
@@ -690,6 +734,20 @@ async fn pdf_actions_hidden_from_a_byte_scan_are_refused(app: TestApp) {
         (
             "an object stream",
             pdf_with("", Some("6 0 <</S/JavaScript/JS(app.alert(1))>>")),
+        ),
+        (
+            "an object stream under a filter not read",
+            pdf_with(
+                "5 0 obj<</Type/ObjStm/N 1/First 4/Filter/AHx/Length 4>>stream\n3c3c\nendstream\nendobj",
+                None,
+            ),
+        ),
+        (
+            "an attachment",
+            pdf_with(
+                "3 0 obj<</Type/Annot/Subtype/FileAttachment/FS<</EF<</F 9 0 R>>>>>>endobj",
+                None,
+            ),
         ),
     ] {
         let r = app
@@ -750,6 +808,11 @@ async fn an_idempotency_key_keeps_no_manage_token_in_the_clear(app: TestApp) {
     }
     assert_eq!(app.get_booking(code, "not-a-token").await.status(), 404);
     assert_eq!(app.count("bookings").await, 1);
+    // Sent without end, the booking keeps ten extra links at most.
+    for _ in 0..15 {
+        assert_eq!(send().await.unwrap().status(), 201);
+    }
+    assert_eq!(app.count("booking_tokens").await, 10);
     // Answers kept before (with the token in them) lose it to migration 20's statement.
     sqlx::query(
         "INSERT INTO idempotency_keys (key, scope, status, body, created_at, request_hash) \
@@ -947,6 +1010,19 @@ async fn the_owner_of_a_nik_wins_against_squatters(app: TestApp, inbox: Inbox) {
         status_of(&app, &owners).await["status"],
         "pending_verification"
     );
+    // More holds of the owner's NIK with made-up phones, from the stranger's address: they
+    // end only that address's own older holds, never the owner's.
+    for k in 2..6 {
+        let form = mine(1)
+            .set("phone", &format!("08127770000{k}"))
+            .set("slot_start", &wib(12, 1, 10, 0));
+        assert_eq!(book_from(&app, attacker_at, &form).await.status(), 201);
+    }
+    assert_eq!(
+        status_of(&app, &owners).await["status"],
+        "pending_verification",
+        "the owner's hold stays"
+    );
     // Five bookings with the owner's phone from the stranger's address (one above) use
     // up only that address's codes for the phone.
     let elsewhere = |n: u32| mine(n).set("slot_start", &wib(12, 1, 9, 0));
@@ -965,7 +1041,21 @@ async fn the_owner_of_a_nik_wins_against_squatters(app: TestApp, inbox: Inbox) {
     assert_eq!(verify(&app, &owners, &code).await.status(), 200);
     assert_eq!(status_of(&app, &owners).await["status"], "confirmed");
     assert_eq!(status_of(&app, &squat).await["status"], "cancelled");
-    // Even the owner's own phone still gets codes from the owner's address.
+    // Strangers at four more addresses each use up their own codes to the owner's phone …
+    for a in 2..6u32 {
+        let from = format!("10.7.0.{a}");
+        for k in 0..6u32 {
+            let n = 40 + a * 10 + k;
+            let form = mine(n).set("slot_start", &wib(12, 2, 8 + (n % 6), 0));
+            let expected = if k < 5 { 201 } else { 429 };
+            assert_eq!(
+                book_from(&app, &from, &form).await.status(),
+                expected,
+                "{from} #{k}"
+            );
+        }
+    }
+    // … and the owner's phone still gets codes for the owner's own NIK and address.
     assert_eq!(
         book_from(&app, owner_at, &elsewhere(20)).await.status(),
         201
@@ -1413,6 +1503,29 @@ async fn admins_sign_in_with_a_second_factor(app: TestApp) {
         "/staff/login/2fa",
         "now with the code"
     );
+    // Guessing the current password on the account page (a stolen session) meets the
+    // account's delays too.
+    app.staff_token("loket-2", Role::Desk, Some("ciruas")).await;
+    let other = [
+        ("username", "loket-2"),
+        ("password", "a long test password"),
+    ];
+    let signed = post_login(&app, "/staff/login", &other, "").await;
+    let stolen = cookie_of(&signed, "rekam_staff").unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let guess = [("current_password", "a guess")];
+        let r = post_login(&app, "/staff/account/2fa/off", &guess, &stolen).await;
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [422, 422, 422, 422, 422, 429]);
+    let right = [("current_password", "a long test password")];
+    let late = post_login(&app, "/staff/account/2fa/off", &right, &stolen).await;
+    assert_eq!(
+        late.status(),
+        429,
+        "not even the right one during the delay"
+    );
     // Wrong codes count towards the account's delays, as wrong passwords do.
     let pending = cookie_of(&r, "rekam_login").unwrap();
     let mut statuses = Vec::new();
@@ -1583,4 +1696,55 @@ async fn a_waiting_list_entry_made_on_the_page_is_told_what_its_code_does(
         page.contains("Nomor HP terverifikasi. Anda masuk daftar tunggu."),
         "{page}"
     );
+}
+
+/// A refused upload took work to judge (a PDF is read and its object streams inflated):
+/// forms refused for their file count towards the address's bookings of the hour, and an
+/// address that has used them is refused before its file is judged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_refused_for_their_file_count_towards_the_hourly_limit() {
+    let app = spawn_with(
+        Db::Sqlite,
+        rekam::config::Settings {
+            bookings_per_hour: 3,
+            ..test_settings()
+        },
+    )
+    .await
+    .unwrap();
+    let active = pdf_with("3 0 obj<</S/JavaScript/JS(app.alert(1))>>endobj", None);
+    for i in 0..3 {
+        let r = app
+            .book(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)).file(
+                active.clone(),
+                "surat.pdf",
+                "application/pdf",
+            ))
+            .await;
+        assert_eq!(r.status(), 415, "try {i}");
+    }
+    let r = app
+        .book(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)))
+        .await;
+    assert_eq!(r.status(), 429, "three refused uploads used the hour");
+    // A form refused for anything else still does not count (another address here: the
+    // limit is the same code).
+    let other = spawn_with(
+        Db::Sqlite,
+        rekam::config::Settings {
+            bookings_per_hour: 1,
+            ..test_settings()
+        },
+    )
+    .await
+    .unwrap();
+    for _ in 0..3 {
+        let r = other
+            .book(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)).set("nik", "123"))
+            .await;
+        assert_eq!(r.status(), 422);
+    }
+    other
+        .book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)))
+        .await;
 }

@@ -186,6 +186,11 @@ pub async fn create_booking(
         }
     }
     let lang = if form.get("lang") == "en" { "en" } else { "id" };
+    // An address that has used its bookings of the hour is refused before its file is
+    // judged; a form refused for its file counts as one.
+    if let Err(wait) = state.limits.bookings_left(ip) {
+        return Ok(crate::web::kit::error::rate_limited(wait));
+    }
     let valid = booking::validate(
         &state,
         &form,
@@ -195,7 +200,10 @@ pub async fn create_booking(
         Channel::Api,
     )
     .await
-    .map_err(first_error)?;
+    .map_err(|errors| {
+        state.limits.refused_upload(ip, &errors);
+        first_error(errors)
+    })?;
     // Bookings per address and hour (a replay above does not count).
     if let Err(wait) = state.limits.book(ip) {
         return Ok(crate::web::kit::error::rate_limited(wait));
@@ -391,9 +399,15 @@ pub async fn join_waitlist(
 ) -> Result<Response, AppError> {
     let form = read_form(multipart).await?;
     let lang = if form.get("lang") == "en" { "en" } else { "id" };
+    if let Err(wait) = state.limits.bookings_left(ip) {
+        return Ok(crate::web::kit::error::rate_limited(wait));
+    }
     let valid = waitlist::validate(&state, &form, &slug, lang, Channel::Api)
         .await
-        .map_err(first_error)?;
+        .map_err(|errors| {
+            state.limits.refused_upload(ip, &errors);
+            first_error(errors)
+        })?;
     if let Err(wait) = state.limits.book(ip) {
         return Ok(crate::web::kit::error::rate_limited(wait));
     }

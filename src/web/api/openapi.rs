@@ -1,7 +1,6 @@
 //! The contract as OpenAPI 3, generated from the handlers' annotations (utoipa).
 
 use super::contract::Contract;
-use axum::Json;
 use utoipa::OpenApi;
 
 /// The API document.
@@ -116,7 +115,18 @@ pub fn document() -> serde_json::Value {
     doc
 }
 
-/// `GET /api/v1/openapi.json`
-pub async fn openapi_json() -> Json<serde_json::Value> {
-    Json(document())
+/// `GET /api/v1/openapi.json`: made once per process (it does not change while it runs;
+/// making it for every request let a client keep the server's cores busy with it).
+pub async fn openapi_json() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    static RENDERED: std::sync::LazyLock<axum::body::Bytes> = std::sync::LazyLock::new(|| {
+        serde_json::to_vec(&document())
+            .expect("the document serialises")
+            .into()
+    });
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        RENDERED.clone(),
+    )
+        .into_response()
 }

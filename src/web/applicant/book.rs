@@ -177,6 +177,9 @@ pub(super) async fn book_submit(
 ) -> Result<Response, PageError> {
     let office = availability::office(&state, &slug).await.or_page(lang)?;
     let form = read_form(multipart).await.or_page(lang)?;
+    if let Err(wait) = state.limits.bookings_left(ip) {
+        return Ok(too_many_saying(lang, wait, "err-bookings-per-hour"));
+    }
     let slot_start = form.get("slot_start").to_string();
     let result = match booking::validate(
         &state,
@@ -199,7 +202,10 @@ pub(super) async fn book_submit(
                 vec![e]
             })
         }
-        Err(errors) => Err(errors),
+        Err(errors) => {
+            state.limits.refused_upload(ip, &errors);
+            Err(errors)
+        }
     };
     match result {
         Ok(Created::New { booking, token }) => Ok(Redirect::to(&format!(
@@ -294,6 +300,9 @@ pub(super) async fn waitlist_submit(
 ) -> Result<Response, PageError> {
     let office = availability::office(&state, &slug).await.or_page(lang)?;
     let form = read_form(multipart).await.or_page(lang)?;
+    if let Err(wait) = state.limits.bookings_left(ip) {
+        return Ok(too_many_saying(lang, wait, "err-bookings-per-hour"));
+    }
     let result = match waitlist::validate(&state, &form, &slug, lang.code(), Channel::Page).await {
         Ok(valid) => {
             if let Err(wait) = state.limits.book(ip) {
@@ -306,7 +315,10 @@ pub(super) async fn waitlist_submit(
                 vec![e]
             })
         }
-        Err(errors) => Err(errors),
+        Err(errors) => {
+            state.limits.refused_upload(ip, &errors);
+            Err(errors)
+        }
     };
     match result {
         Ok((b, token)) => Ok(Redirect::to(&format!(

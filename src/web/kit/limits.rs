@@ -197,6 +197,44 @@ impl Limits {
         Ok(())
     }
 
+    /// Has the address bookings of the hour left? Takes none: a form from an address
+    /// that has used them all is refused before its file is judged (judging a PDF takes
+    /// work).
+    pub fn bookings_left(&self, ip: IpAddr) -> Result<(), Duration> {
+        let ip = canonical(ip);
+        if self.bookings_per_hour == 0 || self.exempt.iter().any(|n| n.contains(&ip)) {
+            return Ok(());
+        }
+        let now = std::time::Instant::now();
+        let all = self.bookings.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(made) = all.get(&per_household(ip)) else {
+            return Ok(());
+        };
+        let recent: Vec<_> = made
+            .iter()
+            .filter(|t| now.duration_since(**t) < HOUR)
+            .collect();
+        if recent.len() < self.bookings_per_hour {
+            return Ok(());
+        }
+        let oldest = recent.into_iter().min().copied().unwrap_or(now);
+        Err(HOUR
+            .saturating_sub(now.duration_since(oldest))
+            .max(Duration::from_secs(1)))
+    }
+
+    /// A form refused for its file (too large, not a certificate's type, damaged, or with
+    /// active content) counts as one of the address's bookings of the hour: each took
+    /// work to judge, and only files can make that work large.
+    pub fn refused_upload(&self, ip: IpAddr, errors: &[crate::usecases::AppError]) {
+        if errors
+            .iter()
+            .any(|e| e.field.as_deref() == Some("certificate"))
+        {
+            let _ = self.book(ip);
+        }
+    }
+
     /// Gives back the booking taken by [`Limits::book`] when the booking was not made.
     pub fn unbook(&self, ip: IpAddr) {
         let ip = per_household(ip);
@@ -221,8 +259,10 @@ impl Limits {
     /// from many addresses are held back by this, whatever each address has left.
     pub fn lookup_code(&self, code: &str) -> Result<(), Duration> {
         // The code as the lookup reads it: `abcd-efgh` and `ABCDEFGH` are one code.
-        let key = crate::domain::BookingCode::parse(code)
-            .map_or_else(|| code.trim().to_ascii_uppercase(), |c| c.as_str().to_string());
+        let key = crate::domain::BookingCode::parse(code).map_or_else(
+            || code.trim().to_ascii_uppercase(),
+            |c| c.as_str().to_string(),
+        );
         self.lookups_by_code
             .check_key(&key)
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))

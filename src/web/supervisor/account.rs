@@ -207,16 +207,16 @@ async fn off_submit(
     jar: CookieJar,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
+    // A wrong current password counts towards the account's delays, as at the login;
+    // during a delay no password is checked.
+    let key = AccountDelays::key(&me.username, None);
+    if let Err(wait) = state.limits.accounts.check(&key) {
+        return Ok(too_many(lang, wait));
+    }
     let current = f.get("current_password").map_or("", String::as_str);
-    match accounts::check_own_password(&state, &me, current).await {
-        Ok(()) => {}
-        Err(e) => {
-            state
-                .limits
-                .accounts
-                .failed(&AccountDelays::key(&me.username, None));
-            return refused(&state, lang, &me, e).await;
-        }
+    if let Err(e) = accounts::check_own_password(&state, &me, current).await {
+        state.limits.accounts.failed(&key);
+        return refused(&state, lang, &me, e).await;
     }
     match second_factor::turn_off(&state, &me).await {
         Ok(()) => Ok((
