@@ -130,6 +130,7 @@ impl Application {
                     },
                 )?,
             );
+        serve::raise_descriptor_limit();
         let listener = TcpListener::bind(bind).await?;
         let state = web::AppState::new(store.clone(), clock.clone(), settings.clone());
         let limits = state.limits.clone();

@@ -8,8 +8,10 @@
 //! [`IDLE_GRACE`] is closed, and the new one is taken in any case (a burst of real
 //! requests from one address, each on a fresh connection, is served); at the total cap the
 //! oldest idle one is closed however fresh, and with none idle the new one is refused.
-//! Before, 366 idle sockets on a server with 256 file descriptors made `/healthz` time
-//! out. A connection closed to make room is closed at once (not gracefully: an answer the
+//! A connection busy with one request for [`LONG_BUSY`] (a slow upload) may be closed
+//! for a new one from its address at that address's cap, and no address holds more than
+//! half of all connections. Before, 366 idle sockets on a server with 256 file
+//! descriptors made `/healthz` time out. A connection closed to make room is closed at once (not gracefully: an answer the
 //! client does not read would keep its socket), and a connection whose answer makes no
 //! progress for the client timeout is cut off.
 
@@ -43,7 +45,8 @@ impl Caps {
         let descriptors = rustix::process::getrlimit(rustix::process::Resource::Nofile)
             .current
             .unwrap_or(u64::MAX);
-        let reserve = RESERVED_DESCRIPTORS + u64::from(settings.db_connections) + 2;
+        // A SQLite connection holds three (the file, its log and its shared memory).
+        let reserve = RESERVED_DESCRIPTORS + 3 * (u64::from(settings.db_connections) + 2);
         let allowed =
             usize::try_from(descriptors.saturating_sub(reserve).max(16)).unwrap_or(usize::MAX);
         let total = match settings.max_connections {
@@ -54,6 +57,30 @@ impl Caps {
             && settings.max_connections_per_address > 0)
             .then_some(settings.max_connections_per_address as usize);
         Self { total, per_address }
+    }
+
+    /// The most connections one address may hold even when all are busy: half of all.
+    fn per_address_hard(&self) -> Option<usize> {
+        self.per_address.map(|cap| cap.max(self.total / 2))
+    }
+}
+
+/// Raises the process's soft limit of file descriptors to its hard limit (at most 65,536),
+/// as nginx's `worker_rlimit_nofile` and Go's runtime do: service managers often start
+/// processes with a soft limit of 1,024, which would cap the connections far below what
+/// the machine allows.
+pub fn raise_descriptor_limit() {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let now = getrlimit(Resource::Nofile);
+    let want = now.maximum.unwrap_or(65_536).min(65_536);
+    if now.current.is_some_and(|c| c < want) {
+        let raised = Rlimit {
+            current: Some(want),
+            maximum: now.maximum,
+        };
+        if let Err(e) = setrlimit(Resource::Nofile, raised) {
+            tracing::warn!(error = %e, "could not raise the file descriptor limit");
+        }
     }
 }
 
@@ -68,18 +95,30 @@ const CLOSING_SLACK: usize = 32;
 /// client that just connected (or just got its answer) is about to send a request.
 pub const IDLE_GRACE: Duration = Duration::from_secs(2);
 
-/// What a connection is doing: requests in flight, and when it was last active
-/// (milliseconds since the registry's start).
+/// How long a request may keep its connection busy before the per-address cap may close
+/// it for a new one from the same address (a slow upload held by a client that opens
+/// ever more of them).
+pub const LONG_BUSY: Duration = Duration::from_secs(120);
+
+/// What a connection is doing: requests in flight, when it was last active, and since
+/// when it is busy (milliseconds since the registry's start).
 #[derive(Default)]
 struct Activity {
     busy: AtomicUsize,
     last_ms: AtomicU64,
+    busy_since_ms: AtomicU64,
 }
 
 impl Activity {
     fn idle_for(&self, now_ms: u64) -> Option<Duration> {
         (self.busy.load(Ordering::Acquire) == 0).then(|| {
             Duration::from_millis(now_ms.saturating_sub(self.last_ms.load(Ordering::Acquire)))
+        })
+    }
+
+    fn busy_for(&self, now_ms: u64) -> Option<Duration> {
+        (self.busy.load(Ordering::Acquire) > 0).then(|| {
+            Duration::from_millis(now_ms.saturating_sub(self.busy_since_ms.load(Ordering::Acquire)))
         })
     }
 }
@@ -124,16 +163,41 @@ impl Registry {
     /// Connections told to close count until their tasks have ended (their sockets are
     /// open till then), up to [`CLOSING_SLACK`] over the cap.
     fn make_room(&mut self, peer: IpAddr, caps: Caps) -> bool {
-        if let Some(cap) = caps.per_address {
-            if self.per_peer.get(&peer).copied().unwrap_or(0) >= cap {
-                self.close_oldest_idle(|o| o.peer == peer, IDLE_GRACE);
+        if let (Some(cap), Some(hard)) = (caps.per_address, caps.per_address_hard()) {
+            let held = self.per_peer.get(&peer).copied().unwrap_or(0);
+            let made_way = held >= cap
+                && (self.close_oldest(|o| o.peer == peer, IDLE_GRACE)
+                    || self.close_longest_busy(peer));
+            // At the hard cap an idle one goes however fresh, or the new one is refused.
+            if held >= hard && !made_way && !self.close_oldest(|o| o.peer == peer, Duration::ZERO) {
+                return false;
             }
         }
         let live = self.open.values().filter(|o| !o.closing).count();
-        if live >= caps.total && !self.close_oldest_idle(|_| true, Duration::ZERO) {
+        if live >= caps.total && !self.close_oldest(|_| true, Duration::ZERO) {
             return false;
         }
         self.open.len() < caps.total + CLOSING_SLACK
+    }
+
+    /// Closes the connection of `peer` busy the longest, if it has been for [`LONG_BUSY`].
+    fn close_longest_busy(&mut self, peer: IpAddr) -> bool {
+        let now = self.now_ms();
+        let longest = self
+            .open
+            .iter()
+            .filter(|(_, o)| !o.closing && o.peer == peer)
+            .filter_map(|(id, o)| Some((*id, o.activity.busy_for(now)?)))
+            .filter(|(_, d)| *d >= LONG_BUSY)
+            .max_by_key(|(_, d)| *d)
+            .map(|(id, _)| id);
+        match longest {
+            Some(id) => {
+                self.close(id);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The clock of [`Activity`].
@@ -143,7 +207,7 @@ impl Registry {
 
     /// Closes the oldest connection that `which` picks among those idle for at least
     /// `grace`; `false` when there is none.
-    fn close_oldest_idle(&mut self, which: impl Fn(&Open) -> bool, grace: Duration) -> bool {
+    fn close_oldest(&mut self, which: impl Fn(&Open) -> bool, grace: Duration) -> bool {
         let now = self.now_ms();
         let oldest = self
             .open
@@ -212,7 +276,10 @@ struct InFlight {
 
 impl InFlight {
     fn new(activity: &Arc<Activity>, started: std::time::Instant) -> Self {
-        activity.busy.fetch_add(1, Ordering::AcqRel);
+        if activity.busy.fetch_add(1, Ordering::AcqRel) == 0 {
+            let now = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            activity.busy_since_ms.store(now, Ordering::Release);
+        }
         Self {
             activity: activity.clone(),
             started,
@@ -400,16 +467,21 @@ mod tests {
     #[test]
     fn at_a_cap_the_oldest_idle_connection_makes_room() {
         let caps = Caps {
-            total: 3,
+            total: 6,
             per_address: Some(2),
         };
+        assert_eq!(caps.per_address_hard(), Some(3), "half of all");
         let (a, b) = (IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 2]));
         let mut reg = Registry::default();
+        let busy = |reg: &mut Registry, peer| {
+            let (tx, rx) = watch::channel(false);
+            let (_, activity) = reg.add(peer, tx);
+            activity.busy.store(1, Ordering::Release);
+            (activity, rx)
+        };
         let (first, mut first_closed) = watch::channel(false);
         let (_, idle) = reg.add(a, first);
-        let (second, _) = watch::channel(false);
-        let (_, busy) = reg.add(a, second);
-        busy.busy.store(1, Ordering::Release);
+        let (_second, _) = busy(&mut reg, a);
         // a is at its cap, but its idle connection is fresh: kept, and the new one taken.
         assert!(reg.make_room(a, caps));
         assert!(!*first_closed.borrow_and_update());
@@ -422,16 +494,21 @@ mod tests {
             "the oldest idle one was told to close"
         );
         assert_eq!(reg.per_peer[&a], 1);
-        let (third, _) = watch::channel(false);
-        let (_, third) = reg.add(a, third);
-        third.busy.store(1, Ordering::Release);
-        // a's two are busy: a third from a is still taken (below the total cap).
+        // Busy ones are still taken past the cap, up to half of all.
+        let (_third, _) = busy(&mut reg, a);
         assert!(reg.make_room(a, caps));
-        let (fourth, _) = watch::channel(false);
-        let (_, fourth) = reg.add(b, fourth);
-        fourth.busy.store(1, Ordering::Release);
-        // All three busy at the total cap: refused for everyone.
+        let (_fourth, mut fourth_closed) = busy(&mut reg, a);
+        assert_eq!(reg.per_peer[&a], 3);
+        assert!(!reg.make_room(a, caps), "half of all: refused");
+        // One busy for longer than LONG_BUSY (a slow upload) makes way.
+        reg.started -= LONG_BUSY;
+        assert!(reg.make_room(a, caps));
+        assert!(*fourth_closed.borrow_and_update() || reg.per_peer[&a] == 2);
+        // Another address still gets in; at the total cap with all busy, nobody does.
+        let (_b1, _) = busy(&mut reg, b);
+        let (_b2, _) = busy(&mut reg, b);
+        let (_b3, _) = busy(&mut reg, b);
+        let (_c1, _) = busy(&mut reg, IpAddr::from([10, 0, 0, 4]));
         assert!(!reg.make_room(IpAddr::from([10, 0, 0, 3]), caps));
-        assert!(!reg.make_room(b, caps));
     }
 }

@@ -260,7 +260,7 @@ nav-switch = Bahasa Indonesia
 
 ## site
 site-tagline = First-time e-KTP recording appointments
-site-footer = Your data is used only for the recording appointment and seen only by Disdukcapil staff. Health-certificate files are deleted { $certificate_days } days after the visit or cancellation; name, NIK and phone number are anonymised { $personal_days } days after it.
+site-footer = Your data is used only for the recording appointment and seen only by Disdukcapil staff. Health-certificate files are deleted { $certificate_days } days after the visit, or when the booking is cancelled; name, NIK and phone number are anonymised { $personal_days } days after the visit or cancellation.
 
 ## home
 home-title = Book your e-KTP recording

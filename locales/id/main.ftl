@@ -260,7 +260,7 @@ nav-switch = English
 
 ## site
 site-tagline = Jadwal perekaman KTP-el pemula
-site-footer = Data Anda hanya dipakai untuk jadwal perekaman dan hanya dilihat petugas Disdukcapil. Berkas surat sehat dihapus { $certificate_days } hari setelah kunjungan atau pembatalan; nama, NIK dan nomor HP dianonimkan { $personal_days } hari setelahnya.
+site-footer = Data Anda hanya dipakai untuk jadwal perekaman dan hanya dilihat petugas Disdukcapil. Berkas surat sehat dihapus { $certificate_days } hari setelah kunjungan, atau saat jadwal dibatalkan; nama, NIK dan nomor HP dianonimkan { $personal_days } hari setelah kunjungan atau pembatalan.
 
 ## home
 home-title = Ambil jadwal perekaman KTP-el

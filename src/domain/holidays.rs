@@ -94,27 +94,30 @@ pub const MAX_FILE_BYTES: usize = 256 * 1024;
 /// Deepest nesting of components read: VCALENDAR > VEVENT > VALARM.
 const MAX_ICAL_DEPTH: usize = 3;
 
-/// Most components (`BEGIN:` lines) read from one iCalendar file.
-const MAX_ICAL_COMPONENTS: usize = 1000;
+/// Most components (`BEGIN:` lines) read from one iCalendar file: a year's holidays are
+/// a few dozen.
+const MAX_ICAL_COMPONENTS: usize = 400;
 
-/// Checks an iCalendar text's size and shape before any parser sees it: at most
-/// [`MAX_FILE_BYTES`], components at most [`MAX_ICAL_DEPTH`] deep and
-/// [`MAX_ICAL_COMPONENTS`] in all, every `BEGIN` closed by its `END`.
-fn ical_bounded(text: &str) -> Result<(), HolidayFileError> {
-    if text.len() > MAX_FILE_BYTES {
-        return Err(err(None, FileProblem::TooBig));
-    }
-    // Read as the parser reads it: folded lines (RFC 5545 §3.1: a line break followed by a
-    // space or tab) are one line.
-    let unfolded = text
-        .replace("\r\n ", "")
-        .replace("\r\n\t", "")
+/// An iCalendar text in one canonical form, which both the check below and the parser
+/// read: every line break (`\r\n`, `\n` or `\r`) is `\r\n`, and folded lines (RFC 5545
+/// §3.1: a break followed by a space or tab) are one line. Reading the text the parser
+/// reads is what makes the check hold: a bare `\n` inside a value once hid an `END` from
+/// the parser that the check counted, and the parser's nesting overflowed the stack.
+fn canonical_ical(text: &str) -> String {
+    let breaks = text.replace("\r\n", "\n").replace('\r', "\n");
+    breaks
         .replace("\n ", "")
-        .replace("\n\t", "");
+        .replace("\n\t", "")
+        .replace('\n', "\r\n")
+}
+
+/// Checks a canonical iCalendar text's shape (see [`canonical_ical`]) before any parser
+/// sees it: components at most [`MAX_ICAL_DEPTH`] deep and [`MAX_ICAL_COMPONENTS`] in
+/// all, every `BEGIN` closed by its `END`.
+fn ical_bounded(text: &str) -> Result<(), HolidayFileError> {
     let mut open: Vec<&str> = Vec::new();
     let mut components = 0;
-    for (i, line) in unfolded.lines().enumerate() {
-        let line = line.trim_end_matches('\r');
+    for (i, line) in text.split("\r\n").enumerate() {
         let (name, value) = match line.split_once(':') {
             Some((name, value)) => (name.trim(), value.trim()),
             None => continue,
@@ -271,7 +274,11 @@ pub fn parse_csv(text: &str, year: i32) -> Result<Holidays, HolidayFileError> {
 /// event covers each of its days).
 pub fn parse_ical(text: &str, year: i32) -> Result<Holidays, HolidayFileError> {
     use icalendar::{Component, DatePerhapsTime};
-    ical_bounded(text)?;
+    if text.len() > MAX_FILE_BYTES {
+        return Err(err(None, FileProblem::TooBig));
+    }
+    let text = canonical_ical(text);
+    ical_bounded(&text)?;
     let cal: icalendar::Calendar = text
         .parse()
         .map_err(|_: String| err(None, FileProblem::NotICalendar))?;
@@ -407,6 +414,13 @@ mod tests {
             parse_ical(&folded, 2027).unwrap_err().problem,
             FileProblem::TooBig
         );
+        // A bare line feed inside a value (the parser's lines end at CRLF) hid an END.
+        let hidden = format!(
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n{}{}END:VEVENT\r\nEND:VCALENDAR\r\n",
+            "BEGIN:A\r\nX:y\nEND:A\r\n".repeat(300),
+            "X:y\nBEGIN:A\r\nEND:A\r\n".repeat(300)
+        );
+        assert!(parse_ical(&hidden, 2027).is_err());
         let unclosed = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEND:VCALENDAR\r\n";
         assert!(parse_ical(unclosed, 2027).is_err());
         let huge = "#".repeat(MAX_FILE_BYTES + 1);

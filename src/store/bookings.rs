@@ -1,6 +1,7 @@
 //! Bookings, their certificates and the seats they hold.
 
 use super::group_commit::{BookingJob, create_steps};
+pub use super::idempotency::Replayed;
 use super::seats::{Seat, insert_certificate, move_seat};
 use super::{IdempotencyKey, Store, StoreError, StoreResult, audit, from_ts, ts};
 use crate::domain::booking::Visit;
@@ -133,20 +134,6 @@ pub enum Created {
     Replay(Replayed),
 }
 
-/// What a used Idempotency-Key answers again.
-#[derive(Debug)]
-pub enum Replayed {
-    /// What it created.
-    Receipt(Box<Receipt>),
-    /// The answer as stored by versions before receipts: replayed as it is.
-    Stored {
-        /// HTTP status.
-        status: u16,
-        /// JSON body.
-        body: String,
-    },
-}
-
 /// Reads back bookings with their current certificate.
 pub(crate) fn booking_select() -> &'static str {
     static SELECT: std::sync::LazyLock<String> =
@@ -155,85 +142,6 @@ pub(crate) fn booking_select() -> &'static str {
 }
 
 impl Store {
-    /// What an Idempotency-Key created before, if it was used (and not yet forgotten)
-    /// for this same request; `KeyReused` when it was used for another.
-    pub async fn idempotent_receipt(
-        &self,
-        key: IdempotencyKey<'_>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<Replayed>> {
-        let row: Option<(i64, String, Option<String>, i64)> = sqlx::query_as(
-            "SELECT status, body, request_hash, created_at FROM idempotency_keys \
-             WHERE key = $1 AND scope = $2",
-        )
-        .bind(key.key)
-        .bind(key.scope)
-        .fetch_optional(&self.read)
-        .await?;
-        let Some((status, body, request, created_at)) = row else {
-            return Ok(None);
-        };
-        if from_ts(created_at) <= now - super::IDEMPOTENCY_KEPT {
-            return Ok(None);
-        }
-        if request.as_deref() != Some(key.request) {
-            return Err(StoreError::KeyReused);
-        }
-        Ok(Some(match serde_json::from_str(&body) {
-            Ok(receipt) => Replayed::Receipt(Box::new(receipt)),
-            Err(_) => Replayed::Stored {
-                status: u16::try_from(status).unwrap_or(200),
-                body,
-            },
-        }))
-    }
-
-    /// Keeps the answer to a request made with an Idempotency-Key (a desk write), so that a
-    /// retry gets it again. A key taken meanwhile by another request keeps its own.
-    pub async fn remember_answer(
-        &self,
-        key: IdempotencyKey<'_>,
-        status: u16,
-        body: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM idempotency_keys WHERE key = $1 AND created_at <= $2")
-            .bind(key.key)
-            .bind(ts(now - super::IDEMPOTENCY_KEPT))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO idempotency_keys (key, scope, status, body, created_at, request_hash) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(key.key)
-        .bind(key.scope)
-        .bind(i64::from(status))
-        .bind(body)
-        .bind(ts(now))
-        .bind(key.request)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Forgets Idempotency-Keys older than a day, and the record of verification codes
-    /// sent (a phone number and an address) older than a day (run by the server's
-    /// sweeper).
-    pub async fn forget_idempotency_keys(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= $1")
-            .bind(ts(now - super::IDEMPOTENCY_KEPT))
-            .execute(&self.write)
-            .await?;
-        sqlx::query("DELETE FROM verification_codes WHERE sent_at <= $1")
-            .bind(ts(now - chrono::Duration::days(1)))
-            .execute(&self.write)
-            .await?;
-        Ok(done.rows_affected())
-    }
-
     /// Books a seat: the booking, its certificate, the seat counters, an audit record and
     /// (with a key) the receipt for the key, all in one transaction.
     pub async fn create_booking(
@@ -392,6 +300,16 @@ impl Store {
             if changed.rows_affected() == 0 {
                 continue;
             }
+            // The certificate is needed no more: its file goes now (the kind and review
+            // stay for the report).
+            super::retention::delete_certificate_file(
+                &mut tx,
+                now,
+                b.office_id,
+                b.id,
+                "at cancellation",
+            )
+            .await?;
             if b.holds_seat() {
                 let date = b.local_date.to_string();
                 let seat = Seat {

@@ -12,6 +12,7 @@ mod bookings;
 mod calendar;
 mod desk;
 mod group_commit;
+mod idempotency;
 mod offers;
 mod offices;
 mod outbox;

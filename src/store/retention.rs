@@ -113,29 +113,8 @@ impl Store {
                 .await?;
             let mut tx = self.begin_write().await?;
             for (id, office) in &files {
-                let done = sqlx::query(
-                    "UPDATE certificates SET content = $2, size_bytes = 0, deleted_at = $3 \
-                     WHERE booking_id = $1 AND deleted_at IS NULL",
-                )
-                .bind(id)
-                .bind(Vec::<u8>::new())
-                .bind(ts(now))
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    continue;
-                }
                 let detail = format!("{} days after the visit", certificates_after.num_days());
-                audit(
-                    &mut tx,
-                    now,
-                    "system",
-                    "retention.certificate_deleted",
-                    Some(*office),
-                    Some(*id),
-                    &detail,
-                )
-                .await?;
+                delete_certificate_file(&mut tx, now, *office, *id, &detail).await?;
             }
             tx.commit().await?;
             report.certificates += files.len() as u64;
@@ -229,3 +208,38 @@ impl Store {
 
 const TOKENS_DUE: &str = "SELECT COUNT(*) FROM staff_tokens WHERE revoked_at IS NOT NULL \
      OR (expires_at IS NOT NULL AND expires_at <= $1)";
+
+/// Deletes a booking's certificate file, keeping its kind and review for the reports, and
+/// says so in the audit log with `why`; nothing when it is deleted already. (A paper
+/// certificate, seen at the desk, has an empty file and is marked deleted the same way,
+/// so that the purge does not find it again.)
+pub(super) async fn delete_certificate_file(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    now: DateTime<Utc>,
+    office: i64,
+    booking: i64,
+    why: &str,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE certificates SET content = $2, size_bytes = 0, deleted_at = $3 \
+         WHERE booking_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(booking)
+    .bind(Vec::<u8>::new())
+    .bind(ts(now))
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() > 0 {
+        audit(
+            tx,
+            now,
+            "system",
+            "retention.certificate_deleted",
+            Some(office),
+            Some(booking),
+            why,
+        )
+        .await?;
+    }
+    Ok(())
+}

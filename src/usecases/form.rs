@@ -5,7 +5,9 @@
 //! person reads the form: a page shows each beside its field, the API answers the first.
 
 use super::error::{AppError, Code};
-use crate::domain::certificate::{FileProblem, MAX_CERTIFICATE_BYTES, sniff_certificate};
+use crate::domain::certificate::{
+    CertificateFileType, FileProblem, MAX_CERTIFICATE_BYTES, sniff_certificate,
+};
 use crate::domain::nik::NikError;
 use crate::domain::{ApplicantName, Nik, OfficeSpec, PhoneNumber, Validity};
 use crate::planner::{self, DayPlan, SlotPlan, SlotProblem};
@@ -24,6 +26,22 @@ pub struct RawForm {
     pub certificate_too_large: bool,
     /// Text fields refused as sent (too long, not UTF-8, control characters).
     pub bad_fields: Vec<String>,
+    /// The certificate's judgement, when it was made ahead (off the async workers: a
+    /// PDF's check takes work); otherwise it is made when the form is read.
+    pub certificate_judged: Option<Result<CertificateFileType, FileProblem>>,
+}
+
+impl RawForm {
+    /// Judges the certificate file now (on a blocking thread), so that reading the form
+    /// later does not.
+    pub async fn judge_certificate(&mut self) {
+        if let Some(bytes) = self.certificate.clone() {
+            if bytes.len() <= MAX_CERTIFICATE_BYTES {
+                let judged = tokio::task::spawn_blocking(move || sniff_certificate(&bytes)).await;
+                self.certificate_judged = judged.ok();
+            }
+        }
+    }
 }
 
 impl RawForm {
@@ -486,7 +504,10 @@ impl TryFrom<CertificateForm<'_>> for NewCertificate {
             )),
             None => Err(invalid("certificate", "err-certificate-missing")),
             Some(bytes) if bytes.len() > MAX_CERTIFICATE_BYTES => Err(too_large()),
-            Some(bytes) => match sniff_certificate(bytes) {
+            Some(bytes) => match form
+                .certificate_judged
+                .unwrap_or_else(|| sniff_certificate(bytes))
+            {
                 Ok(t) => Ok((t, bytes)),
                 Err(FileProblem::Empty) => Err(invalid("certificate", "err-certificate-empty")),
                 Err(FileProblem::UnsupportedType) => Err(AppError::field(

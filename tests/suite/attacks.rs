@@ -14,6 +14,7 @@ both_databases!(
     an_email_address_is_parsed_not_guessed,
     pdf_actions_hidden_from_a_byte_scan_are_refused,
     an_idempotency_key_keeps_no_manage_token_in_the_clear,
+    a_cancelled_booking_keeps_no_file,
 );
 
 async fn error_of(r: reqwest::Response, status: u16, what: &str) -> Value {
@@ -619,19 +620,7 @@ async fn eighty_concurrent_logins_keep_memory_bounded() {
 /// oldest idle connections make room, per address and in all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_sockets_cannot_starve_the_server_of_connections() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("rekam.db").display());
-    // The server with 256 file descriptors, as a small office's box might be set.
-    let mut command = std::process::Command::new("sh");
-    command
-        .args([
-            "-c",
-            "ulimit -n 256 && exec \"$0\" \"$@\"",
-            env!("CARGO_BIN_EXE_rekam"),
-        ])
-        .env("DATABASE_URL", &db)
-        .env("RUST_LOG", "error");
-    let server = Server::start_with(command, &[]);
+    let (_dir, server) = with_256_descriptors();
     let addr = server.base.trim_start_matches("http://").to_string();
     let mut idle = Vec::new();
     for _ in 0..366 {
@@ -1747,4 +1736,99 @@ async fn uploads_refused_for_their_file_count_towards_the_hourly_limit() {
     other
         .book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)))
         .await;
+}
+
+/// An attacker's review: slow request bodies from one address (each above the minimum
+/// rate, so none is cut off) took every connection of a server with 256 descriptors.
+/// Now one address holds at most half of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_uploads_from_one_address_leave_room_for_others() {
+    let (_dir, server) = with_256_descriptors();
+    let addr: std::net::SocketAddr = server.base.trim_start_matches("http://").parse().unwrap();
+    let mut uploads = Vec::new();
+    for _ in 0..200 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let Ok(mut s) = socket.connect(addr).await else {
+            continue;
+        };
+        uploads.push(tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            let head = "POST /api/v1/bookings HTTP/1.1\r\nHost: x\r\nContent-Type: \
+                        multipart/form-data; boundary=b\r\nContent-Length: 5000000\r\n\r\n";
+            if s.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            // 1,200 bytes a second: above the minimum rate, far below the body.
+            for _ in 0..20 {
+                if s.write_all(&[b'x'; 300]).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let other = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let r = other
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .expect("another address is served while one holds slow uploads");
+        assert_eq!(r.status(), 200);
+    }
+    for u in uploads {
+        u.abort();
+    }
+}
+
+/// An attacker's review: booking with a 5 MB file and cancelling, again and again, kept
+/// every file for 30 days (about 150 MB an hour from one address). A cancelled booking's
+/// file goes at once.
+async fn a_cancelled_booking_keeps_no_file(app: TestApp) {
+    let b = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)))
+        .await;
+    let (code, token) = (b["code"].as_str().unwrap(), b["token"].as_str().unwrap());
+    let kept = || async {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM certificates")
+                .fetch_one(app.db().await)
+                .await
+                .unwrap();
+        n
+    };
+    assert!(kept().await > 0);
+    let r = app.post_booking_action(code, token, "cancel", None).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(kept().await, 0, "the file is gone");
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'retention.certificate_deleted'",
+    )
+    .fetch_one(app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(n, 1, "and the audit log says so");
+}
+
+/// The server with 256 file descriptors (soft and hard), as a small office's box might
+/// be set, on a SQLite file in the directory returned.
+fn with_256_descriptors() -> (tempfile::TempDir, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("rekam.db").display());
+    let mut command = std::process::Command::new("sh");
+    command
+        .args([
+            "-c",
+            "ulimit -n 256 && exec \"$0\" \"$@\"",
+            env!("CARGO_BIN_EXE_rekam"),
+        ])
+        .env("DATABASE_URL", &db)
+        .env("RUST_LOG", "error");
+    (dir, Server::start_with(command, &[]))
 }

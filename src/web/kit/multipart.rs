@@ -82,5 +82,7 @@ pub async fn read_form(
             _ => form.bad_fields.push(name),
         }
     }
+    // The file is judged on a blocking thread: a PDF's check takes work.
+    form.judge_certificate().await;
     Ok(form)
 }
