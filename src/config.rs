@@ -1,6 +1,11 @@
-//! Settings from flags and environment (STYLE.md habit 10).
+//! Settings from flags and environment (STYLE.md habit 10), parsed once into typed
+//! values: a value that does not parse stops the program with the flag named, and the
+//! checks that involve several settings are [`Settings::check`].
 
+use crate::domain::office::WakingHours;
+use chrono::NaiveTime;
 use clap::Args;
+use ipnet::IpNet;
 
 /// Settings of a running service.
 #[derive(Clone, Args)]
@@ -61,8 +66,8 @@ pub struct Settings {
     #[arg(long, env = "REKAM_BOOKINGS_PER_HOUR", default_value_t = 30)]
     pub bookings_per_hour: u32,
     /// Networks not limited (a school booking for its pupils): `CIDR,…`.
-    #[arg(long, env = "REKAM_RATE_LIMIT_EXEMPT", default_value = "")]
-    pub rate_limit_exempt: String,
+    #[arg(long, env = "REKAM_RATE_LIMIT_EXEMPT", default_value = "", value_parser = networks)]
+    pub rate_limit_exempt: Networks,
     /// Days after the visit (or the cancellation) at which a health certificate's file
     /// is deleted.
     #[arg(long, env = "REKAM_CERTIFICATE_RETENTION_DAYS", default_value_t = 30)]
@@ -76,11 +81,16 @@ pub struct Settings {
     )]
     pub personal_data_retention_days: u32,
     /// When the day-before reminders go out, office time (`HH:MM`).
-    #[arg(long, env = "REKAM_REMINDER_AT", default_value = "16:00")]
-    pub reminder_at: String,
+    #[arg(long, env = "REKAM_REMINDER_AT", default_value = "16:00", value_parser = clock_time)]
+    pub reminder_at: NaiveTime,
     /// The waking hours (office time) an offered seat's hold counts: `HH:MM-HH:MM`.
-    #[arg(long, env = "REKAM_OFFER_WAKING_HOURS", default_value = "06:00-21:00")]
-    pub offer_waking_hours: String,
+    #[arg(
+        long,
+        env = "REKAM_OFFER_WAKING_HOURS",
+        default_value = "06:00-21:00",
+        value_parser = waking_hours
+    )]
+    pub offer_waking_hours: WakingHours,
     /// Minutes after a slot's end before a booking not checked in becomes a no-show.
     #[arg(long, env = "REKAM_NO_SHOW_GRACE_MINUTES", default_value_t = 30)]
     pub no_show_grace_minutes: u32,
@@ -135,8 +145,8 @@ pub struct Settings {
     /// Host names served besides --public-url's (comma-separated, a port allowed); any
     /// other Host is 421. With neither set, any host is served (for a first try).
     /// Loopback addresses and `localhost` are always served.
-    #[arg(long, env = "REKAM_ALLOWED_HOSTS", default_value = "")]
-    pub allowed_hosts: String,
+    #[arg(long, env = "REKAM_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
     /// A staff browser session ends after this many minutes without use (and always 12
     /// hours after signing in).
     #[arg(long, env = "REKAM_STAFF_IDLE_MINUTES", default_value_t = 30)]
@@ -168,12 +178,12 @@ impl Default for Settings {
             certificate_replacements_per_day: 5,
             proxy_hops: 1,
             min_upload_bytes_per_second: 1024,
-            offer_waking_hours: "06:00-21:00".to_string(),
-            reminder_at: "16:00".to_string(),
+            offer_waking_hours: WakingHours::default(),
+            reminder_at: NaiveTime::from_hms_opt(16, 0, 0).expect("16:00"),
             bookings_per_hour: 30,
             certificate_retention_days: 30,
             personal_data_retention_days: 180,
-            rate_limit_exempt: String::new(),
+            rate_limit_exempt: Networks::default(),
             no_show_grace_minutes: 30,
             release_rejected_hours: 24,
             notify_webhook_url: String::new(),
@@ -185,10 +195,106 @@ impl Default for Settings {
             verify_codes_per_hour: 5,
             max_connections: 0,
             max_connections_per_address: 64,
-            allowed_hosts: String::new(),
+            allowed_hosts: Vec::new(),
             staff_idle_minutes: 30,
             admin_second_factor: true,
         }
+    }
+}
+
+/// `HH:MM`.
+fn clock_time(s: &str) -> Result<NaiveTime, String> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| "a time is HH:MM".to_string())
+}
+
+/// `HH:MM-HH:MM`, the first before the second.
+fn waking_hours(s: &str) -> Result<WakingHours, String> {
+    WakingHours::parse(s).ok_or_else(|| "HH:MM-HH:MM, the first before the second".to_string())
+}
+
+/// Networks, such as those exempt from the rate limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Networks(pub Vec<IpNet>);
+
+impl Networks {
+    /// Is `ip` in one of them?
+    pub fn contains(&self, ip: &std::net::IpAddr) -> bool {
+        self.0.iter().any(|n| n.contains(ip))
+    }
+}
+
+/// Networks (`10.0.0.0/8`, `2001:db8::/32`) or single addresses, comma-separated; empty
+/// for none.
+fn networks(s: &str) -> Result<Networks, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            n.parse::<IpNet>()
+                .or_else(|_| n.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("{n:?} is not a network (CIDR) or an address"))
+        })
+        .collect::<Result<_, _>>()
+        .map(Networks)
+}
+
+impl Settings {
+    /// The checks that involve several settings (each one alone was parsed by its flag).
+    pub fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.personal_data_retention_days >= self.certificate_retention_days,
+            "--personal-data-retention-days may not be shorter than --certificate-retention-days"
+        );
+        let absolute = |u: &str| u.starts_with("https://") || u.starts_with("http://");
+        anyhow::ensure!(
+            self.notify_webhook_url.is_empty()
+                || (absolute(&self.notify_webhook_url) && absolute(&self.public_url)),
+            "--notify-webhook-url needs an http(s) URL, and --public-url an absolute http(s) URL \
+             for the links in messages"
+        );
+        anyhow::ensure!(
+            self.notify_webhook_url.is_empty() || self.notify_webhook_secret.len() >= 16,
+            "--notify-webhook-url needs --notify-webhook-secret (at least 16 characters)"
+        );
+        anyhow::ensure!(
+            self.notify_webhook_url.is_empty() || self.smtp_url.is_empty(),
+            "--notify-webhook-url and --smtp-url: messages go through one channel, choose one"
+        );
+        anyhow::ensure!(
+            self.smtp_url.is_empty() || absolute(&self.public_url),
+            "--smtp-url needs an absolute --public-url for the links in messages"
+        );
+        anyhow::ensure!(
+            (1..=24 * 60).contains(&self.verify_minutes) && self.verify_codes_per_hour >= 1,
+            "--verify-minutes is 1–1440 and --verify-codes-per-hour at least 1"
+        );
+        anyhow::ensure!(
+            !self.verify_phone || self.smtp_url.is_empty(),
+            "--verify-phone needs a channel that reaches phones: an e-mail does not prove a \
+             phone; use --notify-webhook-url (an SMS or WhatsApp gateway)"
+        );
+        if self.verify_phone && self.notify_webhook_url.is_empty() {
+            tracing::warn!(
+                "--verify-phone without --notify-webhook-url: codes reach no phone, only the \
+                 server log at debug level (for trying it out), and the booking page says so"
+            );
+        }
+        Ok(())
+    }
+
+    /// How long a client may take to send its request headers, or pause in its body.
+    pub fn client_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.client_timeout_seconds.max(1))
+    }
+
+    /// Is the service published over HTTPS (secure cookies, HSTS)?
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The public base URL without a trailing slash (empty: links relative to the host).
+    pub fn public_base(&self) -> &str {
+        self.public_url.trim_end_matches('/')
     }
 }
 

@@ -365,3 +365,11 @@ async fn fresh_token(
     receipt.token = token;
     Ok(crate::store::Replayed::Receipt(receipt))
 }
+
+/// The job that forgets Idempotency-Keys after a day (API.md), and the record of
+/// verification codes sent.
+pub const FORGET_IDEMPOTENCY_KEYS: super::jobs::Job = super::jobs::Job {
+    name: "idempotency.forget",
+    every: super::jobs::EVERY_TICK,
+    run: |ctx, now| Box::pin(async move { Ok(ctx.store.forget_idempotency_keys(now).await?) }),
+};

@@ -482,3 +482,33 @@ pub async fn new_dates(
         .map(|s| (s.start, s.end))
         .collect())
 }
+
+/// The job that releases the seats of bookings whose certificate is still rejected
+/// `--release-rejected-hours` before their slot.
+pub const RELEASE_REJECTED: super::jobs::Job = super::jobs::Job {
+    name: "certificates.release_rejected",
+    every: super::jobs::EVERY_TICK,
+    run: |ctx, now| {
+        Box::pin(async move {
+            let before = chrono::Duration::hours(i64::from(ctx.settings.release_rejected_hours));
+            Ok(super::jobs::count(
+                ctx.store.release_rejected(now, before).await?,
+            ))
+        })
+    },
+};
+
+/// The job that marks as no-shows the bookings not checked in by their slot's end and
+/// `--no-show-grace-minutes`.
+pub const MARK_NO_SHOWS: super::jobs::Job = super::jobs::Job {
+    name: "visits.no_shows",
+    every: super::jobs::EVERY_TICK,
+    run: |ctx, now| {
+        Box::pin(async move {
+            let grace = chrono::Duration::minutes(i64::from(ctx.settings.no_show_grace_minutes));
+            Ok(super::jobs::count(
+                ctx.store.sweep_no_shows(now, grace).await?,
+            ))
+        })
+    },
+};

@@ -10,6 +10,7 @@ pub mod changes;
 pub mod desk;
 pub mod error;
 pub mod form;
+pub mod jobs;
 pub mod lookup;
 pub mod outbox;
 pub mod passwords;

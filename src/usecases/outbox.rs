@@ -42,6 +42,20 @@ impl std::fmt::Debug for Channel {
 }
 
 impl Channel {
+    /// The channel the settings name: a webhook, SMTP (checked: not both), or the log.
+    pub fn from_settings(settings: &crate::config::Settings) -> anyhow::Result<Self> {
+        Ok(if !settings.notify_webhook_url.is_empty() {
+            Self::Webhook {
+                url: settings.notify_webhook_url.clone(),
+                secret: settings.notify_webhook_secret.clone(),
+            }
+        } else if !settings.smtp_url.is_empty() {
+            Self::smtp(&settings.smtp_url, &settings.smtp_from).map_err(|e| anyhow::anyhow!(e))?
+        } else {
+            Self::Log
+        })
+    }
+
     /// An SMTP channel from `--smtp-url` (`smtp://user:pass@host:587?tls=required`,
     /// `smtps://…`, or plain `smtp://host:25` for a relay on the same machine) and
     /// `--smtp-from`; `Err` says which is wrong.
@@ -329,12 +343,9 @@ async fn deliver(
 /// Writes the reminders due now in every office: once local time has passed
 /// `reminder_at` (default 16:00), each confirmed booking of tomorrow made before then
 /// gets one. Returns how many were written.
-pub async fn write_reminders(
-    ctx: &Context,
-    reminder_at: chrono::NaiveTime,
-) -> Result<u64, AppError> {
+pub async fn write_reminders(ctx: &Context, now: DateTime<chrono::Utc>) -> Result<u64, AppError> {
     use chrono::TimeZone;
-    let now = ctx.clock.now();
+    let reminder_at = ctx.settings.reminder_at;
     let mut written = 0;
     for office in ctx.store.list_offices().await? {
         let tz = office.spec.timezone;
@@ -357,6 +368,13 @@ pub async fn write_reminders(
     }
     Ok(written)
 }
+
+/// The job that writes the day-before reminders.
+pub const WRITE_REMINDERS: super::jobs::Job = super::jobs::Job {
+    name: "reminders.write",
+    every: super::jobs::EVERY_TICK,
+    run: |ctx, now| Box::pin(write_reminders(ctx, now)),
+};
 
 /// Messages given up on at an office (supervisors), newest first.
 pub async fn failed(

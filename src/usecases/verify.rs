@@ -7,7 +7,7 @@ use super::{AppError, Code, Context};
 use crate::domain::code::verification_code;
 use crate::domain::{Booking, BookingStatus};
 use crate::store::{NewBooking, NewVerification, Verified};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 /// Wrong codes after which the booking is cancelled (API.md).
 pub const MAX_TRIES: u32 = 5;
@@ -88,6 +88,15 @@ pub async fn resend(ctx: &Context, b: &Booking) -> Result<(), AppError> {
 }
 
 /// The sweep: cancels bookings not verified by their deadline and offers their seats on.
-pub async fn cancel_unverified(ctx: &Context) -> Result<usize, AppError> {
-    Ok(ctx.store.cancel_unverified(ctx.clock.now()).await?)
+pub async fn cancel_unverified(ctx: &Context, now: DateTime<Utc>) -> Result<usize, AppError> {
+    Ok(ctx.store.cancel_unverified(now).await?)
 }
+
+/// The job that ends holds whose phone was not verified in time.
+pub const EXPIRE_HOLDS: super::jobs::Job = super::jobs::Job {
+    name: "verification.expire",
+    every: super::jobs::EVERY_TICK,
+    run: |ctx, now| {
+        Box::pin(async move { Ok(super::jobs::count(cancel_unverified(ctx, now).await?)) })
+    },
+};

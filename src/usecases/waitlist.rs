@@ -89,3 +89,13 @@ pub async fn join(ctx: &Context, valid: &ValidBooking) -> Result<(Booking, Strin
     super::verify::prepare(ctx, &mut new);
     Ok(ctx.store.join_waitlist(&new, ctx.clock.now()).await?)
 }
+
+/// The job that lapses unclaimed seat offers: their seats go to the next in the queue,
+/// their owners to its back.
+pub const LAPSE_OFFERS: super::jobs::Job = super::jobs::Job {
+    name: "offers.lapse",
+    every: super::jobs::EVERY_TICK,
+    run: |ctx, now| {
+        Box::pin(async move { Ok(super::jobs::count(ctx.store.sweep_offers(now).await?)) })
+    },
+};

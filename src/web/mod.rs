@@ -68,7 +68,7 @@ const DRAIN_AT_MOST: u64 = 4 * MAX_BODY_BYTES as u64;
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let body_pause = std::time::Duration::from_secs(state.settings.client_timeout_seconds.max(1));
+    let body_pause = state.settings.client_timeout();
     kit::page::set_retention(
         state.settings.certificate_retention_days,
         state.settings.personal_data_retention_days,
@@ -76,11 +76,7 @@ pub fn router(state: AppState) -> Router {
     let grace = body_pause.max(std::time::Duration::from_secs(10));
     let min_rate = u64::from(state.settings.min_upload_bytes_per_second);
     // Published over HTTPS: browsers are told to use nothing else for a year.
-    let hsts = state
-        .settings
-        .public_url
-        .starts_with("https://")
-        .then_some("max-age=31536000");
+    let hsts = state.settings.https().then_some("max-age=31536000");
     Router::new()
         .merge(applicant::router())
         .merge(api::router())

@@ -1176,7 +1176,7 @@ async fn holds_of_one_nik_verified_at_once_give_one_booking(app: TestApp, inbox:
 both_databases!(
     settings = rekam::config::Settings {
         public_url: "https://rekam.example.go.id".to_string(),
-        allowed_hosts: "rekam.internal:8080".to_string(),
+        allowed_hosts: vec!["rekam.internal:8080".to_string()],
         ..crate::helpers::test_settings()
     };
     only_the_configured_host_names_are_served

@@ -282,8 +282,8 @@ pub struct TestApp {
     pub database_url: String,
     /// A pool of its own on the test's database, for test-only queries.
     db: tokio::sync::OnceCell<sqlx::AnyPool>,
-    /// Reports of the server's sweeps of lapsed offers.
-    sweeps: tokio::sync::watch::Receiver<rekam::Sweep>,
+    /// Reports of the server's scheduler ticks.
+    ticks: tokio::sync::watch::Receiver<rekam::Tick>,
     /// Dropped (a PostgreSQL database) when the test ends.
     _db: TestDb,
     _dir: tempfile::TempDir,
@@ -304,7 +304,7 @@ pub async fn spawn_with(db: Db, settings: Settings) -> Option<TestApp> {
         .expect("application starts");
     let base = format!("http://{}", app.addr());
     let store = app.store.clone();
-    let sweeps = app.sweeps();
+    let ticks = app.ticks();
     tokio::spawn(app.serve());
     rekam::usecases::accounts::add(
         &store,
@@ -336,7 +336,7 @@ pub async fn spawn_with(db: Db, settings: Settings) -> Option<TestApp> {
         admin_token,
         database_url,
         db: tokio::sync::OnceCell::new(),
-        sweeps,
+        ticks,
         _db: test_db,
         _dir: dir,
     };
@@ -446,22 +446,22 @@ impl TestApp {
     /// that no sweep runs unawaited.
     pub async fn advance_and_sweep(&self, by: chrono::Duration) -> usize {
         let target = self.clock.now() + by;
-        let mut sweeps = self.sweeps.clone();
-        // The server sweeps a minute of clock time after its last sweep: before that no
+        let mut ticks = self.ticks.clone();
+        // The server ticks a minute of clock time after its last tick: before that no
         // sweep is due, and none runs.
-        let due = sweeps.borrow().at + chrono::Duration::minutes(1);
+        let due = ticks.borrow().at + rekam::background::TICK;
         self.clock.advance(by);
         if target < due {
             return 0;
         }
         let report = tokio::time::timeout(
             std::time::Duration::from_secs(20),
-            sweeps.wait_for(|s| s.at >= target),
+            ticks.wait_for(|s| s.at >= target),
         )
         .await
         .expect("the sweep runs once the clock has moved")
         .expect("the server is running");
-        report.lapsed
+        report.count("offers.lapse") as usize
     }
 
     /// Adds a staff account (password "a long test password") and returns an API token.

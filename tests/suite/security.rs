@@ -876,7 +876,7 @@ async fn bookings_per_address_are_limited_except_from_exempt_networks() {
     assert_eq!(page.status(), 429);
     // A school's network is exempt.
     let school = spawn_sqlite(rekam::config::Settings {
-        rate_limit_exempt: "127.0.0.0/8".to_string(),
+        rate_limit_exempt: rekam::config::Networks(vec!["127.0.0.0/8".parse().unwrap()]),
         ..limited
     })
     .await

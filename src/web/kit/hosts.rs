@@ -53,10 +53,10 @@ fn loopback(host: &str) -> bool {
 
 impl AllowedHosts {
     /// From `--public-url` and `--allowed-hosts` (`name` or `name:port`, comma-separated).
-    pub fn new(public_url: &str, allowed: &str) -> Self {
+    pub fn new(public_url: &str, allowed: &[String]) -> Self {
         let names = authority_of(public_url)
             .into_iter()
-            .chain(allowed.split(','))
+            .chain(allowed.iter().map(String::as_str))
             .filter_map(split)
             .collect();
         Self { names }
@@ -94,11 +94,11 @@ mod tests {
 
     #[test]
     fn only_the_configured_names_are_served() {
-        let open = AllowedHosts::new("", "");
+        let open = AllowedHosts::new("", &[]);
         assert!(open.allows(&with_host("anything.example")));
         let hosts = AllowedHosts::new(
             "https://rekam.serangkab.go.id/",
-            "rekam.internal:8080, 10.0.0.5",
+            &["rekam.internal:8080".into(), " 10.0.0.5".into()],
         );
         for ok in [
             "rekam.serangkab.go.id",

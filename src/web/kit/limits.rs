@@ -31,7 +31,7 @@ pub struct Limits {
     /// Bookings made (or being made) per address in the last hour.
     bookings: std::sync::Mutex<std::collections::HashMap<IpAddr, Vec<std::time::Instant>>>,
     bookings_per_hour: usize,
-    exempt: Vec<ipnet::IpNet>,
+    exempt: crate::config::Networks,
 }
 
 pub use crate::domain::client::household as per_household;
@@ -161,16 +161,7 @@ impl Limits {
             proxy_hops: settings.proxy_hops.max(1) as usize,
             bookings: Default::default(),
             bookings_per_hour: settings.bookings_per_hour as usize,
-            exempt: settings
-                .rate_limit_exempt
-                .split(',')
-                .filter_map(|n| {
-                    let n = n.trim();
-                    n.parse::<ipnet::IpNet>()
-                        .or_else(|_| n.parse::<IpAddr>().map(ipnet::IpNet::from))
-                        .ok()
-                })
-                .collect(),
+            exempt: settings.rate_limit_exempt.clone(),
         }
     }
 
@@ -179,7 +170,7 @@ impl Limits {
     /// that then fails gives it back ([`Limits::unbook`]).
     pub fn book(&self, ip: IpAddr) -> Result<(), Duration> {
         let ip = canonical(ip);
-        if self.bookings_per_hour == 0 || self.exempt.iter().any(|n| n.contains(&ip)) {
+        if self.bookings_per_hour == 0 || self.exempt.contains(&ip) {
             return Ok(());
         }
         let ip = per_household(ip);
@@ -202,7 +193,7 @@ impl Limits {
     /// work).
     pub fn bookings_left(&self, ip: IpAddr) -> Result<(), Duration> {
         let ip = canonical(ip);
-        if self.bookings_per_hour == 0 || self.exempt.iter().any(|n| n.contains(&ip)) {
+        if self.bookings_per_hour == 0 || self.exempt.contains(&ip) {
             return Ok(());
         }
         let now = std::time::Instant::now();

@@ -24,7 +24,7 @@ pub fn session_cookie(state: &AppState, value: String, max_age_hours: i64) -> Co
         .http_only(true)
         .same_site(SameSite::Strict)
         .max_age(time::Duration::hours(max_age_hours))
-        .secure(state.settings.public_url.starts_with("https://"))
+        .secure(state.settings.https())
         .build()
 }
 
@@ -40,7 +40,7 @@ pub fn device_cookie(state: &AppState, device: String) -> String {
         .http_only(true)
         .same_site(SameSite::Strict)
         .max_age(time::Duration::days(crate::store::DEVICE_DAYS))
-        .secure(state.settings.public_url.starts_with("https://"))
+        .secure(state.settings.https())
         .build()
         .to_string()
 }
@@ -69,7 +69,7 @@ fn pending_cookie(state: &AppState, value: String, minutes: i64) -> Cookie<'stat
         .http_only(true)
         .same_site(SameSite::Strict)
         .max_age(time::Duration::minutes(minutes))
-        .secure(state.settings.public_url.starts_with("https://"))
+        .secure(state.settings.https())
         .build()
 }
 
@@ -123,7 +123,7 @@ pub fn same_origin(headers: &HeaderMap, state: &AppState) -> bool {
     if claimed == "null" {
         return false;
     }
-    let public = state.settings.public_url.trim_end_matches('/');
+    let public = state.settings.public_base();
     if !public.is_empty() && claimed.eq_ignore_ascii_case(public) {
         return true;
     }
