@@ -278,7 +278,7 @@ impl NotificationKind {
 }
 
 /// A health certificate as attached to a booking (its file stays in the store).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct CertificateInfo {
     /// Accepted kind, e.g. `antigen`.
     pub kind: String,
@@ -291,7 +291,7 @@ pub struct CertificateInfo {
 }
 
 /// What happened at the office (empty until the desk sees the person).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Visit {
     /// The day's queue number, given at check-in.
     pub queue_number: Option<i64>,
@@ -307,8 +307,49 @@ pub struct Visit {
     pub walk_in: bool,
 }
 
+/// How a booking came to be. Every kind is written by the store's one insert; the kind
+/// decides whether it takes a seat, how its certificate stands and what it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookingKind {
+    /// Booked online for a slot.
+    Online,
+    /// On an office's waiting list for a seat between two office-local dates: no seat
+    /// until one is offered.
+    WaitingList {
+        /// First wanted date.
+        from: NaiveDate,
+        /// Last wanted date.
+        to: NaiveDate,
+    },
+    /// Registered at the desk without a booking: the officer has seen the certificate
+    /// (accepted at once) and the person is checked in in the same transaction.
+    WalkIn,
+}
+
+impl BookingKind {
+    /// Takes a seat when written (a waiting-list entry waits for an offer).
+    pub fn takes_seat(self) -> bool {
+        !matches!(self, Self::WaitingList { .. })
+    }
+
+    /// Is sent a confirmation with its manage link when written (after the phone's code,
+    /// where one is asked): a walk-in stands at the desk, and a waiting-list entry is
+    /// written to when a seat is offered.
+    pub fn confirms(self) -> bool {
+        matches!(self, Self::Online)
+    }
+
+    /// The wanted dates of a waiting-list entry.
+    pub fn wait(self) -> Option<(NaiveDate, NaiveDate)> {
+        match self {
+            Self::WaitingList { from, to } => Some((from, to)),
+            _ => None,
+        }
+    }
+}
+
 /// A booking (or waiting-list entry) with its current certificate.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Booking {
     /// Row id.
     pub id: i64,
@@ -348,7 +389,6 @@ pub struct Booking {
     /// When booked.
     pub created_at: DateTime<Utc>,
     /// The visit at the desk: readings, queue number, how it ended and why.
-    #[serde(default)]
     pub visit: Visit,
     /// While waiting for a new slot: until when the offered seat (`slot_start`) is held.
     pub hold_until: Option<DateTime<Utc>>,
@@ -357,7 +397,6 @@ pub struct Booking {
     /// The current certificate.
     pub certificate: CertificateInfo,
     /// While its phone is not yet verified: until when its seat is held.
-    #[serde(default)]
     pub verify_by: Option<DateTime<Utc>>,
 }
 

@@ -14,7 +14,9 @@ pub mod pdf;
 pub mod phone;
 pub mod text;
 
-pub use booking::{Booking, BookingStatus, CertificateInfo, CertificateStatus, NotificationKind};
+pub use booking::{
+    Booking, BookingKind, BookingStatus, CertificateInfo, CertificateStatus, NotificationKind,
+};
 pub use certificate::{CertificateRules, Validity};
 pub use code::BookingCode;
 pub use level::{Level, LevelRule};

@@ -8,9 +8,13 @@
 //! holds at most the sum of its slots, the level's absolute maximum and the office's
 //! daily maximum. A level may also shorten opening hours.
 
+mod offers;
 mod replan;
 
-pub use replan::{Displacement, Placed, displace};
+pub use offers::{Offer, OfferRules, Offering, Waiting, offers};
+pub use replan::{
+    DayImpact, Displacement, Move, Outcome, Placed, Replan, Seated, displace, replan,
+};
 
 use crate::domain::level::seed_rules;
 use crate::domain::{Level, LevelRule, OfficeSpec, Weekday};
@@ -222,6 +226,17 @@ pub fn plan_day(office: &OfficeSpec, calendar: &Calendar, date: NaiveDate) -> Da
         staffed_sets,
         seats,
     }
+}
+
+/// The instant an office-local date begins, in `tz` (its midnight; the earliest, should
+/// a zone ever repeat it).
+pub fn start_of_day(tz: chrono_tz::Tz, date: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let midnight = date.and_time(chrono::NaiveTime::MIN);
+    tz.from_local_datetime(&midnight).earliest().map_or_else(
+        || Utc.from_utc_datetime(&midnight),
+        |t| t.with_timezone(&Utc),
+    )
 }
 
 /// The office-local date of an instant.

@@ -2,12 +2,11 @@
 //! reviews and reads, walk-ins, and the sweeps that end what nobody ended (no-shows,
 //! bookings whose certificate stayed rejected).
 
-use super::group_commit::{BookingJob, create_steps};
 use super::seats::{Seat, move_seat};
 use super::{Store, StoreError, StoreResult, audit, lock_office_shared, ts};
 use crate::domain::booking::sql::{cert_lit, lit};
 use crate::domain::desk::{Outcome, Temperature};
-use crate::domain::{Booking, BookingCode, BookingStatus, CertificateStatus, NotificationKind};
+use crate::domain::{Booking, BookingStatus, CertificateStatus, NotificationKind};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::AnyConnection;
 
@@ -90,7 +89,7 @@ async fn next_queue_number(
 
 /// Checks a confirmed booking in with the day's next number, on a transaction. Fails with
 /// `Conflict` when it is no longer confirmed (a concurrent check-in won).
-async fn check_in_on(
+pub(crate) async fn check_in_on(
     tx: &mut AnyConnection,
     b: &Booking,
     readings: Option<Readings>,
@@ -311,48 +310,6 @@ impl Store {
             .bind(review_from(now))
             .fetch_all(&self.read)
             .await?)
-    }
-
-    /// Registers a walk-in into a seat of today's slot and checks them in, in one
-    /// transaction: the seat is taken against the same caps as a booking (`SlotFull`,
-    /// `DayFull`), and the certificate is stored as seen by the desk (accepted).
-    pub async fn walk_in(
-        &self,
-        new: crate::store::NewBooking,
-        readings: Option<Readings>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Booking> {
-        let code = BookingCode::generate();
-        let token = crate::domain::code::new_secret();
-        let job = BookingJob {
-            backend: self.backend,
-            new,
-            now,
-            code,
-            token,
-            idempotency: None,
-            offers: self.offers,
-            origin: super::origin(),
-        };
-        let mut tx = self.begin_write().await?;
-        let b = create_steps(&mut tx, &job).await?;
-        sqlx::query("UPDATE bookings SET walk_in = 1 WHERE id = $1")
-            .bind(b.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(&format!(
-            "UPDATE certificates SET status = {}, reviewed_by = $2, reviewed_at = $3 \
-             WHERE booking_id = $1",
-            cert_lit(CertificateStatus::Accepted)
-        ))
-        .bind(b.id)
-        .bind(&job.new.actor)
-        .bind(ts(now))
-        .execute(&mut *tx)
-        .await?;
-        check_in_on(&mut tx, &b, readings, &job.new.actor, now).await?;
-        tx.commit().await?;
-        self.booking(&b.code).await
     }
 
     /// Marks as no-shows the confirmed bookings whose slot ended more than `grace` ago:

@@ -1,22 +1,37 @@
 //! Idempotency-Keys (IETF draft `httpapi-idempotency-key-header`): what a key's first
 //! request created or answered, given again to a retry of the same request for a day.
 
-use super::group_commit::Receipt;
+use super::booking::Receipt;
 use super::{IdempotencyKey, Store, StoreError, StoreResult, from_ts, ts};
 use chrono::{DateTime, Utc};
+
+/// The `kind` of an `idempotency_keys` row holding an answer as it was sent (a desk
+/// write's); a booking's is [`Receipt::KIND`].
+const ANSWER: &str = "answer";
 
 /// What a used Idempotency-Key answers again.
 #[derive(Debug)]
 pub enum Replayed {
     /// What it created.
     Receipt(Box<Receipt>),
-    /// The answer as stored by versions before receipts: replayed as it is.
+    /// A stored answer (a desk write's, or the receipt-less answers of old versions):
+    /// replayed as it is.
     Stored {
         /// HTTP status.
         status: u16,
         /// JSON body.
         body: String,
     },
+}
+
+/// A used key as stored.
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    status: i64,
+    body: String,
+    request_hash: Option<String>,
+    created_at: i64,
+    kind: Option<String>,
 }
 
 impl Store {
@@ -27,15 +42,22 @@ impl Store {
         key: IdempotencyKey<'_>,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Replayed>> {
-        let row: Option<(i64, String, Option<String>, i64)> = sqlx::query_as(
-            "SELECT status, body, request_hash, created_at FROM idempotency_keys \
+        let row: Option<KeyRow> = sqlx::query_as(
+            "SELECT status, body, request_hash, created_at, kind FROM idempotency_keys \
              WHERE key = $1 AND scope = $2",
         )
         .bind(key.key)
         .bind(key.scope)
         .fetch_optional(&self.read)
         .await?;
-        let Some((status, body, request, created_at)) = row else {
+        let Some(KeyRow {
+            status,
+            body,
+            request_hash: request,
+            created_at,
+            kind,
+        }) = row
+        else {
             return Ok(None);
         };
         if from_ts(created_at) <= now - super::IDEMPOTENCY_KEPT {
@@ -44,12 +66,30 @@ impl Store {
         if request.as_deref() != Some(key.request) {
             return Err(StoreError::KeyReused);
         }
-        Ok(Some(match serde_json::from_str(&body) {
-            Ok(receipt) => Replayed::Receipt(Box::new(receipt)),
-            Err(_) => Replayed::Stored {
-                status: u16::try_from(status).unwrap_or(200),
-                body,
+        let stored = |body| Replayed::Stored {
+            status: u16::try_from(status).unwrap_or(200),
+            body,
+        };
+        Ok(Some(match kind.as_deref() {
+            Some(Receipt::KIND) => {
+                Replayed::Receipt(Box::new(serde_json::from_str(&body).map_err(|e| {
+                    StoreError::Db(sqlx::Error::Decode(
+                        format!("stored receipt does not read: {e}").into(),
+                    ))
+                })?))
+            }
+            Some(ANSWER) => stored(body),
+            // Written by a version before kinds (a process not yet restarted): a receipt
+            // if it reads as one, as those versions decided.
+            None => match serde_json::from_str(&body) {
+                Ok(receipt) => Replayed::Receipt(Box::new(receipt)),
+                Err(_) => stored(body),
             },
+            Some(other) => {
+                return Err(StoreError::Db(sqlx::Error::Decode(
+                    format!("stored Idempotency-Key kind is not one of ours: {other:?}").into(),
+                )));
+            }
         }))
     }
 
@@ -69,8 +109,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO idempotency_keys (key, scope, status, body, created_at, request_hash) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
+            "INSERT INTO idempotency_keys (key, scope, status, body, created_at, request_hash, \
+             kind) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING",
         )
         .bind(key.key)
         .bind(key.scope)
@@ -78,6 +118,7 @@ impl Store {
         .bind(body)
         .bind(ts(now))
         .bind(key.request)
+        .bind(ANSWER)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

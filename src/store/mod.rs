@@ -8,26 +8,27 @@
 //! writer, so the caps hold for any number of processes.
 
 mod access_log;
-mod bookings;
+mod booking;
 mod calendar;
-mod desk;
+pub(crate) mod desk;
 mod group_commit;
 mod idempotency;
-mod offers;
+pub(crate) mod offers;
 mod offices;
-mod outbox;
+pub(crate) mod outbox;
 mod plans;
 mod replan;
 mod reports;
 mod retention;
-mod seats;
+pub(crate) mod seats;
 mod second_factor;
 mod staff;
-mod verify;
+pub(crate) mod verify;
 
-pub use bookings::{
-    Created, NewBooking, NewCertificate, NewVerification, Receipt, Replayed, SeatRequest,
+pub use booking::{
+    Inserted, NewBooking, NewCertificate, NewVerification, Receipt, ReceiptBooking, SeatRequest,
 };
+pub use idempotency::Replayed;
 // (IdempotencyKey is defined below.)
 pub use calendar::{LevelScheduleRow, RuleVersion};
 pub use desk::{CertificateFile, DeskRow, RELEASED, Readings, ReviewRow};
@@ -63,26 +64,7 @@ pub struct IdempotencyKey<'a> {
 /// How long an Idempotency-Key is kept (API.md: 24 hours).
 pub const IDEMPOTENCY_KEPT: chrono::Duration = chrono::Duration::hours(24);
 
-/// How freed seats are offered to the people waiting for one.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct OfferRules {
-    /// How long an offered seat is held.
-    pub(crate) hold: chrono::Duration,
-    /// Minimum age on the seat's day (married applicants are exempt).
-    pub(crate) min_age: u32,
-    /// The hours a hold counts.
-    pub(crate) waking: crate::domain::office::WakingHours,
-}
-
-impl Default for OfferRules {
-    fn default() -> Self {
-        Self {
-            hold: chrono::Duration::hours(12),
-            min_age: 17,
-            waking: crate::domain::office::WakingHours::default(),
-        }
-    }
-}
+pub(crate) use crate::planner::OfferRules;
 
 /// The database engine behind a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +105,10 @@ pub enum StoreError {
     /// An Idempotency-Key used before with another request.
     #[error("the idempotency key was used for another request")]
     KeyReused,
+    /// An Idempotency-Key taken by a request of the same key that committed first: the
+    /// caller replays what it created.
+    #[error("the idempotency key was just used")]
+    KeyTaken,
     /// The change would leave no active admin.
     #[error("the last active admin")]
     LastAdmin,
@@ -401,7 +387,7 @@ pub(crate) fn from_ts(s: i64) -> DateTime<Utc> {
 }
 
 /// Is this a unique violation whose constraint or message mentions `needle`?
-fn is_unique_violation(err: &sqlx::Error, needle: &str) -> bool {
+pub(crate) fn is_unique_violation(err: &sqlx::Error, needle: &str) -> bool {
     match err {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             db.constraint().is_some_and(|c| c.contains(needle)) || db.message().contains(needle)

@@ -1,44 +1,44 @@
-//! Seats offered to bookings waiting for a new slot (`needs_rebooking`).
-//!
-//! Singapore's vaccination booking kept a holding list and invited people by a
-//! time-limited link; here a freed seat is taken for the first in the queue who can use it
-//! (the earliest slot their certificate still covers) and held for them until
-//! `hold_until`. They claim it on their manage page; an unclaimed hold lapses, the seat is
-//! offered on, and they go to the back of the queue.
+//! Seats offered to the people waiting for one (`needs_rebooking`, `waitlisted`): the
+//! rule of who gets which seat is the planner's ([`planner::Offering`]); here the queue
+//! is read, offers written, claimed, withdrawn and lapsed. An offered seat is held until
+//! `hold_until`; its owner claims it on the manage page; an unclaimed hold lapses, the
+//! seat is offered on, and they go to the back of the queue.
 
 use super::calendar::load_calendar;
 use super::offices::office_in;
-use super::seats::{NewBooking, Seat, move_seat};
+use super::seats::{Seat, move_seat};
 use super::{Store, StoreError, StoreResult, audit, from_ts, lock_office_shared, ts};
 use crate::domain::booking::sql::{self, lit};
 use crate::domain::{Booking, BookingStatus, NotificationKind};
 use crate::planner;
+use crate::planner::OfferRules;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{AnyConnection, Connection};
 use std::collections::HashMap;
 
+/// A person in the queue as stored: the booking, its certificate, what it wants.
+#[derive(sqlx::FromRow)]
+struct WaitingRow {
+    id: i64,
+    slot_start: i64,
+    issued_at: i64,
+    kind: String,
+    wait_from: Option<String>,
+    wait_to: Option<String>,
+    birth_date: String,
+    married: i64,
+}
+
 /// Offers freed seats of an office to its queue, inside the caller's transaction (which
-/// holds the office's lock). Returns how many offers were made.
+/// holds the office's lock): who gets which seat is [`planner::Offering`]'s rule; here
+/// the queue and the loads are read and each offer written. Returns how many were made.
 pub(crate) async fn offer_seats(
     conn: &mut AnyConnection,
     office_id: i64,
     now: DateTime<Utc>,
-    rules: super::OfferRules,
+    rules: OfferRules,
 ) -> StoreResult<usize> {
-    // Displaced people first (they lost a seat through no fault of their own), then the
-    // waiting list, each in the order they joined the queue.
-    #[allow(clippy::type_complexity)]
-    #[allow(clippy::type_complexity)]
-    let queue: Vec<(
-        i64,
-        i64,
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        i64,
-    )> = sqlx::query_as(&waiting_queue_sql())
+    let queue: Vec<WaitingRow> = sqlx::query_as(&waiting_queue_sql())
         .bind(office_id)
         .fetch_all(&mut *conn)
         .await?;
@@ -65,109 +65,100 @@ pub(crate) async fn offer_seats(
     .bind(today.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    let mut slot_count: HashMap<i64, i64> = slot_rows.into_iter().collect();
-    let mut day_count: HashMap<String, i64> = day_rows.into_iter().collect();
+    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    let slots = slot_rows
+        .into_iter()
+        .map(|(start, n)| (from_ts(start), count(n)))
+        .collect();
+    let days = day_rows
+        .into_iter()
+        .filter_map(|(date, n)| Some((date.parse().ok()?, count(n))))
+        .collect();
+    let mut offering = planner::Offering::new(&plans, slots, days, now, rules, spec.timezone);
     let mut offered = 0;
-    for (id, old_slot, issued_at, kind, wait_from, wait_to, birth_date, married) in queue {
-        let birth_date = birth_date.parse::<chrono::NaiveDate>().ok();
-        let Some(valid_until) = spec.certificates.valid_until(&kind, from_ts(issued_at)) else {
+    for row in queue {
+        let date = |d: &Option<String>| d.as_deref().and_then(|d| d.parse().ok());
+        let waiting = planner::Waiting {
+            id: row.id,
+            valid_until: spec
+                .certificates
+                .valid_until(&row.kind, from_ts(row.issued_at)),
+            from: date(&row.wait_from),
+            to: date(&row.wait_to),
+            birth_date: row.birth_date.parse().ok(),
+            married: row.married != 0,
+        };
+        let Some(offer) = offering.seat_for(&waiting) else {
             continue;
         };
-        // A day it wants, on which the person is old enough.
-        let wanted = |day: chrono::NaiveDate| {
-            let d = day.to_string();
-            wait_from.as_ref().is_none_or(|f| d >= *f)
-                && wait_to.as_ref().is_none_or(|t| d <= *t)
-                && birth_date.is_some_and(|bd| {
-                    crate::domain::old_enough(bd, married != 0, day, rules.min_age)
-                })
-        };
-        let found = plans.iter().filter(|day| wanted(day.date)).find_map(|day| {
-            let date = day.date.to_string();
-            let day_full = day_count.get(&date).copied().unwrap_or(0) >= i64::from(day.cap);
-            (!day_full)
-                .then(|| {
-                    day.slots.iter().find(|s| {
-                        s.start > now
-                            && s.start <= valid_until
-                            && slot_count.get(&ts(s.start)).copied().unwrap_or(0)
-                                < i64::from(s.capacity)
-                    })
-                })
-                .flatten()
-                .map(|s| (day.date, day.cap, *s))
-        });
-        let Some((date, day_cap, slot)) = found else {
-            continue;
-        };
-        let date_text = date.to_string();
-        // The hold counts only waking hours (office time), and never outlasts the slot.
-        let until = rules
-            .waking
-            .after(now, rules.hold, spec.timezone)
-            .min(slot.start);
-        // Each offer is a savepoint. The person is claimed first, on a condition that
-        // PostgreSQL re-checks after waiting for a concurrent offer's row lock: two
-        // cancellations at once can never both offer a seat to the same person. A seat
-        // taken meanwhile (the upsert finds it full) rolls back this offer alone.
-        let mut offer = conn.begin().await?;
-        let claimed = sqlx::query(&format!(
-            "UPDATE bookings SET slot_start = $2, slot_end = $3, local_date = $4, hold_until = $5, \
-             version = version + 1, updated_at = $6 WHERE id = $1 AND hold_until IS NULL \
-             AND status IN {}",
-            *sql::WAITING
-        ))
-        .bind(id)
-        .bind(ts(slot.start))
-        .bind(ts(slot.end))
-        .bind(&date_text)
-        .bind(ts(until))
-        .bind(ts(now))
-        .execute(&mut *offer)
-        .await?;
-        if claimed.rows_affected() == 0 {
-            offer.rollback().await?;
-            continue;
+        if write_offer(conn, office_id, row.slot_start, &offer, now).await? {
+            offering.take(&offer);
+            offered += 1;
         }
-        let seat = Seat {
-            slot_start: ts(slot.start),
-            local_date: &date_text,
-        };
-        match move_seat(
-            &mut offer,
-            office_id,
-            None,
-            Some((seat, slot.capacity, day_cap)),
-        )
-        .await
-        {
-            Ok(()) => {}
-            Err(StoreError::SlotFull | StoreError::DayFull) => {
-                offer.rollback().await?;
-                continue;
-            }
-            Err(e) => return Err(e),
-        }
-        let held = format!("held until {}", until.to_rfc3339());
-        let to = Some(ts(slot.start));
-        let kind = NotificationKind::Offered;
-        super::outbox::notify(&mut offer, id, kind, old_slot, to, &held, None, now).await?;
-        audit(
-            &mut offer,
-            now,
-            "system",
-            "booking.offered",
-            Some(office_id),
-            Some(id),
-            "",
-        )
-        .await?;
-        offer.commit().await?;
-        *slot_count.entry(ts(slot.start)).or_default() += 1;
-        *day_count.entry(date_text).or_default() += 1;
-        offered += 1;
     }
     Ok(offered)
+}
+
+/// Writes one offer in a savepoint; `false` (nothing kept) when the person was claimed
+/// by a concurrent offer or the seat was taken meanwhile. The person is claimed first,
+/// on a condition PostgreSQL re-checks after waiting for a concurrent offer's row lock:
+/// two cancellations at once never both offer a seat to the same person.
+async fn write_offer(
+    conn: &mut AnyConnection,
+    office_id: i64,
+    old_slot: i64,
+    offer: &planner::Offer,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let date = offer.date.to_string();
+    let mut tx = conn.begin().await?;
+    let claimed = sqlx::query(&format!(
+        "UPDATE bookings SET slot_start = $2, slot_end = $3, local_date = $4, hold_until = $5, \
+         version = version + 1, updated_at = $6 WHERE id = $1 AND hold_until IS NULL \
+         AND status IN {}",
+        *sql::WAITING
+    ))
+    .bind(offer.id)
+    .bind(ts(offer.slot.start))
+    .bind(ts(offer.slot.end))
+    .bind(&date)
+    .bind(ts(offer.hold_until))
+    .bind(ts(now))
+    .execute(&mut *tx)
+    .await?;
+    if claimed.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    let seat = Seat {
+        slot_start: ts(offer.slot.start),
+        local_date: &date,
+    };
+    let to = Some((seat, offer.slot.capacity, offer.day_cap));
+    match move_seat(&mut tx, office_id, None, to).await {
+        Ok(()) => {}
+        Err(StoreError::SlotFull | StoreError::DayFull) => {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        Err(e) => return Err(e),
+    }
+    let held = format!("held until {}", offer.hold_until.to_rfc3339());
+    let (id, to) = (offer.id, Some(ts(offer.slot.start)));
+    let kind = NotificationKind::Offered;
+    super::outbox::notify(&mut tx, id, kind, old_slot, to, &held, None, now).await?;
+    audit(
+        &mut tx,
+        now,
+        "system",
+        "booking.offered",
+        Some(office_id),
+        Some(id),
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Gives back every seat currently offered at an office (a re-plan offers afresh).
@@ -304,27 +295,6 @@ impl Store {
 }
 
 impl Store {
-    /// Puts an applicant on an office's waiting list (status `waitlisted`, no seat; with
-    /// phone verification `pending_verification` until the code is entered), with the
-    /// certificate and an audit record, in one transaction, written as every booking is
-    /// (`create_steps`); if a seat in the wanted range is already free it is offered at
-    /// once. Returns the entry (as it is after that) and its token.
-    pub async fn join_waitlist(
-        &self,
-        new: &NewBooking,
-        now: DateTime<Utc>,
-    ) -> StoreResult<(Booking, String)> {
-        if new.wait.is_none() {
-            return Err(StoreError::Conflict);
-        }
-        match self.create_booking(new, now, None).await? {
-            super::Created::New { booking, token } => {
-                Ok((self.booking(&booking.code).await?, token))
-            }
-            super::Created::Replay(_) => Err(StoreError::Conflict),
-        }
-    }
-
     /// An entry's place in its office's queue (1 = next), while it waits without an offer.
     pub async fn queue_position(&self, b: &Booking) -> StoreResult<Option<i64>> {
         if !b.status.is_waiting() || b.hold_until.is_some() {

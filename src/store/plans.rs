@@ -134,7 +134,7 @@ pub fn hot_queries(
         ),
         q(
             "applicant: a booking by its code",
-            super::bookings::booking_select().to_string(),
+            super::booking::booking_select().to_string(),
             vec![Text(code.into())],
             &["bookings_code_key", "sqlite_autoindex_bookings_1"],
         ),

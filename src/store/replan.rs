@@ -8,10 +8,10 @@ use super::seats::{Seat, move_seat};
 use super::{Store, StoreResult, audit, from_ts, ts};
 use crate::domain::booking::sql::{self, lit};
 use crate::domain::{BookingStatus, Level, LevelRule, NotificationKind, OfficeSlug, OfficeSpec};
-use crate::planner::{self, Calendar, DayPlan, Placed};
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use crate::planner::{self, Calendar, Move, OfferRules, Outcome, Seated};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::AnyConnection;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// A change of what an office can hold.
 #[derive(Debug, Clone)]
@@ -33,18 +33,7 @@ pub enum PlanChange {
     Office(Box<OfficeSpec>),
 }
 
-/// One day's figures before and after a change.
-#[derive(Debug, Clone)]
-pub struct DayImpact {
-    /// Office-local date.
-    pub date: NaiveDate,
-    /// Cap before.
-    pub cap_before: u32,
-    /// Cap after.
-    pub cap_after: u32,
-    /// Seats held before.
-    pub booked: u32,
-}
+pub use crate::planner::DayImpact;
 
 /// A booking that no longer fits.
 #[derive(Debug, Clone)]
@@ -142,13 +131,6 @@ async fn write_change(
     Ok(())
 }
 
-fn plans(spec: &OfficeSpec, cal: &Calendar, dates: &[NaiveDate]) -> BTreeMap<NaiveDate, DayPlan> {
-    dates
-        .iter()
-        .map(|d| (*d, planner::plan_day(spec, cal, *d)))
-        .collect()
-}
-
 impl Store {
     /// Applies (or, with `dry_run`, only works out) a change of capacity in one
     /// transaction: the change itself, the plan version, and for every booking that no
@@ -229,201 +211,190 @@ impl Before {
 }
 
 /// The re-plan of one office after a change has been written in `conn`'s transaction:
-/// works out which bookings no longer fit and, unless `dry_run`, moves or marks each
-/// (with a notification saying `notice`), then offers the freed capacity to the queue.
+/// reads the bookings holding seats, asks [`planner::replan`] which no longer fit and
+/// where they go, and unless `dry_run` writes each move or mark (with a notification
+/// saying `notice`), then offers the freed capacity to the queue.
 pub(crate) async fn replan_office(
-    conn: &mut AnyConnection,
+    tx: &mut AnyConnection,
     before: &Before,
     notice: &str,
     actor: &str,
     now: DateTime<Utc>,
     dry_run: bool,
-    offers: super::OfferRules,
+    offers: OfferRules,
 ) -> StoreResult<ReplanReport> {
-    let tx: &mut AnyConnection = conn;
     let office_id = before.office_id;
-    let (spec_before, cal_before) = (&before.spec, &before.calendar);
-    {
-        // Seats held for waiting bookings are offered afresh once the change is in.
-        withdraw_offers(&mut *tx, office_id).await?;
-        let (_, spec) = office_in(&mut *tx, office_id).await?;
-        let cal = load_calendar(&mut *tx, office_id).await?;
-
-        let today = planner::local_date(&spec, now);
-        let today_start = spec
-            .timezone
-            .from_local_datetime(&today.and_hms_opt(0, 0, 0).expect("midnight"))
-            .earliest()
-            .map_or(now, |t| t.with_timezone(&Utc));
-        let rows: Vec<PlacedRow> = sqlx::query_as(&format!(
-            "SELECT b.id, b.code, b.slot_start, b.local_date, b.status, b.created_at, c.kind, \
-             c.issued_at FROM bookings b JOIN certificates c ON c.booking_id = b.id \
-             AND c.superseded_at IS NULL WHERE b.office_id = $1 AND b.slot_start >= $2 \
-             AND {}",
-            *sql::HOLDS_SEAT
-        ))
-        .bind(office_id)
-        .bind(ts(today_start))
-        .fetch_all(&mut *tx)
-        .await?;
-        let horizon = i64::from(
-            spec.booking_horizon_days
-                .max(spec_before.booking_horizon_days),
-        );
-        let mut dates: Vec<NaiveDate> = (0..=horizon).map(|d| today + Duration::days(d)).collect();
-        for r in &rows {
-            if let Ok(d) = r.local_date.parse::<NaiveDate>() {
-                if !dates.contains(&d) {
-                    dates.push(d);
-                }
-            }
-        }
-        dates.sort();
-        let after = plans(&spec, &cal, &dates);
-        let before = plans(spec_before, cal_before, &dates);
-        let placed: Vec<Placed> = rows
-            .iter()
-            .map(|r| Placed {
+    // Seats held for waiting bookings are offered afresh once the change is in.
+    withdraw_offers(&mut *tx, office_id).await?;
+    let (_, spec) = office_in(&mut *tx, office_id).await?;
+    let cal = load_calendar(&mut *tx, office_id).await?;
+    let today = planner::local_date(&spec, now);
+    let rows: Vec<PlacedRow> = sqlx::query_as(&format!(
+        "SELECT b.id, b.code, b.slot_start, b.local_date, b.status, b.created_at, c.kind, \
+         c.issued_at FROM bookings b JOIN certificates c ON c.booking_id = b.id \
+         AND c.superseded_at IS NULL WHERE b.office_id = $1 AND b.slot_start >= $2 \
+         AND {}",
+        *sql::HOLDS_SEAT
+    ))
+    .bind(office_id)
+    .bind(ts(planner::start_of_day(spec.timezone, today)))
+    .fetch_all(&mut *tx)
+    .await?;
+    let seated = rows
+        .iter()
+        .map(|r| {
+            Ok(Seated {
                 id: r.id,
                 slot_start: from_ts(r.slot_start),
+                local_date: r.local_date.parse().map_err(|_| {
+                    sqlx::Error::Decode(format!("stored date {:?}", r.local_date).into())
+                })?,
+                status: BookingStatus::parse(&r.status).ok_or_else(|| {
+                    sqlx::Error::Decode(format!("stored status {:?}", r.status).into())
+                })?,
                 booked_at: r.created_at,
-                movable: BookingStatus::parse(&r.status).is_some_and(BookingStatus::is_movable)
-                    && from_ts(r.slot_start) > now,
-                valid_until: spec
-                    .certificates
-                    .valid_until(&r.kind, from_ts(r.issued_at))
-                    .unwrap_or(now),
+                certificate: (r.kind.clone(), from_ts(r.issued_at)),
             })
-            .collect();
-        let moves = planner::displace(&spec, &after, &placed, now);
-
-        let mut booked: HashMap<NaiveDate, u32> = HashMap::new();
-        for r in &rows {
-            if let Ok(d) = r.local_date.parse::<NaiveDate>() {
-                *booked.entry(d).or_default() += 1;
-            }
-        }
-        let days = dates
-            .iter()
-            .filter_map(|d| {
-                let (b, a) = (before[d].cap, after[d].cap);
-                let n = booked.get(d).copied().unwrap_or(0);
-                (b != a || n > a).then_some(DayImpact {
-                    date: *d,
-                    cap_before: b,
-                    cap_after: a,
-                    booked: n,
-                })
-            })
-            .collect();
-        let by_id: HashMap<i64, &PlacedRow> = rows.iter().map(|r| (r.id, r)).collect();
-        let displaced = moves
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let plan = planner::replan(
+        (&before.spec, &before.calendar),
+        (&spec, &cal),
+        &seated,
+        now,
+    );
+    let by_id: HashMap<i64, &PlacedRow> = rows.iter().map(|r| (r.id, r)).collect();
+    let report = ReplanReport {
+        days: plan.days,
+        displaced: plan
+            .moves
             .iter()
             .map(|m| DisplacedBooking {
+                id: m.id,
                 code: by_id[&m.id].code.clone(),
                 from: m.from,
-                to: m.to.map(|s| s.start),
-                id: m.id,
+                to: match m.outcome {
+                    Outcome::Moved { slot, .. } => Some(slot.start),
+                    Outcome::NeedsRebooking | Outcome::Cancelled => None,
+                },
             })
-            .collect();
-        let report = ReplanReport {
-            days,
-            displaced,
-            applied: !dry_run,
+            .collect(),
+        applied: !dry_run,
+    };
+    if dry_run {
+        return Ok(report);
+    }
+    // Every displaced seat is given up first, then the new ones are taken, so a move
+    // into a seat another displaced booking has just left always fits.
+    for m in &plan.moves {
+        let r = by_id[&m.id];
+        let seat = Seat {
+            slot_start: r.slot_start,
+            local_date: &r.local_date,
         };
-        if dry_run {
-            return Ok(report);
-        }
+        move_seat(&mut *tx, office_id, Some(seat), None).await?;
+    }
+    for m in &plan.moves {
+        write_move(
+            tx,
+            office_id,
+            by_id[&m.id].slot_start,
+            m,
+            notice,
+            actor,
+            now,
+        )
+        .await?;
+    }
+    // Capacity freed by the change (a lower level, a reopening) goes to the queue.
+    offer_seats(&mut *tx, office_id, now, offers).await?;
+    Ok(report)
+}
 
-        // Every displaced seat is given up first, then the new ones are taken, so a move
-        // into a seat another displaced booking has just left always fits.
-        for m in &moves {
-            let r = by_id[&m.id];
+/// Writes what becomes of one displaced booking (its seat already given up), with its
+/// notification and audit record.
+async fn write_move(
+    tx: &mut AnyConnection,
+    office_id: i64,
+    old_slot: i64,
+    m: &Move,
+    notice: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    match m.outcome {
+        Outcome::Moved {
+            slot,
+            date,
+            day_cap,
+        } => {
+            let date_text = date.to_string();
+            sqlx::query(
+                "UPDATE bookings SET slot_start = $2, slot_end = $3, local_date = $4, \
+                 version = version + 1, updated_at = $5 WHERE id = $1",
+            )
+            .bind(m.id)
+            .bind(ts(slot.start))
+            .bind(ts(slot.end))
+            .bind(&date_text)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?;
             let seat = Seat {
-                slot_start: r.slot_start,
-                local_date: &r.local_date,
+                slot_start: ts(slot.start),
+                local_date: &date_text,
             };
-            move_seat(&mut *tx, office_id, Some(seat), None).await?;
-        }
-        for m in &moves {
-            let r = by_id[&m.id];
-            match m.to {
-                Some(slot) => {
-                    let date = planner::local_date(&spec, slot.start);
-                    let date_text = date.to_string();
-                    sqlx::query(
-                        "UPDATE bookings SET slot_start = $2, slot_end = $3, local_date = $4, \
-                         version = version + 1, updated_at = $5 WHERE id = $1",
-                    )
-                    .bind(m.id)
-                    .bind(ts(slot.start))
-                    .bind(ts(slot.end))
-                    .bind(&date_text)
-                    .bind(ts(now))
-                    .execute(&mut *tx)
-                    .await?;
-                    let seat = Seat {
-                        slot_start: ts(slot.start),
-                        local_date: &date_text,
-                    };
-                    move_seat(
-                        &mut *tx,
-                        office_id,
-                        None,
-                        Some((seat, slot.capacity, after[&date].cap)),
-                    )
-                    .await?;
-                }
-                // A booking still waiting for its phone's code is cancelled rather than
-                // queued: waiting would let it skip the verification.
-                None if r.status == BookingStatus::PendingVerification.as_str() => {
-                    sqlx::query(&format!(
-                        "UPDATE bookings SET status = {}, outcome_reason = $3, \
-                         outcome_by = 'system', outcome_at = $2, verify_hash = NULL, \
-                         version = version + 1, updated_at = $2 WHERE id = $1",
-                        lit(BookingStatus::Cancelled)
-                    ))
-                    .bind(m.id)
-                    .bind(ts(now))
-                    .bind(notice)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                None => {
-                    sqlx::query(&format!(
-                        "UPDATE bookings SET status = {}, version = version + 1, \
-                         updated_at = $2, queued_at = $2 WHERE id = $1",
-                        lit(BookingStatus::NeedsRebooking)
-                    ))
-                    .bind(m.id)
-                    .bind(ts(now))
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-            let kind = if m.to.is_some() {
-                NotificationKind::Moved
-            } else {
-                NotificationKind::NeedsRebooking
-            };
-            let to = m.to.map(|s| ts(s.start));
-            super::outbox::notify(tx, m.id, kind, r.slot_start, to, notice, None, now).await?;
-            let detail = format!("{}: {notice}", kind.as_str());
-            audit(
+            move_seat(
                 &mut *tx,
-                now,
-                actor,
-                "booking.displaced",
-                Some(office_id),
-                Some(m.id),
-                &detail,
+                office_id,
+                None,
+                Some((seat, slot.capacity, day_cap)),
             )
             .await?;
         }
-        // Capacity freed by the change (a lower level, a reopening) goes to the queue.
-        offer_seats(&mut *tx, office_id, now, offers).await?;
-        Ok(report)
+        Outcome::Cancelled => {
+            sqlx::query(&format!(
+                "UPDATE bookings SET status = {}, outcome_reason = $3, \
+                 outcome_by = 'system', outcome_at = $2, verify_hash = NULL, \
+                 version = version + 1, updated_at = $2 WHERE id = $1",
+                lit(BookingStatus::Cancelled)
+            ))
+            .bind(m.id)
+            .bind(ts(now))
+            .bind(notice)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Outcome::NeedsRebooking => {
+            sqlx::query(&format!(
+                "UPDATE bookings SET status = {}, version = version + 1, \
+                 updated_at = $2, queued_at = $2 WHERE id = $1",
+                lit(BookingStatus::NeedsRebooking)
+            ))
+            .bind(m.id)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?;
+        }
     }
+    let (kind, to) = match m.outcome {
+        Outcome::Moved { slot, .. } => (NotificationKind::Moved, Some(ts(slot.start))),
+        Outcome::NeedsRebooking | Outcome::Cancelled => (NotificationKind::NeedsRebooking, None),
+    };
+    super::outbox::notify(tx, m.id, kind, old_slot, to, notice, None, now).await?;
+    let detail = format!("{}: {notice}", kind.as_str());
+    let office = Some(office_id);
+    audit(
+        tx,
+        now,
+        actor,
+        "booking.displaced",
+        office,
+        Some(m.id),
+        &detail,
+    )
+    .await?;
+    Ok(())
 }
 
 impl Store {

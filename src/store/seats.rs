@@ -1,110 +1,12 @@
 //! Seat counters (`slot_loads`, `day_loads`) and certificate rows: the steps every
 //! transaction that takes, moves or frees a seat is made of.
 
+use super::booking::NewCertificate;
 use super::{StoreError, StoreResult, ts};
 use crate::domain::CertificateStatus;
 use crate::domain::booking::sql::cert_lit;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
-
-/// A certificate as uploaded, already judged by content.
-#[derive(Debug, Clone)]
-pub struct NewCertificate {
-    /// Accepted kind, e.g. `antigen`.
-    pub kind: String,
-    /// Sample or issue time.
-    pub issued_at: DateTime<Utc>,
-    /// Sniffed MIME type.
-    pub content_type: &'static str,
-    /// The file.
-    pub content: Vec<u8>,
-}
-
-/// A seat to take, as the planner sized it.
-#[derive(Debug, Clone)]
-pub struct SeatRequest {
-    /// Slot start.
-    pub slot_start: DateTime<Utc>,
-    /// Slot end.
-    pub slot_end: DateTime<Utc>,
-    /// Office-local date.
-    pub local_date: NaiveDate,
-    /// The slot's capacity.
-    pub slot_capacity: u32,
-    /// The day's cap.
-    pub day_cap: u32,
-    /// The plan version these came from.
-    pub plan_version: i64,
-}
-
-/// Everything needed to take a seat.
-#[derive(Debug, Clone)]
-pub struct NewBooking {
-    /// Office row id.
-    pub office_id: i64,
-    /// Office slug.
-    pub office_slug: String,
-    /// Slot start and end.
-    pub slot_start: DateTime<Utc>,
-    /// Slot end.
-    pub slot_end: DateTime<Utc>,
-    /// Office-local date of the slot.
-    pub local_date: NaiveDate,
-    /// The slot's capacity now.
-    pub slot_capacity: u32,
-    /// The day's cap now.
-    pub day_cap: u32,
-    /// The office's plan version the capacities were computed with.
-    pub plan_version: i64,
-    /// For a waiting-list entry: the office-local dates it wants a seat between.
-    pub wait: Option<(NaiveDate, NaiveDate)>,
-    /// 16 digits.
-    pub nik: String,
-    /// Name.
-    pub name: String,
-    /// Birth date.
-    pub birth_date: NaiveDate,
-    /// `+628…`.
-    pub phone: String,
-    /// Optional e-mail.
-    pub email: Option<String>,
-    /// Married applicants may record before 17.
-    pub married: bool,
-    /// A parent or guardian agrees (confirmed on the form).
-    pub guardian_consent: bool,
-    /// Language for later messages (`id`/`en`).
-    pub lang: String,
-    /// Health certificate.
-    pub certificate: NewCertificate,
-    /// Who: `applicant` or `staff:<username>` for walk-ins.
-    pub actor: String,
-    /// The office's zone, kept in an Idempotency-Key's receipt.
-    pub timezone: String,
-    /// The last instant the certificate covers, kept in the receipt too.
-    pub certificate_valid_until: Option<DateTime<Utc>>,
-    /// With phone verification on: the code sent to the phone, and the end of the hold.
-    pub verification: Option<NewVerification>,
-}
-
-/// The code a new booking's phone must confirm, and until when its seat is held.
-#[derive(Clone)]
-pub struct NewVerification {
-    /// Six digits (only its hash is stored; the message carries it until delivered).
-    pub code: String,
-    /// The booking is cancelled if not verified by then.
-    pub until: DateTime<Utc>,
-    /// Codes one phone may be sent in an hour.
-    pub per_hour: u32,
-}
-
-impl std::fmt::Debug for NewVerification {
-    /// Without the code.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewVerification")
-            .field("until", &self.until)
-            .finish_non_exhaustive()
-    }
-}
 
 /// Takes a seat in a slot: one upsert whose update only applies while
 /// `booked < capacity`; no row changed means full. PostgreSQL re-checks the condition
@@ -253,12 +155,18 @@ pub(crate) async fn insert_certificate(
     conn: &mut AnyConnection,
     booking_id: i64,
     cert: &NewCertificate,
+    reviewer: Option<&str>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let status = match reviewer {
+        Some(_) => CertificateStatus::Accepted,
+        None => CertificateStatus::Submitted,
+    };
     sqlx::query(&format!(
         "INSERT INTO certificates (booking_id, kind, issued_at, content_type, size_bytes, \
-         content, status, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, {}, $7)",
-        cert_lit(CertificateStatus::Submitted)
+         content, status, uploaded_at, reviewed_by, reviewed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, {}, $7, $8, $9)",
+        cert_lit(status)
     ))
     .bind(booking_id)
     .bind(&cert.kind)
@@ -267,6 +175,8 @@ pub(crate) async fn insert_certificate(
     .bind(cert.content.len() as i64)
     .bind(&cert.content)
     .bind(ts(now))
+    .bind(reviewer)
+    .bind(reviewer.map(|_| ts(now)))
     .execute(conn)
     .await?;
     Ok(())

@@ -5,7 +5,7 @@ use super::{AppError, Code, Context};
 use crate::domain::Level;
 use crate::planner::{self, Limit};
 use crate::store::Office;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::collections::HashMap;
 
@@ -75,11 +75,7 @@ pub async fn availability(
         .map(|d| planner::plan_day(spec, &office.calendar, d))
         .collect();
     // Every slot starting between the first day's midnight and the day after the last.
-    let midnight = |d: NaiveDate| {
-        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
-            .earliest()
-            .map_or(now, |t| t.with_timezone(&Utc))
-    };
+    let midnight = |d: NaiveDate| planner::start_of_day(tz, d);
     let loads = ctx
         .store
         .slot_loads(office.id, midnight(from), midnight(to + Duration::days(1)))

@@ -7,9 +7,9 @@ use super::form::{
 };
 use super::{AppError, Code, Context};
 use crate::domain::code::hash_secret;
-use crate::domain::{Booking, BookingCode, BookingStatus, Validity};
+use crate::domain::{Booking, BookingCode, BookingKind, BookingStatus, Validity};
 use crate::planner;
-use crate::store::{Created, IdempotencyKey, NewBooking, Notice, Office, SeatRequest, StoreError};
+use crate::store::{IdempotencyKey, NewBooking, Notice, Office, Replayed, SeatRequest, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use subtle::ConstantTimeEq;
 
@@ -46,7 +46,7 @@ pub(crate) struct Target {
     pub(crate) local_date: NaiveDate,
     pub(crate) slot_capacity: u32,
     pub(crate) day_cap: u32,
-    pub(crate) wait: Option<(NaiveDate, NaiveDate)>,
+    pub(crate) kind: BookingKind,
 }
 
 /// The store's new booking from its parts.
@@ -67,7 +67,8 @@ pub(crate) fn new_booking(
         local_date: target.local_date,
         slot_capacity: target.slot_capacity,
         day_cap: target.day_cap,
-        wait: target.wait,
+        kind: target.kind,
+        readings: None,
         timezone: office.spec.timezone.name().to_string(),
         certificate_valid_until: office
             .spec
@@ -141,7 +142,7 @@ pub async fn validate(
                 local_date: w.day.date,
                 slot_capacity: w.slot.capacity,
                 day_cap: w.day.cap,
-                wait: None,
+                kind: BookingKind::Online,
             };
             let new = new_booking(&office, target, applicant, certificate, lang, actor);
             Ok(ValidBooking { office, new })
@@ -153,27 +154,42 @@ pub async fn validate(
 /// How often a request re-plans when the office's capacity changes under it.
 const PLAN_RETRIES: usize = 3;
 
+/// What booking a request did.
+#[derive(Debug)]
+pub enum Created {
+    /// A new booking with its secret token.
+    New {
+        /// The booking.
+        booking: Box<Booking>,
+        /// Secret token, shown once.
+        token: String,
+    },
+    /// The same Idempotency-Key was used before: what it created.
+    Replay(Replayed),
+}
+
 /// Takes the seat of a valid request. When a level change or closure commits between
 /// planning and the seat, the capacities are planned again against the new calendar.
-/// With an Idempotency-Key (and its scope), a repeat gets what the first one created.
+///
+/// With an Idempotency-Key, the caller has asked [`replay`] before validating (a repeat
+/// is answered as the first time, even if the slot has filled since); if the key's
+/// first request commits while this one runs, the store refuses the key and this
+/// answers with what that one created.
 pub async fn book(
     ctx: &Context,
     valid: &ValidBooking,
     idempotency: Option<IdempotencyKey<'_>>,
 ) -> Result<Created, AppError> {
     let now = ctx.clock.now();
-    // A repeat is answered before anything else: its booking may be the pending one.
-    if let Some(key) = idempotency {
-        if let Some(replayed) = replay(ctx, key).await? {
-            return Ok(Created::Replay(replayed));
-        }
-    }
     let mut new = valid.new.clone();
     super::verify::prepare(ctx, &mut new);
     for _ in 0..PLAN_RETRIES {
-        match ctx.store.create_booking(&new, now, idempotency).await {
-            Ok(Created::Replay(replayed)) => {
-                return Ok(Created::Replay(fresh_token(ctx, replayed).await?));
+        match ctx.store.insert_booking(&new, now, idempotency).await {
+            Ok(written) => {
+                return Ok(Created::New {
+                    booking: written.booking,
+                    token: written.token,
+                });
             }
             Err(StoreError::PlanChanged) => {
                 let office = ctx.store.office(&valid.office.slug).await?;
@@ -184,7 +200,14 @@ pub async fn book(
                 new.day_cap = day.cap;
                 new.plan_version = office.plan_version;
             }
-            other => return Ok(other?),
+            Err(StoreError::KeyTaken) => {
+                let key = idempotency.expect("a key was taken");
+                return replay(ctx, key)
+                    .await?
+                    .map(Created::Replay)
+                    .ok_or_else(|| AppError::new(Code::Conflict, "err-conflict"));
+            }
+            Err(e) => return Err(e.into()),
         }
     }
     Err(AppError::new(Code::Conflict, "err-plan-changed"))
@@ -339,10 +362,7 @@ pub async fn situation(ctx: &Context, booking: &Booking) -> Result<Situation, Ap
 
 /// What an Idempotency-Key created before, if it was used for this same request;
 /// `idempotency_key_reused` if it was used for another.
-pub async fn replay(
-    ctx: &Context,
-    key: IdempotencyKey<'_>,
-) -> Result<Option<crate::store::Replayed>, AppError> {
+pub async fn replay(ctx: &Context, key: IdempotencyKey<'_>) -> Result<Option<Replayed>, AppError> {
     match ctx.store.idempotent_receipt(key, ctx.clock.now()).await? {
         Some(replayed) => Ok(Some(fresh_token(ctx, replayed).await?)),
         None => Ok(None),
@@ -351,11 +371,8 @@ pub async fn replay(
 
 /// A replayed booking carries a fresh manage token for the same booking: the first one
 /// is not kept in the clear (API.md, "Conventions").
-async fn fresh_token(
-    ctx: &Context,
-    replayed: crate::store::Replayed,
-) -> Result<crate::store::Replayed, AppError> {
-    let crate::store::Replayed::Receipt(mut receipt) = replayed else {
+async fn fresh_token(ctx: &Context, replayed: Replayed) -> Result<Replayed, AppError> {
+    let Replayed::Receipt(mut receipt) = replayed else {
         return Ok(replayed);
     };
     let token = crate::domain::code::new_secret();
@@ -363,7 +380,7 @@ async fn fresh_token(
         .add_booking_token(receipt.booking.id, &hash_secret(&token), ctx.clock.now())
         .await?;
     receipt.token = token;
-    Ok(crate::store::Replayed::Receipt(receipt))
+    Ok(Replayed::Receipt(receipt))
 }
 
 /// The job that forgets Idempotency-Keys after a day (API.md), and the record of

@@ -141,7 +141,9 @@ impl From<StoreError> for AppError {
                 "nik",
                 "err-active-booking-exists",
             ),
-            StoreError::Conflict => Self::new(Code::Conflict, "err-conflict"),
+            StoreError::Conflict | StoreError::KeyTaken => {
+                Self::new(Code::Conflict, "err-conflict")
+            }
             StoreError::PlanChanged => Self::new(Code::Conflict, "err-plan-changed"),
             StoreError::Duplicate => Self::new(Code::Conflict, "err-duplicate"),
             StoreError::TooMany => Self::field(

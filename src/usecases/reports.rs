@@ -4,7 +4,7 @@ use super::changes::{may_act, parse_date, require};
 use super::{AppError, Code, Context};
 use crate::domain::Role;
 use crate::store::{AuditFilter, AuditRow, DayReport, Office, StaffMember};
-use chrono::{Duration, NaiveDate, TimeZone};
+use chrono::{Duration, NaiveDate};
 use std::collections::HashMap;
 
 /// The longest range a report covers.
@@ -71,11 +71,7 @@ pub async fn audit_filter(
     let tz = office
         .as_ref()
         .map_or(chrono_tz::Asia::Jakarta, |o| o.spec.timezone);
-    let start_of = |d: NaiveDate| {
-        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
-            .earliest()
-            .map(|t| t.with_timezone(&chrono::Utc))
-    };
+    let start_of = |d: NaiveDate| Some(crate::planner::start_of_day(tz, d));
     let from = get("from").map(|s| parse_date(s, "from")).transpose()?;
     let to = get("to").map(|s| parse_date(s, "to")).transpose()?;
     let before_id = match get("before") {

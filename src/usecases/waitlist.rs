@@ -6,8 +6,7 @@ use super::form::{
     Applicant, ApplicantForm, CertificateForm, Channel, DateRange, Problems, RangeForm, RawForm,
 };
 use super::{AppError, Context};
-use crate::domain::Booking;
-use chrono::{TimeZone, Utc};
+use crate::domain::{Booking, BookingKind};
 
 /// Checks a waiting-list form: like a booking, but a date range (`from_date`, `to_date`)
 /// instead of a slot, and a certificate that is valid now.
@@ -60,19 +59,14 @@ pub async fn validate(
             if p.is_empty() =>
         {
             // A waiting-list entry has no slot: its slot columns hold the start of the range.
-            let start = office
-                .spec
-                .timezone
-                .from_local_datetime(&from.and_hms_opt(0, 0, 0).expect("midnight"))
-                .earliest()
-                .map_or(now, |t| t.with_timezone(&Utc));
+            let start = crate::planner::start_of_day(office.spec.timezone, from);
             let target = Target {
                 slot_start: start,
                 slot_end: start,
                 local_date: from,
                 slot_capacity: 0,
                 day_cap: 0,
-                wait: Some((from, to)),
+                kind: BookingKind::WaitingList { from, to },
             };
             let new = new_booking(&office, target, applicant, certificate, lang, "applicant");
             Ok(ValidBooking { office, new })
@@ -87,7 +81,13 @@ pub async fn validate(
 pub async fn join(ctx: &Context, valid: &ValidBooking) -> Result<(Booking, String), AppError> {
     let mut new = valid.new.clone();
     super::verify::prepare(ctx, &mut new);
-    Ok(ctx.store.join_waitlist(&new, ctx.clock.now()).await?)
+    let inserted = ctx
+        .store
+        .insert_booking(&new, ctx.clock.now(), None)
+        .await?;
+    // Read back: a seat may have been offered to it at once.
+    let entry = ctx.store.booking(&inserted.booking.code).await?;
+    Ok((entry, inserted.token))
 }
 
 /// The job that lapses unclaimed seat offers: their seats go to the next in the queue,

@@ -7,7 +7,7 @@ use super::desk::today;
 use super::form::{Applicant, ApplicantForm, CertificateForm, Channel, Problems, RawForm, invalid};
 use super::{AppError, Code, Context};
 use crate::domain::desk::{Screening, Temperature, screen};
-use crate::domain::{Booking, Role};
+use crate::domain::{Booking, BookingKind, Role};
 use crate::planner;
 use crate::store::{Office, Readings, StaffMember, StoreError};
 
@@ -108,9 +108,9 @@ pub async fn walk_in(
             local_date: today,
             slot_capacity: slot.capacity,
             day_cap: day.cap,
-            wait: None,
+            kind: BookingKind::WalkIn,
         };
-        let new = new_booking(
+        let mut new = new_booking(
             office,
             target,
             applicant.clone(),
@@ -118,8 +118,13 @@ pub async fn walk_in(
             lang,
             &member.actor(),
         );
-        match ctx.store.walk_in(new, readings, now).await {
-            Ok(b) => return Ok(b),
+        new.readings = readings;
+        match ctx.store.insert_booking(&new, now, None).await {
+            // Read back: as checked in, with its queue number.
+            Ok(written) => {
+                let code = &written.booking.code;
+                return ctx.store.booking(code).await.map_err(|e| vec![e.into()]);
+            }
             Err(StoreError::SlotFull) => continue,
             Err(StoreError::DayFull) => break,
             Err(e) => return Err(vec![e.into()]),

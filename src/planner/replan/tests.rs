@@ -543,3 +543,50 @@ fn the_model_catches_a_planner_that_moves_a_checked_in_or_past_booking() {
         moves
     }));
 }
+
+/// A re-plan that leaves no room anywhere (every day closed) queues a confirmed booking
+/// for rebooking, cancels one still waiting for its phone's code, lists the day whose
+/// cap fell, and leaves a checked-in one where it is.
+#[test]
+fn a_closure_queues_the_confirmed_and_cancels_the_unverified() {
+    let spec = office();
+    let now = Utc.with_ymd_and_hms(2026, 12, 7, 0, 0, 0).unwrap(); // Monday 07:00 WIB
+    let day = local_date(&spec, now);
+    let slot = plan_day(&spec, &Calendar::default(), day).slots[2];
+    let seated = |id, status| Seated {
+        id,
+        slot_start: slot.start,
+        local_date: day,
+        status,
+        booked_at: id,
+        certificate: ("antigen".to_string(), now),
+    };
+    let before = Calendar::default();
+    let mut closed = Calendar::default();
+    for d in 0..=spec.booking_horizon_days {
+        let date = day + Duration::days(i64::from(d));
+        closed
+            .overrides
+            .insert(date, DayOverride::Closed("disinfeksi".into()));
+    }
+    let out = super::replan(
+        (&spec, &before),
+        (&spec, &closed),
+        &[
+            seated(1, BookingStatus::Confirmed),
+            seated(2, BookingStatus::PendingVerification),
+            seated(3, BookingStatus::CheckedIn),
+        ],
+        now,
+    );
+    let outcome = |id| out.moves.iter().find(|m| m.id == id).map(|m| m.outcome);
+    assert_eq!(outcome(1), Some(Outcome::NeedsRebooking));
+    assert_eq!(outcome(2), Some(Outcome::Cancelled));
+    assert_eq!(outcome(3), None, "a checked-in booking keeps its seat");
+    let today = out
+        .days
+        .iter()
+        .find(|d| d.date == day)
+        .expect("today changes");
+    assert_eq!((today.cap_after, today.booked), (0, 3));
+}

@@ -4,7 +4,8 @@
 use super::dto::{Availability, BookingView};
 use super::parse_json;
 use crate::domain::Booking;
-use crate::store::{Created, IdempotencyKey, Office, Replayed, Verified};
+use crate::store::{IdempotencyKey, Office, Replayed, Verified};
+use crate::usecases::booking::Created;
 use crate::usecases::form::Channel;
 use crate::usecases::{AppError, Code, availability, booking, verify, waitlist};
 use crate::web::AppState;

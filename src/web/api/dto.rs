@@ -149,9 +149,9 @@ impl BookingView {
     pub fn from_receipt(r: &store::Receipt) -> Self {
         let tz = r.timezone.parse().unwrap_or(chrono_tz::Asia::Jakarta);
         // As created: its offer (none then) does not depend on the time of the retry.
-        let b = &r.booking;
+        let b = r.booking_as_created();
         Self::build(
-            b,
+            &b,
             tz,
             r.certificate_valid_until,
             Some(&r.token),

@@ -2,8 +2,9 @@
 
 use super::{DayItem, day_items, kinds, rfc3339, slot_label};
 use crate::i18n::hm;
-use crate::store::{Created, Office};
+use crate::store::Office;
 use crate::usecases::availability::{self, coming_days};
+use crate::usecases::booking::Created;
 use crate::usecases::form::{Channel, parse_instant};
 use crate::usecases::{AppError, Code, booking, waitlist};
 use crate::web::AppState;

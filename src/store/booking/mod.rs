@@ -1,16 +1,22 @@
-//! Bookings, their certificates and the seats they hold.
+//! Bookings: how one is written ([`insert`], the one way for every kind), what it is
+//! written from ([`new`]), what an Idempotency-Key keeps of it ([`receipt`]), and here
+//! its rows read back and the changes made to it later (reschedule, new certificate,
+//! cancellation, tokens).
 
-use super::group_commit::{BookingJob, create_steps};
-pub use super::idempotency::Replayed;
+pub(crate) mod insert;
+mod new;
+mod receipt;
+
 use super::seats::{Seat, insert_certificate, move_seat};
-use super::{IdempotencyKey, Store, StoreError, StoreResult, audit, from_ts, ts};
+use super::{Store, StoreError, StoreResult, audit, from_ts, ts};
 use crate::domain::booking::Visit;
 use crate::domain::booking::sql::{self, lit};
-use crate::domain::{Booking, BookingCode, BookingStatus, CertificateInfo, CertificateStatus};
+use crate::domain::{Booking, BookingStatus, CertificateInfo, CertificateStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use super::group_commit::Receipt;
-pub use super::seats::{NewBooking, NewCertificate, NewVerification, SeatRequest};
+pub use insert::Inserted;
+pub use new::{NewBooking, NewCertificate, NewVerification, SeatRequest};
+pub use receipt::{Receipt, ReceiptBooking};
 
 /// Extra manage links a booking keeps (replayed answers); the oldest go beyond this.
 const EXTRA_TOKENS: i64 = 10;
@@ -120,20 +126,6 @@ const BOOKING_SELECT: &str = "SELECT b.id, b.code, b.token_hash, b.office_id, o.
     FROM bookings b JOIN offices o ON o.id = b.office_id \
     JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL";
 
-/// The outcome of `create_booking`.
-#[derive(Debug)]
-pub enum Created {
-    /// A new booking with its secret token.
-    New {
-        /// The booking.
-        booking: Box<Booking>,
-        /// Secret token, shown once.
-        token: String,
-    },
-    /// The same Idempotency-Key was used before: what it created.
-    Replay(Replayed),
-}
-
 /// Reads back bookings with their current certificate.
 pub(crate) fn booking_select() -> &'static str {
     static SELECT: std::sync::LazyLock<String> =
@@ -142,70 +134,6 @@ pub(crate) fn booking_select() -> &'static str {
 }
 
 impl Store {
-    /// Books a seat: the booking, its certificate, the seat counters, an audit record and
-    /// (with a key) the receipt for the key, all in one transaction.
-    pub async fn create_booking(
-        &self,
-        new: &NewBooking,
-        now: DateTime<Utc>,
-        idempotency: Option<IdempotencyKey<'_>>,
-    ) -> StoreResult<Created> {
-        if let Some(key) = idempotency {
-            if let Some(replayed) = self.idempotent_receipt(key, now).await? {
-                return Ok(Created::Replay(replayed));
-            }
-        }
-        // A code collision (≈ 2^-40 per pair) is retried with a fresh code.
-        for _ in 0..5 {
-            let code = BookingCode::generate();
-            let token = crate::domain::code::new_secret();
-            let job = BookingJob {
-                backend: self.backend,
-                new: new.clone(),
-                now,
-                code,
-                token: token.clone(),
-                idempotency: idempotency.map(|k| {
-                    (
-                        k.key.to_string(),
-                        k.scope.to_string(),
-                        k.request.to_string(),
-                    )
-                }),
-                offers: self.offers,
-                origin: super::origin(),
-            };
-            let created = match &self.group_commit {
-                Some(queue) => queue.submit(job).await,
-                None => {
-                    let mut tx = self.begin_write().await?;
-                    match create_steps(&mut tx, &job).await {
-                        Ok(b) => tx.commit().await.map(|()| b).map_err(Into::into),
-                        Err(e) => Err(e),
-                    }
-                }
-            };
-            match created.map(|booking| Created::New {
-                booking: Box::new(booking),
-                token,
-            }) {
-                Err(StoreError::Duplicate) => continue,
-                Err(StoreError::Conflict) if idempotency.is_some() => {
-                    // Another request with the same key committed first: replay it (or
-                    // refuse, if it was another request).
-                    let key = idempotency.expect("checked");
-                    return self
-                        .idempotent_receipt(key, now)
-                        .await?
-                        .map(Created::Replay)
-                        .ok_or(StoreError::Conflict);
-                }
-                other => return other,
-            }
-        }
-        Err(StoreError::Conflict)
-    }
-
     /// Adds another manage token to a booking (its hash): both it and the booking's own
     /// lead to it from now on.
     pub async fn add_booking_token(
@@ -440,7 +368,7 @@ impl Store {
             .bind(b.id)
             .execute(&mut *tx)
             .await?;
-        insert_certificate(&mut tx, b.id, cert, now).await?;
+        insert_certificate(&mut tx, b.id, cert, None, now).await?;
         audit(
             &mut tx,
             now,
