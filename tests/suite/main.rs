@@ -20,6 +20,7 @@ mod outputs;
 pub(crate) mod planner;
 mod plans;
 mod retention;
+mod schema;
 pub(crate) mod security;
 mod shutdown;
 pub(crate) mod verification;
