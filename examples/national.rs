@@ -373,7 +373,7 @@ async fn create_offices(
             .map_err(|e| anyhow::anyhow!("office {slug}: {e:?}"))?;
         let slug = rekam::domain::OfficeSlug::parse(&slug).expect("slug");
         store
-            .put_office(&slug, &spec, "national", now, false)
+            .put_office(&slug, &spec, &rekam::domain::Actor::Cli, now, false)
             .await?;
     }
     Ok(())

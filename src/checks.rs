@@ -350,3 +350,72 @@ fn nothing_edits_or_deletes_the_audit_log() {
         ["delete from audit_log"]
     );
 }
+
+/// README's "How it works" names every folder of `src/` (a line starting `src/…/`) and,
+/// after it, every module file of that folder (`name.rs`), and names nothing that is not
+/// there. A folder holding only `tests.rs` is a module's tests, not a part of the map.
+#[test]
+fn the_map_in_the_readme_names_every_module() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split("## How it works")
+        .nth(1)
+        .and_then(|s| s.split("```").nth(1))
+        .expect("README has a \"How it works\" map in a code block");
+    let mut named = std::collections::BTreeSet::new();
+    let mut folder = String::new();
+    for line in section.lines() {
+        let first = line.split_whitespace().next().unwrap_or("");
+        if first.starts_with("src/") && first.ends_with('/') {
+            folder = first.to_string();
+        } else if !line.starts_with(' ') && !first.is_empty() {
+            folder.clear(); // templates/, locales/, …: not src/
+        }
+        if folder.is_empty() {
+            continue;
+        }
+        for word in line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')) {
+            if word.ends_with(".rs") && word.len() > 3 {
+                named.insert(format!("{folder}{word}"));
+            }
+        }
+        named.insert(folder.clone());
+    }
+    let mut present = std::collections::BTreeSet::new();
+    let mut stack = vec![root().join("src")];
+    while let Some(dir) = stack.pop() {
+        let entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        let only_tests = entries
+            .iter()
+            .all(|p| p.file_name().is_some_and(|n| n == "tests.rs"));
+        if only_tests {
+            continue;
+        }
+        let rel = dir.strip_prefix(root()).unwrap().display().to_string();
+        present.insert(format!("{rel}/"));
+        for p in entries {
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "rs")
+                && p.file_name().is_some_and(|n| n != "tests.rs")
+            {
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                // A folder's mod.rs is the folder itself.
+                if name != "mod.rs" {
+                    present.insert(format!("{rel}/{name}"));
+                }
+            }
+        }
+    }
+    named.retain(|n| !n.ends_with("/mod.rs"));
+    let missing: Vec<_> = present.difference(&named).collect();
+    let stale: Vec<_> = named.difference(&present).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "README's map leaves out {missing:?} and names what is not there: {stale:?}"
+    );
+    assert!(present.len() > 90, "only {} modules found", present.len());
+}

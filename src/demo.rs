@@ -12,9 +12,7 @@ pub use crate::domain::office::demo_office;
 
 /// A demo login.
 pub struct DemoLogin {
-    /// Role.
     pub role: Role,
-    /// Username.
     pub username: String,
     /// Password, or `None` when the account existed before this start.
     pub password: Option<String>,
@@ -31,7 +29,9 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<DemoL
     let spec = demo_office()
         .parse()
         .map_err(|e| anyhow::anyhow!("demo office: {e:?}"))?;
-    store.put_office(&slug, &spec, "demo", now, false).await?;
+    store
+        .put_office(&slug, &spec, &crate::domain::Actor::Demo, now, false)
+        .await?;
     let mut logins = Vec::new();
     for (role, username) in [
         (Role::Admin, "demo-admin"),

@@ -381,15 +381,21 @@ async fn change(
     what: AccountChange,
     clock: &Clock,
 ) -> anyhow::Result<()> {
-    rekam::usecases::accounts::change(store, "cli", username, what, clock.now())
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "{}{}",
-                rekam::i18n::Lang::En.text(e.message),
-                e.field.map(|f| format!(" ({f})")).unwrap_or_default()
-            )
-        })
+    rekam::usecases::accounts::change(
+        store,
+        &rekam::usecases::auth::cli(),
+        username,
+        what,
+        clock.now(),
+    )
+    .await
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "{}{}",
+            rekam::i18n::Lang::En.text(e.message),
+            e.field.map(|f| format!(" ({f})")).unwrap_or_default()
+        )
+    })
 }
 
 /// Commands that read an existing database must not create an empty one at a mistyped

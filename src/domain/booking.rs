@@ -359,25 +359,18 @@ pub struct Booking {
     pub token_hash: String,
     /// Office row id.
     pub office_id: i64,
-    /// Office slug.
     pub office_slug: String,
     /// Slot start (for a waiting-list entry without an offer: the start of its range).
     pub slot_start: DateTime<Utc>,
-    /// Slot end.
     pub slot_end: DateTime<Utc>,
     /// The slot's office-local date.
     pub local_date: NaiveDate,
-    /// Status.
     pub status: BookingStatus,
     /// Full NIK (staff eyes only; lists mask it).
     pub nik: String,
-    /// Name.
     pub name: String,
-    /// Birth date.
     pub birth_date: NaiveDate,
-    /// Phone.
     pub phone: String,
-    /// E-mail.
     pub email: Option<String>,
     /// Married (or formerly married): exempt from the minimum age.
     pub married: bool,

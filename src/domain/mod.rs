@@ -1,5 +1,6 @@
 //! Domain values, parsed once at the edge (STYLE.md habit 2).
 
+pub mod actor;
 pub mod booking;
 pub mod certificate;
 pub mod client;
@@ -14,6 +15,7 @@ pub mod pdf;
 pub mod phone;
 pub mod text;
 
+pub use actor::{Actor, Password, Username};
 pub use booking::{
     Booking, BookingKind, BookingStatus, CertificateInfo, CertificateStatus, NotificationKind,
 };

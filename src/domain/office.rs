@@ -124,13 +124,11 @@ pub struct OfficeInput {
     pub timezone: String,
     /// Street address.
     pub address: String,
-    /// Recording sets.
     pub recording_sets: i64,
     /// Operators on duty who can run a set; default one per set. A level's WFO % limits
     /// the operators present; the sets in use are those they can run.
     #[serde(default)]
     pub operators: Option<i64>,
-    /// Minutes per recording.
     pub minutes_per_recording: i64,
     /// Waiting-room seats.
     pub waiting_room_seats: i64,

@@ -33,9 +33,7 @@ pub struct Seated {
 pub struct DayImpact {
     /// Office-local date.
     pub date: NaiveDate,
-    /// Cap before.
     pub cap_before: u32,
-    /// Cap after.
     pub cap_after: u32,
     /// Seats held before.
     pub booked: u32,

@@ -3,7 +3,7 @@
 
 use super::{Store, StoreResult, audit, ts};
 use crate::domain::holidays::{Holiday, HolidayKind, Holidays};
-use crate::domain::{Level, LevelRule};
+use crate::domain::{Actor, Level, LevelRule};
 use crate::planner::{Calendar, DayOverride, LevelPeriod};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::AnyConnection;
@@ -35,7 +35,6 @@ impl From<RuleRow> for LevelRule {
 /// A version of a level rule, with who changed it, when and why.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RuleVersion {
-    /// Level.
     pub level: String,
     /// Version, from 1.
     pub version: i64,
@@ -60,7 +59,6 @@ pub struct RuleVersion {
 /// A row of an office's level schedule.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LevelScheduleRow {
-    /// Level.
     pub level: String,
     /// First day.
     pub effective_from: String,
@@ -225,7 +223,7 @@ impl Store {
 pub(crate) async fn write_rule(
     conn: &mut AnyConnection,
     rule: &LevelRule,
-    actor: &str,
+    actor: &Actor,
     reason: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -246,7 +244,7 @@ pub(crate) async fn write_rule(
     .bind(rule.max_visitors.map(i64::from))
     .bind(&rule.latest_close)
     .bind(&rule.source)
-    .bind(actor)
+    .bind(actor.audit_name())
     .bind(ts(now))
     .bind(reason)
     .execute(&mut *conn)
@@ -268,7 +266,7 @@ pub(crate) async fn write_holidays(
     conn: &mut AnyConnection,
     year: i32,
     days: &Holidays,
-    actor: &str,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     sqlx::query("DELETE FROM holidays WHERE year = $1")

@@ -6,7 +6,7 @@ use super::seats::{Seat, move_seat};
 use super::{Store, StoreError, StoreResult, audit, lock_office_shared, ts};
 use crate::domain::booking::sql::{cert_lit, lit};
 use crate::domain::desk::{Outcome, Temperature};
-use crate::domain::{Booking, BookingStatus, CertificateStatus, NotificationKind};
+use crate::domain::{Actor, Booking, BookingStatus, CertificateStatus, NotificationKind};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::AnyConnection;
 
@@ -30,7 +30,6 @@ pub struct DeskRow {
     pub code: String,
     /// Slot start (epoch seconds).
     pub slot_start: i64,
-    /// Name.
     pub name: String,
     /// Full NIK: the web layer masks it.
     pub nik: String,
@@ -51,7 +50,6 @@ pub struct ReviewRow {
     pub code: String,
     /// Slot start (epoch seconds).
     pub slot_start: i64,
-    /// Name.
     pub name: String,
     /// Kind of certificate.
     pub kind: String,
@@ -93,7 +91,7 @@ pub(crate) async fn check_in_on(
     tx: &mut AnyConnection,
     b: &Booking,
     readings: Option<Readings>,
-    actor: &str,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> StoreResult<i64> {
     let n = next_queue_number(tx, b.office_id, b.local_date).await?;
@@ -151,7 +149,7 @@ impl Store {
         b: &Booking,
         readings: Readings,
         guardian_confirmed: bool,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<Booking> {
         let mut tx = self.begin_write().await?;
@@ -174,7 +172,7 @@ impl Store {
         outcome: Outcome,
         reason: Option<&str>,
         readings: Option<Readings>,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<Booking> {
         let mut tx = self.begin_write().await?;
@@ -188,7 +186,7 @@ impl Store {
         .bind(b.id)
         .bind(b.status.as_str())
         .bind(reason)
-        .bind(actor)
+        .bind(actor.audit_name())
         .bind(ts(now))
         .bind(readings.map(|r| r.first.tenths()))
         .bind(readings.and_then(|r| r.retest).map(Temperature::tenths))
@@ -218,7 +216,7 @@ impl Store {
         b: &Booking,
         accept: bool,
         reason: Option<&str>,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<Booking> {
         let status = if accept {
@@ -234,7 +232,7 @@ impl Store {
         ))
         .bind(b.id)
         .bind(reason)
-        .bind(actor)
+        .bind(actor.audit_name())
         .bind(ts(now))
         .bind(ts(b.certificate.issued_at))
         .execute(&mut *tx)
@@ -268,7 +266,7 @@ impl Store {
     pub async fn read_certificate(
         &self,
         b: &Booking,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<CertificateFile> {
         let (content_type, content): (String, Vec<u8>) = sqlx::query_as(
@@ -323,7 +321,7 @@ impl Store {
         for (id, office_id) in due {
             let mut tx = self.begin_write().await?;
             let changed = sqlx::query(&format!(
-                "UPDATE bookings SET status = {}, outcome_reason = $3, outcome_by = 'system', \
+                "UPDATE bookings SET status = {}, outcome_reason = $3, outcome_by = $4, \
                  outcome_at = $2, version = version + 1, updated_at = $2 \
                  WHERE id = $1 AND status = {}",
                 lit(BookingStatus::NoShow),
@@ -332,6 +330,7 @@ impl Store {
             .bind(id)
             .bind(ts(now))
             .bind("tidak check-in sampai jadwal selesai")
+            .bind(Actor::System.audit_name())
             .execute(&mut *tx)
             .await?;
             if changed.rows_affected() == 1 {
@@ -339,7 +338,7 @@ impl Store {
                 audit(
                     &mut tx,
                     now,
-                    "system",
+                    &Actor::System,
                     "booking.no_show",
                     Some(office_id),
                     Some(id),
@@ -379,7 +378,7 @@ impl Store {
             lock_office_shared(&mut tx, self.backend, office_id).await?;
             // Only if nothing changed since: a new file or a review keeps the booking.
             let changed = sqlx::query(&format!(
-                "UPDATE bookings SET status = {}, outcome_reason = $3, outcome_by = 'system', \
+                "UPDATE bookings SET status = {}, outcome_reason = $3, outcome_by = $4, \
                  outcome_at = $2, version = version + 1, updated_at = $2 \
                  WHERE id = $1 AND status = {} AND EXISTS (SELECT 1 FROM certificates c \
                  WHERE c.booking_id = $1 AND c.superseded_at IS NULL AND c.status = {})",
@@ -390,6 +389,7 @@ impl Store {
             .bind(id)
             .bind(ts(now))
             .bind(reason)
+            .bind(Actor::System.audit_name())
             .execute(&mut *tx)
             .await?;
             if changed.rows_affected() == 0 {
@@ -406,7 +406,7 @@ impl Store {
             audit(
                 &mut tx,
                 now,
-                "system",
+                &Actor::System,
                 "booking.release",
                 Some(office_id),
                 Some(id),

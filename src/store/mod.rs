@@ -44,6 +44,7 @@ pub use second_factor::Totp;
 pub use staff::{DEVICE_DAYS, StaffAccount, StaffChange, StaffMember};
 pub use verify::{Verified, reasons as verify_reasons};
 
+use crate::domain::Actor;
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -416,7 +417,7 @@ pub async fn with_origin<F: std::future::Future>(origin: String, f: F) -> F::Out
 pub(crate) async fn audit(
     conn: &mut sqlx::AnyConnection,
     at: DateTime<Utc>,
-    actor: &str,
+    actor: &Actor,
     action: &str,
     office_id: Option<i64>,
     booking_id: Option<i64>,
@@ -427,7 +428,7 @@ pub(crate) async fn audit(
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(ts(at))
-    .bind(actor)
+    .bind(actor.audit_name())
     .bind(action)
     .bind(office_id)
     .bind(booking_id)

@@ -8,6 +8,7 @@ use super::calendar::load_calendar;
 use super::offices::office_in;
 use super::seats::{Seat, move_seat};
 use super::{Store, StoreError, StoreResult, audit, from_ts, lock_office_shared, ts};
+use crate::domain::Actor;
 use crate::domain::booking::sql::{self, lit};
 use crate::domain::{Booking, BookingStatus, NotificationKind};
 use crate::planner;
@@ -150,7 +151,7 @@ async fn write_offer(
     audit(
         &mut tx,
         now,
-        "system",
+        &Actor::System,
         "booking.offered",
         Some(office_id),
         Some(id),
@@ -282,7 +283,7 @@ impl Store {
         audit(
             &mut tx,
             now,
-            "applicant",
+            &Actor::Applicant,
             "booking.offer_claimed",
             Some(office_id),
             Some(id),

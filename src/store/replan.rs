@@ -7,7 +7,9 @@ use super::offices::{office_in, write_office};
 use super::seats::{Seat, move_seat};
 use super::{Store, StoreResult, audit, from_ts, ts};
 use crate::domain::booking::sql::{self, lit};
-use crate::domain::{BookingStatus, Level, LevelRule, NotificationKind, OfficeSlug, OfficeSpec};
+use crate::domain::{
+    Actor, BookingStatus, Level, LevelRule, NotificationKind, OfficeSlug, OfficeSpec,
+};
 use crate::planner::{self, Calendar, Move, OfferRules, Outcome, Seated};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::AnyConnection;
@@ -90,7 +92,7 @@ async fn write_change(
     slug: &str,
     change: &PlanChange,
     reason: &str,
-    actor: &str,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     match change {
@@ -104,7 +106,7 @@ async fn write_change(
             .bind(from.to_string())
             .bind(to.map(|d| d.to_string()))
             .bind(reason)
-            .bind(actor)
+            .bind(actor.audit_name())
             .bind(ts(now))
             .execute(conn)
             .await?;
@@ -121,7 +123,7 @@ async fn write_change(
             .bind(date.to_string())
             .bind(closed)
             .bind(reason)
-            .bind(actor)
+            .bind(actor.audit_name())
             .bind(ts(now))
             .execute(conn)
             .await?;
@@ -142,7 +144,7 @@ impl Store {
         office_id: i64,
         change: &PlanChange,
         reason: &str,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
         dry_run: bool,
     ) -> StoreResult<ReplanReport> {
@@ -218,7 +220,7 @@ pub(crate) async fn replan_office(
     tx: &mut AnyConnection,
     before: &Before,
     notice: &str,
-    actor: &str,
+    actor: &Actor,
     now: DateTime<Utc>,
     dry_run: bool,
     offers: OfferRules,
@@ -319,7 +321,7 @@ async fn write_move(
     old_slot: i64,
     m: &Move,
     notice: &str,
-    actor: &str,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     match m.outcome {
@@ -355,13 +357,14 @@ async fn write_move(
         Outcome::Cancelled => {
             sqlx::query(&format!(
                 "UPDATE bookings SET status = {}, outcome_reason = $3, \
-                 outcome_by = 'system', outcome_at = $2, verify_hash = NULL, \
+                 outcome_by = $4, outcome_at = $2, verify_hash = NULL, \
                  version = version + 1, updated_at = $2 WHERE id = $1",
                 lit(BookingStatus::Cancelled)
             ))
             .bind(m.id)
             .bind(ts(now))
             .bind(notice)
+            .bind(Actor::System.audit_name())
             .execute(&mut *tx)
             .await?;
         }
@@ -428,7 +431,7 @@ impl Store {
         &self,
         slug: &OfficeSlug,
         spec: &OfficeSpec,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
         dry_run: bool,
     ) -> StoreResult<(bool, Option<ReplanReport>)> {
@@ -470,7 +473,7 @@ impl Store {
         &self,
         change: &NationalChange<'_>,
         reason: &str,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
         dry_run: bool,
     ) -> StoreResult<Vec<OfficeReplan>> {

@@ -1,6 +1,7 @@
 //! What happened, read back: the day report per office and the audit log.
 
 use super::{Store, StoreResult, ts};
+use crate::domain::Actor;
 use crate::domain::BookingStatus;
 use crate::domain::booking::sql::lit;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -14,15 +15,12 @@ pub struct DayReport {
     pub booked: i64,
     /// Checked in (a queue number given), whatever came after.
     pub checked_in: i64,
-    /// Recorded.
     pub recorded: i64,
     /// No-show.
     pub no_show: i64,
-    /// Turned away.
     pub turned_away: i64,
     /// Walk-ins.
     pub walk_ins: i64,
-    /// Cancelled.
     pub cancelled: i64,
 }
 
@@ -147,7 +145,7 @@ impl Store {
     /// this returns, together with the records of other reads at the same moment.
     pub async fn audit_read(
         &self,
-        actor: &str,
+        actor: &Actor,
         action: &str,
         office_id: Option<i64>,
         booking_id: Option<i64>,
@@ -156,7 +154,7 @@ impl Store {
         self.access_log
             .record(super::access_log::AccessRecord {
                 at: now,
-                actor: actor.to_string(),
+                actor: actor.audit_name(),
                 action: action.to_string(),
                 office_id,
                 booking_id,

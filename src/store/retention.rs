@@ -4,6 +4,7 @@
 //! sessions and tokens removed. Each deletion is in the audit log.
 
 use super::{Store, StoreResult, audit, ts};
+use crate::domain::Actor;
 use crate::domain::BookingStatus;
 use crate::domain::booking::sql;
 use chrono::{DateTime, Duration, Utc};
@@ -156,7 +157,7 @@ impl Store {
                 audit(
                     &mut tx,
                     now,
-                    "system",
+                    &Actor::System,
                     "retention.anonymised",
                     Some(*office),
                     Some(*id),
@@ -187,7 +188,7 @@ impl Store {
             audit(
                 &mut tx,
                 now,
-                "system",
+                &Actor::System,
                 "retention.tokens_removed",
                 None,
                 None,
@@ -233,7 +234,7 @@ pub(super) async fn delete_certificate_file(
         audit(
             tx,
             now,
-            "system",
+            &Actor::System,
             "retention.certificate_deleted",
             Some(office),
             Some(booking),

@@ -3,6 +3,7 @@
 //! still to come.
 
 use super::{Store, StoreError, StoreResult, audit, ts};
+use crate::domain::Actor;
 use chrono::{DateTime, Utc};
 
 /// An account's TOTP as stored.
@@ -71,7 +72,7 @@ impl Store {
     pub async fn enroll_staff_totp(
         &self,
         staff_id: i64,
-        username: &str,
+        actor: &Actor,
         recovery_hashes: &[String],
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
@@ -82,11 +83,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         replace_recovery_codes(&mut tx, staff_id, recovery_hashes, now).await?;
-        let actor = format!("staff:{username}");
         audit(
             &mut tx,
             now,
-            &actor,
+            actor,
             "staff.second_factor_on",
             None,
             None,
@@ -101,14 +101,13 @@ impl Store {
     pub async fn new_recovery_codes(
         &self,
         staff_id: i64,
-        username: &str,
+        actor: &Actor,
         recovery_hashes: &[String],
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         replace_recovery_codes(&mut tx, staff_id, recovery_hashes, now).await?;
-        let actor = format!("staff:{username}");
-        audit(&mut tx, now, &actor, "staff.recovery_codes", None, None, "").await?;
+        audit(&mut tx, now, actor, "staff.recovery_codes", None, None, "").await?;
         tx.commit().await?;
         Ok(())
     }
@@ -150,7 +149,7 @@ impl Store {
     pub async fn reset_staff_totp(
         &self,
         username: &str,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;

@@ -1,6 +1,7 @@
 //! Staff accounts and API tokens.
 
 use super::{Store, StoreError, StoreResult, audit, is_unique_violation, ts};
+use crate::domain::Actor;
 use crate::domain::Role;
 use chrono::{DateTime, Utc};
 
@@ -14,7 +15,6 @@ pub struct StaffMember {
     pub id: i64,
     /// Login name.
     pub username: String,
-    /// Role.
     pub role: Role,
     /// The office a desk officer or supervisor belongs to; admins have none.
     pub office_id: Option<i64>,
@@ -23,9 +23,14 @@ pub struct StaffMember {
 }
 
 impl StaffMember {
-    /// How the audit log names this person.
-    pub fn actor(&self) -> String {
-        format!("staff:{}", self.username)
+    /// This person as the actor of a change.
+    pub fn actor(&self) -> Actor {
+        Actor::Staff {
+            id: self.id,
+            username: crate::domain::Username::stored(self.username.clone()),
+            role: self.role,
+            office_id: self.office_id,
+        }
     }
 }
 
@@ -62,7 +67,7 @@ impl Store {
         password_hash: &str,
         role: Role,
         office_id: Option<i64>,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
@@ -124,7 +129,7 @@ impl Store {
     pub async fn revoke_staff_tokens(
         &self,
         staff_id: i64,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
@@ -226,7 +231,7 @@ impl Store {
     pub async fn add_staff_session(
         &self,
         staff_id: i64,
-        username: &str,
+        actor: &Actor,
         token_hash: &str,
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
@@ -242,16 +247,7 @@ impl Store {
         .bind(ts(expires_at))
         .execute(&mut *tx)
         .await?;
-        audit(
-            &mut tx,
-            now,
-            &format!("staff:{username}"),
-            "staff.login",
-            None,
-            None,
-            "",
-        )
-        .await?;
+        audit(&mut tx, now, actor, "staff.login", None, None, "").await?;
         tx.commit().await?;
         Ok(())
     }
@@ -313,7 +309,7 @@ impl Store {
         audit(
             &mut conn,
             now,
-            "anonymous",
+            &Actor::Anonymous,
             "staff.login_failed",
             None,
             None,
@@ -352,7 +348,7 @@ impl Store {
         &self,
         username: &str,
         change: &StaffChange,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
@@ -449,7 +445,6 @@ pub struct StaffAccount {
 pub enum StaffChange {
     /// New role and office.
     Role {
-        /// Role.
         role: Role,
         /// Office (none for admins).
         office_id: Option<i64>,

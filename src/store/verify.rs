@@ -15,6 +15,7 @@
 
 use super::seats::{Seat, move_seat};
 use super::{Backend, Store, StoreError, StoreResult, audit, lock_office_shared, ts};
+use crate::domain::Actor;
 use crate::domain::booking::sql::lit;
 use crate::domain::code::{hash_verification_code, verification_code_matches};
 use crate::domain::{Booking, BookingStatus, NotificationKind};
@@ -65,7 +66,7 @@ async fn end_pending(
     now: DateTime<Utc>,
 ) -> StoreResult<Option<i64>> {
     let row: Option<(i64, i64, String, Option<String>)> = sqlx::query_as(&format!(
-        "UPDATE bookings SET status = {}, outcome_reason = $2, outcome_by = 'system', \
+        "UPDATE bookings SET status = {}, outcome_reason = $2, outcome_by = $4, \
          outcome_at = $3, verify_hash = NULL, version = version + 1, updated_at = $3 \
          WHERE id = $1 AND status = {} RETURNING office_id, slot_start, local_date, wait_from",
         lit(BookingStatus::Cancelled),
@@ -74,6 +75,7 @@ async fn end_pending(
     .bind(id)
     .bind(reason)
     .bind(ts(now))
+    .bind(Actor::System.audit_name())
     .fetch_optional(&mut *conn)
     .await?;
     let Some((office_id, slot_start, local_date, wait_from)) = row else {
@@ -90,7 +92,7 @@ async fn end_pending(
     audit(
         conn,
         now,
-        "system",
+        &Actor::System,
         "booking.verification_failed",
         Some(office_id),
         Some(id),
@@ -372,7 +374,7 @@ impl Store {
         audit(
             &mut tx,
             now,
-            "applicant",
+            &Actor::Applicant,
             "booking.verified",
             Some(b.office_id),
             Some(b.id),

@@ -1,24 +1,12 @@
 //! Staff accounts: the use cases behind `rekam staff …`, the demo and the staff login.
 
-use crate::domain::Role;
+use super::auth::{Authorized, Nationwide};
 use crate::domain::code::{hash_secret, new_secret};
+use crate::domain::{Actor, Password, Role, Username};
 use crate::store::{StaffChange, StaffMember, Store, StoreError};
 use chrono::{DateTime, Utc};
 
 pub use super::passwords::{hash_password, hashing, verify_nothing, verify_password};
-
-/// A username: 3–40 letters, digits, '.', '_' or '-'.
-fn valid_username(username: &str) -> bool {
-    (3..=40).contains(&username.len())
-        && username
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
-}
-
-/// A password: at least 10 characters.
-fn valid_password(password: &str) -> bool {
-    password.chars().count() >= 10
-}
 
 /// Adds a staff account. Desk officers and supervisors belong to an office.
 pub async fn add(
@@ -29,7 +17,7 @@ pub async fn add(
     office: Option<&str>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
-    add_as(store, username, password, role, office, "cli", now).await
+    Ok(add_as(store, username, password, role, office, &Actor::Cli, now).await?)
 }
 
 /// Adds a staff account on behalf of `actor`.
@@ -39,42 +27,58 @@ async fn add_as(
     password: &str,
     role: Role,
     office: Option<&str>,
-    actor: &str,
+    actor: &Actor,
     now: DateTime<Utc>,
-) -> anyhow::Result<i64> {
-    anyhow::ensure!(
-        valid_username(username),
-        "a username has 3–40 letters, digits, '.', '_' or '-'"
-    );
-    anyhow::ensure!(
-        valid_password(password),
-        "a password has at least 10 characters"
-    );
+) -> Result<i64, AddError> {
+    let username = Username::parse(username).ok_or(AddError::Username)?;
+    let password = Password::parse(password).ok_or(AddError::Password)?;
     let office_id = match office {
         Some(slug) => Some(
             store
                 .office(slug)
                 .await
-                .map_err(|_| anyhow::anyhow!("no office '{slug}'"))?
+                .map_err(|_| AddError::Office(slug.to_string()))?
                 .id,
         ),
         None => None,
     };
-    anyhow::ensure!(
-        role == Role::Admin || office_id.is_some(),
-        "desk and supervisor accounts need --office"
-    );
-    let password = password.to_string();
-    let hash = hashing(move || hash_password(&password))
+    if role != Role::Admin && office_id.is_none() {
+        return Err(AddError::OfficeNeeded);
+    }
+    let hash = hashing(move || hash_password(password.expose()))
         .await
-        .map_err(|e| anyhow::anyhow!("{}", e.code.as_str()))??;
+        .map_err(|e| AddError::Other(anyhow::anyhow!("{}", e.code.as_str())))?
+        .map_err(AddError::Other)?;
     match store
-        .add_staff(username, &hash, role, office_id, actor, now)
+        .add_staff(username.as_str(), &hash, role, office_id, actor, now)
         .await
     {
-        Err(StoreError::Duplicate) => anyhow::bail!("the username '{username}' is taken"),
-        other => Ok(other?),
+        Err(StoreError::Duplicate) => Err(AddError::Taken(username)),
+        other => other.map_err(|e| AddError::Other(e.into())),
     }
+}
+
+/// Why an account was not added.
+#[derive(Debug, thiserror::Error)]
+pub enum AddError {
+    /// Not a username.
+    #[error("a username has 3–40 letters, digits, '.', '_' or '-'")]
+    Username,
+    /// Too short.
+    #[error("a password has at least 10 characters")]
+    Password,
+    /// No such office.
+    #[error("no office '{0}'")]
+    Office(String),
+    /// A desk or supervisor account without an office.
+    #[error("desk and supervisor accounts need --office")]
+    OfficeNeeded,
+    /// The username is taken.
+    #[error("the username '{0}' is taken")]
+    Taken(Username),
+    /// Anything else.
+    #[error(transparent)]
+    Other(anyhow::Error),
 }
 
 /// Issues a new API token for a staff member and returns it (shown once).
@@ -108,7 +112,9 @@ pub async fn revoke(store: &Store, username: &str, now: DateTime<Utc>) -> anyhow
         .staff_by_username(username)
         .await
         .map_err(|_| anyhow::anyhow!("no staff account '{username}'"))?;
-    Ok(store.revoke_staff_tokens(member.id, "cli", now).await?)
+    Ok(store
+        .revoke_staff_tokens(member.id, &Actor::Cli, now)
+        .await?)
 }
 
 /// A browser session lasts one working day.
@@ -173,7 +179,7 @@ pub async fn open_session(
     ctx.store
         .add_staff_session(
             member.id,
-            &member.username,
+            &member.actor(),
             &hash_secret(&token),
             now + chrono::Duration::hours(SESSION_HOURS),
             now,
@@ -263,7 +269,7 @@ pub enum AccountChange {
 /// Disabling or a new password ends the account's sessions and tokens at once.
 pub async fn change(
     store: &Store,
-    actor: &str,
+    who: &Authorized<Nationwide>,
     username: &str,
     change: AccountChange,
     now: DateTime<Utc>,
@@ -272,7 +278,7 @@ pub async fn change(
     // One's own account is changed by another admin (or the CLI): nobody locks
     // themselves out by a slip; one's own password on one's account page, which asks
     // for the current one.
-    if actor == format!("staff:{username}") {
+    if Username::parse(username).is_some_and(|u| who.actor().is_staff(&u)) {
         return Err(match change {
             AccountChange::Password(_) => AppError::new(Code::Conflict, "err-own-password"),
             _ => AppError::new(Code::Conflict, "err-own-account"),
@@ -304,17 +310,20 @@ pub async fn change(
                 office_id: office_id.filter(|_| role != Role::Admin),
             }
         }
-        AccountChange::Password(p) if !valid_password(&p) => {
-            return Err(AppError::field(Code::Invalid, "password", "err-password"));
+        AccountChange::Password(p) => {
+            let p = Password::parse(&p)
+                .ok_or_else(|| AppError::field(Code::Invalid, "password", "err-password"))?;
+            StaffChange::Password {
+                hash: hashing(move || hash_password(p.expose()))
+                    .await?
+                    .map_err(AppError::internal)?,
+            }
         }
-        AccountChange::Password(p) => StaffChange::Password {
-            hash: hashing(move || hash_password(&p))
-                .await?
-                .map_err(AppError::internal)?,
-        },
         AccountChange::Disabled(d) => StaffChange::Disabled(d),
     };
-    Ok(store.change_staff(username, &change, actor, now).await?)
+    Ok(store
+        .change_staff(username, &change, who.actor(), now)
+        .await?)
 }
 
 /// Checks a signed-in member's own password (before changing it, or turning the second
@@ -354,12 +363,10 @@ pub async fn change_own_password(
     new: &str,
 ) -> Result<(), super::AppError> {
     use super::{AppError, Code};
-    if !valid_password(new) {
-        return Err(AppError::field(Code::Invalid, "password", "err-password"));
-    }
+    let new = Password::parse(new)
+        .ok_or_else(|| AppError::field(Code::Invalid, "password", "err-password"))?;
     check_own_password(ctx, member, current).await?;
-    let new = new.to_string();
-    let hash = hashing(move || hash_password(&new))
+    let hash = hashing(move || hash_password(new.expose()))
         .await?
         .map_err(AppError::internal)?;
     Ok(ctx
@@ -376,27 +383,25 @@ pub async fn change_own_password(
 /// Every staff account (admins).
 pub async fn list(
     ctx: &super::Context,
-    member: &StaffMember,
+    _who: &Authorized<Nationwide>,
 ) -> Result<Vec<crate::store::StaffAccount>, super::AppError> {
-    super::changes::require(member, Role::Admin)?;
     Ok(ctx.store.list_staff().await?)
 }
 
 /// Adds an account from the admin page: its problems named by field.
 pub async fn add_by_admin(
     ctx: &super::Context,
-    member: &StaffMember,
+    who: &Authorized<Nationwide>,
     username: &str,
     password: &str,
     role: Option<Role>,
     office: Option<&str>,
 ) -> Result<(), super::AppError> {
     use super::{AppError, Code};
-    super::changes::require(member, Role::Admin)?;
-    if !valid_username(username) {
+    if Username::parse(username).is_none() {
         return Err(AppError::field(Code::Invalid, "username", "err-username"));
     }
-    if !valid_password(password) {
+    if Password::parse(password).is_none() {
         return Err(AppError::field(Code::Invalid, "password", "err-password"));
     }
     let role = role.ok_or_else(|| AppError::field(Code::Invalid, "role", "err-role"))?;
@@ -420,17 +425,17 @@ pub async fn add_by_admin(
         password,
         role,
         office,
-        &member.actor(),
+        who.actor(),
         ctx.clock.now(),
     )
     .await;
     match added {
         Ok(_) => Ok(()),
-        Err(e) if e.to_string().contains("taken") => Err(AppError::field(
+        Err(AddError::Taken(_)) => Err(AppError::field(
             Code::Conflict,
             "username",
             "err-username-taken",
         )),
-        Err(e) => Err(AppError::internal(e)),
+        Err(e) => Err(AppError::internal(anyhow::anyhow!(e))),
     }
 }

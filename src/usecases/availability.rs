@@ -12,9 +12,7 @@ use std::collections::HashMap;
 /// One slot as offered.
 #[derive(Debug, Clone)]
 pub struct SlotView {
-    /// Start.
     pub start: DateTime<Utc>,
-    /// End.
     pub end: DateTime<Utc>,
     /// Capacity of the slot.
     pub capacity: u32,

@@ -1,13 +1,14 @@
 //! Booking a slot and managing the booking: the form becomes domain values once, the
 //! planner says whether the slot may be taken, the store takes the seat.
 
+use super::auth::{Authorized, OwnBooking};
 use super::form::{
     Applicant, ApplicantForm, CertificateForm, Channel, Problems, RawForm, SlotForm, Step,
     WantedSlot, invalid, parse_instant, slot_error,
 };
 use super::{AppError, Code, Context};
 use crate::domain::code::hash_secret;
-use crate::domain::{Booking, BookingCode, BookingKind, BookingStatus, Validity};
+use crate::domain::{Actor, Booking, BookingCode, BookingKind, BookingStatus, Validity};
 use crate::planner;
 use crate::store::{IdempotencyKey, NewBooking, Notice, Office, Replayed, SeatRequest, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -56,7 +57,7 @@ pub(crate) fn new_booking(
     applicant: Applicant,
     certificate: crate::store::NewCertificate,
     lang: &str,
-    actor: &str,
+    actor: Actor,
 ) -> NewBooking {
     NewBooking {
         office_id: office.id,
@@ -83,7 +84,7 @@ pub(crate) fn new_booking(
         guardian_consent: applicant.guardian_consent,
         lang: lang.to_string(),
         certificate,
-        actor: actor.to_string(),
+        actor,
         verification: None,
     }
 }
@@ -94,7 +95,6 @@ pub async fn validate(
     ctx: &Context,
     form: &RawForm,
     office_slug: &str,
-    actor: &str,
     lang: &str,
     channel: Channel,
 ) -> Result<ValidBooking, Vec<AppError>> {
@@ -144,7 +144,14 @@ pub async fn validate(
                 day_cap: w.day.cap,
                 kind: BookingKind::Online,
             };
-            let new = new_booking(&office, target, applicant, certificate, lang, actor);
+            let new = new_booking(
+                &office,
+                target,
+                applicant,
+                certificate,
+                lang,
+                Actor::Applicant,
+            );
             Ok(ValidBooking { office, new })
         }
         _ => Err(p.into_errors()),
@@ -214,8 +221,13 @@ pub async fn book(
 }
 
 /// The booking and its office, when the token matches; `not_found` otherwise (the same
-/// answer as for an unknown code, so codes cannot be probed).
-pub async fn owned(ctx: &Context, code: &str, token: &str) -> Result<(Booking, Office), AppError> {
+/// answer as for an unknown code, so codes cannot be probed). What the applicant may
+/// change is what this lets them: every change of their booking takes its answer.
+pub async fn owned(
+    ctx: &Context,
+    code: &str,
+    token: &str,
+) -> Result<Authorized<OwnBooking>, AppError> {
     let code = BookingCode::parse(code).ok_or_else(AppError::not_found)?;
     let booking = ctx.store.booking(code.as_str()).await?;
     let hash = hash_secret(token);
@@ -225,16 +237,16 @@ pub async fn owned(ctx: &Context, code: &str, token: &str) -> Result<(Booking, O
         return Err(AppError::not_found());
     }
     let office = ctx.store.office(&booking.office_slug).await?;
-    Ok((booking, office))
+    Ok(super::auth::own_booking(booking, office))
 }
 
 /// Moves a booking to the slot starting at `start`, re-judging its certificate.
 pub async fn reschedule(
     ctx: &Context,
-    booking: &Booking,
+    who: &Authorized<OwnBooking>,
     start: &str,
-    actor: &str,
 ) -> Result<Booking, AppError> {
+    let booking = &who.scope().booking;
     let now = ctx.clock.now();
     if !booking.status.is_changeable() {
         return Err(AppError::new(Code::Conflict, "err-not-changeable"));
@@ -277,7 +289,11 @@ pub async fn reschedule(
             day_cap: day.cap,
             plan_version: office.plan_version,
         };
-        match ctx.store.reschedule_booking(booking, &to, actor, now).await {
+        match ctx
+            .store
+            .reschedule_booking(booking, &to, who.actor(), now)
+            .await
+        {
             Err(StoreError::PlanChanged) => continue,
             other => return Ok(other?),
         }
@@ -288,10 +304,10 @@ pub async fn reschedule(
 /// Replaces a booking's certificate after checking it against the booking's slot.
 pub async fn replace_certificate(
     ctx: &Context,
-    booking: &Booking,
+    who: &Authorized<OwnBooking>,
     form: &RawForm,
-    actor: &str,
 ) -> Result<Booking, Vec<AppError>> {
+    let booking = &who.scope().booking;
     let now = ctx.clock.now();
     if !booking.status.is_changeable() {
         return Err(vec![AppError::new(Code::Conflict, "err-not-changeable")]);
@@ -316,7 +332,7 @@ pub async fn replace_certificate(
         .replace_certificate(
             booking,
             &cert,
-            actor,
+            who.actor(),
             now,
             ctx.settings.certificate_replacements_per_day,
         )
@@ -325,19 +341,21 @@ pub async fn replace_certificate(
 }
 
 /// Cancels a booking and frees its seat at once.
-pub async fn cancel(ctx: &Context, booking: &Booking, actor: &str) -> Result<Booking, AppError> {
+pub async fn cancel(ctx: &Context, who: &Authorized<OwnBooking>) -> Result<Booking, AppError> {
+    let booking = &who.scope().booking;
     // A visit that happened (or is happening) is not cancelled: say so, not "try again".
     if !booking.status.is_cancellable() && booking.status != BookingStatus::Cancelled {
         return Err(AppError::new(Code::Conflict, "err-not-changeable"));
     }
     Ok(ctx
         .store
-        .cancel_booking(&booking.code, actor, None, ctx.clock.now())
+        .cancel_booking(&booking.code, who.actor(), None, ctx.clock.now())
         .await?)
 }
 
 /// Claims the seat offered to a waiting booking while its hold lasts.
-pub async fn claim(ctx: &Context, booking: &Booking) -> Result<Booking, AppError> {
+pub async fn claim(ctx: &Context, who: &Authorized<OwnBooking>) -> Result<Booking, AppError> {
+    let booking = &who.scope().booking;
     ctx.store
         .claim_offer(&booking.code, ctx.clock.now())
         .await?;

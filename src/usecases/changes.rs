@@ -2,11 +2,12 @@
 //! new office settings — each applied through one re-plan with a dry run first; and the
 //! national data the planner reads: level rules and holidays.
 
+use super::auth::{AtOffice, Authorized, Nationwide, Supervisor};
 use super::{AppError, Code, Context};
 use crate::domain::holidays::Holidays;
 use crate::domain::office::OfficeInput;
 use crate::domain::{Level, LevelRule, OfficeSlug};
-use crate::store::{NationalChange, Office, OfficeReplan, PlanChange, ReplanReport, StaffMember};
+use crate::store::{NationalChange, Office, OfficeReplan, PlanChange, ReplanReport};
 use chrono::NaiveDate;
 
 fn invalid(field: &str) -> AppError {
@@ -38,43 +39,6 @@ pub fn parse_year(year: &str) -> Result<i32, AppError> {
         .ok_or_else(|| invalid("year"))
 }
 
-/// The office `slug`, if `member` may act for it with at least `role` (admins
-/// everywhere, others at their own office): `forbidden` otherwise.
-pub async fn office_for(
-    ctx: &Context,
-    member: &StaffMember,
-    slug: &str,
-    role: crate::domain::Role,
-) -> Result<Office, AppError> {
-    require(member, role)?;
-    let office = ctx.store.office(slug).await?;
-    may_act(member, &office, role)?;
-    Ok(office)
-}
-
-/// `forbidden` unless `member` may act for `office` with at least `role`.
-pub fn may_act(
-    member: &StaffMember,
-    office: &Office,
-    role: crate::domain::Role,
-) -> Result<(), AppError> {
-    require(member, role)?;
-    if member.role == crate::domain::Role::Admin || member.office_id == Some(office.id) {
-        Ok(())
-    } else {
-        Err(AppError::new(Code::Forbidden, "err-forbidden"))
-    }
-}
-
-/// `forbidden` unless the member's role is at least `role`.
-pub fn require(member: &StaffMember, role: crate::domain::Role) -> Result<(), AppError> {
-    if member.role >= role {
-        Ok(())
-    } else {
-        Err(AppError::new(Code::Forbidden, "err-forbidden"))
-    }
-}
-
 /// A level over a date range, as typed.
 pub struct LevelForm<'a> {
     /// `none`, `1`–`4`, `darurat`.
@@ -103,8 +67,7 @@ impl TryFrom<LevelForm<'_>> for PlanChange {
 /// reports what it would do and writes nothing).
 pub async fn apply(
     ctx: &Context,
-    member: &StaffMember,
-    office: &Office,
+    who: &Authorized<AtOffice<Supervisor>>,
     change: &PlanChange,
     reason: &str,
     dry_run: bool,
@@ -113,10 +76,10 @@ pub async fn apply(
     Ok(ctx
         .store
         .apply_plan_change(
-            office.id,
+            who.scope().office().id,
             change,
             &reason,
-            &member.actor(),
+            who.actor(),
             ctx.clock.now(),
             dry_run,
         )
@@ -127,12 +90,11 @@ pub async fn apply(
 /// re-plan of every office; with `dry_run`, only works out what it would do.
 pub async fn edit_rule(
     ctx: &Context,
-    member: &StaffMember,
+    who: &Authorized<Nationwide>,
     rule: &LevelRule,
     reason: &str,
     dry_run: bool,
 ) -> Result<Vec<OfficeReplan>, AppError> {
-    require(member, crate::domain::Role::Admin)?;
     rule.validate().map_err(invalid)?;
     let reason = check_reason(reason)?;
     Ok(ctx
@@ -140,7 +102,7 @@ pub async fn edit_rule(
         .apply_national_change(
             &NationalChange::Rule(rule),
             &reason,
-            &member.actor(),
+            who.actor(),
             ctx.clock.now(),
             dry_run,
         )
@@ -151,18 +113,17 @@ pub async fn edit_rule(
 /// through the re-plan of every office; with `dry_run`, only works out what it would do.
 pub async fn load_holidays(
     ctx: &Context,
-    member: &StaffMember,
+    who: &Authorized<Nationwide>,
     year: i32,
     days: &Holidays,
     dry_run: bool,
 ) -> Result<Vec<OfficeReplan>, AppError> {
-    require(member, crate::domain::Role::Admin)?;
     Ok(ctx
         .store
         .apply_national_change(
             &NationalChange::Holidays { year, days },
             &format!("Hari libur {year} diperbarui"),
-            &member.actor(),
+            who.actor(),
             ctx.clock.now(),
             dry_run,
         )
@@ -173,7 +134,7 @@ pub async fn load_holidays(
 /// was created, the settings as stored and, for a change, what it did to bookings.
 pub async fn put_office(
     ctx: &Context,
-    member: &StaffMember,
+    who: &Authorized<Nationwide>,
     slug: &OfficeSlug,
     input: OfficeInput,
     dry_run: bool,
@@ -186,7 +147,7 @@ pub async fn put_office(
     })?;
     let (created, replan) = ctx
         .store
-        .put_office(slug, &spec, &member.actor(), ctx.clock.now(), dry_run)
+        .put_office(slug, &spec, who.actor(), ctx.clock.now(), dry_run)
         .await?;
     Ok((created, spec, replan))
 }

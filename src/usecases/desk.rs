@@ -3,11 +3,12 @@
 //! (walk-ins are in `walk_in`).
 //! Desk officers and supervisors act for their own office; admins for any.
 
-use super::changes::{may_act, parse_date};
+use super::auth::{self, AtOffice, Authorized, Desk};
+use super::changes::parse_date;
 use super::form::{Channel, invalid};
 use super::{AppError, Code, Context};
 use crate::domain::desk::{Outcome, Screening, Temperature, screen};
-use crate::domain::{Booking, BookingCode, BookingStatus, Role};
+use crate::domain::{Actor, Booking, BookingCode, BookingStatus, Role};
 use crate::planner;
 use crate::store::{
     CertificateFile, DeskRow, Office, Readings, ReviewRow, StaffMember, StoreError,
@@ -30,9 +31,12 @@ pub struct Reading {
     pub channel: Channel,
 }
 
-/// A booking as the desk sees it, with its office and what today means for it.
+/// A booking as the desk sees it, with its office and what today means for it. Only
+/// [`open`] makes one (it checks the member may act for the booking's office), and every
+/// desk change of a booking takes one.
 #[derive(Debug, Clone)]
 pub struct DeskBooking {
+    who: Authorized<AtOffice<Desk>>,
     /// The booking.
     pub booking: Booking,
     /// Its office.
@@ -46,6 +50,11 @@ pub struct DeskBooking {
 }
 
 impl DeskBooking {
+    /// Who opened it.
+    pub fn actor(&self) -> &Actor {
+        self.who.actor()
+    }
+
     /// Is the certificate still valid now?
     pub fn certificate_valid_now(&self, now: DateTime<Utc>) -> bool {
         self.certificate_valid_until
@@ -61,17 +70,17 @@ pub async fn open(
     member: &StaffMember,
     code: &str,
 ) -> Result<DeskBooking, AppError> {
-    require_desk(member)?;
+    auth::has_role(member, Role::Desk)?;
     let code = BookingCode::parse(code).ok_or_else(AppError::not_found)?;
     let booking = ctx.store.booking(code.as_str()).await?;
     let office = ctx.store.office(&booking.office_slug).await?;
-    if may_act(member, &office, Role::Desk).is_err() {
+    let Ok(who) = auth::at_office::<Desk>(member, office.clone()) else {
         return Err(AppError::not_found());
-    }
+    };
     let now = ctx.clock.now();
     ctx.store
         .audit_read(
-            &member.actor(),
+            who.actor(),
             "booking.view",
             Some(office.id),
             Some(booking.id),
@@ -85,6 +94,7 @@ pub async fn open(
         .valid_until(&booking.certificate.kind, booking.certificate.issued_at);
     let minor = !crate::domain::old_enough(booking.birth_date, false, booking.local_date, 18);
     Ok(DeskBooking {
+        who,
         booking,
         office,
         today,
@@ -101,7 +111,7 @@ pub async fn find_code(
     member: &StaffMember,
     typed: &str,
 ) -> Result<Option<BookingCode>, AppError> {
-    require_desk(member)?;
+    auth::has_role(member, Role::Desk)?;
     let Some(code) = BookingCode::parse(typed) else {
         return Ok(None);
     };
@@ -111,7 +121,9 @@ pub async fn find_code(
         Err(e) => return Err(e.into()),
     };
     let office = ctx.store.office(&booking.office_slug).await?;
-    Ok(may_act(member, &office, Role::Desk).is_ok().then_some(code))
+    Ok(auth::at_office::<Desk>(member, office)
+        .is_ok()
+        .then_some(code))
 }
 
 /// Does a desk search match a booking's NIK? Digits alone match only what a list may
@@ -123,16 +135,13 @@ pub fn nik_matches(search: &str, nik: &str) -> bool {
     digits && ((search.len() == 4 && nik.ends_with(search)) || search == nik)
 }
 
-fn require_desk(member: &StaffMember) -> Result<(), AppError> {
-    super::changes::require(member, Role::Desk)
-}
-
 /// The office of `slug`, if the member may act for it at the desk.
-pub async fn office(ctx: &Context, member: &StaffMember, slug: &str) -> Result<Office, AppError> {
-    require_desk(member)?;
-    let office = ctx.store.office(slug).await?;
-    may_act(member, &office, Role::Desk)?;
-    Ok(office)
+pub async fn office(
+    ctx: &Context,
+    member: &StaffMember,
+    slug: &str,
+) -> Result<Authorized<AtOffice<Desk>>, AppError> {
+    auth::office::<Desk>(ctx, member, slug).await
 }
 
 /// The office-local date of today.
@@ -143,15 +152,14 @@ pub fn today(ctx: &Context, office: &Office) -> NaiveDate {
 /// A day's list of an office (the list is personal data: its reading is audited).
 pub async fn day_list(
     ctx: &Context,
-    member: &StaffMember,
-    office: &Office,
+    who: &Authorized<AtOffice<Desk>>,
     date: NaiveDate,
 ) -> Result<Vec<DeskRow>, AppError> {
-    may_act(member, office, Role::Desk)?;
+    let office = who.scope().office();
     let rows = ctx.store.day_list(office.id, date).await?;
     ctx.store
         .audit_read(
-            &member.actor(),
+            who.actor(),
             "day_list.view",
             Some(office.id),
             None,
@@ -194,8 +202,7 @@ fn refuse_visit(d: &DeskBooking) -> Option<AppError> {
 /// the person away with the reason. Both readings are kept.
 pub async fn check_in(
     ctx: &Context,
-    member: &StaffMember,
-    code: &str,
+    d: &DeskBooking,
     reading: Reading,
 ) -> Result<Booking, AppError> {
     let Reading {
@@ -204,8 +211,7 @@ pub async fn check_in(
         guardian_confirmed,
         channel,
     } = reading;
-    let d = open(ctx, member, code).await?;
-    if let Some(e) = refuse_visit(&d) {
+    if let Some(e) = refuse_visit(d) {
         return Err(e);
     }
 
@@ -239,7 +245,7 @@ pub async fn check_in(
                     Outcome::TurnedAway,
                     Some(&reason),
                     Some(readings),
-                    &member.actor(),
+                    d.actor(),
                     now,
                 )
                 .await?)
@@ -268,13 +274,7 @@ pub async fn check_in(
             }
             Ok(ctx
                 .store
-                .check_in(
-                    &d.booking,
-                    readings,
-                    guardian_confirmed,
-                    &member.actor(),
-                    now,
-                )
+                .check_in(&d.booking, readings, guardian_confirmed, d.actor(), now)
                 .await?)
         }
     }
@@ -286,8 +286,7 @@ pub async fn check_in(
 /// page and audited. A visit that happened (or is under way) is not cancelled.
 pub async fn cancel(
     ctx: &Context,
-    member: &StaffMember,
-    code: &str,
+    d: &DeskBooking,
     reason: Option<&str>,
 ) -> Result<Booking, AppError> {
     let reason = reason
@@ -297,18 +296,12 @@ pub async fn cancel(
     if reason.chars().count() > DESK_REASON_MAX {
         return Err(invalid("reason", "err-reason-too-long"));
     }
-    let d = open(ctx, member, code).await?;
     if !d.booking.status.is_cancellable() {
         return Err(AppError::new(Code::Conflict, "err-not-changeable"));
     }
     Ok(ctx
         .store
-        .cancel_booking(
-            &d.booking.code,
-            &member.actor(),
-            Some(reason),
-            ctx.clock.now(),
-        )
+        .cancel_booking(&d.booking.code, d.actor(), Some(reason), ctx.clock.now())
         .await?)
 }
 
@@ -316,8 +309,7 @@ pub async fn cancel(
 /// (with a reason) at either point.
 pub async fn outcome(
     ctx: &Context,
-    member: &StaffMember,
-    code: &str,
+    d: &DeskBooking,
     outcome: &str,
     reason: Option<&str>,
 ) -> Result<Booking, AppError> {
@@ -329,10 +321,9 @@ pub async fn outcome(
     if reason.is_some_and(|r| r.chars().count() > DESK_REASON_MAX) {
         return Err(invalid("reason", "err-reason-too-long"));
     }
-    let d = open(ctx, member, code).await?;
     let b = &d.booking;
     if !outcome.follows(b.status) {
-        return Err(match refuse_visit(&d) {
+        return Err(match refuse_visit(d) {
             Some(e) if b.status != BookingStatus::Confirmed => e,
             _ => AppError::new(Code::Conflict, "err-outcome-not-now"),
         });
@@ -346,7 +337,7 @@ pub async fn outcome(
     }
     Ok(ctx
         .store
-        .record_outcome(b, outcome, reason, None, &member.actor(), ctx.clock.now())
+        .record_outcome(b, outcome, reason, None, d.actor(), ctx.clock.now())
         .await?)
 }
 
@@ -354,8 +345,7 @@ pub async fn outcome(
 /// applicant is shown).
 pub async fn review(
     ctx: &Context,
-    member: &StaffMember,
-    code: &str,
+    d: &DeskBooking,
     decision: &str,
     reason: Option<&str>,
 ) -> Result<Booking, AppError> {
@@ -372,7 +362,6 @@ pub async fn review(
     if reason.is_some_and(|r| r.chars().count() > DESK_REASON_MAX) {
         return Err(invalid("reason", "err-reason-too-long"));
     }
-    let d = open(ctx, member, code).await?;
     if d.booking.status == BookingStatus::PendingVerification {
         return Err(AppError::new(Code::Conflict, "err-visit-unverified"));
     }
@@ -381,20 +370,15 @@ pub async fn review(
     }
     Ok(ctx
         .store
-        .review_certificate(&d.booking, accept, reason, &member.actor(), ctx.clock.now())
+        .review_certificate(&d.booking, accept, reason, d.actor(), ctx.clock.now())
         .await?)
 }
 
 /// The file of a booking's certificate, for staff of its office; the read is audited.
-pub async fn certificate(
-    ctx: &Context,
-    member: &StaffMember,
-    code: &str,
-) -> Result<CertificateFile, AppError> {
-    let d = open(ctx, member, code).await?;
+pub async fn certificate(ctx: &Context, d: &DeskBooking) -> Result<CertificateFile, AppError> {
     let file = ctx
         .store
-        .read_certificate(&d.booking, &member.actor(), ctx.clock.now())
+        .read_certificate(&d.booking, d.actor(), ctx.clock.now())
         .await?;
     if file.content.is_empty() {
         // Seen on paper at the desk: there is no file.
@@ -406,10 +390,9 @@ pub async fn certificate(
 /// Submitted certificates of an office waiting for review, the earliest slot first.
 pub async fn review_queue(
     ctx: &Context,
-    member: &StaffMember,
-    office: &Office,
+    who: &Authorized<AtOffice<Desk>>,
 ) -> Result<Vec<ReviewRow>, AppError> {
-    may_act(member, office, Role::Desk)?;
+    let office = who.scope().office();
     Ok(ctx.store.review_queue(office.id, ctx.clock.now()).await?)
 }
 

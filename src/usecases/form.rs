@@ -244,7 +244,6 @@ pub struct SlotForm<'a> {
     pub office: &'a OfficeSpec,
     /// Its calendar.
     pub calendar: &'a planner::Calendar,
-    /// Now.
     pub now: DateTime<Utc>,
 }
 
@@ -275,7 +274,6 @@ pub struct RangeForm<'a> {
     pub form: &'a RawForm,
     /// The office's settings.
     pub office: &'a OfficeSpec,
-    /// Now.
     pub now: DateTime<Utc>,
 }
 
@@ -309,13 +307,9 @@ impl TryFrom<RangeForm<'_>> for DateRange {
 /// The person of a form.
 #[derive(Debug, Clone)]
 pub struct Applicant {
-    /// NIK.
     pub nik: Nik,
-    /// Name.
     pub name: ApplicantName,
-    /// Birth date.
     pub birth_date: NaiveDate,
-    /// Phone.
     pub phone: PhoneNumber,
     /// Optional e-mail.
     pub email: Option<String>,
@@ -341,7 +335,6 @@ pub enum Channel {
 pub struct ApplicantForm<'a> {
     /// The form.
     pub form: &'a RawForm,
-    /// Now.
     pub now: DateTime<Utc>,
     /// Minimum age on the day of the visit.
     pub min_age: u32,
@@ -452,7 +445,6 @@ pub struct CertificateForm<'a> {
     pub office: &'a OfficeSpec,
     /// The start it must still cover; `None` judges it at its own issue time.
     pub covers: Option<DateTime<Utc>>,
-    /// Now.
     pub now: DateTime<Utc>,
     /// At the desk, a paper certificate the officer has seen may stand for the file
     /// (`certificate_seen=true`).

@@ -4,6 +4,7 @@
 //! The web handlers and the command line both call these.
 
 pub mod accounts;
+pub mod auth;
 pub mod availability;
 pub mod booking;
 pub mod changes;
@@ -36,7 +37,6 @@ pub struct Context {
     pub store: Store,
     /// "Now".
     pub clock: Clock,
-    /// Settings.
     pub settings: Arc<Settings>,
 }
 

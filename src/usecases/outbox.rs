@@ -379,10 +379,9 @@ pub const WRITE_REMINDERS: super::jobs::Job = super::jobs::Job {
 /// Messages given up on at an office (supervisors), newest first.
 pub async fn failed(
     ctx: &Context,
-    member: &crate::store::StaffMember,
-    office: &crate::store::Office,
+    who: &super::auth::Authorized<super::auth::AtOffice<super::auth::Supervisor>>,
 ) -> Result<Vec<crate::store::FailedMessage>, AppError> {
-    super::changes::may_act(member, office, crate::domain::Role::Supervisor)?;
+    let office = who.scope().office();
     Ok(ctx.store.failed_messages(Some(office.id)).await?)
 }
 

@@ -17,7 +17,6 @@ pub struct PlanDay {
     pub level: Level,
     /// Why closed, if closed.
     pub closed: Option<String>,
-    /// Cap.
     pub cap: u32,
     /// Seats held.
     pub booked: u32,

@@ -1,6 +1,7 @@
 //! Reading back what happened: the day report of an office and the audit log.
 
-use super::changes::{may_act, parse_date, require};
+use super::auth::{self, AtOffice, Authorized, Desk, Supervisor};
+use super::changes::parse_date;
 use super::{AppError, Code, Context};
 use crate::domain::Role;
 use crate::store::{AuditFilter, AuditRow, DayReport, Office, StaffMember};
@@ -34,12 +35,11 @@ pub fn report_range(
 /// What became of an office's seats, per day.
 pub async fn report(
     ctx: &Context,
-    member: &StaffMember,
-    office: &Office,
+    who: &Authorized<AtOffice<Desk>>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<DayReport>, AppError> {
-    may_act(member, office, Role::Desk)?;
+    let office = who.scope().office();
     Ok(ctx.store.day_report(office.id, from, to).await?)
 }
 
@@ -51,15 +51,15 @@ pub async fn audit_filter(
     q: &HashMap<String, String>,
     csv: bool,
 ) -> Result<AuditFilter, AppError> {
-    require(member, Role::Supervisor)?;
+    auth::has_role(member, Role::Supervisor)?;
     // Absent is absent; an empty value is refused like any other that does not parse
     // (the pages leave out the filters not filled in).
     let get = |k: &str| q.get(k).map(String::as_str);
     let office = match get("office") {
         Some(slug) => {
             let office = ctx.store.office(slug).await?;
-            may_act(member, &office, Role::Supervisor)?;
-            Some(office)
+            let who = auth::at_office::<Supervisor>(member, office)?;
+            Some(who.scope().office().clone())
         }
         None if member.role == Role::Admin => None,
         None => Some(
@@ -111,7 +111,7 @@ pub async fn audit(
     member: &StaffMember,
     filter: &AuditFilter,
 ) -> Result<Vec<AuditRow>, AppError> {
-    require(member, Role::Supervisor)?;
+    auth::has_role(member, Role::Supervisor)?;
     let rows = ctx.store.audit_log(filter).await?;
     ctx.store
         .audit_read(

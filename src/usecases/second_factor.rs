@@ -9,9 +9,11 @@
 //! (or a recovery code, or setting the factor up) turns it into a session. A code is
 //! taken once: its time step is recorded.
 
+use super::auth::{Authorized, Nationwide};
 use super::{AppError, Code, Context};
 use crate::domain::Role;
 use crate::domain::code::{hash_secret, new_secret};
+use crate::domain::{Actor, Username};
 use crate::store::StaffMember;
 use chrono::Duration;
 
@@ -201,7 +203,7 @@ pub async fn complete(
         let codes = new_recovery_codes();
         let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
         ctx.store
-            .enroll_staff_totp(member.id, &member.username, &hashes, now)
+            .enroll_staff_totp(member.id, &member.actor(), &hashes, now)
             .await?;
         Some(codes)
     };
@@ -236,7 +238,7 @@ pub async fn enroll(
     let codes = new_recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
     ctx.store
-        .enroll_staff_totp(member.id, &member.username, &hashes, now)
+        .enroll_staff_totp(member.id, &member.actor(), &hashes, now)
         .await?;
     Ok(Some(codes))
 }
@@ -253,7 +255,7 @@ pub async fn renew_recovery_codes(
     let codes = new_recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
     ctx.store
-        .new_recovery_codes(member.id, &member.username, &hashes, ctx.clock.now())
+        .new_recovery_codes(member.id, &member.actor(), &hashes, ctx.clock.now())
         .await?;
     Ok(codes)
 }
@@ -274,16 +276,15 @@ pub async fn turn_off(ctx: &Context, member: &StaffMember) -> Result<(), AppErro
 /// must have one sets it up again at its next login).
 pub async fn reset_by_admin(
     ctx: &Context,
-    admin: &StaffMember,
+    who: &Authorized<Nationwide>,
     username: &str,
 ) -> Result<(), AppError> {
-    super::changes::require(admin, Role::Admin)?;
-    if username == admin.username {
+    if Username::parse(username).is_some_and(|u| who.actor().is_staff(&u)) {
         return Err(AppError::new(Code::Conflict, "err-own-account"));
     }
     if ctx
         .store
-        .reset_staff_totp(username, &admin.actor(), ctx.clock.now())
+        .reset_staff_totp(username, who.actor(), ctx.clock.now())
         .await?
     {
         Ok(())
@@ -300,7 +301,7 @@ pub async fn reset(
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(
-        store.reset_staff_totp(username, "cli", now).await?,
+        store.reset_staff_totp(username, &Actor::Cli, now).await?,
         "no staff account '{username}'"
     );
     Ok(())
@@ -319,7 +320,7 @@ pub async fn enroll_with(
     let codes = new_recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
     store
-        .enroll_staff_totp(member.id, username, &hashes, now)
+        .enroll_staff_totp(member.id, &member.actor(), &hashes, now)
         .await?;
     Ok(codes)
 }

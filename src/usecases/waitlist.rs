@@ -68,7 +68,8 @@ pub async fn validate(
                 day_cap: 0,
                 kind: BookingKind::WaitingList { from, to },
             };
-            let new = new_booking(&office, target, applicant, certificate, lang, "applicant");
+            let applicant_ = crate::domain::Actor::Applicant;
+            let new = new_booking(&office, target, applicant, certificate, lang, applicant_);
             Ok(ValidBooking { office, new })
         }
         _ => Err(p.into_errors()),

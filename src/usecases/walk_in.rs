@@ -1,15 +1,15 @@
 //! Walk-ins: a person who came without a booking is registered at the desk into today's
 //! remaining capacity and checked in.
 
+use super::auth::{AtOffice, Authorized, Desk};
 use super::booking::{Target, form_office, new_booking};
-use super::changes::may_act;
 use super::desk::today;
 use super::form::{Applicant, ApplicantForm, CertificateForm, Channel, Problems, RawForm, invalid};
 use super::{AppError, Code, Context};
 use crate::domain::desk::{Screening, Temperature, screen};
-use crate::domain::{Booking, BookingKind, Role};
+use crate::domain::{Booking, BookingKind};
 use crate::planner;
-use crate::store::{Office, Readings, StaffMember, StoreError};
+use crate::store::{Readings, StoreError};
 
 /// Registers a person who came without a booking into today's remaining capacity (the
 /// slot under way, else the next one with room) and checks them in. The same checks as a
@@ -17,12 +17,11 @@ use crate::store::{Office, Readings, StaffMember, StoreError};
 /// `day_full` when no slot of today has room.
 pub async fn walk_in(
     ctx: &Context,
-    member: &StaffMember,
-    office: &Office,
+    who: &Authorized<AtOffice<Desk>>,
     form: &RawForm,
     channel: Channel,
 ) -> Result<Booking, Vec<AppError>> {
-    may_act(member, office, Role::Desk).map_err(|e| vec![e])?;
+    let office = who.scope().office();
     let now = ctx.clock.now();
     let today = today(ctx, office);
     let mut p = Problems::of_text(form);
@@ -116,7 +115,7 @@ pub async fn walk_in(
             applicant.clone(),
             certificate.clone(),
             lang,
-            &member.actor(),
+            who.actor().clone(),
         );
         new.readings = readings;
         match ctx.store.insert_booking(&new, now, None).await {

@@ -1,6 +1,7 @@
-//! HTTP: routers grouped by who uses them (the applicant's pages, the supervisor's
-//! pages, the JSON API), the shared state and the layers. Handlers only translate HTTP to
-//! a use case (`crate::usecases`) and back.
+//! HTTP: routers grouped by who uses them (the applicant's pages in `applicant`, the
+//! front desk's pages in `desk`, the supervisor's and admin's pages in `supervisor`, the
+//! JSON API in `api`, `/metrics`), what they share (`kit`), the shared state and the
+//! layers. Handlers only translate HTTP to a use case (`crate::usecases`) and back.
 
 pub mod api;
 pub mod applicant;

@@ -193,7 +193,7 @@ async fn every_staff_route_refuses_who_may_not_use_it(app: TestApp) {
         .change_staff(
             "loket-a",
             &rekam::store::StaffChange::Disabled(true),
-            "test",
+            &rekam::domain::Actor::Cli,
             app.clock.now(),
         )
         .await

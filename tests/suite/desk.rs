@@ -690,7 +690,7 @@ async fn a_disabled_account_stops_at_once(app: TestApp) {
         .change_staff(
             "loket-10",
             &rekam::store::StaffChange::Disabled(true),
-            "test",
+            &rekam::domain::Actor::Cli,
             app.clock.now(),
         )
         .await
@@ -828,7 +828,7 @@ async fn an_admin_manages_accounts_on_the_page_but_never_locks_everyone_out(app:
                 role: rekam::domain::Role::Admin,
                 office_id: None,
             },
-            "test",
+            &rekam::domain::Actor::Cli,
             app.clock.now(),
         )
         .await
@@ -838,7 +838,7 @@ async fn an_admin_manages_accounts_on_the_page_but_never_locks_everyone_out(app:
         .change_staff(
             "test-admin",
             &rekam::store::StaffChange::Disabled(true),
-            "test",
+            &rekam::domain::Actor::Cli,
             app.clock.now(),
         )
         .await;
@@ -848,7 +848,7 @@ async fn an_admin_manages_accounts_on_the_page_but_never_locks_everyone_out(app:
         .change_staff(
             "loket-baru",
             &rekam::store::StaffChange::Disabled(true),
-            "test",
+            &rekam::domain::Actor::Cli,
             app.clock.now(),
         )
         .await;

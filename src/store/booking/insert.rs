@@ -136,8 +136,8 @@ pub(crate) async fn insert_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
     let status = initial_status(new);
     let id = insert_row(tx, new, status, code, token, now).await?;
     // A walk-in's certificate was seen by the officer: accepted by them.
-    let reviewer = (kind == BookingKind::WalkIn).then_some(new.actor.as_str());
-    insert_certificate(tx, id, &new.certificate, reviewer, now).await?;
+    let reviewer = (kind == BookingKind::WalkIn).then_some(new.actor.audit_name());
+    insert_certificate(tx, id, &new.certificate, reviewer.as_deref(), now).await?;
     // With phone verification, the code goes first (kept only until it is delivered);
     // the confirmation, with the manage link's token (kept only until it is delivered),
     // follows when it is entered.

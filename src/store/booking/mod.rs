@@ -11,7 +11,7 @@ use super::seats::{Seat, insert_certificate, move_seat};
 use super::{Store, StoreError, StoreResult, audit, from_ts, ts};
 use crate::domain::booking::Visit;
 use crate::domain::booking::sql::{self, lit};
-use crate::domain::{Booking, BookingStatus, CertificateInfo, CertificateStatus};
+use crate::domain::{Actor, Booking, BookingStatus, CertificateInfo, CertificateStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 
 pub use insert::Inserted;
@@ -193,7 +193,7 @@ impl Store {
     pub async fn cancel_booking(
         &self,
         code: &str,
-        actor: &str,
+        actor: &Actor,
         reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<Booking> {
@@ -222,7 +222,7 @@ impl Store {
             .bind(b.version)
             .bind(ts(now))
             .bind(reason)
-            .bind(actor)
+            .bind(actor.audit_name())
             .execute(&mut *tx)
             .await?;
             if changed.rows_affected() == 0 {
@@ -270,7 +270,7 @@ impl Store {
         &self,
         b: &Booking,
         to: &SeatRequest,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<Booking> {
         let (slot_start, slot_end, local_date) = (to.slot_start, to.slot_end, to.local_date);
@@ -332,7 +332,7 @@ impl Store {
         &self,
         b: &Booking,
         cert: &NewCertificate,
-        actor: &str,
+        actor: &Actor,
         now: DateTime<Utc>,
         per_day: u32,
     ) -> StoreResult<Booking> {
@@ -404,7 +404,7 @@ impl Store {
         audit(
             &mut tx,
             now,
-            "applicant",
+            &Actor::Applicant,
             "booking.token_reissued",
             None,
             Some(booking_id),

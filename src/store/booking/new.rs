@@ -20,9 +20,7 @@ pub struct NewCertificate {
 /// A seat to take, as the planner sized it.
 #[derive(Debug, Clone)]
 pub struct SeatRequest {
-    /// Slot start.
     pub slot_start: DateTime<Utc>,
-    /// Slot end.
     pub slot_end: DateTime<Utc>,
     /// Office-local date.
     pub local_date: NaiveDate,
@@ -39,11 +37,9 @@ pub struct SeatRequest {
 pub struct NewBooking {
     /// Office row id.
     pub office_id: i64,
-    /// Office slug.
     pub office_slug: String,
     /// Slot start and end.
     pub slot_start: DateTime<Utc>,
-    /// Slot end.
     pub slot_end: DateTime<Utc>,
     /// Office-local date of the slot.
     pub local_date: NaiveDate,
@@ -57,9 +53,7 @@ pub struct NewBooking {
     pub kind: BookingKind,
     /// 16 digits.
     pub nik: String,
-    /// Name.
     pub name: String,
-    /// Birth date.
     pub birth_date: NaiveDate,
     /// `+628…`.
     pub phone: String,
@@ -74,7 +68,7 @@ pub struct NewBooking {
     /// Health certificate.
     pub certificate: NewCertificate,
     /// Who: `applicant` or `staff:<username>` for walk-ins.
-    pub actor: String,
+    pub actor: crate::domain::Actor,
     /// A walk-in's temperature readings, taken at its check-in.
     pub readings: Option<Readings>,
     /// The office's zone, kept in an Idempotency-Key's receipt.

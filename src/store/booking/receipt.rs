@@ -36,11 +36,8 @@ pub struct ReceiptBooking {
     pub code: String,
     /// Office row id.
     pub office_id: i64,
-    /// Office slug.
     pub office_slug: String,
-    /// Slot start.
     pub slot_start: DateTime<Utc>,
-    /// Slot end.
     pub slot_end: DateTime<Utc>,
     /// Office-local date of the slot.
     pub local_date: NaiveDate,
@@ -52,7 +49,6 @@ pub struct ReceiptBooking {
     pub nik: String,
     /// Name as booked.
     pub name: String,
-    /// Birth date.
     pub birth_date: NaiveDate,
     /// Married (may record before 17).
     pub married: bool,

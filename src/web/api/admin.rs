@@ -2,9 +2,9 @@
 
 use super::dto::ReplanReport;
 use super::parse_json;
+use crate::domain::OfficeSlug;
 use crate::domain::office::OfficeInput;
-use crate::domain::{OfficeSlug, Role};
-use crate::usecases::{AppError, Code, availability, changes};
+use crate::usecases::{AppError, Code, auth, availability, changes};
 use crate::web::AppState;
 use crate::web::kit::auth::Staff;
 use axum::body::Bytes;
@@ -39,13 +39,12 @@ pub async fn put_office(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let member = staff.require(Role::Admin)?;
+    let who = auth::nationwide(&staff.0)?;
     let dry_run = q.get("dry_run").is_some_and(|v| v == "true");
     let slug = OfficeSlug::parse(&slug)
         .ok_or_else(|| AppError::field(Code::Invalid, "slug", "err-slug"))?;
     let input: OfficeInput = parse_json(&headers, &body)?;
-    let (created, spec, replan) =
-        changes::put_office(&state, member, &slug, input, dry_run).await?;
+    let (created, spec, replan) = changes::put_office(&state, &who, &slug, input, dry_run).await?;
     let status = if created && !dry_run {
         StatusCode::CREATED
     } else {
@@ -69,7 +68,7 @@ pub async fn get_office(
     staff: Staff,
     Path(slug): Path<String>,
 ) -> Result<Json<OfficeInput>, AppError> {
-    staff.require(Role::Admin)?;
+    auth::nationwide(&staff.0)?;
     let office = availability::office(&state, &slug).await?;
     Ok(Json(office.spec.to_input()))
 }

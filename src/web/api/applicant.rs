@@ -3,8 +3,8 @@
 
 use super::dto::{Availability, BookingView};
 use super::parse_json;
-use crate::domain::Booking;
-use crate::store::{IdempotencyKey, Office, Replayed, Verified};
+use crate::store::{IdempotencyKey, Replayed, Verified};
+use crate::usecases::auth::{Authorized, OwnBooking};
 use crate::usecases::booking::Created;
 use crate::usecases::form::Channel;
 use crate::usecases::{AppError, Code, availability, booking, verify, waitlist};
@@ -192,19 +192,12 @@ pub async fn create_booking(
     if let Err(wait) = state.limits.bookings_left(ip) {
         return Ok(crate::web::kit::error::rate_limited(wait));
     }
-    let valid = booking::validate(
-        &state,
-        &form,
-        form.get("office"),
-        "applicant",
-        lang,
-        Channel::Api,
-    )
-    .await
-    .map_err(|errors| {
-        state.limits.refused_upload(ip, &errors);
-        first_error(errors)
-    })?;
+    let valid = booking::validate(&state, &form, form.get("office"), lang, Channel::Api)
+        .await
+        .map_err(|errors| {
+            state.limits.refused_upload(ip, &errors);
+            first_error(errors)
+        })?;
     // Bookings per address and hour (a replay above does not count).
     if let Err(wait) = state.limits.book(ip) {
         return Ok(crate::web::kit::error::rate_limited(wait));
@@ -253,7 +246,7 @@ async fn owned_booking(
     state: &AppState,
     code: &str,
     headers: &HeaderMap,
-) -> Result<(Booking, Office), AppError> {
+) -> Result<Authorized<OwnBooking>, AppError> {
     let token = headers
         .get("x-booking-token")
         .and_then(|v| v.to_str().ok())
@@ -270,7 +263,8 @@ pub async fn get_booking(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<BookingView>, AppError> {
-    let (b, office) = owned_booking(&state, &code, &headers).await?;
+    let who = owned_booking(&state, &code, &headers).await?;
+    let (b, office) = (who.booking().clone(), who.office().clone());
     Ok(Json(BookingView::new(&b, &office, None, state.clock.now())))
 }
 
@@ -292,7 +286,8 @@ pub async fn verify_booking(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<BookingView>, AppError> {
-    let (b, office) = owned_booking(&state, &code, &headers).await?;
+    let who = owned_booking(&state, &code, &headers).await?;
+    let (b, office) = (who.booking().clone(), who.office().clone());
     let body: VerifyBody = parse_json(&headers, &body)?;
     let token = headers
         .get("x-booking-token")
@@ -318,8 +313,9 @@ pub async fn cancel_booking(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<BookingView>, AppError> {
-    let (b, office) = owned_booking(&state, &code, &headers).await?;
-    let b = booking::cancel(&state, &b, "applicant").await?;
+    let who = owned_booking(&state, &code, &headers).await?;
+    let office = who.office().clone();
+    let b = booking::cancel(&state, &who).await?;
     Ok(Json(BookingView::new(&b, &office, None, state.clock.now())))
 }
 
@@ -341,9 +337,10 @@ pub async fn reschedule_booking(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<BookingView>, AppError> {
-    let (b, office) = owned_booking(&state, &code, &headers).await?;
+    let who = owned_booking(&state, &code, &headers).await?;
+    let office = who.office().clone();
     let body: RescheduleBody = parse_json(&headers, &body)?;
-    let b = booking::reschedule(&state, &b, &body.slot_start, "applicant").await?;
+    let b = booking::reschedule(&state, &who, &body.slot_start).await?;
     Ok(Json(BookingView::new(&b, &office, None, state.clock.now())))
 }
 
@@ -360,9 +357,10 @@ pub async fn replace_certificate(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<BookingView>, AppError> {
-    let (b, office) = owned_booking(&state, &code, &headers).await?;
+    let who = owned_booking(&state, &code, &headers).await?;
+    let office = who.office().clone();
     let form = read_form(multipart).await?;
-    let b = booking::replace_certificate(&state, &b, &form, "applicant")
+    let b = booking::replace_certificate(&state, &who, &form)
         .await
         .map_err(first_error)?;
     Ok(Json(BookingView::new(&b, &office, None, state.clock.now())))
@@ -378,8 +376,9 @@ pub async fn claim_offer(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<BookingView>, AppError> {
-    let (b, office) = owned_booking(&state, &code, &headers).await?;
-    let b = booking::claim(&state, &b).await?;
+    let who = owned_booking(&state, &code, &headers).await?;
+    let office = who.office().clone();
+    let b = booking::claim(&state, &who).await?;
     Ok(Json(BookingView::new(&b, &office, None, state.clock.now())))
 }
 

@@ -158,9 +158,10 @@ pub async fn day_list(
     staff: Staff,
     Path((slug, date)): Path<(String, String)>,
 ) -> Result<Json<Vec<DayListRow>>, AppError> {
-    let office = desk::office(&state, &staff.0, &slug).await?;
+    let who = desk::office(&state, &staff.0, &slug).await?;
+    let office = who.office();
     let date = parse_date(&date, "date")?;
-    let rows = desk::day_list(&state, &staff.0, &office, date).await?;
+    let rows = desk::day_list(&state, &who, date).await?;
     let tz = office.spec.timezone;
     Ok(Json(
         rows.into_iter()
@@ -218,7 +219,7 @@ pub async fn check_in(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, AppError> {
-    desk::open(&state, &staff.0, &code).await?;
+    let d = desk::open(&state, &staff.0, &code).await?;
     let body: CheckIn = parse_json(&headers, &bytes)?;
     let run = async {
         let reading = desk::Reading {
@@ -227,7 +228,7 @@ pub async fn check_in(
             guardian_confirmed: body.guardian_confirmed,
             channel: Channel::Api,
         };
-        let b = desk::check_in(&state, &staff.0, &code, reading).await?;
+        let b = desk::check_in(&state, &d, reading).await?;
         Ok((StatusCode::OK, view(&state, &b).await?))
     };
     once(
@@ -299,11 +300,11 @@ pub async fn outcome(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, AppError> {
-    desk::open(&state, &staff.0, &code).await?;
+    let d = desk::open(&state, &staff.0, &code).await?;
     let body: OutcomeBody = parse_json(&headers, &bytes)?;
     let run = async {
         let reason = body.reason.as_deref();
-        let b = desk::outcome(&state, &staff.0, &code, &body.outcome, reason).await?;
+        let b = desk::outcome(&state, &d, &body.outcome, reason).await?;
         Ok((StatusCode::OK, view(&state, &b).await?))
     };
     once(
@@ -339,10 +340,10 @@ pub async fn cancel(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, AppError> {
-    desk::open(&state, &staff.0, &code).await?;
+    let d = desk::open(&state, &staff.0, &code).await?;
     let body: CancelBody = parse_json(&headers, &bytes)?;
     let run = async {
-        let b = desk::cancel(&state, &staff.0, &code, Some(&body.reason)).await?;
+        let b = desk::cancel(&state, &d, Some(&body.reason)).await?;
         Ok((StatusCode::OK, view(&state, &b).await?))
     };
     once(
@@ -376,11 +377,11 @@ pub async fn review(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, AppError> {
-    desk::open(&state, &staff.0, &code).await?;
+    let d = desk::open(&state, &staff.0, &code).await?;
     let body: ReviewBody = parse_json(&headers, &bytes)?;
     let run = async {
         let reason = body.reason.as_deref();
-        let b = desk::review(&state, &staff.0, &code, &body.decision, reason).await?;
+        let b = desk::review(&state, &d, &body.decision, reason).await?;
         Ok((StatusCode::OK, view(&state, &b).await?))
     };
     once(
@@ -407,7 +408,8 @@ pub async fn certificate(
     staff: Staff,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let file = desk::certificate(&state, &staff.0, &code).await?;
+    let d = desk::open(&state, &staff.0, &code).await?;
+    let file = desk::certificate(&state, &d).await?;
     Ok(certificate_response(&code, file))
 }
 
@@ -453,8 +455,9 @@ pub async fn review_queue(
     staff: Staff,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let office = desk::office(&state, &staff.0, &slug).await?;
-    let rows = desk::review_queue(&state, &staff.0, &office).await?;
+    let who = desk::office(&state, &staff.0, &slug).await?;
+    let office = who.office();
+    let rows = desk::review_queue(&state, &who).await?;
     let tz = office.spec.timezone;
     let rows: Vec<super::dto::ReviewQueueRow> = rows
         .into_iter()
@@ -485,18 +488,19 @@ pub async fn walk_in(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let office = desk::office(&state, &staff.0, &slug).await?;
+    let who = desk::office(&state, &staff.0, &slug).await?;
+    let office = who.office();
     let form = read_form(multipart).await?;
     let request = form.fingerprint();
     let run = async {
-        let b = crate::usecases::walk_in::walk_in(&state, &staff.0, &office, &form, Channel::Api)
+        let b = crate::usecases::walk_in::walk_in(&state, &who, &form, Channel::Api)
             .await
             .map_err(|e| {
                 e.into_iter()
                     .next()
                     .unwrap_or_else(|| AppError::new(Code::Invalid, "err-required"))
             })?;
-        Ok((StatusCode::CREATED, Json(DeskBookingView::new(&b, &office))))
+        Ok((StatusCode::CREATED, Json(DeskBookingView::new(&b, office))))
     };
     once(
         &state,

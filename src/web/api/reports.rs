@@ -4,7 +4,7 @@
 use crate::domain::Role;
 use crate::domain::office::local_rfc3339;
 use crate::store::AuditFilter;
-use crate::usecases::changes::require;
+use crate::usecases::auth;
 use crate::usecases::{AppError, desk, reports};
 use crate::web::AppState;
 use crate::web::kit::auth::Staff;
@@ -58,9 +58,9 @@ pub async fn report(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let office = desk::office(&state, &staff.0, &slug).await?;
-    let (from, to) = reports::report_range(&state, &office, q.get("from"), q.get("to"))?;
-    let days = reports::report(&state, &staff.0, &office, from, to).await?;
+    let who = desk::office(&state, &staff.0, &slug).await?;
+    let (from, to) = reports::report_range(&state, who.office(), q.get("from"), q.get("to"))?;
+    let days = reports::report(&state, &who, from, to).await?;
     if wants_csv(&headers) {
         Ok(csv_response(
             &format!("laporan-{slug}-{from}-{to}"),
@@ -87,7 +87,7 @@ pub async fn audit(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    require(&staff.0, Role::Supervisor)?;
+    auth::has_role(&staff.0, Role::Supervisor)?;
     let csv = wants_csv(&headers);
     let filter: AuditFilter = reports::audit_filter(&state, &staff.0, &q, csv).await?;
     let rows = reports::audit(&state, &staff.0, &filter).await?;

@@ -5,7 +5,8 @@ use super::dto::{LevelScheduleRow, OfficeReport, Plan, ReplanReport, RuleVersion
 use super::parse_json;
 use crate::domain::holidays::{parse_csv, parse_ical};
 use crate::domain::{LevelRule, Role};
-use crate::store::{Office, PlanChange};
+use crate::store::PlanChange;
+use crate::usecases::auth::{self, Desk, Supervisor};
 use crate::usecases::changes::{self, LevelForm, parse_date, parse_year};
 use crate::usecases::{AppError, Code, plan};
 use crate::web::AppState;
@@ -43,16 +44,6 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// The office of a staff route, if this member may act for it with `role`.
-async fn office_for(
-    state: &AppState,
-    staff: &Staff,
-    slug: &str,
-    role: Role,
-) -> Result<Office, AppError> {
-    changes::office_for(state, &staff.0, slug, role).await
-}
-
 /// A level over a date range (API.md).
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct LevelChange {
@@ -78,8 +69,9 @@ pub async fn get_levels(
     staff: Staff,
     Path(slug): Path<String>,
 ) -> Result<Json<Vec<LevelScheduleRow>>, AppError> {
-    let office = office_for(&state, &staff, &slug, Role::Desk).await?;
-    let rows = changes::level_schedule(&state, &office).await?;
+    let who = auth::office::<Desk>(&state, &staff.0, &slug).await?;
+    let office = who.office();
+    let rows = changes::level_schedule(&state, office).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
 
@@ -94,7 +86,8 @@ pub async fn put_level(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<ReplanReport>, AppError> {
-    let office = office_for(&state, &staff, &slug, Role::Supervisor).await?;
+    let who = auth::office::<Supervisor>(&state, &staff.0, &slug).await?;
+    let office = who.office();
     let body: LevelChange = parse_json(&headers, &body)?;
     let change: PlanChange = LevelForm {
         level: &body.level,
@@ -102,15 +95,7 @@ pub async fn put_level(
         to: body.effective_to.as_deref(),
     }
     .try_into()?;
-    let report = changes::apply(
-        &state,
-        &staff.0,
-        &office,
-        &change,
-        &body.reason,
-        body.dry_run,
-    )
-    .await?;
+    let report = changes::apply(&state, &who, &change, &body.reason, body.dry_run).await?;
     Ok(Json(ReplanReport::new(&report, office.spec.timezone)))
 }
 
@@ -136,19 +121,12 @@ pub async fn put_closure(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<ReplanReport>, AppError> {
-    let office = office_for(&state, &staff, &slug, Role::Supervisor).await?;
+    let who = auth::office::<Supervisor>(&state, &staff.0, &slug).await?;
+    let office = who.office();
     let date = parse_date(&date, "date")?;
     let closure: ClosureBody = parse_json(&headers, &body)?;
     let change = PlanChange::Close(date);
-    let report = changes::apply(
-        &state,
-        &staff.0,
-        &office,
-        &change,
-        &closure.reason,
-        closure.dry_run,
-    )
-    .await?;
+    let report = changes::apply(&state, &who, &change, &closure.reason, closure.dry_run).await?;
     Ok(Json(ReplanReport::new(&report, office.spec.timezone)))
 }
 
@@ -161,10 +139,11 @@ pub async fn delete_closure(
     staff: Staff,
     Path((slug, date)): Path<(String, String)>,
 ) -> Result<Json<ReplanReport>, AppError> {
-    let office = office_for(&state, &staff, &slug, Role::Supervisor).await?;
+    let who = auth::office::<Supervisor>(&state, &staff.0, &slug).await?;
+    let office = who.office();
     let date = parse_date(&date, "date")?;
     let change = PlanChange::Reopen(date);
-    let report = changes::apply(&state, &staff.0, &office, &change, "reopened", false).await?;
+    let report = changes::apply(&state, &who, &change, "reopened", false).await?;
     Ok(Json(ReplanReport::new(&report, office.spec.timezone)))
 }
 
@@ -180,7 +159,8 @@ pub async fn get_plan(
     Path(slug): Path<String>,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Plan>, AppError> {
-    let office = office_for(&state, &staff, &slug, Role::Desk).await?;
+    let who = auth::office::<Desk>(&state, &staff.0, &slug).await?;
+    let office = who.office();
     let days = match q.get("days") {
         None => 30,
         Some(d) => d
@@ -189,7 +169,7 @@ pub async fn get_plan(
             .filter(|d| (1..=62).contains(d))
             .ok_or_else(|| AppError::field(Code::Invalid, "days", "err-required"))?,
     };
-    Ok(Json(plan::plan(&state, &office, days).await?.into()))
+    Ok(Json(plan::plan(&state, office, days).await?.into()))
 }
 
 /// The rules in force, one per level.
@@ -199,7 +179,7 @@ pub async fn get_rules(
     State(state): State<AppState>,
     staff: Staff,
 ) -> Result<Json<Vec<LevelRule>>, AppError> {
-    staff.require(Role::Desk)?;
+    auth::has_role(&staff.0, Role::Desk)?;
     Ok(Json(changes::rules(&state).await?))
 }
 
@@ -226,10 +206,9 @@ pub async fn put_rule(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<RuleChange>, AppError> {
-    staff.require(Role::Admin)?;
+    let who = auth::nationwide(&staff.0)?;
     let edit: RuleEdit = parse_json(&headers, &body)?;
-    let reports =
-        changes::edit_rule(&state, &staff.0, &edit.rule, &edit.reason, edit.dry_run).await?;
+    let reports = changes::edit_rule(&state, &who, &edit.rule, &edit.reason, edit.dry_run).await?;
     Ok(Json(RuleChange {
         rules: changes::rules(&state).await?,
         applied: !edit.dry_run,
@@ -255,7 +234,7 @@ pub async fn get_rule_history(
     State(state): State<AppState>,
     staff: Staff,
 ) -> Result<Json<Vec<RuleVersion>>, AppError> {
-    staff.require(Role::Desk)?;
+    auth::has_role(&staff.0, Role::Desk)?;
     let history = changes::rule_history(&state).await?;
     Ok(Json(history.into_iter().map(Into::into).collect()))
 }
@@ -269,7 +248,7 @@ pub async fn get_holidays(
     staff: Staff,
     Path(year): Path<String>,
 ) -> Result<Response, AppError> {
-    staff.require(Role::Desk)?;
+    auth::has_role(&staff.0, Role::Desk)?;
     let year = parse_year(&year)?;
     let days: Vec<serde_json::Value> = changes::holidays(&state, year)
         .await?
@@ -296,7 +275,7 @@ pub async fn put_holidays(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    staff.require(Role::Admin)?;
+    let who = auth::nationwide(&staff.0)?;
     let dry_run = q.get("dry_run").is_some_and(|v| v == "true");
     let year = parse_year(&year)?;
     let kind = headers
@@ -330,7 +309,7 @@ pub async fn put_holidays(
             retry_after: None,
         }
     })?;
-    let reports = changes::load_holidays(&state, &staff.0, year, &days, dry_run).await?;
+    let reports = changes::load_holidays(&state, &who, year, &days, dry_run).await?;
     let offices: Vec<OfficeReport> = reports.iter().map(OfficeReport::new).collect();
     Ok((
         StatusCode::OK,
@@ -351,8 +330,8 @@ pub async fn failed_messages(
     staff: Staff,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let office = office_for(&state, &staff, &slug, Role::Supervisor).await?;
-    let rows = crate::usecases::outbox::failed(&state, &staff.0, &office).await?;
+    let who = auth::office::<Supervisor>(&state, &staff.0, &slug).await?;
+    let rows = crate::usecases::outbox::failed(&state, &who).await?;
     let kinds = |k: &str| crate::domain::NotificationKind::parse(k).map_or("", |k| k.wire());
     let rows: Vec<serde_json::Value> = rows
         .iter()

@@ -182,16 +182,7 @@ pub(super) async fn book_submit(
         return Ok(too_many_saying(lang, wait, "err-bookings-per-hour"));
     }
     let slot_start = form.get("slot_start").to_string();
-    let result = match booking::validate(
-        &state,
-        &form,
-        &slug,
-        "applicant",
-        lang.code(),
-        Channel::Page,
-    )
-    .await
-    {
+    let result = match booking::validate(&state, &form, &slug, lang.code(), Channel::Page).await {
         Ok(valid) => {
             if let Err(wait) = state.limits.book(ip) {
                 return Ok(too_many_saying(lang, wait, "err-bookings-per-hour"));

@@ -8,6 +8,7 @@ use crate::domain::{Booking, BookingStatus, NotificationKind};
 use crate::i18n::hm;
 use crate::store::Verified;
 use crate::store::{Notice, Office};
+use crate::usecases::auth::{Authorized, OwnBooking};
 use crate::usecases::availability::coming_days;
 use crate::usecases::{AppError, Code, booking, verify};
 use crate::web::AppState;
@@ -205,7 +206,7 @@ async fn owned(
     lang: Lang,
     code: &str,
     token: Option<&str>,
-) -> Result<(Booking, Office), PageError> {
+) -> Result<Authorized<OwnBooking>, PageError> {
     let token = token.ok_or_else(|| PageError(lang, crate::usecases::AppError::not_found()))?;
     booking::owned(state, code, token).await.or_page(lang)
 }
@@ -245,7 +246,8 @@ pub(super) async fn manage(
     Path(code): Path<String>,
     Query(q): Query<TokenQuery>,
 ) -> Result<BookingPage, PageError> {
-    let (b, office) = owned(&state, lang, &code, q.t.as_deref()).await?;
+    let who = owned(&state, lang, &code, q.t.as_deref()).await?;
+    let (b, office) = (who.booking().clone(), who.office().clone());
     let notice = match q.m.as_deref() {
         // A booking waiting for its phone is not made yet: its code form says so.
         Some("created") if b.status == BookingStatus::PendingVerification => None,
@@ -300,7 +302,8 @@ pub(super) async fn calendar(
     Query(q): Query<TokenQuery>,
 ) -> Result<Response, PageError> {
     use icalendar::{Component, Event, EventLike};
-    let (b, office) = owned(&state, lang, &code, q.t.as_deref()).await?;
+    let who = owned(&state, lang, &code, q.t.as_deref()).await?;
+    let (b, office) = (who.booking().clone(), who.office().clone());
     let mut event = Event::new();
     event
         .uid(&format!("{}@rekam", b.code))
@@ -344,8 +347,9 @@ pub(super) async fn claim_submit(
     Path(code): Path<String>,
     Form(f): Form<TokenForm>,
 ) -> Result<Redirect, PageError> {
-    let (b, _) = owned(&state, lang, &code, Some(&f.t)).await?;
-    booking::claim(&state, &b).await.or_page(lang)?;
+    let who = owned(&state, lang, &code, Some(&f.t)).await?;
+    let b = who.booking().clone();
+    booking::claim(&state, &who).await.or_page(lang)?;
     Ok(Redirect::to(&format!(
         "{}&m=claimed",
         manage_path(&b.code, &f.t)
@@ -367,7 +371,8 @@ pub(super) async fn cancel_confirm(
     Path(code): Path<String>,
     Query(q): Query<TokenQuery>,
 ) -> Result<CancelPage, PageError> {
-    let (b, office) = owned(&state, lang, &code, q.t.as_deref()).await?;
+    let who = owned(&state, lang, &code, q.t.as_deref()).await?;
+    let (b, office) = (who.booking().clone(), who.office().clone());
     let token = q.t.unwrap_or_default();
     Ok(CancelPage {
         frame: Frame::new(lang, &format!("/b/{}/cancel?t={token}", b.code)),
@@ -383,10 +388,9 @@ pub(super) async fn cancel_submit(
     Path(code): Path<String>,
     Form(f): Form<TokenForm>,
 ) -> Result<Redirect, PageError> {
-    let (b, _) = owned(&state, lang, &code, Some(&f.t)).await?;
-    booking::cancel(&state, &b, "applicant")
-        .await
-        .or_page(lang)?;
+    let who = owned(&state, lang, &code, Some(&f.t)).await?;
+    let b = who.booking().clone();
+    booking::cancel(&state, &who).await.or_page(lang)?;
     Ok(Redirect::to(&format!(
         "{}&m={}",
         manage_path(&b.code, &f.t),
@@ -460,7 +464,8 @@ pub(super) async fn reschedule_page(
     Path(code): Path<String>,
     Query(q): Query<TokenQuery>,
 ) -> Result<ReschedulePage, PageError> {
-    let (b, office) = owned(&state, lang, &code, q.t.as_deref()).await?;
+    let who = owned(&state, lang, &code, q.t.as_deref()).await?;
+    let (b, office) = (who.booking().clone(), who.office().clone());
     reschedule_view(&state, lang, b, office, q.t.unwrap_or_default(), None).await
 }
 
@@ -470,9 +475,10 @@ pub(super) async fn reschedule_submit(
     Path(code): Path<String>,
     Form(f): Form<TokenForm>,
 ) -> Result<Response, PageError> {
-    let (b, office) = owned(&state, lang, &code, Some(&f.t)).await?;
+    let who = owned(&state, lang, &code, Some(&f.t)).await?;
+    let (b, office) = (who.booking().clone(), who.office().clone());
     let start = f.slot_start.unwrap_or_default();
-    match booking::reschedule(&state, &b, &start, "applicant").await {
+    match booking::reschedule(&state, &who, &start).await {
         Ok(b) => Ok(
             Redirect::to(&format!("{}&m=rescheduled", manage_path(&b.code, &f.t))).into_response(),
         ),
@@ -494,8 +500,9 @@ pub(super) async fn certificate_submit(
 ) -> Result<Response, PageError> {
     let form = read_form(multipart).await.or_page(lang)?;
     let token = form.get("t").to_string();
-    let (b, office) = owned(&state, lang, &code, Some(&token)).await?;
-    match booking::replace_certificate(&state, &b, &form, "applicant").await {
+    let who = owned(&state, lang, &code, Some(&token)).await?;
+    let (b, office) = (who.booking().clone(), who.office().clone());
+    match booking::replace_certificate(&state, &who, &form).await {
         Ok(b) => Ok(
             Redirect::to(&format!("{}&m=replaced", manage_path(&b.code, &token))).into_response(),
         ),
@@ -520,7 +527,8 @@ pub(super) async fn verify_submit(
     Form(form): Form<std::collections::HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let token = form.get("t").cloned().unwrap_or_default();
-    let (b, office) = owned(&state, lang, &code, Some(&token)).await?;
+    let who = owned(&state, lang, &code, Some(&token)).await?;
+    let (b, office) = (who.booking().clone(), who.office().clone());
     let typed = form.get("code").map(String::as_str).unwrap_or_default();
     let done = verify::verify(&state, &b, &token, typed).await;
     let (error, left) = match &done {
@@ -533,7 +541,8 @@ pub(super) async fn verify_submit(
         return Ok(Redirect::to(&to).into_response());
     };
     // Re-read: a last wrong code (or the deadline) cancelled it.
-    let b = booking::owned(&state, &code, &token).await.or_page(lang)?.0;
+    let who = booking::owned(&state, &code, &token).await.or_page(lang)?;
+    let b = who.booking().clone();
     let raw = crate::usecases::form::RawForm {
         fields: form,
         ..Default::default()
@@ -553,7 +562,8 @@ pub(super) async fn resend_submit(
     Form(q): Form<TokenQuery>,
 ) -> Result<Response, PageError> {
     let token = q.t.unwrap_or_default();
-    let (b, office) = owned(&state, lang, &code, Some(&token)).await?;
+    let who = owned(&state, lang, &code, Some(&token)).await?;
+    let (b, office) = (who.booking().clone(), who.office().clone());
     match verify::resend(&state, &b).await {
         Ok(()) => {
             let to = format!("{}&m=resent", manage_path(&b.code, &token));

@@ -224,7 +224,8 @@ async fn check_in(
         guardian_confirmed: guardian,
         channel: crate::usecases::form::Channel::Page,
     };
-    match desk::check_in(&state, &me, &code, reading).await {
+    let d = desk::open(&state, &me, &code).await.or_page(lang)?;
+    match desk::check_in(&state, &d, reading).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/bookings/{code}?m=in")).into_response()),
         Err(e) => refused(&state, lang, &me, &code, e, f).await,
     }
@@ -239,7 +240,8 @@ async fn outcome(
 ) -> Result<Response, PageError> {
     let outcome = f.get("outcome").map_or("", String::as_str);
     let reason = f.get("reason").map(String::as_str);
-    match desk::outcome(&state, &me, &code, outcome, reason).await {
+    let d = desk::open(&state, &me, &code).await.or_page(lang)?;
+    match desk::outcome(&state, &d, outcome, reason).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/bookings/{code}?m=outcome")).into_response()),
         Err(e) => refused(&state, lang, &me, &code, e, f).await,
     }
@@ -254,7 +256,8 @@ async fn review(
 ) -> Result<Response, PageError> {
     let decision = f.get("decision").map_or("", String::as_str);
     let reason = f.get("review_reason").map(String::as_str);
-    match desk::review(&state, &me, &code, decision, reason).await {
+    let d = desk::open(&state, &me, &code).await.or_page(lang)?;
+    match desk::review(&state, &d, decision, reason).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/bookings/{code}?m=review")).into_response()),
         Err(e) => refused(&state, lang, &me, &code, e, f).await,
     }
@@ -268,7 +271,8 @@ async fn cancel(
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let reason = f.get("cancel_reason").map(String::as_str);
-    match desk::cancel(&state, &me, &code, reason).await {
+    let d = desk::open(&state, &me, &code).await.or_page(lang)?;
+    match desk::cancel(&state, &d, reason).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/bookings/{code}?m=cancel")).into_response()),
         Err(e) => refused(&state, lang, &me, &code, e, f).await,
     }
@@ -281,6 +285,7 @@ async fn certificate(
     StaffSession(me): StaffSession,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    let file = desk::certificate(&state, &me, &code).await.or_page(lang)?;
+    let d = desk::open(&state, &me, &code).await.or_page(lang)?;
+    let file = desk::certificate(&state, &d).await.or_page(lang)?;
     Ok(certificate_response(&code, file))
 }

@@ -14,6 +14,7 @@ use super::kit::session::StaffSession;
 use crate::domain::nik::mask_nik;
 use crate::domain::{BookingStatus, CertificateStatus};
 use crate::store::{Office, StaffMember};
+use crate::usecases::auth::{AtOffice, Authorized, Desk};
 use crate::usecases::form::Channel;
 use crate::usecases::{AppError, desk};
 use askama::Template;
@@ -52,7 +53,7 @@ async fn my_desk(
     lang: Lang,
     me: &StaffMember,
     slug: &str,
-) -> Result<Office, PageError> {
+) -> Result<Authorized<AtOffice<Desk>>, PageError> {
     desk::office(state, me, slug).await.or_page(lang)
 }
 
@@ -93,12 +94,11 @@ async fn day_page(
     Path(slug): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<DayPage, PageError> {
-    let office = my_desk(&state, lang, &me, &slug).await?;
+    let who = my_desk(&state, lang, &me, &slug).await?;
+    let office = who.office().clone();
     let date =
         desk::date_or_today(&state, &office, q.get("date").map(String::as_str)).or_page(lang)?;
-    let all = desk::day_list(&state, &me, &office, date)
-        .await
-        .or_page(lang)?;
+    let all = desk::day_list(&state, &who, date).await.or_page(lang)?;
     let status = q.get("status").cloned().unwrap_or_default();
     let search = q
         .get("q")
@@ -240,10 +240,9 @@ async fn review_page(
     StaffSession(me): StaffSession,
     Path(slug): Path<String>,
 ) -> Result<ReviewPage, PageError> {
-    let office = my_desk(&state, lang, &me, &slug).await?;
-    let rows = desk::review_queue(&state, &me, &office)
-        .await
-        .or_page(lang)?;
+    let who = my_desk(&state, lang, &me, &slug).await?;
+    let office = who.office().clone();
+    let rows = desk::review_queue(&state, &who).await.or_page(lang)?;
     let tz = office.spec.timezone;
     Ok(ReviewPage {
         frame: Frame::staff_menu(
@@ -285,7 +284,7 @@ async fn walk_in_page(
     StaffSession(me): StaffSession,
     Path(slug): Path<String>,
 ) -> Result<WalkInPage, PageError> {
-    let office = my_desk(&state, lang, &me, &slug).await?;
+    let office = my_desk(&state, lang, &me, &slug).await?.office().clone();
     Ok(WalkInPage {
         frame: Frame::staff_menu(
             lang,
@@ -308,11 +307,12 @@ async fn walk_in_submit(
     Path(slug): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
-    let office = my_desk(&state, lang, &me, &slug).await?;
+    let who = my_desk(&state, lang, &me, &slug).await?;
+    let office = who.office().clone();
     let form = super::kit::multipart::read_form(multipart)
         .await
         .or_page(lang)?;
-    match crate::usecases::walk_in::walk_in(&state, &me, &office, &form, Channel::Page).await {
+    match crate::usecases::walk_in::walk_in(&state, &who, &form, Channel::Page).await {
         Ok(b) => Ok(Redirect::to(&format!("/staff/bookings/{}?m=walk_in", b.code)).into_response()),
         Err(errors) => {
             let status = form_status(lang, &errors)?;

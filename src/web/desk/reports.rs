@@ -1,11 +1,12 @@
 //! The day report (a page with a small chart, and CSV), the audit log (supervisors; a
 //! page with filters, and CSV) and staff accounts (admins).
 
-use super::super::kit::page::{Frame, OrPage, PageError, require, short_when};
+use super::super::kit::page::{Frame, OrPage, PageError, short_when};
 use super::my_desk;
 use crate::domain::Role;
 use crate::store::{AuditRow, DayReport, Office, StaffAccount};
 use crate::usecases::accounts::{self, AccountChange};
+use crate::usecases::auth;
 use crate::usecases::{AppError, reports};
 use crate::web::AppState;
 use crate::web::kit::form::Form;
@@ -64,10 +65,11 @@ async fn report_page(
     // A filter form sends the fields left empty: they are not filters.
     q.retain(|_, v| !v.trim().is_empty());
     q.values_mut().for_each(|v| *v = v.trim().to_string());
-    let office = my_desk(&state, lang, &me, &slug).await?;
+    let who = my_desk(&state, lang, &me, &slug).await?;
+    let office = who.office().clone();
     let (from, to) =
         reports::report_range(&state, &office, q.get("from"), q.get("to")).or_page(lang)?;
-    let days = reports::report(&state, &me, &office, from, to)
+    let days = reports::report(&state, &who, from, to)
         .await
         .or_page(lang)?;
     if q.get("format").is_some_and(|f| f == "csv") {
@@ -119,7 +121,7 @@ async fn audit_page(
     StaffSession(me): StaffSession,
     Query(mut q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    require(lang, &me, Role::Supervisor)?;
+    auth::has_role(&me, Role::Supervisor).or_page(lang)?;
     // A filter form sends the fields left empty: they are not filters.
     q.retain(|_, v| !v.trim().is_empty());
     q.values_mut().for_each(|v| *v = v.trim().to_string());
@@ -224,7 +226,8 @@ async fn accounts_view(
     error: Option<String>,
     typed: HashMap<String, String>,
 ) -> Result<AccountsPage, PageError> {
-    let accounts = accounts::list(state, me).await.or_page(lang)?;
+    let who = auth::nationwide(me).or_page(lang)?;
+    let accounts = accounts::list(state, &who).await.or_page(lang)?;
     let offices = crate::usecases::availability::offices(state)
         .await
         .or_page(lang)?
@@ -248,7 +251,7 @@ async fn accounts_page(
     StaffSession(me): StaffSession,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<AccountsPage, PageError> {
-    require(lang, &me, Role::Admin)?;
+    auth::nationwide(&me).or_page(lang)?;
     let notice = q.get("m").map(|_| lang.text("accounts-saved"));
     accounts_view(&state, lang, &me, notice, None, HashMap::new()).await
 }
@@ -284,11 +287,11 @@ async fn account_add(
     StaffSession(me): StaffSession,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    require(lang, &me, Role::Admin)?;
+    let who = auth::nationwide(&me).or_page(lang)?;
     let get = |k: &str| f.get(k).map_or("", |s| s.trim());
     let result = accounts::add_by_admin(
         &state,
-        &me,
+        &who,
         get("username"),
         f.get("password").map_or("", String::as_str),
         Role::parse(get("role")),
@@ -308,13 +311,13 @@ async fn account_change(
     Path(username): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    require(lang, &me, Role::Admin)?;
+    let who = auth::nationwide(&me).or_page(lang)?;
     let get = |k: &str| f.get(k).map_or("", |s| s.trim());
     let change = match get("action") {
         // Another account's second factor removed (a lost phone and lost codes): it sets
         // one up again at its next login if it must have one.
         "reset_2fa" => {
-            return match crate::usecases::second_factor::reset_by_admin(&state, &me, &username)
+            return match crate::usecases::second_factor::reset_by_admin(&state, &who, &username)
                 .await
             {
                 Ok(()) => Ok(Redirect::to("/staff/accounts?m=changed").into_response()),
@@ -332,15 +335,7 @@ async fn account_change(
             }
         },
     };
-    match accounts::change(
-        &state.store,
-        &me.actor(),
-        &username,
-        change,
-        state.clock.now(),
-    )
-    .await
-    {
+    match accounts::change(&state.store, &who, &username, change, state.clock.now()).await {
         Ok(()) => Ok(Redirect::to("/staff/accounts?m=changed").into_response()),
         Err(e) => refused(&state, lang, &me, e, HashMap::new()).await,
     }

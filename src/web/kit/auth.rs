@@ -1,9 +1,8 @@
 //! Staff bearer tokens (API.md: every `/api/v1/staff/` and `/api/v1/admin/` route is 401
 //! without a valid token, 403 with a role too low; a desk token sees only its office).
 
-use crate::domain::Role;
 use crate::store::StaffMember;
-use crate::usecases::{AppError, Code, accounts, changes};
+use crate::usecases::{AppError, Code, accounts};
 use crate::web::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts};
@@ -29,12 +28,5 @@ impl FromRequestParts<AppState> for Staff {
             .await?
             .map(Staff)
             .ok_or_else(unauthorized)
-    }
-}
-
-impl Staff {
-    /// 403 unless the role is at least `role`.
-    pub fn require(&self, role: Role) -> Result<&StaffMember, AppError> {
-        changes::require(&self.0, role).map(|()| &self.0)
     }
 }

@@ -6,7 +6,7 @@ use super::lang::Lang;
 use crate::domain::Role;
 use crate::store::StaffMember;
 use crate::usecases::form::RawForm;
-use crate::usecases::{AppError, Code, changes};
+use crate::usecases::{AppError, Code};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::http::{StatusCode, header};
@@ -299,11 +299,6 @@ pub fn too_many_saying(lang: Lang, wait: std::time::Duration, message: &'static 
         resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
     resp
-}
-
-/// The role guard of staff pages: a forbidden page unless `me` has at least `role`.
-pub fn require(lang: Lang, me: &StaffMember, role: Role) -> Result<(), PageError> {
-    changes::require(me, role).or_page(lang)
 }
 
 /// The key of the text naming a limit.

@@ -11,6 +11,7 @@ use super::AppState;
 use super::kit::lang::Lang;
 use super::kit::page::{Frame, OrPage, PageError};
 use super::kit::session::StaffSession;
+use crate::usecases::auth;
 use crate::usecases::availability;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -39,18 +40,16 @@ pub fn router() -> Router<AppState> {
         ))
 }
 
-/// The office of a staff page, if `me` may act for it with `role` (an unknown office is
+/// The office of a staff page, if `me` may act for it with grant `R` (an unknown office is
 /// not found before anyone is told they may not see it).
-async fn my_office(
+async fn my_office<R: auth::Grant>(
     state: &AppState,
     lang: Lang,
     me: &crate::store::StaffMember,
     slug: &str,
-    role: crate::domain::Role,
-) -> Result<crate::store::Office, PageError> {
+) -> Result<auth::Authorized<auth::AtOffice<R>>, PageError> {
     let office = availability::office(state, slug).await.or_page(lang)?;
-    crate::usecases::changes::may_act(me, &office, role).or_page(lang)?;
-    Ok(office)
+    auth::at_office::<R>(me, office).or_page(lang)
 }
 
 /// `?m=…`: which notice a page shows after a redirect.

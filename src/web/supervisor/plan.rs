@@ -2,9 +2,10 @@
 //! preview.
 
 use super::{Notice, my_office};
-use crate::domain::{Level, Role};
+use crate::domain::Level;
 use crate::planner::Limit;
 use crate::store::{Office, PlanChange, StaffMember};
+use crate::usecases::auth::{self, Desk, Supervisor};
 use crate::usecases::changes::{self, LevelForm, parse_date};
 use crate::usecases::plan::{Plan, plan};
 use crate::web::AppState;
@@ -135,16 +136,20 @@ pub(super) async fn plan_page(
     Path(slug): Path<String>,
     Query(q): Query<Notice>,
 ) -> Result<PlanPage, PageError> {
-    let office = my_office(&state, lang, &me, &slug, Role::Desk).await?;
+    let at_desk = my_office::<Desk>(&state, lang, &me, &slug).await?;
+    let office = at_desk.office().clone();
     let plan = plan(&state, &office, 30).await.or_page(lang)?;
     let (bars, max) = chart(lang, &plan);
-    let failed = match crate::usecases::outbox::failed(&state, &me, &office).await {
-        Ok(rows) => rows
+    let supervising = auth::at_office::<Supervisor>(&me, office.clone()).ok();
+    let failed = match &supervising {
+        Some(who) => crate::usecases::outbox::failed(&state, who)
+            .await
+            .or_page(lang)?
             .into_iter()
             .map(|m| (m.code, m.kind, m.last_error.unwrap_or_default()))
             .collect(),
         // A desk officer does not see them.
-        Err(_) => Vec::new(),
+        None => Vec::new(),
     };
     let rows = plan
         .days
@@ -197,7 +202,7 @@ pub(super) async fn plan_page(
     let today = crate::planner::local_date(&office.spec, state.clock.now()).to_string();
     Ok(PlanPage {
         frame: Frame::staff(lang, &format!("/staff/offices/{slug}")),
-        may_change: changes::may_act(&me, &office, Role::Supervisor).is_ok(),
+        may_change: supervising.is_some(),
         level_legend: Level::ALL
             .iter()
             .map(|l| (band(*l), level_name(lang, *l)))
@@ -257,10 +262,10 @@ struct Submitted {
 async fn change_submit(
     state: &AppState,
     lang: Lang,
-    me: &StaffMember,
-    office: Office,
+    who: auth::Authorized<auth::AtOffice<Supervisor>>,
     submitted: Submitted,
 ) -> Result<Response, PageError> {
+    let office = who.office().clone();
     let Submitted {
         change,
         title,
@@ -276,7 +281,7 @@ async fn change_submit(
             crate::usecases::AppError::new(crate::usecases::Code::Conflict, "err-preview-first"),
         ));
     }
-    let report = changes::apply(state, me, &office, &change, field(&f, "reason"), !apply)
+    let report = changes::apply(state, &who, &change, field(&f, "reason"), !apply)
         .await
         .or_page(lang)?;
     if apply {
@@ -322,7 +327,7 @@ pub(super) async fn level_submit(
     Path(slug): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let office = my_office(&state, lang, &me, &slug, Role::Supervisor).await?;
+    let who = my_office::<Supervisor>(&state, lang, &me, &slug).await?;
     let change: PlanChange = LevelForm {
         level: field(&f, "level"),
         from: field(&f, "effective_from"),
@@ -348,7 +353,7 @@ pub(super) async fn level_submit(
         fields: f,
         action: format!("/staff/offices/{slug}/level"),
     };
-    change_submit(&state, lang, &me, office, submitted).await
+    change_submit(&state, lang, who, submitted).await
 }
 
 pub(super) async fn closure_submit(
@@ -358,7 +363,7 @@ pub(super) async fn closure_submit(
     Path(slug): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let office = my_office(&state, lang, &me, &slug, Role::Supervisor).await?;
+    let who = my_office::<Supervisor>(&state, lang, &me, &slug).await?;
     let date = parse_date(field(&f, "date"), "date").or_page(lang)?;
     changes::check_reason(field(&f, "reason")).or_page(lang)?;
     let title = lang.format("staff-close-title", &[("date", date.to_string())]);
@@ -368,5 +373,5 @@ pub(super) async fn closure_submit(
         fields: f,
         action: format!("/staff/offices/{slug}/closure"),
     };
-    change_submit(&state, lang, &me, office, submitted).await
+    change_submit(&state, lang, who, submitted).await
 }

@@ -3,12 +3,13 @@
 use super::Notice;
 use crate::domain::holidays::{HolidayKind, parse_csv, parse_ical};
 use crate::domain::{LevelRule, Role};
+use crate::usecases::auth;
 use crate::usecases::changes::{self, parse_year};
 use crate::web::AppState;
 use crate::web::api::dto::OfficeReport;
 use crate::web::kit::form::Form;
 use crate::web::kit::lang::Lang;
-use crate::web::kit::page::{Frame, OrPage, PageError, require};
+use crate::web::kit::page::{Frame, OrPage, PageError};
 use crate::web::kit::session::StaffSession;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -156,7 +157,7 @@ async fn rules_page_with(
         error,
         next_year,
         holidays,
-        may_change: changes::require(me, Role::Admin).is_ok(),
+        may_change: auth::nationwide(me).is_ok(),
     })
 }
 
@@ -166,7 +167,7 @@ pub(super) async fn rules_page(
     StaffSession(me): StaffSession,
     Query(q): Query<Notice>,
 ) -> Result<RulesPage, PageError> {
-    require(lang, &me, Role::Supervisor)?;
+    auth::has_role(&me, Role::Supervisor).or_page(lang)?;
     let notice = match q.m.as_deref() {
         Some("rule") => Some(lang.text("staff-rule-saved")),
         Some("holidays") => Some(lang.text("staff-holidays-loaded")),
@@ -181,7 +182,7 @@ pub(super) async fn rule_submit(
     StaffSession(me): StaffSession,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    require(lang, &me, Role::Admin)?;
+    let who = auth::nationwide(&me).or_page(lang)?;
     // A number that is not one is refused, never read as 0 (a maximum of 0 closes the office).
     let mut not_numbers = ["wfo_percent", "occupancy_percent", "max_visitors"]
         .into_iter()
@@ -216,7 +217,7 @@ pub(super) async fn rule_submit(
                     ),
                 ));
             }
-            let reports = changes::edit_rule(&state, &me, &rule, &reason, !apply)
+            let reports = changes::edit_rule(&state, &who, &rule, &reason, !apply)
                 .await
                 .or_page(lang)?;
             if apply {
@@ -251,7 +252,7 @@ pub(super) async fn holidays_submit(
     StaffSession(me): StaffSession,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
-    require(lang, &me, Role::Admin)?;
+    let who = auth::nationwide(&me).or_page(lang)?;
     let mut multipart = multipart
         .map_err(|_| {
             crate::usecases::AppError::new(
@@ -302,7 +303,7 @@ pub(super) async fn holidays_submit(
                     ),
                 ));
             }
-            let reports = changes::load_holidays(&state, &me, y, &days, !apply)
+            let reports = changes::load_holidays(&state, &who, y, &days, !apply)
                 .await
                 .or_page(lang)?;
             if apply {
