@@ -183,11 +183,17 @@ mod tests {
         )
         .unwrap();
         for k in &id {
-            let line = file
+            // The message's first line and its continuation lines (a select's variants).
+            let start = format!("{k} = ");
+            let message: String = file
                 .lines()
-                .find(|l| l.starts_with(&format!("{k} = ")))
-                .unwrap();
-            let args: HashMap<String, FluentValue> = line
+                .skip_while(|l| !l.starts_with(&start))
+                .enumerate()
+                .take_while(|(i, l)| *i == 0 || l.starts_with([' ', '}', '*', '[']))
+                .map(|(_, l)| format!("{l}\n"))
+                .collect();
+            assert!(!message.is_empty(), "{k} is not in the Indonesian file");
+            let args: HashMap<String, FluentValue> = message
                 .split("{ $")
                 .skip(1)
                 .filter_map(|rest| rest.split_once(' '))

@@ -504,3 +504,24 @@ msg-certificate-rejected = rekam: the health certificate for { $code } was rejec
 msg-released = rekam: booking { $code } on { $when } was released because its health certificate stayed rejected. Book again: { $link }
 msg-reminder = rekam: tomorrow { $when }, e-KTP recording { $code } at { $office }. Bring your health certificate. { $link }
 msg-verification-code = rekam: verification code { $otp } for booking { $code }. Valid until { $until }. Do not share this code.
+
+## Why the office or the system changed a booking (domain::Reason), in messages and pages
+reason-level = { $level ->
+    [darurat] Emergency PPKM (darurat)
+   *[other] PPKM level { $level }
+} ({ $instruction })
+reason-level-lifted = PPKM lifted ({ $instruction })
+reason-rule = { $level ->
+    [darurat] Emergency PPKM (darurat)
+   *[other] PPKM level { $level }
+} ({ $instruction })
+reason-holidays = public holidays of { $year } updated
+reason-office-settings = the office's settings changed
+reason-offer-lapsed = the seat held for you was not claimed in time
+reason-fever = body temperature { $reading } °C at the second reading, above the limit of { $limit } °C
+reason-no-check-in = not checked in by the end of the slot
+reason-released = the health certificate was still rejected shortly before the visit
+reason-verify-late = the phone number was not verified in time
+reason-verify-wrong = too many wrong verification codes
+reason-verify-replaced = replaced by a new booking with the same NIK
+reason-verify-outranked = another booking with the same NIK was verified

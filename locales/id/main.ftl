@@ -504,3 +504,24 @@ msg-certificate-rejected = rekam: surat sehat untuk { $code } ditolak: { $reason
 msg-released = rekam: jadwal { $code } pada { $when } dilepas karena surat sehat masih ditolak. Buat jadwal baru: { $link }
 msg-reminder = rekam: besok { $when } perekaman KTP-el { $code } di { $office }. Bawa surat sehat. { $link }
 msg-verification-code = rekam: kode verifikasi { $otp } untuk jadwal { $code }. Berlaku sampai { $until }. Jangan berikan kode ini kepada siapa pun.
+
+## Why the office or the system changed a booking (domain::Reason), in messages and pages
+reason-level = { $level ->
+    [darurat] PPKM Darurat
+   *[other] PPKM level { $level }
+} ({ $instruction })
+reason-level-lifted = PPKM dicabut ({ $instruction })
+reason-rule = { $level ->
+    [darurat] PPKM Darurat
+   *[other] PPKM level { $level }
+} ({ $instruction })
+reason-holidays = Hari libur { $year } diperbarui
+reason-office-settings = pengaturan kantor berubah
+reason-offer-lapsed = tempat yang disimpan tidak diambil tepat waktu
+reason-fever = Suhu tubuh { $reading } °C pada pengukuran kedua, di atas batas { $limit } °C
+reason-no-check-in = tidak check-in sampai jadwal selesai
+reason-released = surat keterangan sehat masih ditolak menjelang jadwal
+reason-verify-late = nomor HP tidak diverifikasi tepat waktu
+reason-verify-wrong = kode verifikasi salah terlalu sering
+reason-verify-replaced = diganti pemesanan baru dengan NIK yang sama
+reason-verify-outranked = pemesanan lain dengan NIK yang sama sudah diverifikasi

@@ -302,7 +302,7 @@ pub struct Visit {
     /// Second reading after a rest, tenths of °C.
     pub retest_dc: Option<i64>,
     /// Why it ended as it did (turned away, released, …).
-    pub outcome_reason: Option<String>,
+    pub outcome: Option<super::Reason>,
     /// Registered at the desk without a booking.
     pub walk_in: bool,
 }

@@ -10,6 +10,7 @@ pub mod email;
 pub mod holidays;
 pub mod level;
 pub mod nik;
+pub mod notice;
 pub mod office;
 pub mod pdf;
 pub mod phone;
@@ -23,6 +24,7 @@ pub use certificate::{CertificateRules, Validity};
 pub use code::BookingCode;
 pub use level::{Level, LevelRule};
 pub use nik::Nik;
+pub use notice::Reason;
 pub use office::{OfficeSlug, OfficeSpec, Weekday};
 pub use phone::PhoneNumber;
 

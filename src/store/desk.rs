@@ -6,13 +6,9 @@ use super::seats::{Seat, move_seat};
 use super::{Store, StoreError, StoreResult, audit, lock_office_shared, ts};
 use crate::domain::booking::sql::{cert_lit, lit};
 use crate::domain::desk::{Outcome, Temperature};
-use crate::domain::{Actor, Booking, BookingStatus, CertificateStatus, NotificationKind};
+use crate::domain::{Actor, Booking, BookingStatus, CertificateStatus, NotificationKind, Reason};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::AnyConnection;
-
-/// Why a booking whose certificate stayed rejected was released (stored, shown to its
-/// owner).
-pub const RELEASED: &str = "surat keterangan sehat masih ditolak menjelang jadwal";
 
 /// The readings taken at the door.
 #[derive(Debug, Clone, Copy)]
@@ -170,14 +166,15 @@ impl Store {
         &self,
         b: &Booking,
         outcome: Outcome,
-        reason: Option<&str>,
+        reason: Option<&Reason>,
         readings: Option<Readings>,
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<Booking> {
         let mut tx = self.begin_write().await?;
         let changed = sqlx::query(&format!(
-            "UPDATE bookings SET status = {}, outcome_reason = $3, outcome_by = $4, \
+            "UPDATE bookings SET status = {}, outcome_reason = $3, outcome_notice = $8, \
+             outcome_by = $4, \
              outcome_at = $5, temperature_dc = COALESCE($6, temperature_dc), \
              retest_dc = COALESCE($7, retest_dc), version = version + 1, updated_at = $5 \
              WHERE id = $1 AND status = $2",
@@ -185,11 +182,12 @@ impl Store {
         ))
         .bind(b.id)
         .bind(b.status.as_str())
-        .bind(reason)
+        .bind(reason.map(Reason::typed_text).filter(|t| !t.is_empty()))
         .bind(actor.audit_name())
         .bind(ts(now))
         .bind(readings.map(|r| r.first.tenths()))
         .bind(readings.and_then(|r| r.retest).map(Temperature::tenths))
+        .bind(reason.map(Reason::to_stored))
         .execute(&mut *tx)
         .await?;
         if changed.rows_affected() == 0 {
@@ -202,7 +200,7 @@ impl Store {
             &format!("booking.{}", outcome.status().as_str()),
             Some(b.office_id),
             Some(b.id),
-            reason.unwrap_or(""),
+            &reason.map(Reason::audit_detail).unwrap_or_default(),
         )
         .await?;
         tx.commit().await?;
@@ -243,9 +241,9 @@ impl Store {
         }
         if !accept {
             let kind = NotificationKind::CertificateRejected;
-            let why = reason.unwrap_or("");
+            let why = reason.map(Reason::typed);
             let slot = ts(b.slot_start);
-            super::outbox::notify(&mut tx, b.id, kind, slot, None, why, None, now).await?;
+            super::outbox::notify(&mut tx, b.id, kind, slot, None, why.as_ref(), None, now).await?;
         }
         audit(
             &mut tx,
@@ -321,7 +319,7 @@ impl Store {
         for (id, office_id) in due {
             let mut tx = self.begin_write().await?;
             let changed = sqlx::query(&format!(
-                "UPDATE bookings SET status = {}, outcome_reason = $3, outcome_by = $4, \
+                "UPDATE bookings SET status = {}, outcome_notice = $3, outcome_by = $4, \
                  outcome_at = $2, version = version + 1, updated_at = $2 \
                  WHERE id = $1 AND status = {}",
                 lit(BookingStatus::NoShow),
@@ -329,7 +327,7 @@ impl Store {
             ))
             .bind(id)
             .bind(ts(now))
-            .bind("tidak check-in sampai jadwal selesai")
+            .bind(Reason::NoCheckIn.to_stored())
             .bind(Actor::System.audit_name())
             .execute(&mut *tx)
             .await?;
@@ -371,14 +369,14 @@ impl Store {
         .await?;
         // (A rejection made after that point releases nothing: the applicant had no time
         // to send a new file; the desk settles it at the visit.)
-        let reason = RELEASED;
+        let reason = Reason::Released;
         let mut released = 0;
         for (id, office_id, slot_start, local_date) in due {
             let mut tx = self.begin_write().await?;
             lock_office_shared(&mut tx, self.backend, office_id).await?;
             // Only if nothing changed since: a new file or a review keeps the booking.
             let changed = sqlx::query(&format!(
-                "UPDATE bookings SET status = {}, outcome_reason = $3, outcome_by = $4, \
+                "UPDATE bookings SET status = {}, outcome_notice = $3, outcome_by = $4, \
                  outcome_at = $2, version = version + 1, updated_at = $2 \
                  WHERE id = $1 AND status = {} AND EXISTS (SELECT 1 FROM certificates c \
                  WHERE c.booking_id = $1 AND c.superseded_at IS NULL AND c.status = {})",
@@ -388,7 +386,7 @@ impl Store {
             ))
             .bind(id)
             .bind(ts(now))
-            .bind(reason)
+            .bind(reason.to_stored())
             .bind(Actor::System.audit_name())
             .execute(&mut *tx)
             .await?;
@@ -402,7 +400,17 @@ impl Store {
             };
             move_seat(&mut tx, office_id, Some(seat), None).await?;
             let kind = NotificationKind::Released;
-            super::outbox::notify(&mut tx, id, kind, slot_start, None, reason, None, now).await?;
+            super::outbox::notify(
+                &mut tx,
+                id,
+                kind,
+                slot_start,
+                None,
+                Some(&reason),
+                None,
+                now,
+            )
+            .await?;
             audit(
                 &mut tx,
                 now,

@@ -31,7 +31,7 @@ pub use booking::{
 pub use idempotency::Replayed;
 // (IdempotencyKey is defined below.)
 pub use calendar::{LevelScheduleRow, RuleVersion};
-pub use desk::{CertificateFile, DeskRow, RELEASED, Readings, ReviewRow};
+pub use desk::{CertificateFile, DeskRow, Readings, ReviewRow};
 pub use offices::Office;
 pub use outbox::{DELIVERY_TRIED_FOR, FailedMessage, OutboxRow};
 pub use plans::{GROWING, HotQuery, Param, hot_queries};
@@ -42,7 +42,7 @@ pub use reports::{AuditFilter, AuditRow, DayReport};
 pub use retention::PurgeReport;
 pub use second_factor::Totp;
 pub use staff::{DEVICE_DAYS, StaffAccount, StaffChange, StaffMember};
-pub use verify::{Verified, reasons as verify_reasons};
+pub use verify::Verified;
 
 use crate::domain::Actor;
 use chrono::{DateTime, TimeZone, Utc};

@@ -10,7 +10,7 @@ use super::seats::{Seat, move_seat};
 use super::{Store, StoreError, StoreResult, audit, from_ts, lock_office_shared, ts};
 use crate::domain::Actor;
 use crate::domain::booking::sql::{self, lit};
-use crate::domain::{Booking, BookingStatus, NotificationKind};
+use crate::domain::{Booking, BookingStatus, NotificationKind, Reason};
 use crate::planner;
 use crate::planner::OfferRules;
 use chrono::{DateTime, Duration, Utc};
@@ -144,10 +144,9 @@ async fn write_offer(
         }
         Err(e) => return Err(e),
     }
-    let held = format!("held until {}", offer.hold_until.to_rfc3339());
     let (id, to) = (offer.id, Some(ts(offer.slot.start)));
     let kind = NotificationKind::Offered;
-    super::outbox::notify(&mut tx, id, kind, old_slot, to, &held, None, now).await?;
+    super::outbox::notify(&mut tx, id, kind, old_slot, to, None, None, now).await?;
     audit(
         &mut tx,
         now,
@@ -243,7 +242,7 @@ impl Store {
                 cleared_holds += 1;
                 move_seat(&mut tx, office_id, Some(seat), None).await?;
                 let kind = NotificationKind::OfferExpired;
-                let why = "offer not claimed in time";
+                let why = Some(&Reason::OfferLapsed);
                 super::outbox::notify(&mut tx, *id, kind, *slot_start, None, why, None, now)
                     .await?;
             }

@@ -4,8 +4,8 @@
 //! the outcome: delivered, or tried again later, or given up after a day.
 
 use super::{Store, StoreResult, from_ts, ts};
-use crate::domain::NotificationKind;
 use crate::domain::booking::sql::kind_lit;
+use crate::domain::{NotificationKind, Reason};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::AnyConnection;
 
@@ -22,22 +22,23 @@ pub(crate) async fn notify(
     kind: NotificationKind,
     from_slot: i64,
     to_slot: Option<i64>,
-    reason: &str,
+    reason: Option<&Reason>,
     secret: Option<&str>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     sqlx::query(&format!(
         "INSERT INTO notifications (booking_id, kind, from_slot, to_slot, reason, created_at, \
-         language, next_attempt_at, secret) \
-         VALUES ($1, {}, $2, $3, $4, $5, (SELECT lang FROM bookings WHERE id = $1), $5, $6)",
+         language, next_attempt_at, secret, notice) \
+         VALUES ($1, {}, $2, $3, $4, $5, (SELECT lang FROM bookings WHERE id = $1), $5, $6, $7)",
         kind_lit(kind)
     ))
     .bind(booking_id)
     .bind(from_slot)
     .bind(to_slot)
-    .bind(reason)
+    .bind(reason.map_or("", Reason::typed_text))
     .bind(ts(now))
     .bind(secret)
+    .bind(reason.map(Reason::to_stored))
     .execute(conn)
     .await?;
     Ok(())
@@ -66,8 +67,10 @@ pub struct OutboxRow {
     pub from_slot: i64,
     /// Where it was moved or offered (epoch seconds).
     pub to_slot: Option<i64>,
-    /// Why.
+    /// What a staff member typed as the reason (see `notice`).
     pub reason: String,
+    /// The reason with its kind (JSON), if it has one.
+    pub notice: Option<String>,
     /// Written at (epoch seconds).
     pub created_at: i64,
     /// Attempts so far.
@@ -84,6 +87,11 @@ impl OutboxRow {
     /// Its kind.
     pub fn kind(&self) -> Option<NotificationKind> {
         NotificationKind::parse(&self.kind)
+    }
+
+    /// Why, if the message gives a reason.
+    pub fn why(&self) -> Option<Reason> {
+        Reason::from_stored(self.notice.as_deref(), Some(&self.reason))
     }
 
     /// When it was written.
@@ -157,7 +165,7 @@ impl Store {
         .await?;
         let rows: Vec<OutboxRow> = sqlx::query_as(&format!(
             "SELECT n.id, n.kind, b.code, o.slug AS office, n.language, b.phone, b.email, \
-             b.slot_start, n.from_slot, n.to_slot, n.reason, n.created_at, n.attempts, \
+             b.slot_start, n.from_slot, n.to_slot, n.reason, n.notice, n.created_at, n.attempts, \
              n.secret, b.hold_until, b.verify_by FROM notifications n \
              JOIN bookings b ON b.id = n.booking_id \
              JOIN offices o ON o.id = b.office_id WHERE n.id IN ({list}) ORDER BY n.id"

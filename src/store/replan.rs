@@ -8,7 +8,7 @@ use super::seats::{Seat, move_seat};
 use super::{Store, StoreResult, audit, from_ts, ts};
 use crate::domain::booking::sql::{self, lit};
 use crate::domain::{
-    Actor, BookingStatus, Level, LevelRule, NotificationKind, OfficeSlug, OfficeSpec,
+    Actor, BookingStatus, Level, LevelRule, NotificationKind, OfficeSlug, OfficeSpec, Reason,
 };
 use crate::planner::{self, Calendar, Move, OfferRules, Outcome, Seated};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -71,7 +71,7 @@ pub struct Notice {
     /// The slot it was moved or offered to.
     pub to: Option<DateTime<Utc>>,
     /// Why (the level and instruction, the reason given).
-    pub reason: String,
+    pub reason: Option<Reason>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -155,11 +155,9 @@ impl Store {
         let cal_before = load_calendar(&mut tx, office_id).await?;
         write_change(&mut tx, office_id, &slug, change, reason, actor, now).await?;
         let notice = match change {
-            PlanChange::Level {
-                level: Level::None, ..
-            } => format!("PPKM dicabut ({reason})"),
-            PlanChange::Level { level, .. } => format!("{} ({reason})", ppkm(level.as_str())),
-            _ => reason.to_string(),
+            PlanChange::Level { level, .. } => Reason::level(*level, reason),
+            PlanChange::Office(_) => Reason::OfficeSettings,
+            PlanChange::Close(_) | PlanChange::Reopen(_) => Reason::typed(reason),
         };
         let before = Before {
             office_id,
@@ -181,14 +179,6 @@ impl Store {
         audit(&mut tx, now, actor, action, Some(office_id), None, reason).await?;
         tx.commit().await?;
         Ok(report)
-    }
-}
-
-/// How applicants are told of a level: "PPKM level 3", "PPKM Darurat".
-fn ppkm(level: &str) -> String {
-    match level {
-        "darurat" => "PPKM Darurat".to_string(),
-        other => format!("PPKM level {other}"),
     }
 }
 
@@ -219,7 +209,7 @@ impl Before {
 pub(crate) async fn replan_office(
     tx: &mut AnyConnection,
     before: &Before,
-    notice: &str,
+    notice: &Reason,
     actor: &Actor,
     now: DateTime<Utc>,
     dry_run: bool,
@@ -320,7 +310,7 @@ async fn write_move(
     office_id: i64,
     old_slot: i64,
     m: &Move,
-    notice: &str,
+    notice: &Reason,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -356,14 +346,14 @@ async fn write_move(
         }
         Outcome::Cancelled => {
             sqlx::query(&format!(
-                "UPDATE bookings SET status = {}, outcome_reason = $3, \
+                "UPDATE bookings SET status = {}, outcome_reason = NULL, outcome_notice = $3, \
                  outcome_by = $4, outcome_at = $2, verify_hash = NULL, \
                  version = version + 1, updated_at = $2 WHERE id = $1",
                 lit(BookingStatus::Cancelled)
             ))
             .bind(m.id)
             .bind(ts(now))
-            .bind(notice)
+            .bind(notice.to_stored())
             .bind(Actor::System.audit_name())
             .execute(&mut *tx)
             .await?;
@@ -384,8 +374,8 @@ async fn write_move(
         Outcome::Moved { slot, .. } => (NotificationKind::Moved, Some(ts(slot.start))),
         Outcome::NeedsRebooking | Outcome::Cancelled => (NotificationKind::NeedsRebooking, None),
     };
-    super::outbox::notify(tx, m.id, kind, old_slot, to, notice, None, now).await?;
-    let detail = format!("{}: {notice}", kind.as_str());
+    super::outbox::notify(tx, m.id, kind, old_slot, to, Some(notice), None, now).await?;
+    let detail = format!("{}: {}", kind.as_str(), notice.audit_detail());
     let office = Some(office_id);
     audit(
         tx,
@@ -403,21 +393,22 @@ async fn write_move(
 impl Store {
     /// The latest message about a booking.
     pub async fn latest_notification(&self, booking_id: i64) -> StoreResult<Option<Notice>> {
-        let row: Option<(String, i64, Option<i64>, String)> = sqlx::query_as(
-            "SELECT kind, from_slot, to_slot, reason FROM notifications WHERE booking_id = $1 \
-             ORDER BY id DESC LIMIT 1",
+        type Row = (String, i64, Option<i64>, String, Option<String>);
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT kind, from_slot, to_slot, reason, notice FROM notifications \
+             WHERE booking_id = $1 ORDER BY id DESC LIMIT 1",
         )
         .bind(booking_id)
         .fetch_optional(&self.read)
         .await?;
-        row.map(|(kind, from, to, reason)| {
+        row.map(|(kind, from, to, reason, notice)| {
             Ok(Notice {
                 kind: NotificationKind::parse(&kind).ok_or_else(|| {
                     sqlx::Error::Decode(format!("unknown notification kind {kind:?}").into())
                 })?,
                 from: from_ts(from),
                 to: to.map(from_ts),
-                reason,
+                reason: Reason::from_stored(notice.as_deref(), Some(&reason)),
             })
         })
         .transpose()
@@ -472,7 +463,6 @@ impl Store {
     pub async fn apply_national_change(
         &self,
         change: &NationalChange<'_>,
-        reason: &str,
         actor: &Actor,
         now: DateTime<Utc>,
         dry_run: bool,
@@ -489,13 +479,16 @@ impl Store {
             before.push((slug.clone(), Before::read(&mut tx, *id).await?));
         }
         let notice = match change {
-            NationalChange::Rule(rule) => {
-                write_rule(&mut tx, rule, actor, reason, now).await?;
-                format!("{} ({reason})", ppkm(&rule.level))
+            NationalChange::Rule { rule, instruction } => {
+                write_rule(&mut tx, rule, actor, instruction, now).await?;
+                Reason::Rule {
+                    level: rule.level.clone(),
+                    instruction: instruction.to_string(),
+                }
             }
             NationalChange::Holidays { year, days } => {
                 write_holidays(&mut tx, *year, days, actor, now).await?;
-                reason.to_string()
+                Reason::Holidays { year: *year }
             }
         };
         let mut reports = Vec::with_capacity(before.len());
@@ -520,8 +513,13 @@ impl Store {
 /// A change that applies to every office.
 #[derive(Debug, Clone, Copy)]
 pub enum NationalChange<'a> {
-    /// A new version of a level's rule.
-    Rule(&'a LevelRule),
+    /// A new version of a level's rule, and the instruction behind it.
+    Rule {
+        /// The rule.
+        rule: &'a LevelRule,
+        /// The instruction, as typed.
+        instruction: &'a str,
+    },
     /// A year's holidays, replaced whole.
     Holidays {
         /// The year.

@@ -134,7 +134,7 @@ impl Store {
                 let done = sqlx::query(
                     "UPDATE bookings SET nik = '', name = '', phone = '', email = NULL, \
                      birth_date = '1900-01-01', token_hash = '', outcome_reason = NULL, \
-                     anonymised_at = $2 WHERE id = $1 AND anonymised_at IS NULL",
+                     outcome_notice = NULL, anonymised_at = $2 WHERE id = $1 AND anonymised_at IS NULL",
                 )
                 .bind(id)
                 .bind(ts(now))

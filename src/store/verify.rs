@@ -18,21 +18,9 @@ use super::{Backend, Store, StoreError, StoreResult, audit, lock_office_shared, 
 use crate::domain::Actor;
 use crate::domain::booking::sql::lit;
 use crate::domain::code::{hash_verification_code, verification_code_matches};
-use crate::domain::{Booking, BookingStatus, NotificationKind};
+use crate::domain::{Booking, BookingStatus, NotificationKind, Reason};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{AnyConnection, Connection};
-
-/// Why bookings end unverified (stored in Indonesian, shown to their owner).
-pub mod reasons {
-    /// Not verified by the deadline.
-    pub const LATE: &str = "nomor HP tidak diverifikasi tepat waktu";
-    /// Too many wrong codes.
-    pub const WRONG: &str = "kode verifikasi salah terlalu sering";
-    /// A newer hold of the same NIK took its place (at most a few wait at once).
-    pub const REPLACED: &str = "diganti pemesanan baru dengan NIK yang sama";
-    /// Another booking of the NIK was verified (or made without verification) first.
-    pub const OUTRANKED: &str = "pemesanan lain dengan NIK yang sama sudah diverifikasi";
-}
 
 /// Holds of one NIK awaiting a code, asked for from one client address, at once; a new
 /// one from that address ends its oldest beyond this. Holds asked for from elsewhere are
@@ -62,18 +50,19 @@ pub enum Verified {
 async fn end_pending(
     conn: &mut AnyConnection,
     id: i64,
-    reason: &str,
+    reason: Reason,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<i64>> {
     let row: Option<(i64, i64, String, Option<String>)> = sqlx::query_as(&format!(
-        "UPDATE bookings SET status = {}, outcome_reason = $2, outcome_by = $4, \
+        "UPDATE bookings SET status = {}, outcome_reason = NULL, outcome_notice = $2, \
+         outcome_by = $4, \
          outcome_at = $3, verify_hash = NULL, version = version + 1, updated_at = $3 \
          WHERE id = $1 AND status = {} RETURNING office_id, slot_start, local_date, wait_from",
         lit(BookingStatus::Cancelled),
         lit(BookingStatus::PendingVerification)
     ))
     .bind(id)
-    .bind(reason)
+    .bind(reason.to_stored())
     .bind(ts(now))
     .bind(Actor::System.audit_name())
     .fetch_optional(&mut *conn)
@@ -96,7 +85,7 @@ async fn end_pending(
         "booking.verification_failed",
         Some(office_id),
         Some(id),
-        reason,
+        &reason.audit_detail(),
     )
     .await?;
     Ok(Some(office_id))
@@ -242,9 +231,9 @@ pub(crate) async fn make_way(
     for (id, office_id) in holds.into_iter().take(ending) {
         lock_office_shared(conn, backend, office_id).await?;
         let why = if pending {
-            reasons::REPLACED
+            Reason::VerifyReplaced
         } else {
-            reasons::OUTRANKED
+            Reason::VerifyOutranked
         };
         if let Some(office) = end_pending(conn, id, why, now).await? {
             freed.push(office);
@@ -269,7 +258,7 @@ async fn end_other_holds(
     let mut freed = Vec::new();
     for (id, office_id) in holds.into_iter().filter(|(id, _)| *id != except) {
         lock_office_shared(conn, backend, office_id).await?;
-        if let Some(office) = end_pending(conn, id, reasons::OUTRANKED, now).await? {
+        if let Some(office) = end_pending(conn, id, Reason::VerifyOutranked, now).await? {
             freed.push(office);
         }
     }
@@ -303,7 +292,7 @@ impl Store {
         .await?;
         let Some((hash, tries)) = counted else {
             // Not pending any more, or past its deadline: the sweep's work, done now.
-            if let Some(office) = end_pending(&mut tx, b.id, reasons::LATE, now).await? {
+            if let Some(office) = end_pending(&mut tx, b.id, Reason::VerifyLate, now).await? {
                 super::offers::offer_seats(&mut tx, office, now, self.offers).await?;
             }
             tx.commit().await?;
@@ -314,7 +303,7 @@ impl Store {
         }
         let tries = u32::try_from(tries).unwrap_or(max_tries);
         if tries >= max_tries {
-            if let Some(office) = end_pending(&mut tx, b.id, reasons::WRONG, now).await? {
+            if let Some(office) = end_pending(&mut tx, b.id, Reason::VerifyWrong, now).await? {
                 super::offers::offer_seats(&mut tx, office, now, self.offers).await?;
             }
             tx.commit().await?;
@@ -357,7 +346,9 @@ impl Store {
             Ok(_) => step.commit().await?,
             Err(e) if super::is_unique_violation(&e, "nik") => {
                 step.rollback().await?;
-                if let Some(office) = end_pending(&mut tx, b.id, reasons::OUTRANKED, now).await? {
+                if let Some(office) =
+                    end_pending(&mut tx, b.id, Reason::VerifyOutranked, now).await?
+                {
                     super::offers::offer_seats(&mut tx, office, now, self.offers).await?;
                 }
                 tx.commit().await?;
@@ -369,7 +360,7 @@ impl Store {
         if !entry {
             let kind = NotificationKind::Confirmed;
             let start = ts(b.slot_start);
-            super::outbox::notify(&mut tx, b.id, kind, start, None, "", Some(token), now).await?;
+            super::outbox::notify(&mut tx, b.id, kind, start, None, None, Some(token), now).await?;
         }
         audit(
             &mut tx,
@@ -421,7 +412,7 @@ impl Store {
         }
         let kind = NotificationKind::VerificationCode;
         let start = ts(b.slot_start);
-        super::outbox::notify(&mut tx, b.id, kind, start, None, "", Some(code), now).await?;
+        super::outbox::notify(&mut tx, b.id, kind, start, None, None, Some(code), now).await?;
         record_code(&mut tx, &b.phone, &b.nik, b.id, now).await?;
         tx.commit().await?;
         Ok(())
@@ -441,7 +432,7 @@ impl Store {
         for (id, office_id) in due {
             let mut tx = self.begin_write().await?;
             lock_office_shared(&mut tx, self.backend, office_id).await?;
-            if let Some(office) = end_pending(&mut tx, id, reasons::LATE, now).await? {
+            if let Some(office) = end_pending(&mut tx, id, Reason::VerifyLate, now).await? {
                 super::offers::offer_seats(&mut tx, office, now, self.offers).await?;
                 cancelled += 1;
             }

@@ -100,8 +100,10 @@ pub async fn edit_rule(
     Ok(ctx
         .store
         .apply_national_change(
-            &NationalChange::Rule(rule),
-            &reason,
+            &NationalChange::Rule {
+                rule,
+                instruction: &reason,
+            },
             who.actor(),
             ctx.clock.now(),
             dry_run,
@@ -122,7 +124,6 @@ pub async fn load_holidays(
         .store
         .apply_national_change(
             &NationalChange::Holidays { year, days },
-            &format!("Hari libur {year} diperbarui"),
             who.actor(),
             ctx.clock.now(),
             dry_run,

@@ -234,10 +234,10 @@ pub async fn check_in(
             "err-retest-required",
         )),
         Screening::TurnAway => {
-            let reason = format!(
-                "Suhu tubuh {} °C pada pengukuran kedua, di atas batas {limit} °C",
-                retest.unwrap_or(first)
-            );
+            let reason = crate::domain::Reason::Fever {
+                reading: retest.unwrap_or(first).to_string(),
+                limit: limit.to_string(),
+            };
             Ok(ctx
                 .store
                 .record_outcome(
@@ -337,7 +337,14 @@ pub async fn outcome(
     }
     Ok(ctx
         .store
-        .record_outcome(b, outcome, reason, None, d.actor(), ctx.clock.now())
+        .record_outcome(
+            b,
+            outcome,
+            reason.map(crate::domain::Reason::typed).as_ref(),
+            None,
+            d.actor(),
+            ctx.clock.now(),
+        )
         .await?)
 }
 

@@ -55,3 +55,43 @@ impl Context {
         }
     }
 }
+
+/// A reason in the reader's language: its kind's text from the translation files, or the
+/// words a staff member typed, as typed.
+pub fn say(lang: crate::i18n::Lang, reason: &crate::domain::Reason) -> String {
+    match reason.message() {
+        Some((key, args)) => lang.format(key, &args),
+        None => reason.typed_text().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod reason_tests {
+    use super::say;
+    use crate::domain::{Level, Reason};
+    use crate::i18n::Lang;
+
+    /// Each reader gets the reason in their language; a staff member's words stay as typed.
+    #[test]
+    fn reasons_are_said_in_the_readers_language() {
+        let level = Reason::level(Level::L3, "Inmendagri 22/2021");
+        assert_eq!(say(Lang::Id, &level), "PPKM level 3 (Inmendagri 22/2021)");
+        assert_eq!(say(Lang::En, &level), "PPKM level 3 (Inmendagri 22/2021)");
+        let lifted = Reason::level(Level::None, "Inmendagri 53/2022");
+        assert_eq!(say(Lang::Id, &lifted), "PPKM dicabut (Inmendagri 53/2022)");
+        assert_eq!(say(Lang::En, &lifted), "PPKM lifted (Inmendagri 53/2022)");
+        let darurat = Reason::level(Level::Darurat, "Inmendagri 15/2021");
+        assert!(say(Lang::Id, &darurat).starts_with("PPKM Darurat ("));
+        assert!(say(Lang::En, &darurat).starts_with("Emergency PPKM"));
+        let holidays = Reason::Holidays { year: 2026 };
+        assert_eq!(say(Lang::Id, &holidays), "Hari libur 2026 diperbarui");
+        assert_eq!(say(Lang::En, &holidays), "public holidays of 2026 updated");
+        let fever = Reason::Fever {
+            reading: "37.9".into(),
+            limit: "37.5".into(),
+        };
+        assert!(say(Lang::En, &fever).contains("37.9 °C"));
+        assert!(say(Lang::Id, &fever).starts_with("Suhu tubuh 37.9 °C"));
+        assert_eq!(say(Lang::En, &Reason::typed("Disinfeksi")), "Disinfeksi");
+    }
+}

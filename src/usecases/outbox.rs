@@ -176,7 +176,10 @@ pub fn render(d: &Delivery, office: &crate::store::Office, row: &OutboxRow) -> S
             ("when", when(row.from_slot)),
             ("to", row.to_slot.map(when).unwrap_or_default()),
             ("until", until),
-            ("reason", row.reason.clone()),
+            (
+                "reason",
+                row.why().map(|r| super::say(lang, &r)).unwrap_or_default(),
+            ),
             ("link", link),
             ("otp", otp),
         ],

@@ -144,11 +144,12 @@ pub(crate) async fn insert_steps(tx: &mut AnyConnection, job: &BookingJob) -> St
     let start = ts(new.slot_start);
     if let Some(v) = &new.verification {
         let message = NotificationKind::VerificationCode;
-        crate::store::outbox::notify(tx, id, message, start, None, "", Some(&v.code), now).await?;
+        crate::store::outbox::notify(tx, id, message, start, None, None, Some(&v.code), now)
+            .await?;
         crate::store::verify::record_code(tx, &new.phone, &new.nik, id, now).await?;
     } else if kind.confirms() {
         let message = NotificationKind::Confirmed;
-        crate::store::outbox::notify(tx, id, message, start, None, "", Some(token), now).await?;
+        crate::store::outbox::notify(tx, id, message, start, None, None, Some(token), now).await?;
     }
     let (action, detail) = match kind {
         BookingKind::WaitingList { from, to } => ("waitlist.join", format!("{from} – {to}")),

@@ -54,6 +54,7 @@ struct BookingRow {
     temperature_dc: Option<i64>,
     retest_dc: Option<i64>,
     outcome_reason: Option<String>,
+    outcome_notice: Option<String>,
     walk_in: i64,
     verify_by: Option<i64>,
 }
@@ -109,7 +110,10 @@ impl TryFrom<BookingRow> for Booking {
                 checked_in_at: r.checked_in_at.map(from_ts),
                 temperature_dc: r.temperature_dc,
                 retest_dc: r.retest_dc,
-                outcome_reason: r.outcome_reason,
+                outcome: crate::domain::Reason::from_stored(
+                    r.outcome_notice.as_deref(),
+                    r.outcome_reason.as_deref(),
+                ),
                 walk_in: r.walk_in != 0,
             },
         })
@@ -122,7 +126,7 @@ const BOOKING_SELECT: &str = "SELECT b.id, b.code, b.token_hash, b.office_id, o.
     c.kind AS certificate_kind, \
     c.issued_at AS certificate_issued_at, c.status AS certificate_status, \
     c.review_reason AS certificate_reason, b.queue_number, b.checked_in_at, \
-    b.temperature_dc, b.retest_dc, b.outcome_reason, b.walk_in, b.verify_by \
+    b.temperature_dc, b.retest_dc, b.outcome_reason, b.outcome_notice, b.walk_in, b.verify_by \
     FROM bookings b JOIN offices o ON o.id = b.office_id \
     JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL";
 

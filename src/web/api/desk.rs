@@ -6,6 +6,7 @@ use super::parse_json;
 use crate::domain::Booking;
 use crate::domain::nik::mask_nik;
 use crate::domain::office::local_rfc3339;
+use crate::i18n::Lang;
 use crate::store::Office;
 use crate::usecases::changes::parse_date;
 use crate::usecases::form::Channel;
@@ -137,7 +138,12 @@ impl DeskBookingView {
             certificate_valid_until: valid_until.map(|t| local_rfc3339(t, tz)),
             temperature_c: b.visit.temperature_dc.map(|t| t as f64 / 10.0),
             retest_c: b.visit.retest_dc.map(|t| t as f64 / 10.0),
-            reason: b.visit.outcome_reason.clone(),
+            // Staff read the API: the office's language.
+            reason: b
+                .visit
+                .outcome
+                .as_ref()
+                .map(|r| crate::usecases::say(Lang::Id, r)),
             walk_in: b.visit.walk_in,
         }
     }

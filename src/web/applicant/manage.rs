@@ -86,7 +86,12 @@ fn instant_label(lang: Lang, office: &Office, t: DateTime<Utc>) -> String {
 /// What the desk (or the office) decided about the visit, said to the applicant, and
 /// whether they should book again.
 fn visit_notice(lang: Lang, b: &Booking) -> (Option<String>, bool) {
-    let reason = b.visit.outcome_reason.clone().unwrap_or_default();
+    let reason = b
+        .visit
+        .outcome
+        .as_ref()
+        .map(|r| crate::usecases::say(lang, r))
+        .unwrap_or_default();
     match b.status {
         BookingStatus::TurnedAway => (
             Some(lang.format("visit-turned-away", &[("reason", reason)])),
@@ -94,9 +99,9 @@ fn visit_notice(lang: Lang, b: &Booking) -> (Option<String>, bool) {
         ),
         // Cancelled by the office or the system, not by the owner: its certificate stayed
         // rejected, or its phone was not verified (late, wrong codes, replaced, displaced).
-        BookingStatus::Cancelled => match b.visit.outcome_reason.as_deref() {
+        BookingStatus::Cancelled => match &b.visit.outcome {
             None => (None, false),
-            Some(crate::store::RELEASED) => (Some(lang.text("visit-released")), true),
+            Some(crate::domain::Reason::Released) => (Some(lang.text("visit-released")), true),
             Some(_) => (
                 Some(lang.format("visit-cancelled-why", &[("reason", reason)])),
                 true,
@@ -217,18 +222,23 @@ fn change_notice(lang: Lang, page: &BookingPage, notice: Notice) -> Option<Strin
         let end = t + Duration::minutes(i64::from(page.office.spec.slot_minutes));
         slot_label(lang, &page.office, t, end)
     };
+    let reason = notice
+        .reason
+        .as_ref()
+        .map(|r| crate::usecases::say(lang, r))
+        .unwrap_or_default();
     match (notice.kind, notice.to) {
         (NotificationKind::Moved, Some(to)) => Some(lang.format(
             "change-moved-text",
             &[
                 ("from", when(notice.from)),
                 ("to", when(to)),
-                ("reason", notice.reason),
+                ("reason", reason),
             ],
         )),
         (NotificationKind::NeedsRebooking, _) => Some(lang.format(
             "change-needs-rebooking-text",
-            &[("from", when(notice.from)), ("reason", notice.reason)],
+            &[("from", when(notice.from)), ("reason", reason)],
         )),
         // Only while still waiting: a claimed or rebooked seat makes it history.
         (NotificationKind::OfferExpired, _)

@@ -39,6 +39,8 @@ struct BookingPage {
     birth: String,
     nik: String,
     status: String,
+    /// Why the visit ended as it did, in the page's language.
+    outcome: Option<String>,
     certificate_kind: String,
     certificate_status: String,
     validity: String,
@@ -116,6 +118,11 @@ async fn page(
         nik: mask_nik(&b.nik),
         birth: lang.long_date(b.birth_date),
         status: lang.text(b.status.message_key()),
+        outcome: b
+            .visit
+            .outcome
+            .as_ref()
+            .map(|r| crate::usecases::say(lang, r)),
         certificate_kind: kind_name(lang, &b.certificate.kind),
         certificate_status: lang.text(b.certificate.status.message_key()),
         validity: {
