@@ -2,6 +2,7 @@
 //! on the build before the fix), on both engines where the engine matters.
 
 use crate::both_databases;
+use crate::browser::type_in;
 use crate::helpers::*;
 use rekam::domain::Role;
 use serde_json::{Value, json};
@@ -885,28 +886,8 @@ async fn wait_from(app: &TestApp, from: &str, n: u32, phone: &str) -> reqwest::R
         .unwrap()
 }
 
-macro_rules! with_verification {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                let db = crate::helpers::Db::Sqlite;
-                if let Some((app, inbox)) = super::verifying_behind_proxy(db).await {
-                    super::$name(app, inbox).await;
-                }
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                let db = crate::helpers::Db::Postgres;
-                if let Some((app, inbox)) = super::verifying_behind_proxy(db).await {
-                    super::$name(app, inbox).await;
-                }
-            }
-        }
-    )*};
-}
-
-with_verification!(
+crate::both_databases!(
+    setup = |db| super::verifying_behind_proxy(db);
     a_waiting_list_entry_made_on_the_page_is_told_what_its_code_does,
     the_waiting_list_goes_through_phone_verification,
     the_owner_of_a_nik_wins_against_squatters,
@@ -919,7 +900,7 @@ type Inbox = std::sync::Arc<std::sync::Mutex<crate::outbox::Inbox>>;
 /// them a free seat at once, and `claim` confirmed it; the route also held a stranger's
 /// NIK. Now an entry waits for its phone like a booking: no seat, no offer, no queue
 /// place and no hold on the NIK until the code is entered; then a claim is one step.
-async fn the_waiting_list_goes_through_phone_verification(app: TestApp, inbox: Inbox) {
+async fn the_waiting_list_goes_through_phone_verification((app, inbox): (TestApp, Inbox)) {
     use crate::verification::{code_sent, status_of, verify};
     let before = app.remaining("ciruas", &wib(12, 1, 8, 0)).await;
     let r = wait_from(&app, "10.5.0.1", 1, "081255500001").await;
@@ -979,7 +960,7 @@ async fn the_waiting_list_goes_through_phone_verification(app: TestApp, inbox: I
 /// own. Now the owner wins: a verified phone outranks unverified holds, codes are counted
 /// per phone and asking address, the 409 says how to resolve it, and the desk can end a
 /// squatter's booking.
-async fn the_owner_of_a_nik_wins_against_squatters(app: TestApp, inbox: Inbox) {
+async fn the_owner_of_a_nik_wins_against_squatters((app, inbox): (TestApp, Inbox)) {
     use crate::verification::{code_sent, status_of, verify};
     let slot = wib(12, 1, 8, 0);
     let (owner_phone, owner_at, attacker_at) = ("081266600001", "10.6.0.1", "10.7.0.1");
@@ -1127,7 +1108,7 @@ async fn the_owner_of_a_nik_wins_against_squatters(app: TestApp, inbox: Inbox) {
 
 /// Item 6, under concurrency: however many holds of one NIK are verified at the same
 /// moment, exactly one becomes its booking and the others end, their seats freed.
-async fn holds_of_one_nik_verified_at_once_give_one_booking(app: TestApp, inbox: Inbox) {
+async fn holds_of_one_nik_verified_at_once_give_one_booking((app, inbox): (TestApp, Inbox)) {
     use crate::verification::{code_sent, status_of, verify};
     let slot = wib(12, 1, 8, 0);
     for round in 0..4u32 {
@@ -1570,12 +1551,7 @@ async fn an_admin_sets_up_a_second_factor_and_the_desk_cancels_a_squatted_bookin
     assert!(!label.is_empty(), "the code field has a label");
     let at = app.clock.now().timestamp() as u64;
     let code = rekam::usecases::second_factor::code_at(&secret, at).unwrap();
-    c.find(Locator::Id("f-code"))
-        .await
-        .unwrap()
-        .send_keys(&code)
-        .await
-        .unwrap();
+    type_in(&c, "#f-code", &code).await;
     click_to_next_page(&c, Locator::Id("second-submit")).await;
     screenshot(&c, "19-recovery-codes").await;
     let codes = text(&c, "#recovery-codes").await;
@@ -1597,12 +1573,7 @@ async fn an_admin_sets_up_a_second_factor_and_the_desk_cancels_a_squatted_bookin
     c.goto(&app.url(&format!("/staff/bookings/{}", b["code"].as_str().unwrap())))
         .await
         .unwrap();
-    c.find(Locator::Id("f-cancel_reason"))
-        .await
-        .unwrap()
-        .send_keys("Pemilik NIK datang dengan KK asli")
-        .await
-        .unwrap();
+    type_in(&c, "#f-cancel_reason", "Pemilik NIK datang dengan KK asli").await;
     click_to_next_page(&c, Locator::Id("cancel-booking")).await;
     assert!(text(&c, "#desk-notice").await.contains("dibatalkan"));
     assert!(text(&c, "#booking-status").await.contains("KK asli"));
@@ -1613,8 +1584,7 @@ async fn an_admin_sets_up_a_second_factor_and_the_desk_cancels_a_squatted_bookin
 /// told that the code puts it on the list (it holds no seat), not that a seat is held, and
 /// after the code that it is on the list.
 async fn a_waiting_list_entry_made_on_the_page_is_told_what_its_code_does(
-    app: TestApp,
-    inbox: Inbox,
+    (app, inbox): (TestApp, Inbox),
 ) {
     use crate::verification::code_sent;
     let form = BookingForm::new("", &nik(7))

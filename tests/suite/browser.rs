@@ -88,13 +88,8 @@ async fn what_an_applicant_is_told_is_true_and_leads_somewhere_on_a_phone(app: T
     click_to_next_page(&c, Locator::Id("reschedule-link")).await;
     fits(&c, "true-reschedule").await;
     // (On a day folded away: its text content, as a screen reader reaches it.)
-    let yours = c
-        .find(Locator::Css(".slot.yours"))
+    let yours = prop(&c, ".slot.yours", "textContent")
         .await
-        .unwrap()
-        .prop("textContent")
-        .await
-        .unwrap()
         .unwrap_or_default();
     assert!(
         yours.contains("09:00") && yours.contains("WIB") && yours.contains("jadwal Anda sekarang"),
@@ -296,18 +291,8 @@ pub(crate) async fn log_in(c: &Client, app: &TestApp, username: &str) {
             .ends_with("/staff/login"),
         "staff pages need a login"
     );
-    c.find(Locator::Id("f-username"))
-        .await
-        .unwrap()
-        .send_keys(username)
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-password"))
-        .await
-        .unwrap()
-        .send_keys("a long test password")
-        .await
-        .unwrap();
+    type_in(c, "#f-username", username).await;
+    type_in(c, "#f-password", "a long test password").await;
     click_to_next_page(c, Locator::Css("form button[type=submit]")).await;
 }
 
@@ -321,29 +306,70 @@ pub(crate) async fn fill_applicant(
     certificate: &std::path::Path,
 ) {
     for (id, value) in [("f-name", name), ("f-nik", nik), ("f-phone", phone)] {
-        c.find(Locator::Id(id))
-            .await
-            .unwrap()
-            .send_keys(value)
-            .await
-            .unwrap();
+        type_in(c, &format!("#{id}"), value).await;
     }
     set_value(c, "#f-birth_date", "2009-05-07").await;
     set_value(c, "#f-certificate_issued_at", "2026-11-30T06:00").await;
     for id in ["f-consent", "f-guardian_consent"] {
-        c.find(Locator::Id(id))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(c, &format!("#{id}")).await;
     }
-    c.find(Locator::Id("f-certificate"))
+    type_in(c, "#f-certificate", &certificate.display().to_string()).await;
+}
+
+/// Types `keys` into the element at `css` (a file input takes a path).
+pub(crate) async fn type_in(c: &Client, css: &str, keys: &str) {
+    c.find(Locator::Css(css))
         .await
-        .unwrap()
-        .send_keys(&certificate.display().to_string())
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(keys)
         .await
         .unwrap();
+}
+
+/// Clicks the element at `css` (a checkbox, an option, a summary; a link or button that
+/// loads a page is `click_to_next_page`).
+pub(crate) async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// A DOM property of the element at `css` (`value`, `checked`, `textContent`).
+pub(crate) async fn prop(c: &Client, css: &str, name: &str) -> Option<String> {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .prop(name)
+        .await
+        .unwrap()
+}
+
+/// An attribute of the element at `css`.
+pub(crate) async fn attr(c: &Client, css: &str, name: &str) -> Option<String> {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .attr(name)
+        .await
+        .unwrap()
+}
+
+/// The manage page's notice, by its text key (`data-notice`), not its words.
+pub(crate) async fn notice_of(c: &Client) -> Option<String> {
+    attr(c, "#page-notice", "data-notice").await
+}
+
+/// The booking's status on its page, by its spelling (the `status-…` class).
+pub(crate) async fn status_of_page(c: &Client) -> String {
+    let class = attr(c, "p.status", "class").await.unwrap_or_default();
+    class
+        .split_whitespace()
+        .find_map(|c| c.strip_prefix("status-"))
+        .unwrap_or_default()
+        .to_string()
 }
 
 pub(crate) async fn text(c: &Client, css: &str) -> String {
@@ -391,38 +417,13 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels(app: TestApp
     );
 
     // A wrong phone number first: the form comes back with everything typed kept.
-    c.find(Locator::Id("f-name"))
-        .await
-        .unwrap()
-        .send_keys("Siti Aminah")
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-nik"))
-        .await
-        .unwrap()
-        .send_keys(&nik(42))
-        .await
-        .unwrap();
+    type_in(&c, "#f-name", "Siti Aminah").await;
+    type_in(&c, "#f-nik", &nik(42)).await;
     set_value(&c, "#f-birth_date", "2009-05-07").await;
-    c.find(Locator::Id("f-phone"))
-        .await
-        .unwrap()
-        .send_keys("123")
-        .await
-        .unwrap();
+    type_in(&c, "#f-phone", "123").await;
     set_value(&c, "#f-certificate_issued_at", "2026-11-30T06:00").await;
-    c.find(Locator::Id("f-consent"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-guardian_consent"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#f-consent").await;
+    click(&c, "#f-guardian_consent").await;
     let file = c.find(Locator::Id("f-certificate")).await.unwrap();
     file.send_keys(&png.path().display().to_string())
         .await
@@ -430,21 +431,9 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels(app: TestApp
     click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     screenshot(&c, "2-form-error").await;
     assert!(text(&c, "#e-phone").await.contains("nomor HP"));
-    let name = c
-        .find(Locator::Id("f-name"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap();
+    let name = prop(&c, "#f-name", "value").await;
     assert_eq!(name.as_deref(), Some("Siti Aminah"));
-    let consent = c
-        .find(Locator::Id("f-consent"))
-        .await
-        .unwrap()
-        .prop("checked")
-        .await
-        .unwrap();
+    let consent = prop(&c, "#f-consent", "checked").await;
     assert_eq!(consent.as_deref(), Some("true"));
 
     let phone = c.find(Locator::Id("f-phone")).await.unwrap();
@@ -483,13 +472,13 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels(app: TestApp
         text(&c, "#booking-when").await,
         "Senin, 30 November 2026, 08:30–09:00 WIB"
     );
-    assert!(text(&c, ".notice").await.contains("berhasil diganti"));
+    assert_eq!(notice_of(&c).await.as_deref(), Some("booking-rescheduled"));
 
     // Cancel, confirming on the next page.
     click_to_next_page(&c, Locator::Id("cancel-link")).await;
     click_to_next_page(&c, Locator::Id("confirm-cancel")).await;
     screenshot(&c, "5-cancelled").await;
-    assert!(text(&c, ".status").await.contains("Dibatalkan"));
+    assert_eq!(status_of_page(&c).await, "cancelled");
     assert_eq!(
         app.remaining("ciruas", &wib(11, 30, 8, 30)).await,
         6,
@@ -513,18 +502,8 @@ async fn a_lost_link_is_found_again_with_code_nik_and_birth_date(app: TestApp) {
         .await;
     let code = b["code"].as_str().unwrap().to_lowercase();
     c.goto(&app.url("/find")).await.unwrap();
-    c.find(Locator::Id("f-code"))
-        .await
-        .unwrap()
-        .send_keys(&code)
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-nik"))
-        .await
-        .unwrap()
-        .send_keys(&nik(6))
-        .await
-        .unwrap();
+    type_in(&c, "#f-code", &code).await;
+    type_in(&c, "#f-nik", &nik(6)).await;
     set_value(&c, "#f-birth_date", "2009-05-07").await;
     click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     assert!(
@@ -622,19 +601,9 @@ async fn a_supervisor_previews_and_applies_level_three_and_the_moved_applicant_s
     let before = tuesday_bar(c.clone()).await;
 
     // Level 3 from Tuesday, previewed first.
-    c.find(Locator::Css("#f-level option[value='3']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#f-level option[value='3']").await;
     set_value(&c, "#f-effective_from", "2026-12-01").await;
-    c.find(Locator::Id("f-reason"))
-        .await
-        .unwrap()
-        .send_keys("Inmendagri 22/2021")
-        .await
-        .unwrap();
+    type_in(&c, "#f-reason", "Inmendagri 22/2021").await;
     click_to_next_page(&c, Locator::Id("level-preview")).await;
     screenshot(&c, "7-preview").await;
     let rows = c
@@ -714,55 +683,18 @@ async fn an_applicant_joins_the_waiting_list_and_claims_a_freed_seat(app: TestAp
     click_to_next_page(&c, Locator::Id("waitlist-link")).await;
     set_value(&c, "#f-from_date", "2026-12-01").await;
     set_value(&c, "#f-to_date", "2026-12-01").await;
-    c.find(Locator::Id("f-name"))
-        .await
-        .unwrap()
-        .send_keys("Dewi Lestari")
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-nik"))
-        .await
-        .unwrap()
-        .send_keys("3604054705090061")
-        .await
-        .unwrap();
+    type_in(&c, "#f-name", "Dewi Lestari").await;
+    type_in(&c, "#f-nik", "3604054705090061").await;
     set_value(&c, "#f-birth_date", "2009-05-07").await;
-    c.find(Locator::Id("f-phone"))
-        .await
-        .unwrap()
-        .send_keys("081234567890")
-        .await
-        .unwrap();
+    type_in(&c, "#f-phone", "081234567890").await;
     set_value(&c, "#f-certificate_issued_at", "2026-11-30T06:00").await;
-    c.find(Locator::Css(
-        "#f-certificate_kind option[value='surat_sehat']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    c.find(Locator::Id("f-consent"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-guardian_consent"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-certificate"))
-        .await
-        .unwrap()
-        .send_keys(&png.path().display().to_string())
-        .await
-        .unwrap();
+    click(&c, "#f-certificate_kind option[value='surat_sehat']").await;
+    click(&c, "#f-consent").await;
+    click(&c, "#f-guardian_consent").await;
+    type_in(&c, "#f-certificate", &png.path().display().to_string()).await;
     click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     screenshot(&c, "10-waiting").await;
-    assert!(text(&c, ".notice").await.contains("daftar tunggu"));
+    assert_eq!(notice_of(&c).await.as_deref(), Some("wait-joined"));
     assert!(text(&c, "#queue-position").await.ends_with('1'));
     assert!(
         c.find(Locator::Css(".qr svg")).await.is_err(),
@@ -793,7 +725,7 @@ async fn an_applicant_joins_the_waiting_list_and_claims_a_freed_seat(app: TestAp
         "an offer is not a withdrawal"
     );
     click_to_next_page(&c, Locator::Id("claim")).await;
-    assert!(text(&c, ".status").await.contains("Terkonfirmasi"));
+    assert_eq!(status_of_page(&c).await, "confirmed");
     assert_eq!(
         text(&c, "#booking-when").await,
         "Selasa, 1 Desember 2026, 08:00–08:30 WIB"
@@ -821,12 +753,7 @@ async fn an_admin_edits_a_level_rule_and_loads_next_years_holidays_through_their
     let wfo = c.find(Locator::Id("wfo-3")).await.unwrap();
     wfo.clear().await.unwrap();
     wfo.send_keys("50").await.unwrap();
-    c.find(Locator::Id("reason-3"))
-        .await
-        .unwrap()
-        .send_keys("ikuti SE MenPAN-RB 24/2021")
-        .await
-        .unwrap();
+    type_in(&c, "#reason-3", "ikuti SE MenPAN-RB 24/2021").await;
     click_to_next_page(&c, Locator::Css("#rule-3 button[type=submit]")).await;
     // The preview first: every office, what it would do; then apply.
     assert!(text(&c, "#preview-summary").await.contains("0"));
@@ -853,20 +780,10 @@ async fn an_admin_edits_a_level_rule_and_loads_next_years_holidays_through_their
         "2027-01-01,Tahun Baru Masehi\n2027-03-10,Hari Suci Nyepi\n",
     )
     .unwrap();
-    c.find(Locator::Id("f-file"))
-        .await
-        .unwrap()
-        .send_keys(&bad.display().to_string())
-        .await
-        .unwrap();
+    type_in(&c, "#f-file", &bad.display().to_string()).await;
     click_to_next_page(&c, Locator::Id("load-holidays")).await;
     assert!(text(&c, "#rules-error").await.contains("baris 2"));
-    c.find(Locator::Id("f-file"))
-        .await
-        .unwrap()
-        .send_keys(&good.display().to_string())
-        .await
-        .unwrap();
+    type_in(&c, "#f-file", &good.display().to_string()).await;
     click_to_next_page(&c, Locator::Id("load-holidays")).await;
     assert!(
         c.find(Locator::Id("preview-ciruas")).await.is_ok(),
@@ -938,7 +855,7 @@ async fn every_applicant_page_works_without_javascript_on_a_360_pixel_screen(app
     // Days fold and unfold natively (<details>); the first open day is unfolded.
     click_to_next_page(&c, Locator::Css("details[open] a.slot")).await;
     fits(&c, "book").await;
-    let type_in = |id: &'static str, value: String| {
+    let retype = |id: &'static str, value: String| {
         let c = c.clone();
         async move {
             let field = c.find(Locator::Id(id)).await.unwrap();
@@ -946,65 +863,33 @@ async fn every_applicant_page_works_without_javascript_on_a_360_pixel_screen(app
             field.send_keys(&value).await.unwrap();
         }
     };
-    type_in("f-name", "Rina Marlina".into()).await;
-    type_in("f-nik", nik(77)).await;
+    retype("f-name", "Rina Marlina".into()).await;
+    retype("f-nik", nik(77)).await;
     set_value(&c, "#f-birth_date", "2009-05-07").await;
-    type_in("f-phone", "0812".into()).await;
+    retype("f-phone", "0812".into()).await;
     set_value(&c, "#f-certificate_issued_at", "2026-11-30T06:00").await;
-    c.find(Locator::Id("f-consent"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-guardian_consent"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#f-consent").await;
+    click(&c, "#f-guardian_consent").await;
     let attach = || async {
-        c.find(Locator::Id("f-certificate"))
-            .await
-            .unwrap()
-            .send_keys(&png.path().display().to_string())
-            .await
-            .unwrap();
+        type_in(&c, "#f-certificate", &png.path().display().to_string()).await;
     };
     attach().await;
     click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     fits(&c, "book-error").await;
     assert!(text(&c, "#e-phone").await.contains("nomor HP"));
-    type_in("f-phone", "0812 3456 7890".into()).await;
+    retype("f-phone", "0812 3456 7890".into()).await;
     attach().await;
     click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     fits(&c, "booked").await;
     let code = text(&c, "#booking-code").await;
     assert_eq!(code.len(), 8);
     assert!(c.find(Locator::Css(".qr svg")).await.is_ok());
-    let calendar = c
-        .find(Locator::Css("a[href*='calendar.ics']"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let calendar = attr(&c, "a[href*='calendar.ics']", "href").await.unwrap();
     assert!(calendar.starts_with(&format!("/b/{code}/calendar.ics?t=")));
     // A new certificate, through the folded form of the manage page.
-    c.find(Locator::Css("details.replace summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "details.replace summary").await;
     fits(&c, "replace-open").await;
-    c.find(Locator::Css("#f-certificate_kind option[value='pcr']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#f-certificate_kind option[value='pcr']").await;
     set_value(&c, "#f-certificate_issued_at", "2026-11-30T06:30").await;
     attach().await;
     click_to_next_page(&c, Locator::Css("details.replace button[type=submit]")).await;
@@ -1014,12 +899,12 @@ async fn every_applicant_page_works_without_javascript_on_a_360_pixel_screen(app
     fits(&c, "reschedule").await;
     click_to_next_page(&c, Locator::Css("details[open] button.slot")).await;
     fits(&c, "rescheduled").await;
-    assert!(text(&c, ".notice").await.contains("berhasil diganti"));
+    assert_eq!(notice_of(&c).await.as_deref(), Some("booking-rescheduled"));
     click_to_next_page(&c, Locator::Id("cancel-link")).await;
     fits(&c, "cancel").await;
     click_to_next_page(&c, Locator::Id("confirm-cancel")).await;
     fits(&c, "cancelled").await;
-    assert!(text(&c, ".status").await.contains("Dibatalkan"));
+    assert_eq!(status_of_page(&c).await, "cancelled");
     click_to_next_page(&c, Locator::Css("a[hreflang='en']")).await;
     fits(&c, "cancelled-en").await;
     assert!(text(&c, ".status").await.contains("Cancelled"));
@@ -1031,12 +916,12 @@ async fn every_applicant_page_works_without_javascript_on_a_360_pixel_screen(app
         .await;
     c.goto(&app.url("/find")).await.unwrap();
     fits(&c, "find").await;
-    type_in("f-code", b["code"].as_str().unwrap().to_string()).await;
-    type_in("f-nik", nik(79)).await;
+    retype("f-code", b["code"].as_str().unwrap().to_string()).await;
+    retype("f-nik", nik(79)).await;
     set_value(&c, "#f-birth_date", "2009-05-07").await;
     click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     fits(&c, "find-error").await;
-    type_in("f-nik", nik(78)).await;
+    retype("f-nik", nik(78)).await;
     set_value(&c, "#f-birth_date", "2009-05-07").await;
     click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     assert_eq!(text(&c, "#booking-code").await, b["code"].as_str().unwrap());
@@ -1046,36 +931,19 @@ async fn every_applicant_page_works_without_javascript_on_a_360_pixel_screen(app
     fits(&c, "waitlist").await;
     set_value(&c, "#f-from_date", "2026-12-01").await;
     set_value(&c, "#f-to_date", "2026-12-04").await;
-    type_in("f-name", "Dewi Lestari".into()).await;
-    type_in("f-nik", "3604054705090061".into()).await;
+    retype("f-name", "Dewi Lestari".into()).await;
+    retype("f-nik", "3604054705090061".into()).await;
     set_value(&c, "#f-birth_date", "2009-05-07").await;
-    type_in("f-phone", "081234567890".into()).await;
+    retype("f-phone", "081234567890".into()).await;
     // A week-long certificate (the first kind, antigen, would not reach any slot).
-    c.find(Locator::Css(
-        "#f-certificate_kind option[value='surat_sehat']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    click(&c, "#f-certificate_kind option[value='surat_sehat']").await;
     set_value(&c, "#f-certificate_issued_at", "2026-11-30T06:00").await;
-    c.find(Locator::Id("f-consent"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-guardian_consent"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#f-consent").await;
+    click(&c, "#f-guardian_consent").await;
     attach().await;
     click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     fits(&c, "waiting").await;
-    assert!(text(&c, ".notice").await.contains("daftar tunggu"));
+    assert_eq!(notice_of(&c).await.as_deref(), Some("wait-joined"));
     // Seats are free on those days: one is offered at once, and claimed with a form.
     click_to_next_page(&c, Locator::Id("claim")).await;
     fits(&c, "claimed").await;

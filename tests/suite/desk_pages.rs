@@ -1,6 +1,7 @@
 //! The front desk's pages in real Chromium at a phone-sized viewport (a tablet in the
 //! hand): a morning at the counter, from sign-in to the day report and the queue screen.
 
+use crate::browser::{attr, click, prop};
 use crate::browser::{browser, click_to_next_page, log_in, screenshot, set_value, text};
 use crate::helpers::*;
 use fantoccini::{Client, Locator};
@@ -50,14 +51,7 @@ async fn a_desk_officer_checks_in_turns_away_registers_a_walk_in_and_reports(app
     click_to_next_page(&c, Locator::Id("open-code")).await;
     assert_eq!(text(&c, "#booking-name").await, "Budi Santoso");
     // Open the certificate: served as itself (an image), never as a page.
-    let href = c
-        .find(Locator::Id("view-certificate"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let href = attr(&c, "#view-certificate", "href").await.unwrap();
     c.goto(&app.url(&href)).await.unwrap();
     let kind = c
         .execute("return document.contentType", vec![])
@@ -72,12 +66,7 @@ async fn a_desk_officer_checks_in_turns_away_registers_a_walk_in_and_reports(app
     type_into(&c, "f-temperature_c", "36,6").await;
     click_to_next_page(&c, Locator::Id("check-in")).await;
     assert!(text(&c, "#desk-error").await.contains("orang tua/wali"));
-    c.find(Locator::Id("f-guardian_confirmed"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#f-guardian_confirmed").await;
     click_to_next_page(&c, Locator::Id("check-in")).await;
     assert!(text(&c, "#queue-number").await.contains('1'));
     screenshot(&c, "desk-2-checked-in").await;
@@ -92,13 +81,7 @@ async fn a_desk_officer_checks_in_turns_away_registers_a_walk_in_and_reports(app
     type_into(&c, "f-temperature_c", "38.0").await;
     click_to_next_page(&c, Locator::Id("check-in")).await;
     assert!(text(&c, "#desk-error").await.contains("istirahat"));
-    let kept = c
-        .find(Locator::Id("f-temperature_c"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap();
+    let kept = prop(&c, "#f-temperature_c", "value").await;
     assert_eq!(kept.as_deref(), Some("38.0"));
     // … and 37.9 °C after the rest turns the person away, with the reason.
     type_into(&c, "f-retest_c", "37.9").await;
@@ -131,12 +114,7 @@ async fn a_desk_officer_checks_in_turns_away_registers_a_walk_in_and_reports(app
     type_into(&c, "f-temperature_c", "36,5").await;
     set_value(&c, "#f-certificate_issued_at", "2026-11-30T06:30").await;
     for id in ["f-certificate_seen", "f-guardian_consent", "f-consent"] {
-        c.find(Locator::Id(id))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, &format!("#{}", id)).await;
     }
     click_to_next_page(&c, Locator::Id("walk-in-submit")).await;
     assert!(text(&c, "#desk-notice").await.contains("check-in"));

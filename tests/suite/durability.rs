@@ -182,15 +182,7 @@ async fn bookings_answered_201_survive_a_kill_mid_batch(db: Db) {
     server.kill9();
 }
 
-#[tokio::test]
-async fn bookings_answered_201_survive_a_kill_mid_batch_sqlite() {
-    bookings_answered_201_survive_a_kill_mid_batch(Db::Sqlite).await;
-}
-
-#[tokio::test]
-async fn bookings_answered_201_survive_a_kill_mid_batch_postgres() {
-    bookings_answered_201_survive_a_kill_mid_batch(Db::Postgres).await;
-}
+crate::both_databases!(engine; bookings_answered_201_survive_a_kill_mid_batch);
 
 /// A server on `url` with an office open every day, an admin token through the CLI, and
 /// up to `n` open seats (slot starts) in the coming days within a certificate's week.

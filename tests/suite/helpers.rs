@@ -819,27 +819,38 @@ pub const WRITABLE_TABLES: &[&str] = &[
     "staff_tokens",
 ];
 
-/// Runs a test body on SQLite and on PostgreSQL, as two tests.
+/// Runs a test body on SQLite and on PostgreSQL, as two tests (`name::sqlite`,
+/// `name::postgres`). The body takes what `setup = |db| …` makes for the engine (an
+/// `Option`: `None` skips, as a missing PostgreSQL does); by default the app with the
+/// test settings, or with `settings = …`; `engine` hands the body the engine itself.
 #[macro_export]
 macro_rules! both_databases {
     ($($name:ident),* $(,)?) => {
         $crate::both_databases!(settings = $crate::helpers::test_settings(); $($name),*);
     };
     (settings = $settings:expr; $($name:ident),* $(,)?) => {
+        $crate::both_databases!(
+            setup = |db| $crate::helpers::spawn_with(db, $settings); $($name),*
+        );
+    };
+    (engine; $($name:ident),* $(,)?) => {
+        $crate::both_databases!(setup = |db| std::future::ready(Some(db)); $($name),*);
+    };
+    (setup = |$db:ident| $setup:expr; $($name:ident),* $(,)?) => {
         $(
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn sqlite() {
-                    let db = $crate::helpers::Db::Sqlite;
-                    if let Some(app) = $crate::helpers::spawn_with(db, $settings).await {
-                        super::$name(app).await;
+                    let $db = $crate::helpers::Db::Sqlite;
+                    if let Some(given) = $setup.await {
+                        super::$name(given).await;
                     }
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn postgres() {
-                    let db = $crate::helpers::Db::Postgres;
-                    if let Some(app) = $crate::helpers::spawn_with(db, $settings).await {
-                        super::$name(app).await;
+                    let $db = $crate::helpers::Db::Postgres;
+                    if let Some(given) = $setup.await {
+                        super::$name(given).await;
                     }
                 }
             }

@@ -300,12 +300,4 @@ async fn three_processes_share_one_database(db: Db) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn three_processes_share_one_database_sqlite() {
-    three_processes_share_one_database(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn three_processes_share_one_database_postgres() {
-    three_processes_share_one_database(Db::Postgres).await;
-}
+crate::both_databases!(engine; three_processes_share_one_database);

@@ -114,31 +114,6 @@ async fn app_with_receiver(db: Db, refuse_first: usize) -> Option<(TestApp, Arc<
     Some((spawn_with(db, settings).await?, inbox))
 }
 
-macro_rules! with_receiver {
-    ($($name:ident = $refuse:expr),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn sqlite() {
-                    if let Some((app, inbox)) =
-                        super::app_with_receiver(crate::helpers::Db::Sqlite, $refuse).await
-                    {
-                        super::$name(app, inbox).await;
-                    }
-                }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn postgres() {
-                    if let Some((app, inbox)) =
-                        super::app_with_receiver(crate::helpers::Db::Postgres, $refuse).await
-                    {
-                        super::$name(app, inbox).await;
-                    }
-                }
-            }
-        )*
-    };
-}
-
 crate::both_databases!(the_reminder_goes_out_once_at_four_the_day_before,);
 
 /// A webhook without an absolute public URL would send useless relative links: the
@@ -232,13 +207,11 @@ async fn the_reminder_goes_out_once_at_four_the_day_before(app: TestApp) {
     assert_ne!(code, late["code"].as_str().unwrap());
 }
 
-with_receiver!(
-    each_event_is_one_signed_message = 0,
-    a_receiver_failing_three_times_gets_the_message_once_more = 3,
-    a_receiver_down_for_a_day_sees_the_message_marked_failed = 1_000,
-);
+crate::both_databases!(setup = |db| super::app_with_receiver(db, 0); each_event_is_one_signed_message);
+crate::both_databases!(setup = |db| super::app_with_receiver(db, 3); a_receiver_failing_three_times_gets_the_message_once_more);
+crate::both_databases!(setup = |db| super::app_with_receiver(db, 1_000); a_receiver_down_for_a_day_sees_the_message_marked_failed);
 
-async fn each_event_is_one_signed_message(app: TestApp, inbox: Arc<Mutex<Inbox>>) {
+async fn each_event_is_one_signed_message((app, inbox): (TestApp, Arc<Mutex<Inbox>>)) {
     let b = app
         .book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)).set("name", "Budi Santoso"))
         .await;
@@ -296,8 +269,7 @@ async fn each_event_is_one_signed_message(app: TestApp, inbox: Arc<Mutex<Inbox>>
 }
 
 async fn a_receiver_failing_three_times_gets_the_message_once_more(
-    app: TestApp,
-    inbox: Arc<Mutex<Inbox>>,
+    (app, inbox): (TestApp, Arc<Mutex<Inbox>>),
 ) {
     app.book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(2)))
         .await;
@@ -326,8 +298,7 @@ async fn a_receiver_failing_three_times_gets_the_message_once_more(
 }
 
 async fn a_receiver_down_for_a_day_sees_the_message_marked_failed(
-    app: TestApp,
-    inbox: Arc<Mutex<Inbox>>,
+    (app, inbox): (TestApp, Arc<Mutex<Inbox>>),
 ) {
     let b = app
         .book_ok(&BookingForm::new(&wib(12, 2, 8, 0), &nik(3)))
@@ -514,16 +485,7 @@ async fn smtp_receiver() -> (String, Arc<Mutex<Vec<(Vec<String>, String)>>>) {
     (url, mails)
 }
 
-mod the_smtp_channel_mails_those_who_gave_an_address {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn sqlite() {
-        super::the_smtp_channel_mails_those_who_gave_an_address(crate::helpers::Db::Sqlite).await;
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn postgres() {
-        super::the_smtp_channel_mails_those_who_gave_an_address(crate::helpers::Db::Postgres).await;
-    }
-}
+crate::both_databases!(engine; the_smtp_channel_mails_those_who_gave_an_address);
 
 /// With `--smtp-url`, the confirmation goes by e-mail to an applicant who gave an
 /// address (with the manage link); one who gave none gets nothing, and the message is

@@ -255,12 +255,4 @@ async fn sigterm_during_a_booking_load_loses_nothing(db: Db) {
     pool.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sigterm_during_a_booking_load_loses_nothing_sqlite() {
-    sigterm_during_a_booking_load_loses_nothing(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sigterm_during_a_booking_load_loses_nothing_postgres() {
-    sigterm_during_a_booking_load_loses_nothing(Db::Postgres).await;
-}
+crate::both_databases!(engine; sigterm_during_a_booking_load_loses_nothing);

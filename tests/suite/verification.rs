@@ -4,6 +4,7 @@
 //! seat goes to the first person waiting; a pending booking holds its seat and its NIK;
 //! a phone gets at most N codes an hour.
 
+use crate::browser::click;
 use crate::helpers::*;
 use crate::outbox::{Inbox, SECRET, receiver};
 use serde_json::{Value, json};
@@ -79,38 +80,6 @@ async fn error_of(r: reqwest::Response, status: u16) -> Value {
     r.json().await.unwrap()
 }
 
-mod a_pending_booking_holds_its_seat_until_its_phone_is_verified {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn sqlite() {
-        if let Some((app, inbox)) = super::verifying_app(crate::helpers::Db::Sqlite).await {
-            super::a_pending_booking_holds_its_seat_until_its_phone_is_verified(app, inbox).await;
-        }
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn postgres() {
-        if let Some((app, inbox)) = super::verifying_app(crate::helpers::Db::Postgres).await {
-            super::a_pending_booking_holds_its_seat_until_its_phone_is_verified(app, inbox).await;
-        }
-    }
-}
-
-mod a_phone_gets_a_few_codes_an_hour_and_a_lost_page_is_booked_again {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn sqlite() {
-        if let Some((app, inbox)) = super::verifying_app(crate::helpers::Db::Sqlite).await {
-            super::a_phone_gets_a_few_codes_an_hour_and_a_lost_page_is_booked_again(app, inbox)
-                .await;
-        }
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn postgres() {
-        if let Some((app, inbox)) = super::verifying_app(crate::helpers::Db::Postgres).await {
-            super::a_phone_gets_a_few_codes_an_hour_and_a_lost_page_is_booked_again(app, inbox)
-                .await;
-        }
-    }
-}
-
 /// One slot of three seats (Tuesday 08:00–08:30, one recording set).
 async fn one_slot_of_three(app: &TestApp) -> String {
     let mut office = crate::planner::small_office();
@@ -158,8 +127,7 @@ fn form(slot: &str, n: u32, phone: &str) -> BookingForm {
 }
 
 async fn a_pending_booking_holds_its_seat_until_its_phone_is_verified(
-    app: TestApp,
-    inbox: Arc<Mutex<Inbox>>,
+    (app, inbox): (TestApp, Arc<Mutex<Inbox>>),
 ) {
     let slot = one_slot_of_three(&app).await;
 
@@ -356,8 +324,7 @@ async fn a_pending_booking_holds_its_seat_until_its_phone_is_verified(
 }
 
 async fn a_phone_gets_a_few_codes_an_hour_and_a_lost_page_is_booked_again(
-    app: TestApp,
-    inbox: Arc<Mutex<Inbox>>,
+    (app, inbox): (TestApp, Arc<Mutex<Inbox>>),
 ) {
     assert_eq!(app.put_office("ciruas", demo_office()).await.status(), 200);
     let slot = wib(12, 1, 8, 0);
@@ -455,20 +422,12 @@ async fn a_phone_gets_a_few_codes_an_hour_and_a_lost_page_is_booked_again(
         .await;
 }
 
-mod an_applicant_verifies_her_phone_on_the_booking_page {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn sqlite() {
-        if let Some((app, inbox)) = super::verifying_app(crate::helpers::Db::Sqlite).await {
-            super::an_applicant_verifies_her_phone_on_the_booking_page(app, inbox).await;
-        }
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn postgres() {
-        if let Some((app, inbox)) = super::verifying_app(crate::helpers::Db::Postgres).await {
-            super::an_applicant_verifies_her_phone_on_the_booking_page(app, inbox).await;
-        }
-    }
-}
+crate::both_databases!(
+    setup = |db| super::verifying_app(db);
+    a_pending_booking_holds_its_seat_until_its_phone_is_verified,
+    a_phone_gets_a_few_codes_an_hour_and_a_lost_page_is_booked_again,
+    an_applicant_verifies_her_phone_on_the_booking_page,
+);
 
 /// Types `code` into the page's code field and sends it.
 async fn type_code(c: &fantoccini::Client, code: &str) {
@@ -485,8 +444,7 @@ async fn type_code(c: &fantoccini::Client, code: &str) {
 /// wrong codes and is cancelled, its seat offered to the person waiting; a third is not
 /// verified in time and its page says so.
 async fn an_applicant_verifies_her_phone_on_the_booking_page(
-    app: TestApp,
-    inbox: Arc<Mutex<Inbox>>,
+    (app, inbox): (TestApp, Arc<Mutex<Inbox>>),
 ) {
     use crate::browser::{browser, click_to_next_page, fill_applicant, screenshot, text};
     use fantoccini::Locator;
@@ -500,12 +458,7 @@ async fn an_applicant_verifies_her_phone_on_the_booking_page(
     c.goto(&app.url("/o/ciruas")).await.unwrap();
     click_to_next_page(&c, Locator::Css("details[open] a.slot")).await;
     let kind = "#f-certificate_kind option[value='surat_sehat']";
-    c.find(Locator::Css(kind))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, kind).await;
     fill_applicant(&c, "Siti Aminah", &nik(42), "0812 7777 0042", png.path()).await;
     click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     screenshot(&c, "20-verify").await;

@@ -37,6 +37,8 @@ pub(super) struct BookingPage {
     when: String,
     qr_svg: String,
     notice: Option<String>,
+    /// The notice's text key, as a stable hook for tests and scripts (`data-notice`).
+    notice_key: Option<&'static str>,
     valid_until: String,
     changeable: bool,
     kinds: Vec<(String, String)>,
@@ -188,6 +190,7 @@ fn booking_page(
         has_seat: b.has_ticket(),
         frame: Frame::new(lang, &manage_path(&b.code, token)),
         change_notice: None,
+        notice_key: None,
         offer: None,
         queue_position: None,
         status_text: lang.text(b.status.message_key()),
@@ -291,6 +294,7 @@ pub(super) async fn manage(
         FormView::default(),
     );
     page.queue_position = situation.queue_position;
+    page.notice_key = notice;
     page.offer = offer.map(|(start, until)| {
         let end = start + Duration::minutes(i64::from(page.office.spec.slot_minutes));
         lang.format(
