@@ -354,12 +354,12 @@ pub struct Booking {
     /// Row id.
     pub id: i64,
     /// Booking code.
-    pub code: String,
+    pub code: super::BookingCode,
     /// SHA-256 of the secret token.
     pub token_hash: String,
     /// Office row id.
     pub office_id: i64,
-    pub office_slug: String,
+    pub office_slug: super::OfficeSlug,
     /// Slot start (for a waiting-list entry without an offer: the start of its range).
     pub slot_start: DateTime<Utc>,
     pub slot_end: DateTime<Utc>,
@@ -367,10 +367,10 @@ pub struct Booking {
     pub local_date: NaiveDate,
     pub status: BookingStatus,
     /// Full NIK (staff eyes only; lists mask it).
-    pub nik: String,
+    pub nik: super::Nik,
     pub name: String,
     pub birth_date: NaiveDate,
-    pub phone: String,
+    pub phone: super::PhoneNumber,
     pub email: Option<String>,
     /// Married (or formerly married): exempt from the minimum age.
     pub married: bool,

@@ -53,11 +53,18 @@ impl Level {
     }
 }
 
+impl std::fmt::Display for Level {
+    /// The wire spelling.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What a level means for an office giving an essential public service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LevelRule {
-    /// `none`, `1`–`4`, `darurat`.
-    pub level: String,
+    /// The level.
+    pub level: Level,
     /// Staff working from the office, % (limits the recording sets that can be staffed).
     pub wfo_percent: u32,
     /// Waiting-room occupancy allowed, %.
@@ -78,9 +85,8 @@ impl LevelRule {
             .and_then(|s| NaiveTime::parse_from_str(s, "%H:%M").ok())
     }
 
-    /// Checks a rule as a supervisor sends it; the name of the bad field otherwise.
-    pub fn validate(&self) -> Result<Level, &'static str> {
-        let level = Level::parse(&self.level).ok_or("level")?;
+    /// Checks a rule's figures; the name of the bad field otherwise.
+    pub fn validate(&self) -> Result<(), &'static str> {
         if !(1..=100).contains(&self.wfo_percent) {
             return Err("wfo_percent");
         }
@@ -99,7 +105,55 @@ impl LevelRule {
         {
             return Err("source");
         }
-        Ok(level)
+        Ok(())
+    }
+}
+
+/// A rule as the contract spells it (API.md), its level a string: what a supervisor
+/// sends and reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = LevelRule)]
+pub struct LevelRuleInput {
+    /// `none`, `1`–`4`, `darurat`.
+    pub level: String,
+    /// Staff working from the office, % (limits the recording sets that can be staffed).
+    pub wfo_percent: u32,
+    /// Waiting-room occupancy allowed, %.
+    pub occupancy_percent: u32,
+    /// Absolute maximum of visitors a day, if the rule has one.
+    pub max_visitors: Option<u32>,
+    /// Latest closing time, `HH:MM`, if the rule shortens opening hours.
+    pub latest_close: Option<String>,
+    /// The legal source of the row.
+    pub source: String,
+}
+
+impl LevelRuleInput {
+    /// The rule, checked; the name of the bad field otherwise.
+    pub fn parse(&self) -> Result<LevelRule, &'static str> {
+        let rule = LevelRule {
+            level: Level::parse(&self.level).ok_or("level")?,
+            wfo_percent: self.wfo_percent,
+            occupancy_percent: self.occupancy_percent,
+            max_visitors: self.max_visitors,
+            latest_close: self.latest_close.clone(),
+            source: self.source.clone(),
+        };
+        rule.validate()?;
+        Ok(rule)
+    }
+}
+
+impl From<&LevelRule> for LevelRuleInput {
+    fn from(r: &LevelRule) -> Self {
+        Self {
+            level: r.level.as_str().to_string(),
+            wfo_percent: r.wfo_percent,
+            occupancy_percent: r.occupancy_percent,
+            max_visitors: r.max_visitors,
+            latest_close: r.latest_close.clone(),
+            source: r.source.clone(),
+        }
     }
 }
 
@@ -107,7 +161,7 @@ impl LevelRule {
 /// the starting values.
 pub fn seed_rules() -> Vec<LevelRule> {
     let rule = |level: Level, wfo, occ, close: Option<&str>, source: &str| LevelRule {
-        level: level.as_str().to_string(),
+        level,
         wfo_percent: wfo,
         occupancy_percent: occ,
         max_visitors: None,
@@ -161,5 +215,9 @@ mod tests {
         bad.wfo_percent = 25;
         bad.latest_close = Some("25:00".into());
         assert_eq!(bad.validate(), Err("latest_close"));
+        let mut wire = LevelRuleInput::from(&seed_rules()[3]);
+        assert_eq!(wire.parse(), Ok(seed_rules()[3].clone()));
+        wire.level = "5".into();
+        assert_eq!(wire.parse(), Err("level"));
     }
 }

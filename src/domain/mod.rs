@@ -22,7 +22,7 @@ pub use booking::{
 };
 pub use certificate::{CertificateRules, Validity};
 pub use code::BookingCode;
-pub use level::{Level, LevelRule};
+pub use level::{Level, LevelRule, LevelRuleInput};
 pub use nik::Nik;
 pub use notice::Reason;
 pub use office::{OfficeSlug, OfficeSpec, Weekday};

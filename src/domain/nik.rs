@@ -79,20 +79,33 @@ impl Nik {
         &self.0
     }
 
+    /// A NIK read back from the store: it was parsed when the booking was made, and is
+    /// empty once the booking's personal data are anonymised (retention).
+    pub fn stored(digits: String) -> Self {
+        Self(digits)
+    }
+
+    /// Two digits of the NIK as a number (none in an anonymised one).
+    fn field(&self, at: std::ops::Range<usize>) -> Option<u32> {
+        self.0.get(at)?.parse().ok()
+    }
+
     /// True when the NIK encodes a woman (day + 40).
     pub fn is_female(&self) -> bool {
-        self.0[6..8].parse::<u32>().expect("digits") > 40
+        self.field(6..8).is_some_and(|day| day > 40)
     }
 
     /// Does the birth date embedded in the NIK agree with `birth_date`?
     pub fn agrees_with(&self, birth_date: NaiveDate) -> bool {
-        let day: u32 = self.0[6..8].parse().expect("digits");
-        let month: u32 = self.0[8..10].parse().expect("digits");
-        let yy: i32 = self.0[10..12].parse().expect("digits");
+        let (Some(day), Some(month), Some(yy)) =
+            (self.field(6..8), self.field(8..10), self.field(10..12))
+        else {
+            return false;
+        };
         let day = if day > 40 { day - 40 } else { day };
         birth_date.day() == day
             && birth_date.month() == month
-            && birth_date.year().rem_euclid(100) == yy
+            && birth_date.year().rem_euclid(100) == yy as i32
     }
 
     /// The NIK as shown in lists: all but the last four digits hidden.

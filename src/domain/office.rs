@@ -25,6 +25,17 @@ impl OfficeSlug {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A slug read back from the store (it was parsed when the office was made).
+    pub fn stored(slug: String) -> Self {
+        Self(slug)
+    }
+}
+
+impl std::fmt::Display for OfficeSlug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// Days of the week as keys of `hours`.

@@ -35,10 +35,35 @@ impl PhoneNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The number as a page shows it to whoever holds the booking's link: `+6281••••••890`
+    /// (the prefix and the last three digits).
+    pub fn masked(&self) -> String {
+        let n = self.0.chars().count();
+        self.0
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if i < 5 || i + 3 >= n { c } else { '•' })
+            .collect()
+    }
+
+    /// A number read back from the store: it was parsed when the booking was made, and
+    /// is empty once the booking's personal data are anonymised (retention).
+    pub fn stored(number: String) -> Self {
+        Self(number)
+    }
 }
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_number_is_shown_masked_but_its_ends() {
+        let p = PhoneNumber::parse("0812 3456 7890").unwrap();
+        assert_eq!(p.masked(), "+6281••••••890");
+        assert_eq!(PhoneNumber::stored(String::new()).masked(), "");
+    }
+
     use super::*;
     use proptest::prelude::*;
 

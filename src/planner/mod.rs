@@ -82,7 +82,7 @@ impl Calendar {
         self.rules.get(&level).cloned().unwrap_or_else(|| {
             seed_rules()
                 .into_iter()
-                .find(|r| r.level == level.as_str())
+                .find(|r| r.level == level)
                 .expect("a seed rule for every level")
         })
     }

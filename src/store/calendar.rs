@@ -19,16 +19,17 @@ struct RuleRow {
     source: String,
 }
 
-impl From<RuleRow> for LevelRule {
-    fn from(r: RuleRow) -> Self {
-        LevelRule {
-            level: r.level,
-            wfo_percent: u32::try_from(r.wfo_percent).unwrap_or(100),
-            occupancy_percent: u32::try_from(r.occupancy_percent).unwrap_or(100),
-            max_visitors: r.max_visitors.and_then(|m| u32::try_from(m).ok()),
-            latest_close: r.latest_close,
-            source: r.source,
-        }
+impl RuleRow {
+    /// The rule, if its level is one of ours (a row of an unknown level is skipped).
+    fn rule(self) -> Option<LevelRule> {
+        Some(LevelRule {
+            level: Level::parse(&self.level)?,
+            wfo_percent: u32::try_from(self.wfo_percent).unwrap_or(100),
+            occupancy_percent: u32::try_from(self.occupancy_percent).unwrap_or(100),
+            max_visitors: self.max_visitors.and_then(|m| u32::try_from(m).ok()),
+            latest_close: self.latest_close,
+            source: self.source,
+        })
     }
 }
 
@@ -99,7 +100,8 @@ pub(crate) async fn load_calendar(
     Ok(Calendar {
         rules: rules
             .into_iter()
-            .filter_map(|r| Some((Level::parse(&r.level)?, LevelRule::from(r))))
+            .filter_map(RuleRow::rule)
+            .map(|r| (r.level, r))
             .collect(),
         levels: levels
             .into_iter()
@@ -174,8 +176,8 @@ impl Store {
     /// The rules in force, one per level.
     pub async fn level_rules(&self) -> StoreResult<Vec<LevelRule>> {
         let rows: Vec<RuleRow> = sqlx::query_as(CURRENT_RULES).fetch_all(&self.read).await?;
-        let mut rules: Vec<LevelRule> = rows.into_iter().map(Into::into).collect();
-        rules.sort_by_key(|r| Level::parse(&r.level));
+        let mut rules: Vec<LevelRule> = rows.into_iter().filter_map(RuleRow::rule).collect();
+        rules.sort_by_key(|r| r.level);
         Ok(rules)
     }
 
@@ -229,7 +231,7 @@ pub(crate) async fn write_rule(
 ) -> StoreResult<()> {
     let (version,): (i64,) =
         sqlx::query_as("SELECT COALESCE(MAX(version), 0) + 1 FROM level_rules WHERE level = $1")
-            .bind(&rule.level)
+            .bind(rule.level.as_str())
             .fetch_one(&mut *conn)
             .await?;
     sqlx::query(
@@ -237,7 +239,7 @@ pub(crate) async fn write_rule(
          latest_close, source, changed_by, changed_at, reason) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
-    .bind(&rule.level)
+    .bind(rule.level.as_str())
     .bind(version)
     .bind(i64::from(rule.wfo_percent))
     .bind(i64::from(rule.occupancy_percent))
@@ -256,7 +258,7 @@ pub(crate) async fn write_rule(
         "level_rule.update",
         None,
         None,
-        &rule.level,
+        rule.level.as_str(),
     )
     .await
 }

@@ -157,7 +157,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        self.booking(&b.code).await
+        self.booking(b.code.as_str()).await
     }
 
     /// Records how a visit ended. The seat stays taken (the day happened); `Conflict` when
@@ -204,7 +204,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.booking(&b.code).await
+        self.booking(b.code.as_str()).await
     }
 
     /// Accepts or rejects a booking's current certificate; a rejection is a message to
@@ -256,7 +256,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.booking(&b.code).await
+        self.booking(b.code.as_str()).await
     }
 
     /// A booking's current certificate file; the read is in the audit log (who, when,

@@ -482,7 +482,7 @@ impl Store {
             NationalChange::Rule { rule, instruction } => {
                 write_rule(&mut tx, rule, actor, instruction, now).await?;
                 Reason::Rule {
-                    level: rule.level.clone(),
+                    level: rule.level.as_str().to_string(),
                     instruction: instruction.to_string(),
                 }
             }

@@ -296,7 +296,9 @@ impl Store {
                 super::offers::offer_seats(&mut tx, office, now, self.offers).await?;
             }
             tx.commit().await?;
-            return Ok(Verified::NotPending(Box::new(self.booking(&b.code).await?)));
+            return Ok(Verified::NotPending(Box::new(
+                self.booking(b.code.as_str()).await?,
+            )));
         };
         if hash.is_some_and(|h| verification_code_matches(&h, typed)) {
             return self.promote(tx, b, token, now).await;
@@ -323,7 +325,7 @@ impl Store {
         token: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Verified> {
-        lock_key(&mut tx, self.backend, NIKS, &b.nik).await?;
+        lock_key(&mut tx, self.backend, NIKS, b.nik.as_str()).await?;
         let entry = b.wait.is_some();
         let status = if entry {
             BookingStatus::Waitlisted
@@ -356,7 +358,7 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         }
-        let mut offices = end_other_holds(&mut tx, self.backend, &b.nik, b.id, now).await?;
+        let mut offices = end_other_holds(&mut tx, self.backend, b.nik.as_str(), b.id, now).await?;
         if !entry {
             let kind = NotificationKind::Confirmed;
             let start = ts(b.slot_start);
@@ -383,7 +385,9 @@ impl Store {
             super::offers::offer_seats(&mut tx, office, now, self.offers).await?;
         }
         tx.commit().await?;
-        Ok(Verified::Confirmed(Box::new(self.booking(&b.code).await?)))
+        Ok(Verified::Confirmed(Box::new(
+            self.booking(b.code.as_str()).await?,
+        )))
     }
 
     /// Sends a new code for the pending booking `b` (the old one stops working); the
@@ -396,7 +400,15 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        within_code_limit(&mut tx, self.backend, &b.phone, &b.nik, now, per_hour).await?;
+        within_code_limit(
+            &mut tx,
+            self.backend,
+            b.phone.as_str(),
+            b.nik.as_str(),
+            now,
+            per_hour,
+        )
+        .await?;
         let changed = sqlx::query(&format!(
             "UPDATE bookings SET verify_hash = $2, updated_at = $3 \
              WHERE id = $1 AND status = {} AND verify_by > $3",
@@ -413,7 +425,7 @@ impl Store {
         let kind = NotificationKind::VerificationCode;
         let start = ts(b.slot_start);
         super::outbox::notify(&mut tx, b.id, kind, start, None, None, Some(code), now).await?;
-        record_code(&mut tx, &b.phone, &b.nik, b.id, now).await?;
+        record_code(&mut tx, b.phone.as_str(), b.nik.as_str(), b.id, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -236,7 +236,7 @@ pub async fn owned(
     if !own && !ctx.store.booking_token_matches(booking.id, &hash).await? {
         return Err(AppError::not_found());
     }
-    let office = ctx.store.office(&booking.office_slug).await?;
+    let office = ctx.store.office(booking.office_slug.as_str()).await?;
     Ok(super::auth::own_booking(booking, office))
 }
 
@@ -256,7 +256,7 @@ pub async fn reschedule(
         return Ok(booking.clone());
     }
     for _ in 0..PLAN_RETRIES {
-        let office = ctx.store.office(&booking.office_slug).await?;
+        let office = ctx.store.office(booking.office_slug.as_str()).await?;
         let (day, slot) = planner::bookable_slot(&office.spec, &office.calendar, start, now)
             .map_err(slot_error)?;
         // Old enough on the new day too (moving earlier may not be).
@@ -314,7 +314,7 @@ pub async fn replace_certificate(
     }
     let office = ctx
         .store
-        .office(&booking.office_slug)
+        .office(booking.office_slug.as_str())
         .await
         .map_err(|e| vec![e.into()])?;
     // A displaced booking has no slot to judge against.
@@ -349,7 +349,7 @@ pub async fn cancel(ctx: &Context, who: &Authorized<OwnBooking>) -> Result<Booki
     }
     Ok(ctx
         .store
-        .cancel_booking(&booking.code, who.actor(), None, ctx.clock.now())
+        .cancel_booking(booking.code.as_str(), who.actor(), None, ctx.clock.now())
         .await?)
 }
 
@@ -357,9 +357,9 @@ pub async fn cancel(ctx: &Context, who: &Authorized<OwnBooking>) -> Result<Booki
 pub async fn claim(ctx: &Context, who: &Authorized<OwnBooking>) -> Result<Booking, AppError> {
     let booking = &who.scope().booking;
     ctx.store
-        .claim_offer(&booking.code, ctx.clock.now())
+        .claim_offer(booking.code.as_str(), ctx.clock.now())
         .await?;
-    Ok(ctx.store.booking(&booking.code).await?)
+    Ok(ctx.store.booking(booking.code.as_str()).await?)
 }
 
 /// What the manage page tells its owner besides the booking itself.

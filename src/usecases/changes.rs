@@ -6,7 +6,7 @@ use super::auth::{AtOffice, Authorized, Nationwide, Supervisor};
 use super::{AppError, Code, Context};
 use crate::domain::holidays::Holidays;
 use crate::domain::office::OfficeInput;
-use crate::domain::{Level, LevelRule, OfficeSlug};
+use crate::domain::{Level, LevelRule, LevelRuleInput, OfficeSlug};
 use crate::store::{NationalChange, Office, OfficeReplan, PlanChange, ReplanReport};
 use chrono::NaiveDate;
 
@@ -91,11 +91,11 @@ pub async fn apply(
 pub async fn edit_rule(
     ctx: &Context,
     who: &Authorized<Nationwide>,
-    rule: &LevelRule,
+    rule: &LevelRuleInput,
     reason: &str,
     dry_run: bool,
 ) -> Result<Vec<OfficeReplan>, AppError> {
-    rule.validate().map_err(invalid)?;
+    let rule = &rule.parse().map_err(invalid)?;
     let reason = check_reason(reason)?;
     Ok(ctx
         .store

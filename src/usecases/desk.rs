@@ -73,7 +73,7 @@ pub async fn open(
     auth::has_role(member, Role::Desk)?;
     let code = BookingCode::parse(code).ok_or_else(AppError::not_found)?;
     let booking = ctx.store.booking(code.as_str()).await?;
-    let office = ctx.store.office(&booking.office_slug).await?;
+    let office = ctx.store.office(booking.office_slug.as_str()).await?;
     let Ok(who) = auth::at_office::<Desk>(member, office.clone()) else {
         return Err(AppError::not_found());
     };
@@ -120,7 +120,7 @@ pub async fn find_code(
         Err(crate::store::StoreError::NotFound) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let office = ctx.store.office(&booking.office_slug).await?;
+    let office = ctx.store.office(booking.office_slug.as_str()).await?;
     Ok(auth::at_office::<Desk>(member, office)
         .is_ok()
         .then_some(code))
@@ -301,7 +301,12 @@ pub async fn cancel(
     }
     Ok(ctx
         .store
-        .cancel_booking(&d.booking.code, d.actor(), Some(reason), ctx.clock.now())
+        .cancel_booking(
+            d.booking.code.as_str(),
+            d.actor(),
+            Some(reason),
+            ctx.clock.now(),
+        )
         .await?)
 }
 

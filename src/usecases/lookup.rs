@@ -24,7 +24,7 @@ pub async fn find(ctx: &Context, form: &RawForm) -> Result<Option<(Booking, Stri
         Err(StoreError::NotFound) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    if b.nik != nik.as_str() || b.birth_date != birth {
+    if b.nik != nik || b.birth_date != birth {
         return Ok(None);
     }
     let token = new_secret();

@@ -87,7 +87,7 @@ pub async fn join(ctx: &Context, valid: &ValidBooking) -> Result<(Booking, Strin
         .insert_booking(&new, ctx.clock.now(), None)
         .await?;
     // Read back: a seat may have been offered to it at once.
-    let entry = ctx.store.booking(&inserted.booking.code).await?;
+    let entry = ctx.store.booking(inserted.booking.code.as_str()).await?;
     Ok((entry, inserted.token))
 }
 

@@ -122,7 +122,11 @@ pub async fn walk_in(
             // Read back: as checked in, with its queue number.
             Ok(written) => {
                 let code = &written.booking.code;
-                return ctx.store.booking(code).await.map_err(|e| vec![e.into()]);
+                return ctx
+                    .store
+                    .booking(code.as_str())
+                    .await
+                    .map_err(|e| vec![e.into()]);
             }
             Err(StoreError::SlotFull) => continue,
             Err(StoreError::DayFull) => break,

@@ -88,15 +88,15 @@ impl TryFrom<BookingRow> for Booking {
                 reason: r.certificate_reason,
             },
             id: r.id,
-            code: r.code,
+            code: crate::domain::BookingCode::stored(r.code),
             token_hash: r.token_hash,
             office_id: r.office_id,
-            office_slug: r.office_slug,
+            office_slug: crate::domain::OfficeSlug::stored(r.office_slug),
             slot_start: from_ts(r.slot_start),
             slot_end: from_ts(r.slot_end),
-            nik: r.nik,
+            nik: crate::domain::Nik::stored(r.nik),
             name: r.name,
-            phone: r.phone,
+            phone: crate::domain::PhoneNumber::stored(r.phone),
             email: r.email,
             married: r.married != 0,
             guardian_consent: r.guardian_consent != 0,
@@ -328,7 +328,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.booking(&b.code).await
+        self.booking(b.code.as_str()).await
     }
 
     /// Replaces the booking's certificate; the old file is deleted in the same transaction.
@@ -384,7 +384,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.booking(&b.code).await
+        self.booking(b.code.as_str()).await
     }
 
     /// Issues a new manage token (the old links stop working, extra ones too).

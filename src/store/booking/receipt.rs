@@ -91,15 +91,15 @@ impl Receipt {
         Self {
             booking: ReceiptBooking {
                 id: b.id,
-                code: b.code.clone(),
+                code: b.code.to_string(),
                 office_id: b.office_id,
-                office_slug: b.office_slug.clone(),
+                office_slug: b.office_slug.to_string(),
                 slot_start: b.slot_start,
                 slot_end: b.slot_end,
                 local_date: b.local_date,
                 status: b.status,
                 verify_by: b.verify_by,
-                nik: crate::domain::nik::mask_nik(&b.nik),
+                nik: b.nik.masked(),
                 name: b.name.clone(),
                 birth_date: b.birth_date,
                 married: b.married,
@@ -126,19 +126,19 @@ impl Receipt {
         let r = &self.booking;
         Booking {
             id: r.id,
-            code: r.code.clone(),
+            code: crate::domain::BookingCode::stored(r.code.clone()),
             token_hash: String::new(),
             office_id: r.office_id,
-            office_slug: r.office_slug.clone(),
+            office_slug: crate::domain::OfficeSlug::stored(r.office_slug.clone()),
             slot_start: r.slot_start,
             slot_end: r.slot_end,
             local_date: r.local_date,
             status: r.status,
             verify_by: r.verify_by,
-            nik: r.nik.clone(),
+            nik: crate::domain::Nik::stored(r.nik.clone()),
             name: r.name.clone(),
             birth_date: r.birth_date,
-            phone: String::new(),
+            phone: crate::domain::PhoneNumber::stored(String::new()),
             email: None,
             married: r.married,
             guardian_consent: r.guardian_consent,
@@ -184,7 +184,7 @@ mod tests {
             "certificate_valid_until":"2026-12-09T08:00:00Z"}"#;
         let r: Receipt = serde_json::from_str(&spelled(old)).expect("the old shape reads");
         let b = r.booking_as_created();
-        assert_eq!(b.code, "ABCD-EFGH-JK");
+        assert_eq!(b.code.as_str(), "ABCD-EFGH-JK");
         assert_eq!(b.status, BookingStatus::Confirmed);
         assert_eq!(b.certificate.kind, "antigen");
         assert!(r.token.is_empty(), "no token is ever stored");

@@ -121,14 +121,14 @@ impl DeskBookingView {
             .certificates
             .valid_until(&b.certificate.kind, b.certificate.issued_at);
         Self {
-            code: b.code.clone(),
-            office: b.office_slug.clone(),
+            code: b.code.to_string(),
+            office: b.office_slug.to_string(),
             slot_start: local_rfc3339(b.slot_start, tz),
             slot_end: local_rfc3339(b.slot_end, tz),
             status: b.status.as_str(),
             queue_number: b.visit.queue_number,
             name: b.name.clone(),
-            nik_masked: mask_nik(&b.nik),
+            nik_masked: b.nik.masked(),
             birth_date: b.birth_date.to_string(),
             minor: !crate::domain::old_enough(b.birth_date, false, b.local_date, 18),
             guardian_consent: b.guardian_consent,
@@ -150,7 +150,7 @@ impl DeskBookingView {
 }
 
 async fn view(state: &AppState, b: &Booking) -> Result<Json<DeskBookingView>, AppError> {
-    let office = state.store.office(&b.office_slug).await?;
+    let office = state.store.office(b.office_slug.as_str()).await?;
     Ok(Json(DeskBookingView::new(b, &office)))
 }
 

@@ -2,7 +2,6 @@
 //! are RFC 3339 with the office's offset.
 
 use crate::domain::Booking;
-use crate::domain::nik::mask_nik;
 use crate::domain::office::local_rfc3339;
 use crate::store::{self, Office};
 use crate::usecases::{availability, plan};
@@ -167,9 +166,9 @@ impl BookingView {
         now: DateTime<Utc>,
     ) -> Self {
         Self {
-            code: b.code.clone(),
+            code: b.code.to_string(),
             token: token.map(str::to_string),
-            office: b.office_slug.clone(),
+            office: b.office_slug.to_string(),
             slot_start: local_rfc3339(b.slot_start, tz),
             slot_end: local_rfc3339(b.slot_end, tz),
             status: b.status.as_str(),
@@ -182,13 +181,13 @@ impl BookingView {
             certificate_kind: b.certificate.kind.clone(),
             certificate_valid_until: valid_until.map(|t| local_rfc3339(t, tz)),
             name: b.name.clone(),
-            nik_masked: mask_nik(&b.nik),
+            nik_masked: b.nik.masked(),
             wait: b.wait.map(|(f, t)| [f.to_string(), t.to_string()]),
             offer: b.offer(now).map(|(start, until)| OfferView {
                 slot_start: local_rfc3339(start, tz),
                 hold_until: local_rfc3339(until, tz),
             }),
-            manage_url: token.map(|t| crate::web::manage_path(&b.code, t)),
+            manage_url: token.map(|t| crate::web::manage_path(b.code.as_str(), t)),
         }
     }
 }

@@ -62,7 +62,7 @@ use utoipa::OpenApi;
         super::dto::PlanDay,
         super::dto::OverCapacity,
         super::supervisor::RuleEdit,
-        crate::domain::LevelRule,
+        crate::domain::LevelRuleInput,
         super::dto::ReplanReport,
         super::dto::OfficeReport,
         super::supervisor::RuleChange,

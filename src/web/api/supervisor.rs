@@ -4,7 +4,7 @@
 use super::dto::{LevelScheduleRow, OfficeReport, Plan, ReplanReport, RuleVersion};
 use super::parse_json;
 use crate::domain::holidays::{parse_csv, parse_ical};
-use crate::domain::{LevelRule, Role};
+use crate::domain::{LevelRule, LevelRuleInput, Role};
 use crate::store::PlanChange;
 use crate::usecases::auth::{self, Desk, Supervisor};
 use crate::usecases::changes::{self, LevelForm, parse_date, parse_year};
@@ -174,20 +174,25 @@ pub async fn get_plan(
 
 /// The rules in force, one per level.
 #[utoipa::path(get, path = "/api/v1/staff/level-rules", tag = "supervisor", security(("bearer" = [])),
-    responses((status = 200, body = [LevelRule]), (status = 401)))]
+    responses((status = 200, body = [LevelRuleInput]), (status = 401)))]
 pub async fn get_rules(
     State(state): State<AppState>,
     staff: Staff,
-) -> Result<Json<Vec<LevelRule>>, AppError> {
+) -> Result<Json<Vec<LevelRuleInput>>, AppError> {
     auth::has_role(&staff.0, Role::Desk)?;
-    Ok(Json(changes::rules(&state).await?))
+    Ok(Json(wire(&changes::rules(&state).await?)))
+}
+
+/// Rules as the contract spells them.
+fn wire(rules: &[LevelRule]) -> Vec<LevelRuleInput> {
+    rules.iter().map(LevelRuleInput::from).collect()
 }
 
 /// A rule edit: the new rule and why.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RuleEdit {
     #[serde(flatten)]
-    rule: LevelRule,
+    rule: LevelRuleInput,
     /// Why the rule changes.
     reason: String,
     /// `true`: only report what would happen. Default `false`.
@@ -210,7 +215,7 @@ pub async fn put_rule(
     let edit: RuleEdit = parse_json(&headers, &body)?;
     let reports = changes::edit_rule(&state, &who, &edit.rule, &edit.reason, edit.dry_run).await?;
     Ok(Json(RuleChange {
-        rules: changes::rules(&state).await?,
+        rules: wire(&changes::rules(&state).await?),
         applied: !edit.dry_run,
         offices: reports.iter().map(OfficeReport::new).collect(),
     }))
@@ -220,7 +225,7 @@ pub async fn put_rule(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct RuleChange {
     /// The rules in force (after the edit, when applied).
-    rules: Vec<LevelRule>,
+    rules: Vec<LevelRuleInput>,
     /// Whether the edit was applied.
     applied: bool,
     /// Each office's re-plan.

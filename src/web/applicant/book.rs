@@ -202,7 +202,7 @@ pub(super) async fn book_submit(
     match result {
         Ok(Created::New { booking, token }) => Ok(Redirect::to(&format!(
             "{}&m=created",
-            crate::web::manage_path(&booking.code, &token)
+            crate::web::manage_path(booking.code.as_str(), &token)
         ))
         .into_response()),
         Ok(Created::Replay(_)) => Err(PageError(
@@ -315,7 +315,7 @@ pub(super) async fn waitlist_submit(
     match result {
         Ok((b, token)) => Ok(Redirect::to(&format!(
             "{}&m={}",
-            crate::web::manage_path(&b.code, &token),
+            crate::web::manage_path(b.code.as_str(), &token),
             crate::domain::BookingStatus::Waitlisted
         ))
         .into_response()),

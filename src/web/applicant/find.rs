@@ -68,7 +68,7 @@ pub(super) async fn find_submit(
         ..RawForm::default()
     };
     match lookup::find(&state, &raw).await.or_page(lang)? {
-        Some((b, token)) => Ok(Redirect::to(&manage_path(&b.code, &token)).into_response()),
+        Some((b, token)) => Ok(Redirect::to(&manage_path(b.code.as_str(), &token)).into_response()),
         None => {
             let view = FormView::from_errors(
                 lang,

@@ -156,18 +156,7 @@ fn booking_page(
         .then_some(b.verify_by)
         .flatten()
         .map(|until| {
-            let phone: String = b
-                .phone
-                .chars()
-                .enumerate()
-                .map(|(i, c)| {
-                    if i < 5 || i + 3 >= b.phone.chars().count() {
-                        c
-                    } else {
-                        '•'
-                    }
-                })
-                .collect();
+            let phone = b.phone.masked();
             // Without a gateway the code only reaches the server's log: say so. A
             // waiting-list entry holds no seat while it waits for its code.
             let key = match (
@@ -188,7 +177,7 @@ fn booking_page(
         visit_notice,
         book_again,
         has_seat: b.has_ticket(),
-        frame: Frame::new(lang, &manage_path(&b.code, token)),
+        frame: Frame::new(lang, &manage_path(b.code.as_str(), token)),
         change_notice: None,
         notice_key: None,
         offer: None,
@@ -197,7 +186,7 @@ fn booking_page(
         kind_name: super::kind_name(lang, &b.certificate.kind),
         certificate_text: lang.text(b.certificate.status.message_key()),
         when,
-        qr_svg: qr_svg(&b.code),
+        qr_svg: qr_svg(b.code.as_str()),
         changeable: b.status.is_changeable(),
         kinds: kinds(lang, &office),
         b,
@@ -366,7 +355,7 @@ pub(super) async fn claim_submit(
     booking::claim(&state, &who).await.or_page(lang)?;
     Ok(Redirect::to(&format!(
         "{}&m=claimed",
-        manage_path(&b.code, &f.t)
+        manage_path(b.code.as_str(), &f.t)
     )))
 }
 
@@ -407,7 +396,7 @@ pub(super) async fn cancel_submit(
     booking::cancel(&state, &who).await.or_page(lang)?;
     Ok(Redirect::to(&format!(
         "{}&m={}",
-        manage_path(&b.code, &f.t),
+        manage_path(b.code.as_str(), &f.t),
         BookingStatus::Cancelled
     )))
 }
@@ -493,9 +482,11 @@ pub(super) async fn reschedule_submit(
     let (b, office) = (who.booking().clone(), who.office().clone());
     let start = f.slot_start.unwrap_or_default();
     match booking::reschedule(&state, &who, &start).await {
-        Ok(b) => Ok(
-            Redirect::to(&format!("{}&m=rescheduled", manage_path(&b.code, &f.t))).into_response(),
-        ),
+        Ok(b) => Ok(Redirect::to(&format!(
+            "{}&m=rescheduled",
+            manage_path(b.code.as_str(), &f.t)
+        ))
+        .into_response()),
         Err(e) if e.code == Code::Internal => Err(PageError(lang, e)),
         Err(e) => {
             let code = status(e.code);
@@ -517,9 +508,11 @@ pub(super) async fn certificate_submit(
     let who = owned(&state, lang, &code, Some(&token)).await?;
     let (b, office) = (who.booking().clone(), who.office().clone());
     match booking::replace_certificate(&state, &who, &form).await {
-        Ok(b) => Ok(
-            Redirect::to(&format!("{}&m=replaced", manage_path(&b.code, &token))).into_response(),
-        ),
+        Ok(b) => Ok(Redirect::to(&format!(
+            "{}&m=replaced",
+            manage_path(b.code.as_str(), &token)
+        ))
+        .into_response()),
         Err(errors) => {
             let status = form_status(lang, &errors)?;
             let view = FormView::from_errors(lang, &form, &errors);
@@ -551,7 +544,7 @@ pub(super) async fn verify_submit(
         Err(e) => (Some(e.clone()), None),
     };
     let Some(error) = error else {
-        let to = format!("{}&m=verified", manage_path(&b.code, &token));
+        let to = format!("{}&m=verified", manage_path(b.code.as_str(), &token));
         return Ok(Redirect::to(&to).into_response());
     };
     // Re-read: a last wrong code (or the deadline) cancelled it.
@@ -580,7 +573,7 @@ pub(super) async fn resend_submit(
     let (b, office) = (who.booking().clone(), who.office().clone());
     match verify::resend(&state, &b).await {
         Ok(()) => {
-            let to = format!("{}&m=resent", manage_path(&b.code, &token));
+            let to = format!("{}&m=resent", manage_path(b.code.as_str(), &token));
             Ok(Redirect::to(&to).into_response())
         }
         Err(e) => {

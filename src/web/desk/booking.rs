@@ -5,7 +5,6 @@ use super::super::api::desk::certificate_response;
 use super::super::kit::page::{Frame, OrPage, PageError, short_when};
 use super::kind_name;
 use crate::domain::BookingStatus;
-use crate::domain::nik::mask_nik;
 use crate::usecases::desk::{self, DeskBooking};
 use crate::usecases::{AppError, Code};
 use crate::web::AppState;
@@ -115,7 +114,7 @@ async fn page(
             Some(&d.office.slug),
         ),
         when: crate::web::applicant::slot_label(lang, &d.office, b.slot_start, b.slot_end),
-        nik: mask_nik(&b.nik),
+        nik: b.nik.masked(),
         birth: lang.long_date(b.birth_date),
         status: lang.text(b.status.message_key()),
         outcome: b

@@ -2,7 +2,7 @@
 
 use super::Notice;
 use crate::domain::holidays::{HolidayKind, parse_csv, parse_ical};
-use crate::domain::{LevelRule, Role};
+use crate::domain::{LevelRule, LevelRuleInput, Role};
 use crate::usecases::auth;
 use crate::usecases::changes::{self, parse_year};
 use crate::web::AppState;
@@ -189,7 +189,7 @@ pub(super) async fn rule_submit(
         .filter(|name| !field(&f, name).is_empty() && field(&f, name).parse::<u32>().is_err());
     let not_a_number = not_numbers.next();
     let number = |name: &str| field(&f, name).parse::<u32>().unwrap_or(0);
-    let rule = LevelRule {
+    let rule = LevelRuleInput {
         level: field(&f, "level").to_string(),
         wfo_percent: number("wfo_percent"),
         occupancy_percent: number("occupancy_percent"),
@@ -199,11 +199,11 @@ pub(super) async fn rule_submit(
         latest_close: Some(field(&f, "latest_close").to_string()).filter(|s| !s.is_empty()),
         source: field(&f, "source").to_string(),
     };
-    let problem = match (rule.validate(), changes::check_reason(field(&f, "reason"))) {
+    let problem = match (rule.parse(), changes::check_reason(field(&f, "reason"))) {
         _ if not_a_number.is_some() => not_a_number.map(str::to_string),
         (Err(field), _) => Some(field.to_string()),
         (_, Err(_)) => Some("reason".to_string()),
-        (Ok(_), Ok(reason)) => {
+        (Ok(parsed), Ok(reason)) => {
             // First the preview (the dry run), then, from its form, the change — the one
             // previewed: nothing may have changed any office's capacity since.
             let apply = field(&f, "action") == "apply";
@@ -223,10 +223,7 @@ pub(super) async fn rule_submit(
             if apply {
                 return Ok(Redirect::to("/staff/rules?m=rule").into_response());
             }
-            let title = crate::domain::Level::parse(&rule.level).map_or_else(
-                || rule.level.clone(),
-                |l| crate::web::kit::page::level_name(lang, l),
-            );
+            let title = crate::web::kit::page::level_name(lang, parsed.level);
             let fields = f
                 .into_iter()
                 .filter(|(k, _)| k != "preview")
