@@ -5,7 +5,11 @@ use crate::helpers::*;
 use serde_json::Value;
 
 both_databases!(
-    every_bad_field_is_named_and_nothing_is_written,
+    a_bad_nik_or_birth_date_is_named_and_nothing_is_written,
+    an_applicant_too_young_or_without_consent_is_refused_naming_the_field,
+    a_certificate_is_judged_by_content_and_validity_naming_the_field,
+    an_unknown_office_or_slot_is_named_and_nothing_is_written,
+    a_body_that_is_not_a_form_is_a_415,
     an_oversized_certificate_is_refused_with_413,
     married_applicants_may_book_before_seventeen,
     a_slot_in_the_past_is_refused,
@@ -214,7 +218,8 @@ async fn expect(app: &TestApp, form: BookingForm, status: u16, error: &str, fiel
     assert_eq!(app.remaining("ciruas", &slot()).await, 6);
 }
 
-async fn every_bad_field_is_named_and_nothing_is_written(app: TestApp) {
+/// The NIK's shape, its province, date and serial, and the birth date it must agree with.
+async fn a_bad_nik_or_birth_date_is_named_and_nothing_is_written(app: TestApp) {
     let base = || BookingForm::new(&slot(), &nik(1));
     // NIK rules
     for bad in [
@@ -248,6 +253,11 @@ async fn every_bad_field_is_named_and_nothing_is_written(app: TestApp) {
         "birth_date",
     )
     .await;
+}
+
+/// The age on the slot's date, marriage, and the agreements on the form.
+async fn an_applicant_too_young_or_without_consent_is_refused_naming_the_field(app: TestApp) {
+    let base = || BookingForm::new(&slot(), &nik(1));
     // Age: 16 on the slot's date, not married.
     expect(
         &app,
@@ -304,6 +314,11 @@ async fn every_bad_field_is_named_and_nothing_is_written(app: TestApp) {
         "consent",
     )
     .await;
+}
+
+/// Certificates judged by their bytes (not their name or type), and by what they cover.
+async fn a_certificate_is_judged_by_content_and_validity_naming_the_field(app: TestApp) {
+    let base = || BookingForm::new(&slot(), &nik(1));
     // Certificates judged by content.
     expect(
         &app,
@@ -387,6 +402,11 @@ async fn every_bad_field_is_named_and_nothing_is_written(app: TestApp) {
         "certificate_issued_at",
     )
     .await;
+}
+
+/// The office and the slot.
+async fn an_unknown_office_or_slot_is_named_and_nothing_is_written(app: TestApp) {
+    let base = || BookingForm::new(&slot(), &nik(1));
     // Office and slot.
     expect(
         &app,
@@ -428,6 +448,10 @@ async fn every_bad_field_is_named_and_nothing_is_written(app: TestApp) {
         "slot_start",
     )
     .await;
+}
+
+/// A body that is not multipart at all.
+async fn a_body_that_is_not_a_form_is_a_415(app: TestApp) {
     // Not multipart at all.
     let r = app
         .client
