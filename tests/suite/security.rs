@@ -8,7 +8,10 @@ use serde_json::json;
 
 both_databases!(
     every_answer_carries_the_security_headers,
-    staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origins,
+    staff_sessions_are_strict_cookies_stored_as_hashes,
+    staff_forms_refuse_foreign_origins_and_apply_only_a_previewed_change,
+    a_staff_session_ends_after_twelve_hours_however_often_it_is_used,
+    another_site_can_neither_log_in_nor_out_and_logout_ends_the_session,
     the_language_switch_only_returns_to_this_site,
     nothing_personal_is_cached,
     failed_logins_are_audited_by_username,
@@ -434,7 +437,9 @@ async fn staff_page(app: &TestApp, cookie: &str) -> reqwest::Response {
         .unwrap()
 }
 
-async fn staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origins(app: TestApp) {
+/// The session cookie: strict, HTTP-only, scoped to `/staff`, a working day long, not
+/// `Secure` over plain HTTP; only a hash of its token is stored.
+async fn staff_sessions_are_strict_cookies_stored_as_hashes(app: TestApp) {
     let (set, cookie) = log_in(&app, "test-admin").await;
     let attrs: Vec<&str> = set.split(';').map(str::trim).collect();
     assert!(
@@ -464,7 +469,12 @@ async fn staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origin
             .await
             .unwrap();
     assert_eq!(stored, 0, "only a hash of the session token is stored");
+}
 
+/// Staff forms refuse another site's origin (and none at all), and "apply" applies only
+/// the preview it was shown.
+async fn staff_forms_refuse_foreign_origins_and_apply_only_a_previewed_change(app: TestApp) {
+    let (_, cookie) = log_in(&app, "test-admin").await;
     // Forms refuse another site's Origin, with the session cookie and all, and a form
     // that names no origin at all (no Origin, no Referer) or `Origin: null`.
     let bare = reqwest::Client::builder()
@@ -568,7 +578,11 @@ async fn staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origin
         1,
         "one applied, after its preview"
     );
+}
 
+/// A session ends twelve hours after the login however often it is used.
+async fn a_staff_session_ends_after_twelve_hours_however_often_it_is_used(app: TestApp) {
+    let (_, cookie) = log_in(&app, "test-admin").await;
     // Twelve hours and the session is over, on the server too, however often it is used
     // (every twenty minutes here: its idle time never ends it first).
     for _ in 0..35 {
@@ -582,7 +596,11 @@ async fn staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origin
     let r = staff_page(&app, &cookie).await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/staff/login");
+}
 
+/// Another site can neither log a browser in nor out; logging out ends the session.
+async fn another_site_can_neither_log_in_nor_out_and_logout_ends_the_session(app: TestApp) {
+    let (_, cookie) = log_in(&app, "test-admin").await;
     // Another site can neither log a browser in nor out.
     let r = app
         .client
@@ -597,7 +615,6 @@ async fn staff_sessions_are_strict_cookies_that_expire_and_refuse_foreign_origin
         .unwrap();
     assert_eq!(r.status(), 403);
     assert!(r.headers().get("set-cookie").is_none());
-    let (_, cookie) = log_in(&app, "test-admin").await;
     let r = app
         .client
         .post(app.url("/staff/logout"))
