@@ -1281,7 +1281,9 @@ both_databases!(
         admin_second_factor: true,
         ..crate::helpers::test_settings()
     };
-    admins_sign_in_with_a_second_factor
+    admins_sign_in_with_a_second_factor,
+    a_desk_officer_may_set_up_a_second_factor_and_wrong_codes_meet_the_delays,
+    guessing_the_password_on_the_account_page_meets_the_delays,
 );
 
 /// A login through the form, with cookies; its answer.
@@ -1437,6 +1439,11 @@ async fn admins_sign_in_with_a_second_factor(app: TestApp) {
         .await
         .unwrap();
     assert!(page.contains("totp-secret"), "set up again");
+}
+
+/// A desk officer needs no second factor and may set one up on the account page; wrong
+/// codes then count towards the account's delays, as wrong passwords do.
+async fn a_desk_officer_may_set_up_a_second_factor_and_wrong_codes_meet_the_delays(app: TestApp) {
     // A desk officer needs none, and may set one up on the account page.
     app.staff_token("loket-1", Role::Desk, Some("ciruas")).await;
     let desk = [
@@ -1473,8 +1480,23 @@ async fn admins_sign_in_with_a_second_factor(app: TestApp) {
         "/staff/login/2fa",
         "now with the code"
     );
-    // Guessing the current password on the account page (a stolen session) meets the
-    // account's delays too.
+    // Wrong codes count towards the account's delays, as wrong passwords do.
+    let pending = cookie_of(&r, "rekam_login").unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(
+            post_login(&app, "/staff/login/2fa", &[("code", "000000")], &pending)
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+}
+
+/// Guessing the current password on the account page (a stolen session) meets the
+/// account's delays too.
+async fn guessing_the_password_on_the_account_page_meets_the_delays(app: TestApp) {
     app.staff_token("loket-2", Role::Desk, Some("ciruas")).await;
     let other = [
         ("username", "loket-2"),
@@ -1496,18 +1518,6 @@ async fn admins_sign_in_with_a_second_factor(app: TestApp) {
         429,
         "not even the right one during the delay"
     );
-    // Wrong codes count towards the account's delays, as wrong passwords do.
-    let pending = cookie_of(&r, "rekam_login").unwrap();
-    let mut statuses = Vec::new();
-    for _ in 0..6 {
-        statuses.push(
-            post_login(&app, "/staff/login/2fa", &[("code", "000000")], &pending)
-                .await
-                .status()
-                .as_u16(),
-        );
-    }
-    assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
 }
 
 both_databases!(
