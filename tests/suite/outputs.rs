@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 both_databases!(
     the_calendar_file_is_valid_icalendar_with_the_slot_in_utc,
     rekam_plan_prints_caps_bookings_closures_and_days_to_clear,
+    a_slot_over_its_capacity_is_shown_by_the_plan,
+    rekam_plan_without_from_prints_today_and_refuses_bad_arguments,
 );
 
 /// The content lines of an iCalendar text, unfolded (RFC 5545 §3.1), as (name with
@@ -106,7 +108,9 @@ async fn supervisor(app: &TestApp) -> String {
         .await
 }
 
-async fn rekam_plan_prints_caps_bookings_closures_and_days_to_clear(app: TestApp) {
+/// A small office (Mon–Sat 08:00–10:00, one set) booked full on Tuesday 1 December, at
+/// level 4 from then on and closed on Thursday; the supervisor's token.
+async fn a_small_office_at_level_four(app: &TestApp) -> String {
     // Small office (Mon–Sat 08:00–10:00, one set): 3 a slot and 12 a day; at level 4,
     // 2 and 8. On Tuesday 1 December three slots are booked by antigen tests that end at
     // 09:00 that day, the 09:30 slot by week-long certificates.
@@ -126,7 +130,7 @@ async fn rekam_plan_prints_caps_bookings_closures_and_days_to_clear(app: TestApp
             app.book_ok(&form).await;
         }
     }
-    let sup = supervisor(&app).await;
+    let sup = supervisor(app).await;
     // Level 4 from Tuesday: one from each slot is displaced; the 09:30 one moves to
     // Wednesday 08:00, the three whose antigen test ends at 09:00 cannot move.
     let r = app
@@ -157,7 +161,11 @@ async fn rekam_plan_prints_caps_bookings_closures_and_days_to_clear(app: TestApp
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    sup
+}
 
+async fn rekam_plan_prints_caps_bookings_closures_and_days_to_clear(app: TestApp) {
+    let sup = a_small_office_at_level_four(&app).await;
     let out = rekam(&app.database_url)
         .args([
             "plan",
@@ -232,6 +240,11 @@ async fn rekam_plan_prints_caps_bookings_closures_and_days_to_clear(app: TestApp
         let days: u64 = days.split(' ').next().unwrap().parse().unwrap();
         assert_eq!(plan["days_to_clear"][level], days, "{level}: {plan}");
     }
+}
+
+/// A slot over its capacity, however it came about, is shown by the CLI and the API.
+async fn a_slot_over_its_capacity_is_shown_by_the_plan(app: TestApp) {
+    let sup = a_small_office_at_level_four(&app).await;
     // A slot over its capacity, however it came about, is shown (here: a counter raised
     // behind rekam's back on Tuesday 08:00, which holds two of two).
     sqlx::query("UPDATE slot_loads SET booked = booked + 1 WHERE slot_start = $1")
@@ -269,6 +282,9 @@ async fn rekam_plan_prints_caps_bookings_closures_and_days_to_clear(app: TestApp
         "{plan}"
     );
     assert_eq!(plan["over_capacity"][0]["held"], 3);
+}
+
+async fn rekam_plan_without_from_prints_today_and_refuses_bad_arguments(app: TestApp) {
     // Without --from, today's plan (the real date) still prints, and an unknown office
     // is a clear error.
     let out = rekam(&app.database_url)
