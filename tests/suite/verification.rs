@@ -126,6 +126,8 @@ fn form(slot: &str, n: u32, phone: &str) -> BookingForm {
     BookingForm::new(slot, &nik(n)).set("phone", phone)
 }
 
+/// A pending booking holds its seat and its NIK; a second hold of the NIK from another
+/// phone is not a dead end, and the first of the two verified wins.
 async fn a_pending_booking_holds_its_seat_until_its_phone_is_verified(
     (app, inbox): (TestApp, Arc<Mutex<Inbox>>),
 ) {
@@ -228,12 +230,43 @@ async fn a_pending_booking_holds_its_seat_until_its_phone_is_verified(
             .any(|(_, _, b)| b.contains("booking_confirmed")),
         "the confirmation is sent after verification"
     );
+}
 
-    // B and C fill the slot (C verified, B pending); W waits for a seat that day.
+/// A booking made and verified with the phone `phone`.
+async fn verified(
+    app: &TestApp,
+    inbox: &Arc<Mutex<Inbox>>,
+    slot: &str,
+    n: u32,
+    phone: &str,
+) -> Value {
+    let b = app.book_ok(&form(slot, n, phone)).await;
+    let code = code_sent(inbox, b["code"].as_str().unwrap()).await;
+    assert_eq!(verify(app, &b, &code).await.status(), 200);
+    b
+}
+
+/// How many bookings ended for their phone's code (the audit log says why each ended).
+async fn ended_unverified(app: &TestApp) -> i64 {
+    let (ended,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'booking.verification_failed'",
+    )
+    .fetch_one(app.db().await)
+    .await
+    .unwrap();
+    ended
+}
+
+/// Five wrong codes: four say "wrong", the fifth cancels the booking and frees its seat,
+/// which is offered to the waiting list at once; after that even the right code is late.
+async fn five_wrong_codes_cancel_a_pending_booking_and_its_seat_is_offered_on(
+    (app, inbox): (TestApp, Arc<Mutex<Inbox>>),
+) {
+    let slot = one_slot_of_three(&app).await;
+    // A and C verified, B pending: the slot is full; W waits for a seat that day.
+    verified(&app, &inbox, &slot, 1, "081200000001").await;
     let b = app.book_ok(&form(&slot, 2, "081200000002")).await;
-    let c = app.book_ok(&form(&slot, 3, "081200000003")).await;
-    let code_c = code_sent(&inbox, c["code"].as_str().unwrap()).await;
-    assert_eq!(verify(&app, &c, &code_c).await.status(), 200);
+    verified(&app, &inbox, &slot, 3, "081200000003").await;
     assert_eq!(
         app.remaining("ciruas", &slot).await,
         0,
@@ -241,9 +274,6 @@ async fn a_pending_booking_holds_its_seat_until_its_phone_is_verified(
     );
     let w = wait_for_tuesday(&app, &inbox, 4, "081200000004").await;
     assert!(w["offer"].is_null(), "no seat yet");
-
-    // Five wrong codes: four say "wrong", the fifth cancels and frees the seat, which is
-    // offered to W at once; after that the booking is no longer waiting for a code.
     let code_b = code_sent(&inbox, b["code"].as_str().unwrap()).await;
     for i in 1..=5 {
         let e = error_of(verify(&app, &b, &wrong(&code_b)).await, 422).await;
@@ -267,22 +297,17 @@ async fn a_pending_booking_holds_its_seat_until_its_phone_is_verified(
         "the freed seat is offered on: {w_now}"
     );
     assert_eq!(w_now["offer"]["slot_start"], slot);
+    assert_eq!(ended_unverified(&app).await, 1, "B");
+}
 
-    // The deadline: A cancels (its seat goes back), D books and does not verify.
-    assert_eq!(
-        app.post_booking_action(
-            a["code"].as_str().unwrap(),
-            a["token"].as_str().unwrap(),
-            "cancel",
-            None
-        )
-        .await
-        .status(),
-        200
-    );
+/// The deadline: a booking not verified in 15 minutes is cancelled and its seat is free.
+async fn a_booking_not_verified_in_fifteen_minutes_is_cancelled(
+    (app, inbox): (TestApp, Arc<Mutex<Inbox>>),
+) {
+    let slot = one_slot_of_three(&app).await;
     let d = app.book_ok(&form(&slot, 5, "081200000005")).await;
     let code_d = code_sent(&inbox, d["code"].as_str().unwrap()).await;
-    assert_eq!(app.remaining("ciruas", &slot).await, 0);
+    assert_eq!(app.remaining("ciruas", &slot).await, 2);
     app.advance_and_sweep(chrono::Duration::minutes(14)).await;
     assert_eq!(status_of(&app, &d).await["status"], "pending_verification");
     app.advance_and_sweep(chrono::Duration::minutes(2)).await;
@@ -291,20 +316,19 @@ async fn a_pending_booking_holds_its_seat_until_its_phone_is_verified(
         "cancelled",
         "not verified in 15 minutes"
     );
-    assert_eq!(app.remaining("ciruas", &slot).await, 1, "its seat is free");
+    assert_eq!(app.remaining("ciruas", &slot).await, 3, "its seat is free");
     let e = error_of(verify(&app, &d, &code_d).await, 409).await;
     assert_eq!(e["error"], "conflict");
-    // The audit log says why each ended.
-    let (ended,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'booking.verification_failed'",
-    )
-    .fetch_one(app.db().await)
-    .await
-    .unwrap();
-    assert_eq!(ended, 3, "A's other hold, B and D");
+    assert_eq!(ended_unverified(&app).await, 1, "D");
+}
 
-    // A re-plan that takes a pending booking's seat cancels it (waiting for a new seat
-    // would skip the verification); the confirmed one waits for a new time.
+/// A re-plan that takes a pending booking's seat cancels it (waiting for a new seat
+/// would skip the verification); the confirmed one waits for a new time.
+async fn a_replan_cancels_a_pending_booking_and_queues_a_confirmed_one(
+    (app, inbox): (TestApp, Arc<Mutex<Inbox>>),
+) {
+    let slot = one_slot_of_three(&app).await;
+    let c = verified(&app, &inbox, &slot, 3, "081200000003").await;
     let e = app.book_ok(&form(&slot, 6, "081200000006")).await;
     let code_e = code_sent(&inbox, e["code"].as_str().unwrap()).await;
     let r = app
@@ -425,6 +449,9 @@ async fn a_phone_gets_a_few_codes_an_hour_and_a_lost_page_is_booked_again(
 crate::both_databases!(
     setup = |db| super::verifying_app(db);
     a_pending_booking_holds_its_seat_until_its_phone_is_verified,
+    five_wrong_codes_cancel_a_pending_booking_and_its_seat_is_offered_on,
+    a_booking_not_verified_in_fifteen_minutes_is_cancelled,
+    a_replan_cancels_a_pending_booking_and_queues_a_confirmed_one,
     a_phone_gets_a_few_codes_an_hour_and_a_lost_page_is_booked_again,
     an_applicant_verifies_her_phone_on_the_booking_page,
 );
