@@ -419,3 +419,29 @@ fn the_map_in_the_readme_names_every_module() {
     );
     assert!(present.len() > 90, "only {} modules found", present.len());
 }
+
+/// Authorization cannot be made up outside its checks: only the command line (and the
+/// demo) names the CLI's authority, and no layer above the store changes a signed-in
+/// member's role or office.
+#[test]
+fn authority_is_made_only_by_its_checks() {
+    let mut bad = Vec::new();
+    for (path, text) in sources() {
+        let rel = path.strip_prefix(root()).unwrap().display().to_string();
+        if rel.ends_with("src/checks.rs") {
+            continue;
+        }
+        let cli_allowed = rel == "src/main.rs" || rel == "src/usecases/auth.rs";
+        if !cli_allowed && text.contains("auth::cli(") {
+            bad.push(format!("{rel}: names auth::cli()"));
+        }
+        if !rel.starts_with("src/store/") {
+            for field in [".role = ", ".office_id = "] {
+                if text.contains(field) {
+                    bad.push(format!("{rel}: assigns {field}"));
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{bad:#?}");
+}

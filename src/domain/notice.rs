@@ -87,8 +87,7 @@ impl Reason {
         }
     }
 
-    /// The words of a typed reason (kept in the text column too, for readers of the
-    /// version before kinds); empty for the others.
+    /// The words of a typed reason; empty for the others.
     pub fn typed_text(&self) -> &str {
         match self {
             Self::Typed { text } => text,
@@ -96,16 +95,36 @@ impl Reason {
         }
     }
 
-    /// How the audit log records it: the words typed, the instruction, or the kind.
-    pub fn audit_detail(&self) -> String {
+    /// The reason in the office's language, as the audit log has always recorded it and
+    /// as the text columns keep it for a process of the version before kinds (two
+    /// servers share a database during a restart). Readers are never shown this: pages
+    /// and messages render [`Self::message`] in their reader's language.
+    pub fn office_text(&self) -> String {
+        let ppkm = |level: &str| match level {
+            "darurat" => "PPKM Darurat".to_string(),
+            other => format!("PPKM level {other}"),
+        };
         match self {
             Self::Typed { text } => text.clone(),
-            Self::Level { instruction, .. } | Self::Rule { instruction, .. } => instruction.clone(),
-            Self::Holidays { year } => year.to_string(),
-            Self::Fever { reading, limit } => format!("{reading} °C > {limit} °C"),
-            other => {
-                let stored = serde_json::to_value(other).expect("a reason serialises");
-                stored["kind"].as_str().unwrap_or_default().to_string()
+            Self::Level { level, instruction } if level == Level::None.as_str() => {
+                format!("PPKM dicabut ({instruction})")
+            }
+            Self::Level { level, instruction } | Self::Rule { level, instruction } => {
+                format!("{} ({instruction})", ppkm(level))
+            }
+            Self::Holidays { year } => format!("Hari libur {year} diperbarui"),
+            Self::OfficeSettings => "office settings changed".to_string(),
+            Self::OfferLapsed => "offer not claimed in time".to_string(),
+            Self::Fever { reading, limit } => {
+                format!("Suhu tubuh {reading} °C pada pengukuran kedua, di atas batas {limit} °C")
+            }
+            Self::NoCheckIn => "tidak check-in sampai jadwal selesai".to_string(),
+            Self::Released => "surat keterangan sehat masih ditolak menjelang jadwal".to_string(),
+            Self::VerifyLate => "nomor HP tidak diverifikasi tepat waktu".to_string(),
+            Self::VerifyWrong => "kode verifikasi salah terlalu sering".to_string(),
+            Self::VerifyReplaced => "diganti pemesanan baru dengan NIK yang sama".to_string(),
+            Self::VerifyOutranked => {
+                "pemesanan lain dengan NIK yang sama sudah diverifikasi".to_string()
             }
         }
     }
@@ -178,6 +197,28 @@ mod tests {
             Reason::from_stored(Some(r#"{"kind":"later"}"#), Some("kata")),
             Some(Reason::typed("kata"))
         );
+    }
+
+    /// The audit log and the text columns keep what they always said.
+    #[test]
+    fn the_office_text_is_what_the_version_before_kinds_wrote() {
+        assert_eq!(
+            Reason::level(Level::L3, "Inmendagri 22/2021").office_text(),
+            "PPKM level 3 (Inmendagri 22/2021)"
+        );
+        assert_eq!(
+            Reason::level(Level::None, "x").office_text(),
+            "PPKM dicabut (x)"
+        );
+        assert_eq!(
+            Reason::Fever {
+                reading: "37.9".into(),
+                limit: "37.5".into()
+            }
+            .office_text(),
+            "Suhu tubuh 37.9 °C pada pengukuran kedua, di atas batas 37.5 °C"
+        );
+        assert_eq!(Reason::typed("Disinfeksi").office_text(), "Disinfeksi");
     }
 
     #[test]

@@ -182,7 +182,7 @@ impl Store {
         ))
         .bind(b.id)
         .bind(b.status.as_str())
-        .bind(reason.map(Reason::typed_text).filter(|t| !t.is_empty()))
+        .bind(reason.map(Reason::office_text))
         .bind(actor.audit_name())
         .bind(ts(now))
         .bind(readings.map(|r| r.first.tenths()))
@@ -200,7 +200,7 @@ impl Store {
             &format!("booking.{}", outcome.status().as_str()),
             Some(b.office_id),
             Some(b.id),
-            &reason.map(Reason::audit_detail).unwrap_or_default(),
+            &reason.map(Reason::office_text).unwrap_or_default(),
         )
         .await?;
         tx.commit().await?;
@@ -320,7 +320,7 @@ impl Store {
             let mut tx = self.begin_write().await?;
             let changed = sqlx::query(&format!(
                 "UPDATE bookings SET status = {}, outcome_notice = $3, outcome_by = $4, \
-                 outcome_at = $2, version = version + 1, updated_at = $2 \
+                 outcome_reason = $5, outcome_at = $2, version = version + 1, updated_at = $2 \
                  WHERE id = $1 AND status = {}",
                 lit(BookingStatus::NoShow),
                 lit(BookingStatus::Confirmed)
@@ -329,6 +329,7 @@ impl Store {
             .bind(ts(now))
             .bind(Reason::NoCheckIn.to_stored())
             .bind(Actor::System.audit_name())
+            .bind(Reason::NoCheckIn.office_text())
             .execute(&mut *tx)
             .await?;
             if changed.rows_affected() == 1 {
@@ -377,7 +378,7 @@ impl Store {
             // Only if nothing changed since: a new file or a review keeps the booking.
             let changed = sqlx::query(&format!(
                 "UPDATE bookings SET status = {}, outcome_notice = $3, outcome_by = $4, \
-                 outcome_at = $2, version = version + 1, updated_at = $2 \
+                 outcome_reason = $5, outcome_at = $2, version = version + 1, updated_at = $2 \
                  WHERE id = $1 AND status = {} AND EXISTS (SELECT 1 FROM certificates c \
                  WHERE c.booking_id = $1 AND c.superseded_at IS NULL AND c.status = {})",
                 lit(BookingStatus::Cancelled),
@@ -388,6 +389,7 @@ impl Store {
             .bind(ts(now))
             .bind(reason.to_stored())
             .bind(Actor::System.audit_name())
+            .bind(reason.office_text())
             .execute(&mut *tx)
             .await?;
             if changed.rows_affected() == 0 {

@@ -35,7 +35,7 @@ pub(crate) async fn notify(
     .bind(booking_id)
     .bind(from_slot)
     .bind(to_slot)
-    .bind(reason.map_or("", Reason::typed_text))
+    .bind(reason.map(Reason::office_text).unwrap_or_default())
     .bind(ts(now))
     .bind(secret)
     .bind(reason.map(Reason::to_stored))

@@ -346,7 +346,7 @@ async fn write_move(
         }
         Outcome::Cancelled => {
             sqlx::query(&format!(
-                "UPDATE bookings SET status = {}, outcome_reason = NULL, outcome_notice = $3, \
+                "UPDATE bookings SET status = {}, outcome_reason = $5, outcome_notice = $3, \
                  outcome_by = $4, outcome_at = $2, verify_hash = NULL, \
                  version = version + 1, updated_at = $2 WHERE id = $1",
                 lit(BookingStatus::Cancelled)
@@ -355,6 +355,7 @@ async fn write_move(
             .bind(ts(now))
             .bind(notice.to_stored())
             .bind(Actor::System.audit_name())
+            .bind(notice.office_text())
             .execute(&mut *tx)
             .await?;
         }
@@ -375,7 +376,7 @@ async fn write_move(
         Outcome::NeedsRebooking | Outcome::Cancelled => (NotificationKind::NeedsRebooking, None),
     };
     super::outbox::notify(tx, m.id, kind, old_slot, to, Some(notice), None, now).await?;
-    let detail = format!("{}: {}", kind.as_str(), notice.audit_detail());
+    let detail = format!("{}: {}", kind.as_str(), notice.office_text());
     let office = Some(office_id);
     audit(
         tx,

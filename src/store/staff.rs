@@ -9,6 +9,9 @@ use chrono::{DateTime, Utc};
 pub const DEVICE_DAYS: i64 = 180;
 
 /// A staff member as seen by authorisation.
+// Not `#[non_exhaustive]`: that seals the type from other crates only; the private field
+// seals it from the rest of this crate too (only the store makes one).
+#[allow(clippy::manual_non_exhaustive)]
 #[derive(Debug, Clone)]
 pub struct StaffMember {
     /// Row id.
@@ -20,9 +23,25 @@ pub struct StaffMember {
     pub office_id: Option<i64>,
     /// A second factor (TOTP) is set up for the account.
     pub second_factor: bool,
+    /// Only the store makes a member (from the account's row): a value of this type is
+    /// who signed in, never one made up by a caller.
+    _sealed: (),
 }
 
 impl StaffMember {
+    /// A member for the unit tests of authorization.
+    #[cfg(test)]
+    pub(crate) fn for_tests(role: Role, office_id: Option<i64>) -> Self {
+        Self {
+            id: 7,
+            username: "petugas".into(),
+            role,
+            office_id,
+            second_factor: false,
+            _sealed: (),
+        }
+    }
+
     /// This person as the actor of a change.
     pub fn actor(&self) -> Actor {
         Actor::Staff {
@@ -55,6 +74,7 @@ impl TryFrom<StaffRow> for StaffMember {
             username: r.username,
             office_id: r.office_id,
             second_factor: false,
+            _sealed: (),
         })
     }
 }

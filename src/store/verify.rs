@@ -54,7 +54,7 @@ async fn end_pending(
     now: DateTime<Utc>,
 ) -> StoreResult<Option<i64>> {
     let row: Option<(i64, i64, String, Option<String>)> = sqlx::query_as(&format!(
-        "UPDATE bookings SET status = {}, outcome_reason = NULL, outcome_notice = $2, \
+        "UPDATE bookings SET status = {}, outcome_reason = $5, outcome_notice = $2, \
          outcome_by = $4, \
          outcome_at = $3, verify_hash = NULL, version = version + 1, updated_at = $3 \
          WHERE id = $1 AND status = {} RETURNING office_id, slot_start, local_date, wait_from",
@@ -65,6 +65,7 @@ async fn end_pending(
     .bind(reason.to_stored())
     .bind(ts(now))
     .bind(Actor::System.audit_name())
+    .bind(reason.office_text())
     .fetch_optional(&mut *conn)
     .await?;
     let Some((office_id, slot_start, local_date, wait_from)) = row else {
@@ -85,7 +86,7 @@ async fn end_pending(
         "booking.verification_failed",
         Some(office_id),
         Some(id),
-        &reason.audit_detail(),
+        &reason.office_text(),
     )
     .await?;
     Ok(Some(office_id))

@@ -134,7 +134,8 @@ pub fn nationwide(member: &StaffMember) -> Result<Authorized<Nationwide>, AppErr
 }
 
 /// Whoever runs `rekam` on the server's machine holds the database: the CLI acts for
-/// every office.
+/// every office. (Only the command line names this: `checks.rs` fails the build's tests
+/// when the web layer or a use case does.)
 pub fn cli() -> Authorized<Nationwide> {
     Authorized {
         actor: Actor::Cli,
@@ -188,13 +189,7 @@ mod tests {
     use super::*;
 
     fn member(role: Role, office_id: Option<i64>) -> StaffMember {
-        StaffMember {
-            id: 7,
-            username: "petugas".into(),
-            role,
-            office_id,
-            second_factor: false,
-        }
+        StaffMember::for_tests(role, office_id)
     }
 
     fn office(id: i64) -> Office {

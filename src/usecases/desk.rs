@@ -55,6 +55,18 @@ impl DeskBooking {
         self.who.actor()
     }
 
+    /// The booking, if it is still the one the check was made for: a caller that put
+    /// another office's booking in its place gets `not_found`, as for an unknown code.
+    fn checked(&self) -> Result<&Booking, AppError> {
+        if self.booking.office_id == self.who.office().id
+            && self.office.id == self.booking.office_id
+        {
+            Ok(&self.booking)
+        } else {
+            Err(AppError::not_found())
+        }
+    }
+
     /// Is the certificate still valid now?
     pub fn certificate_valid_now(&self, now: DateTime<Utc>) -> bool {
         self.certificate_valid_until
@@ -205,6 +217,7 @@ pub async fn check_in(
     d: &DeskBooking,
     reading: Reading,
 ) -> Result<Booking, AppError> {
+    d.checked()?;
     let Reading {
         first,
         retest,
@@ -289,6 +302,7 @@ pub async fn cancel(
     d: &DeskBooking,
     reason: Option<&str>,
 ) -> Result<Booking, AppError> {
+    d.checked()?;
     let reason = reason
         .map(str::trim)
         .filter(|r| !r.is_empty())
@@ -318,6 +332,7 @@ pub async fn outcome(
     outcome: &str,
     reason: Option<&str>,
 ) -> Result<Booking, AppError> {
+    d.checked()?;
     let outcome = Outcome::parse(outcome).ok_or_else(|| invalid("outcome", "err-outcome"))?;
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if outcome.needs_reason() && reason.is_none() {
@@ -361,6 +376,7 @@ pub async fn review(
     decision: &str,
     reason: Option<&str>,
 ) -> Result<Booking, AppError> {
+    d.checked()?;
     use crate::domain::CertificateStatus;
     let accept = match CertificateStatus::parse(decision) {
         Some(CertificateStatus::Accepted) => true,
@@ -388,6 +404,7 @@ pub async fn review(
 
 /// The file of a booking's certificate, for staff of its office; the read is audited.
 pub async fn certificate(ctx: &Context, d: &DeskBooking) -> Result<CertificateFile, AppError> {
+    d.checked()?;
     let file = ctx
         .store
         .read_certificate(&d.booking, d.actor(), ctx.clock.now())
