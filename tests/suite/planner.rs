@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 both_databases!(
     level_four_displaces_exactly_the_bookings_above_the_new_caps,
+    the_moved_applicant_sees_the_new_day_and_the_reason,
+    lifting_the_level_offers_the_freed_seats_in_queue_order,
     bookings_racing_a_level_change_never_overfill_a_day,
     holidays_closures_and_holiday_files_take_effect,
     only_supervisors_of_the_office_change_its_plan,
@@ -375,9 +377,19 @@ async fn assert_within_caps(app: &TestApp, from: &str, to: &str) {
     app.assert_within_caps("ciruas", from, to).await;
 }
 
-async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestApp) {
+/// Five full days of a small office, Monday 30 November to Friday 4 December (3 per slot,
+/// in order), the supervisor's token, and the bookings level 4 from Tuesday must displace
+/// (the last booked of each slot from Tuesday on).
+struct FullWeek {
+    sup: String,
+    /// code → (slot, token, day)
+    bookings: BTreeMap<String, (String, String, String)>,
+    expected: BTreeSet<String>,
+}
+
+async fn a_full_week(app: &TestApp) -> FullWeek {
     assert_eq!(app.put_office("ciruas", small_office()).await.status(), 200);
-    let sup = supervisor(&app, "sup-ciruas", "ciruas").await;
+    let sup = supervisor(app, "sup-ciruas", "ciruas").await;
     // Five full days, Monday 30 November to Friday 4 December: 3 per slot, in order, so
     // the last booked of each slot is the most recent.
     let mut bookings: BTreeMap<String, (String, String, String)> = BTreeMap::new(); // code -> (slot, token, day)
@@ -415,7 +427,39 @@ async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestA
         .map(|(_, code)| code.clone())
         .collect();
     assert_eq!(expected.len(), 16);
+    FullWeek {
+        sup,
+        bookings,
+        expected,
+    }
+}
 
+/// Level 4 from Tuesday, as the supervisor sends it.
+fn level_four(dry_run: bool) -> Value {
+    json!({"level": "4", "effective_from": "2026-12-01", "effective_to": null,
+           "reason": "Inmendagri 22/2021", "dry_run": dry_run})
+}
+
+/// Level 4 applied to a full week: the displaced bookings, as its answer lists them.
+async fn level_four_applied(app: &TestApp, sup: &str) -> Value {
+    let done: Value = put_level(app, sup, level_four(false))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(done["applied"], true);
+    done
+}
+
+/// The dry run lists exactly the bookings above the new caps and changes nothing;
+/// applying does exactly what it said, and moves or marks each.
+async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestApp) {
+    let FullWeek {
+        sup,
+        bookings,
+        expected,
+    } = a_full_week(&app).await;
+    let full = app.availability("ciruas", "2026-11-30", "2026-12-05").await;
     // The dry run lists exactly them and changes nothing.
     let change = json!({"level": "4", "effective_from": "2026-12-01", "effective_to": null,
                         "reason": "Inmendagri 22/2021", "dry_run": true});
@@ -519,6 +563,13 @@ async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestA
         }
     }
     assert_eq!(app.count("bookings").await, 60, "no booking is deleted");
+}
+
+/// The moved applicant sees the new time and the reason on the booking's page.
+async fn the_moved_applicant_sees_the_new_day_and_the_reason(app: TestApp) {
+    let week = a_full_week(&app).await;
+    let bookings = &week.bookings;
+    let dry = level_four_applied(&app, &week.sup).await;
     // The moved applicant sees the new time and the reason.
     let moved = dry["displaced"]
         .as_array()
@@ -541,7 +592,26 @@ async fn level_four_displaces_exactly_the_bookings_above_the_new_caps(app: TestA
         "the new day is shown"
     );
     assert!(page.contains("Inmendagri 22/2021"), "the reason is shown");
+}
 
+/// Lifting the level offers the freed seats in queue order — the displaced first, then
+/// the waiting list — as seats held for 12 waking hours; a claim confirms, a lapse
+/// sends the seat on.
+async fn lifting_the_level_offers_the_freed_seats_in_queue_order(app: TestApp) {
+    let week = a_full_week(&app).await;
+    let sup = week.sup.clone();
+    let done = level_four_applied(&app, &sup).await;
+    let needs_rebooking: Vec<(String, String)> = done["displaced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["to_slot_start"].is_null())
+        .map(|d| {
+            let code = d["code"].as_str().unwrap().to_string();
+            let token = week.bookings[&code].1.clone();
+            (code, token)
+        })
+        .collect();
     // Someone joins the waiting list while every seat is taken.
     let wl: Value = join(
         &app,
