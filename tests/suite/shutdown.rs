@@ -60,23 +60,15 @@ fn raw_booking(host: &str, slot: &str, serial: u32, issued: &str) -> Vec<u8> {
     request
 }
 
-async fn sigterm_during_a_booking_load_loses_nothing(db: Db) {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(url) = database_url(db, &dir).await else {
-        return;
-    };
-    let (mut server, seats, issued) = crate::durability::open_office(&url, 800).await;
-    assert!(seats.len() >= 400, "open seats: {}", seats.len());
-    let host = server.base.trim_start_matches("http://").to_string();
-
-    // A slow upload: half of it before the signal.
-    let slow_serial = 9000;
-    let request = raw_booking(&host, &seats[0], slow_serial, &issued);
-    let mut slow = std::net::TcpStream::connect(&host).unwrap();
-    let half = request.len() / 2;
-    slow.write_all(&request[..half]).unwrap();
-
-    // Sixteen clients, a new connection per request, booking one seat after another.
+/// Sixteen clients, a new connection per request, booking one seat after another; what
+/// each request came to, as it comes.
+fn booking_load(
+    base: &str,
+    seats: &[String],
+    issued: &str,
+) -> (tokio::task::JoinSet<()>, Arc<Mutex<Vec<Outcome>>>) {
+    let seats = seats.to_vec();
+    let issued = issued.to_string();
     let outcomes = Arc::new(Mutex::new(Vec::<Outcome>::new()));
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(1));
     let client = reqwest::Client::builder()
@@ -87,7 +79,7 @@ async fn sigterm_during_a_booking_load_loses_nothing(db: Db) {
     for _ in 0..16 {
         let (client, base, outcomes, next, seats, issued) = (
             client.clone(),
-            server.base.clone(),
+            base.to_string(),
             outcomes.clone(),
             next.clone(),
             seats.clone(),
@@ -132,6 +124,26 @@ async fn sigterm_during_a_booking_load_loses_nothing(db: Db) {
             }
         });
     }
+    (load, outcomes)
+}
+
+async fn sigterm_during_a_booking_load_loses_nothing(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = database_url(db, &dir).await else {
+        return;
+    };
+    let (mut server, seats, issued) = crate::durability::open_office(&url, 800).await;
+    assert!(seats.len() >= 400, "open seats: {}", seats.len());
+    let host = server.base.trim_start_matches("http://").to_string();
+
+    // A slow upload: half of it before the signal.
+    let slow_serial = 9000;
+    let request = raw_booking(&host, &seats[0], slow_serial, &issued);
+    let mut slow = std::net::TcpStream::connect(&host).unwrap();
+    let half = request.len() / 2;
+    slow.write_all(&request[..half]).unwrap();
+
+    let (mut load, outcomes) = booking_load(&server.base, &seats, &issued);
     // Once the load is well under way, SIGTERM.
     loop {
         let acked = outcomes
