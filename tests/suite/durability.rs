@@ -5,7 +5,6 @@ use crate::helpers::*;
 use chrono::{Duration, Utc};
 use chrono_tz::Asia::Jakarta;
 use serde_json::{Value, json};
-use std::io::Write;
 use std::process::Stdio;
 
 async fn bookings_answered_201_survive_a_kill_mid_batch(db: Db) {
@@ -13,24 +12,14 @@ async fn bookings_answered_201_survive_a_kill_mid_batch(db: Db) {
     let Some(url) = database_url(db, &dir).await else {
         return;
     };
-    // Staff set-up through the CLI, the password on standard input.
-    let mut add = rekam(&url)
-        .args(["staff", "add", "--username", "cli-admin", "--role", "admin"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(b"a long enough password\n")
-        .unwrap();
-    assert!(add.wait().unwrap().success());
-    let token = rekam(&url)
-        .args(["staff", "token", "--username", "cli-admin"])
-        .output()
-        .unwrap();
-    assert!(token.status.success());
-    let token = String::from_utf8(token.stdout).unwrap().trim().to_string();
+    // An admin through the CLI (the password on standard input), an office open every
+    // day, and the seats of the coming days.
+    let (server, seats, issued) = open_office(&url, 240).await;
+    assert!(
+        seats.len() >= 200,
+        "enough open seats in the coming days: {}",
+        seats.len()
+    );
     let dup = rekam(&url)
         .args(["staff", "add", "--username", "cli-admin", "--role", "admin"])
         .stdin(Stdio::null())
@@ -40,59 +29,8 @@ async fn bookings_answered_201_survive_a_kill_mid_batch(db: Db) {
         !dup.status.success(),
         "a taken username or short password is refused"
     );
-
-    let server = Server::start(&url, &[]);
     let base = server.base.clone();
     let client = reqwest::Client::new();
-    let mut office = demo_office();
-    let every_day = json!(["00:00", "23:30"]);
-    for d in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
-        office["hours"][d] = every_day.clone();
-    }
-    let r = client
-        .put(format!("{base}/api/v1/admin/offices/ciruas"))
-        .bearer_auth(&token)
-        .json(&office)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    // The server runs on the real clock: take the open slots availability offers over
-    // the next days (a holiday is simply not among them), within the certificate's week.
-    let now = Utc::now();
-    let today = now.with_timezone(&Jakarta).date_naive();
-    let a: Value = client
-        .get(format!(
-            "{base}/api/v1/offices/ciruas/availability?from={today}&to={}",
-            today + Duration::days(5)
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let seats: Vec<String> = a["days"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|d| d["slots"].as_array().unwrap().clone())
-        .filter(|s| {
-            let start = chrono::DateTime::parse_from_rfc3339(s["start"].as_str().unwrap()).unwrap();
-            start > now + Duration::minutes(30)
-        })
-        .flat_map(|s| {
-            let n = s["remaining"].as_u64().unwrap() as usize;
-            std::iter::repeat_n(s["start"].as_str().unwrap().to_string(), n)
-        })
-        .take(240)
-        .collect();
-    assert!(
-        seats.len() >= 200,
-        "enough open seats in the coming days: {}",
-        seats.len()
-    );
-    let issued = (now - Duration::hours(1)).to_rfc3339();
 
     // 240 bookings at once; once 20 have been answered 201, kill -9 the server while
     // the rest are queued or being written (on SQLite, in the middle of a group commit).
