@@ -119,71 +119,113 @@ async fn burst(servers: &[String], forms: Vec<BookingForm>) -> (Tally, Vec<Value
     (tally, bodies)
 }
 
-async fn three_processes_share_one_database(db: Db) {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(url) = database_url(db, &dir).await else {
+/// Three servers on one database (the first migrates; the other two start on the
+/// migrated database, as in a rolling restart), an office open every day, an admin's
+/// token, and the open days two days ahead (a holiday is skipped: the servers run on the
+/// real clock).
+struct Cluster {
+    _dir: tempfile::TempDir,
+    url: TestDb,
+    token: String,
+    servers: Vec<Server>,
+    bases: Vec<String>,
+    client: reqwest::Client,
+    open: Vec<Value>,
+    issued: String,
+}
+
+impl Cluster {
+    async fn start(db: Db) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let url = database_url(db, &dir).await?;
+        let token = cli_admin(&url);
+        let servers: Vec<Server> = (0..3).map(|_| Server::start(&url, &[])).collect();
+        let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+        let client = reqwest::Client::new();
+        let mut office = demo_office();
+        for d in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+            office["hours"][d] = json!(["08:00", "15:00"]);
+        }
+        let r = client
+            .put(format!("{}/api/v1/admin/offices/ciruas", bases[0]))
+            .bearer_auth(&token)
+            .json(&office)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let mut cluster = Self {
+            _dir: dir,
+            url,
+            token,
+            servers,
+            bases,
+            client,
+            open: Vec::new(),
+            issued: (Utc::now() - Duration::hours(1)).to_rfc3339(),
+        };
+        let today = Utc::now().with_timezone(&Jakarta).date_naive();
+        let days = cluster.availability(today + Duration::days(2)).await;
+        cluster.open = days["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["bookable"] == true && d["slots"].as_array().unwrap().len() >= 10)
+            .cloned()
+            .collect();
+        assert!(cluster.open.len() >= 2, "two open days ahead: {days}");
+        Some(cluster)
+    }
+
+    /// A week of availability from `from`, through the second server.
+    async fn availability(&self, from: NaiveDate) -> Value {
+        self.client
+            .get(format!(
+                "{}/api/v1/offices/ciruas/availability?from={from}&to={}",
+                self.bases[1],
+                from + Duration::days(6)
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    fn form(&self, slot: &str, n: u32) -> BookingForm {
+        BookingForm::new(slot, &nik(n)).set("certificate_issued_at", &self.issued)
+    }
+
+    fn stop(self) {
+        for s in self.servers {
+            s.kill9();
+        }
+    }
+}
+
+/// 120 bookings for one slot through three processes: exactly its capacity.
+async fn three_processes_fill_one_slot_exactly(db: Db) {
+    let Some(c) = Cluster::start(db).await else {
         return;
     };
-    let token = cli_admin(&url);
-    // The first server migrates; the other two start on the migrated database, as in a
-    // rolling restart.
-    let servers: Vec<Server> = (0..3).map(|_| Server::start(&url, &[])).collect();
-    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
-    let client = reqwest::Client::new();
-    let mut office = demo_office();
-    for d in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
-        office["hours"][d] = json!(["08:00", "15:00"]);
-    }
-    let r = client
-        .put(format!("{}/api/v1/admin/offices/ciruas", bases[0]))
-        .bearer_auth(&token)
-        .json(&office)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    // The servers run on the real clock: two days ahead (a holiday is skipped).
-    let today = Utc::now().with_timezone(&Jakarta).date_naive();
-    let availability = |from: NaiveDate| {
-        let (client, base) = (client.clone(), bases[1].clone());
-        async move {
-            let v: Value = client
-                .get(format!(
-                    "{base}/api/v1/offices/ciruas/availability?from={from}&to={}",
-                    from + Duration::days(6)
-                ))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            v
-        }
-    };
-    let days = availability(today + Duration::days(2)).await;
-    let open: Vec<Value> = days["days"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["bookable"] == true && d["slots"].as_array().unwrap().len() >= 10)
-        .cloned()
-        .collect();
-    assert!(open.len() >= 2, "two open days ahead: {days}");
-    let issued = (Utc::now() - Duration::hours(1)).to_rfc3339();
-    let form =
-        |slot: &str, n: u32| BookingForm::new(slot, &nik(n)).set("certificate_issued_at", &issued);
-
-    // 1. 120 bookings for one slot through three processes: exactly its capacity.
+    let (bases, open, form) = (&c.bases, &c.open, |s: &str, n: u32| c.form(s, n));
     let slot = open[0]["slots"][0].clone();
     let capacity = slot["capacity"].as_u64().unwrap() as usize;
     let start = slot["start"].as_str().unwrap().to_string();
-    let (tally, _) = burst(&bases, (0..120).map(|i| form(&start, 1 + i)).collect()).await;
+    let (tally, _) = burst(bases, (0..120).map(|i| form(&start, 1 + i)).collect()).await;
     tally.assert_no_failures("one slot, three processes");
     assert_eq!(tally.get(201), capacity, "{tally:?}");
     assert_eq!(tally.get(409), 120 - capacity, "{tally:?}");
+    c.stop();
+}
 
-    // 2. One NIK, 30 slots at once through three processes: one booking.
+/// One NIK, 30 slots at once through three processes: one booking.
+async fn three_processes_give_one_nik_one_booking(db: Db) {
+    let Some(c) = Cluster::start(db).await else {
+        return;
+    };
+    let (bases, open, form) = (&c.bases, &c.open, |s: &str, n: u32| c.form(s, n));
     let slots: Vec<String> = open[0]["slots"]
         .as_array()
         .unwrap()
@@ -192,7 +234,7 @@ async fn three_processes_share_one_database(db: Db) {
         .map(|s| s["start"].as_str().unwrap().to_string())
         .collect();
     let (tally, bodies) = burst(
-        &bases,
+        bases,
         (0..30)
             .map(|i| form(&slots[i % slots.len()], 9_000))
             .collect(),
@@ -207,9 +249,18 @@ async fn three_processes_share_one_database(db: Db) {
             .count(),
         29
     );
+    c.stop();
+}
 
-    // 3. Bookings for the second day race a level change that lowers its caps, with
-    //    `rekam plan` run beside them; afterwards no slot holds more than its capacity.
+/// Bookings for the second day race a level change that lowers its caps, with
+/// `rekam plan` run beside them; afterwards no slot holds more than its capacity.
+async fn three_processes_racing_a_level_change_never_overfill_a_slot(db: Db) {
+    let Some(c) = Cluster::start(db).await else {
+        return;
+    };
+    let (bases, open, form) = (&c.bases, &c.open, |s: &str, n: u32| c.form(s, n));
+    let (client, token, url) = (&c.client, &c.token, c.url.to_string());
+    let availability = |from: NaiveDate| c.availability(from);
     let day = open[1]["date"].as_str().unwrap().to_string();
     let day_slots: Vec<String> = open[1]["slots"]
         .as_array()
@@ -247,7 +298,7 @@ async fn three_processes_share_one_database(db: Db) {
                 .unwrap()
         })
     };
-    let (tally, bodies) = burst(&bases, forms).await;
+    let (tally, bodies) = burst(bases, forms).await;
     tally.assert_no_failures("bookings racing a level change");
     eprintln!(
         "racing a level change: {tally:?}, e.g. {:?}",
@@ -295,9 +346,12 @@ async fn three_processes_share_one_database(db: Db) {
     }
     assert_counters_agree(&pool, "ciruas").await;
     pool.close().await;
-    for s in servers {
-        s.kill9();
-    }
+    c.stop();
 }
 
-crate::both_databases!(engine; three_processes_share_one_database);
+crate::both_databases!(
+    engine;
+    three_processes_fill_one_slot_exactly,
+    three_processes_give_one_nik_one_booking,
+    three_processes_racing_a_level_change_never_overfill_a_slot,
+);
