@@ -3,9 +3,10 @@
 //! entered. Made-up or borrowed NIKs then cost a real phone each, and a phone is sent at
 //! most a few codes an hour.
 
+use super::auth::{Authorized, OwnBooking};
 use super::{AppError, Code, Context};
+use crate::domain::BookingStatus;
 use crate::domain::code::verification_code;
-use crate::domain::{Booking, BookingStatus};
 use crate::store::{NewBooking, NewVerification, Verified};
 use chrono::{DateTime, Duration, Utc};
 
@@ -26,14 +27,16 @@ pub fn prepare(ctx: &Context, new: &mut NewBooking) {
     }
 }
 
-/// Checks a code typed for `b` (its owner's `token` checked by the caller). A code that is
-/// not six digits is refused without counting a try.
+/// Checks a code typed for the owner's booking (`token`: the link's token, which the
+/// confirmation then carries). A code that is not six digits is refused without counting
+/// a try.
 pub async fn verify(
     ctx: &Context,
-    b: &Booking,
+    who: &Authorized<OwnBooking>,
     token: &str,
     typed: &str,
 ) -> Result<Verified, AppError> {
+    let b = who.booking();
     let typed = typed.trim();
     if typed.len() != 6 || !typed.bytes().all(|c| c.is_ascii_digit()) {
         return Err(AppError::field(
@@ -75,7 +78,8 @@ pub fn refusal(v: &Verified) -> Option<AppError> {
 
 /// Sends a new code for a pending booking (the earlier one stops working; the deadline
 /// stays), within the phone's hourly limit.
-pub async fn resend(ctx: &Context, b: &Booking) -> Result<(), AppError> {
+pub async fn resend(ctx: &Context, who: &Authorized<OwnBooking>) -> Result<(), AppError> {
+    let b = who.booking();
     let now = ctx.clock.now();
     if b.status != BookingStatus::PendingVerification || b.verify_by.is_none_or(|t| t <= now) {
         return Err(AppError::new(Code::Conflict, "err-verify-not-pending"));

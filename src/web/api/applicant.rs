@@ -293,7 +293,7 @@ pub async fn verify_booking(
         .get("x-booking-token")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let done = verify::verify(&state, &b, token, &body.code).await?;
+    let done = verify::verify(&state, &who, token, &body.code).await?;
     if let Some(e) = verify::refusal(&done) {
         return Err(e);
     }

@@ -537,7 +537,7 @@ pub(super) async fn verify_submit(
     let who = owned(&state, lang, &code, Some(&token)).await?;
     let (b, office) = (who.booking().clone(), who.office().clone());
     let typed = form.get("code").map(String::as_str).unwrap_or_default();
-    let done = verify::verify(&state, &b, &token, typed).await;
+    let done = verify::verify(&state, &who, &token, typed).await;
     let (error, left) = match &done {
         Ok(Verified::Wrong(n)) => (verify::refusal(&Verified::Wrong(*n)), Some(*n)),
         Ok(v) => (verify::refusal(v), None),
@@ -571,7 +571,7 @@ pub(super) async fn resend_submit(
     let token = q.t.unwrap_or_default();
     let who = owned(&state, lang, &code, Some(&token)).await?;
     let (b, office) = (who.booking().clone(), who.office().clone());
-    match verify::resend(&state, &b).await {
+    match verify::resend(&state, &who).await {
         Ok(()) => {
             let to = format!("{}&m=resent", manage_path(b.code.as_str(), &token));
             Ok(Redirect::to(&to).into_response())
