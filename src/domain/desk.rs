@@ -50,6 +50,9 @@ pub enum Screening {
     TurnAway,
 }
 
+/// How long a person with a first reading above the limit rests before the second one.
+pub const REST: chrono::Duration = chrono::Duration::minutes(5);
+
 /// Judges the readings against the limit: the latest reading decides.
 pub fn screen(first: Temperature, retest: Option<Temperature>, limit: Temperature) -> Screening {
     match retest {

@@ -3,7 +3,7 @@
 //! bookings whose certificate stayed rejected).
 
 use super::seats::{Seat, move_seat};
-use super::{Store, StoreError, StoreResult, audit, lock_office_shared, ts};
+use super::{Store, StoreError, StoreResult, audit, from_ts, lock_office_shared, ts};
 use crate::domain::booking::sql::{cert_lit, lit};
 use crate::domain::desk::{Outcome, Temperature};
 use crate::domain::{Actor, Booking, BookingStatus, CertificateStatus, NotificationKind, Reason};
@@ -17,6 +17,58 @@ pub struct Readings {
     pub first: Temperature,
     /// Second reading after a rest, if one was needed.
     pub retest: Option<Temperature>,
+    /// The first reading was taken before (kept with its retest's due time): only the
+    /// second is new.
+    pub first_on_file: bool,
+}
+
+/// A temperature taken at the door, as kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TakenReading {
+    /// The reading.
+    pub temperature: Temperature,
+    /// When it was taken.
+    pub at: DateTime<Utc>,
+    /// For a first reading above the limit: when the person is measured again.
+    pub retest_due: Option<DateTime<Utc>>,
+}
+
+/// Keeps a reading, on a transaction.
+async fn add_reading(
+    tx: &mut AnyConnection,
+    booking_id: i64,
+    temperature: Temperature,
+    at: DateTime<Utc>,
+    retest_due: Option<DateTime<Utc>>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO readings (booking_id, temperature_dc, taken_at, retest_due_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(booking_id)
+    .bind(temperature.tenths())
+    .bind(ts(at))
+    .bind(retest_due.map(ts))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Keeps the readings taken at this step (the first one only when it is not on file).
+async fn add_readings(
+    tx: &mut AnyConnection,
+    booking_id: i64,
+    readings: Option<Readings>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let Some(r) = readings else { return Ok(()) };
+    if !r.first_on_file {
+        add_reading(tx, booking_id, r.first, now, None).await?;
+    }
+    if let Some(second) = r.retest {
+        add_reading(tx, booking_id, second, now, None).await?;
+    }
+    Ok(())
 }
 
 /// A row of the desk's day list.
@@ -108,8 +160,9 @@ pub(crate) async fn check_in_on(
     if changed.rows_affected() == 0 {
         return Err(StoreError::Conflict);
     }
+    add_readings(tx, b.id, readings, now).await?;
     let detail = match readings {
-        Some(Readings { first, retest }) => format!(
+        Some(Readings { first, retest, .. }) => format!(
             "queue {n}; {first} °C{}",
             retest.map(|r| format!(", {r} °C")).unwrap_or_default()
         ),
@@ -129,6 +182,53 @@ pub(crate) async fn check_in_on(
 }
 
 impl Store {
+    /// Every temperature taken for a booking, oldest first.
+    pub async fn readings(&self, booking_id: i64) -> StoreResult<Vec<TakenReading>> {
+        let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT temperature_dc, taken_at, retest_due_at FROM readings \
+             WHERE booking_id = $1 ORDER BY taken_at, id",
+        )
+        .bind(booking_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(t, at, due)| TakenReading {
+                temperature: Temperature::from_tenths(t),
+                at: from_ts(at),
+                retest_due: due.map(from_ts),
+            })
+            .collect())
+    }
+
+    /// Keeps a first reading above the limit, with when the retest is due; the booking
+    /// itself does not change (the person rests and is measured again).
+    pub async fn retest_due(
+        &self,
+        b: &Booking,
+        first: Temperature,
+        due: DateTime<Utc>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        add_reading(&mut tx, b.id, first, now, Some(due)).await?;
+        let detail = format!("{first} °C");
+        let office = Some(b.office_id);
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "booking.retest_due",
+            office,
+            Some(b.id),
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// An office's bookings of a day that hold (or held) a seat there, by time.
     pub async fn day_list(&self, office_id: i64, date: NaiveDate) -> StoreResult<Vec<DeskRow>> {
         Ok(sqlx::query_as(&day_list_sql())
@@ -193,6 +293,7 @@ impl Store {
         if changed.rows_affected() == 0 {
             return Err(StoreError::Conflict);
         }
+        add_readings(&mut tx, b.id, readings, now).await?;
         audit(
             &mut tx,
             now,

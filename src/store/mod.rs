@@ -31,7 +31,7 @@ pub use booking::{
 pub use idempotency::Replayed;
 // (IdempotencyKey is defined below.)
 pub use calendar::{LevelScheduleRow, RuleVersion};
-pub use desk::{CertificateFile, DeskRow, Readings, ReviewRow};
+pub use desk::{CertificateFile, DeskRow, Readings, ReviewRow, TakenReading};
 pub use offices::Office;
 pub use outbox::{DELIVERY_TRIED_FOR, FailedMessage, OutboxRow};
 pub use plans::{GROWING, HotQuery, Param, hot_queries};

@@ -143,12 +143,16 @@ impl Store {
                 if done.rows_affected() == 0 {
                     continue;
                 }
-                sqlx::query("DELETE FROM booking_tokens WHERE booking_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                for forget in [
+                    "DELETE FROM booking_tokens WHERE booking_id = $1",
+                    // Temperatures are health data.
+                    "DELETE FROM readings WHERE booking_id = $1",
+                ] {
+                    sqlx::query(forget).bind(id).execute(&mut *tx).await?;
+                }
                 sqlx::query(
-                    "UPDATE notifications SET reason = '', secret = NULL WHERE booking_id = $1",
+                    "UPDATE notifications SET reason = '', notice = NULL, secret = NULL \
+                     WHERE booking_id = $1",
                 )
                 .bind(id)
                 .execute(&mut *tx)

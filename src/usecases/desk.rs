@@ -11,7 +11,7 @@ use crate::domain::desk::{Outcome, Screening, Temperature, screen};
 use crate::domain::{Actor, Booking, BookingCode, BookingStatus, Role};
 use crate::planner;
 use crate::store::{
-    CertificateFile, DeskRow, Office, Readings, ReviewRow, StaffMember, StoreError,
+    CertificateFile, DeskRow, Office, Readings, ReviewRow, StaffMember, StoreError, TakenReading,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -47,6 +47,8 @@ pub struct DeskBooking {
     pub certificate_valid_until: Option<DateTime<Utc>>,
     /// Under 18 on the day of the visit.
     pub minor: bool,
+    /// Every temperature taken, oldest first.
+    pub readings: Vec<TakenReading>,
 }
 
 impl DeskBooking {
@@ -65,6 +67,14 @@ impl DeskBooking {
         } else {
             Err(AppError::not_found())
         }
+    }
+
+    /// A first reading above the limit, kept while the person rests: the next reading is
+    /// the second one.
+    pub fn retest_pending(&self) -> Option<&TakenReading> {
+        self.readings
+            .last()
+            .filter(|r| r.retest_due.is_some() && self.booking.status == BookingStatus::Confirmed)
     }
 
     /// Is the certificate still valid now?
@@ -105,7 +115,9 @@ pub async fn open(
         .certificates
         .valid_until(&booking.certificate.kind, booking.certificate.issued_at);
     let minor = !crate::domain::old_enough(booking.birth_date, false, booking.local_date, 18);
+    let readings = ctx.store.readings(booking.id).await?;
     Ok(DeskBooking {
+        readings,
         who,
         booking,
         office,
@@ -154,6 +166,12 @@ pub async fn office(
     slug: &str,
 ) -> Result<Authorized<AtOffice<Desk>>, AppError> {
     auth::office::<Desk>(ctx, member, slug).await
+}
+
+/// Every temperature taken for a booking the desk holds (opened, checked in or
+/// registered), oldest first.
+pub async fn readings(ctx: &Context, b: &Booking) -> Result<Vec<TakenReading>, AppError> {
+    Ok(ctx.store.readings(b.id).await?)
 }
 
 /// The office-local date of today.
@@ -239,13 +257,29 @@ pub async fn check_in(
     let now = ctx.clock.now();
     let limit = Temperature::from_celsius(ctx.settings.max_temperature_c)
         .unwrap_or(Temperature::from_tenths(373));
-    let readings = Readings { first, retest };
+    // After the rest the second reading may come alone: the first is on file.
+    let (first, retest, first_on_file) = match (d.retest_pending(), retest) {
+        (Some(on_file), None) => (on_file.temperature, Some(first), true),
+        _ => (first, retest, false),
+    };
+    let readings = Readings {
+        first,
+        retest,
+        first_on_file,
+    };
     match screen(first, retest, limit) {
-        Screening::RetestRequired => Err(AppError::field(
-            Code::RetestRequired,
-            "retest_c",
-            "err-retest-required",
-        )),
+        Screening::RetestRequired => {
+            // Kept, with when the person is measured again; nothing else changes.
+            let due = now + crate::domain::desk::REST;
+            ctx.store
+                .retest_due(&d.booking, first, due, d.actor(), now)
+                .await?;
+            Err(AppError::field(
+                Code::RetestRequired,
+                "retest_c",
+                "err-retest-required",
+            ))
+        }
         Screening::TurnAway => {
             let reason = crate::domain::Reason::Fever {
                 reading: retest.unwrap_or(first).to_string(),

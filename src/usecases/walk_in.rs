@@ -91,6 +91,7 @@ pub async fn walk_in(
         }
     }
     let readings = temperature.map(|first| Readings {
+        first_on_file: false,
         first,
         retest: None,
     });

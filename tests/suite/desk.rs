@@ -22,6 +22,7 @@ both_databases!(
     desk_writes_sent_again_with_their_key_answer_as_the_first_time,
     an_admin_manages_accounts_on_the_page_but_never_locks_everyone_out,
     the_desk_is_told_why_and_nothing_happens_too_early,
+    a_first_high_reading_is_kept_and_the_second_comes_alone,
 );
 
 async fn desk(app: &TestApp, name: &str, office: &str) -> String {
@@ -941,4 +942,77 @@ async fn the_desk_is_told_why_and_nothing_happens_too_early(app: TestApp) {
         .await;
     let at = log[0]["at"].as_str().unwrap();
     assert!(at.ends_with("+07:00"), "{at}");
+}
+
+/// Issue 21, items 1 and 3: a first reading above the limit is kept with when the retest
+/// is due (the booking itself does not change); after the rest the second reading comes
+/// alone and decides. The desk's view of one booking has the whole NIK, the phone and
+/// e-mail, the marriage declaration, the guardian's agreement and every reading.
+async fn a_first_high_reading_is_kept_and_the_second_comes_alone(app: TestApp) {
+    assert_eq!(app.put_office("ciruas", big_office()).await.status(), 200);
+    let officer = desk(&app, "loket-suhu", "ciruas").await;
+    let married = app
+        .book_ok(
+            &BookingForm::new(&wib(11, 30, 8, 0), &nik(301))
+                .set("married", "true")
+                .set("email", "budi@example.com"),
+        )
+        .await;
+    let a = married["code"].as_str().unwrap().to_string();
+    let people = book_today(&app, 1, 302).await;
+    let b = &people[0].0;
+    let view = |code: String| {
+        let (app, officer) = (&app, &officer);
+        async move {
+            app.staff_json(&format!("/api/v1/staff/bookings/{code}"), officer)
+                .await
+        }
+    };
+
+    // 38.0: a retest is due in five minutes; the reading is kept, nothing else changes.
+    let r = check_in(&app, &officer, &a, json!({"temperature_c": 38.0})).await;
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"], "retest_required", "{e}");
+    let v = view(a.clone()).await;
+    assert_eq!(v["status"], "confirmed");
+    assert_eq!(v["readings"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["readings"][0]["temperature_c"], 38.0);
+    assert_eq!(v["readings"][0]["at"], "2026-11-30T07:00:00+07:00");
+    assert_eq!(v["retest_due"], "2026-11-30T07:05:00+07:00");
+    // What the desk needs of the person.
+    assert_eq!(v["nik"], nik(301));
+    assert_eq!(v["nik_masked"], format!("************{}", &nik(301)[12..]));
+    assert_eq!(v["phone"], "+6281234567890");
+    assert_eq!(v["email"], "budi@example.com");
+    assert_eq!(v["married"], true);
+    assert!(v["guardian_consent"].is_boolean());
+
+    // Five minutes later the second reading alone: 37.9 is above the limit too.
+    app.advance_and_sweep(chrono::Duration::minutes(5)).await;
+    let r = check_in(&app, &officer, &a, json!({"temperature_c": 37.9})).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["status"], "turned_away", "{v}");
+    let temps: Vec<f64> = v["readings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["temperature_c"].as_f64().unwrap())
+        .collect();
+    assert_eq!(temps, [38.0, 37.9], "both readings are kept");
+    assert!(v["retest_due"].is_null());
+    assert!(v["reason"].as_str().unwrap().contains("37.9"), "{v}");
+
+    // 38.1, then 36.8 alone after the rest: checked in, with a queue number.
+    let r = check_in(&app, &officer, b, json!({"temperature_c": 38.1})).await;
+    assert_eq!(r.status(), 422);
+    let r = check_in(&app, &officer, b, json!({"temperature_c": 36.8})).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["status"], "checked_in", "{v}");
+    assert!(v["queue_number"].is_i64());
+    assert_eq!(v["readings"].as_array().unwrap().len(), 2);
+    assert_eq!(v["temperature_c"], 38.1);
+    assert_eq!(v["retest_c"], 36.8);
 }

@@ -7,7 +7,7 @@ use crate::domain::Booking;
 use crate::domain::nik::mask_nik;
 use crate::domain::office::local_rfc3339;
 use crate::i18n::Lang;
-use crate::store::Office;
+use crate::store::{Office, TakenReading};
 use crate::usecases::changes::parse_date;
 use crate::usecases::form::Channel;
 use crate::usecases::{AppError, Code, desk};
@@ -89,6 +89,16 @@ pub struct DeskBookingView {
     pub name: String,
     /// NIK, masked.
     pub nik_masked: String,
+    /// The whole NIK: the operator types it into SIAK (every read is audited; lists show
+    /// it masked).
+    pub nik: String,
+    /// Phone, `+628…`: to reach the applicant another way.
+    pub phone: String,
+    /// E-mail, if given.
+    pub email: Option<String>,
+    /// Declared married (an applicant under the minimum age: the desk asks for the
+    /// proof).
+    pub married: bool,
     /// Birth date.
     pub birth_date: String,
     /// Under 18 on the day of the visit.
@@ -111,10 +121,23 @@ pub struct DeskBookingView {
     pub reason: Option<String>,
     /// Registered at the desk.
     pub walk_in: bool,
+    /// Every temperature taken, oldest first.
+    pub readings: Vec<ReadingView>,
+    /// While a first reading above the limit waits for its retest: when it is due.
+    pub retest_due: Option<String>,
+}
+
+/// A temperature taken at the door.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReadingView {
+    /// °C.
+    pub temperature_c: f64,
+    /// When it was taken, with the office's offset.
+    pub at: String,
 }
 
 impl DeskBookingView {
-    fn new(b: &Booking, office: &Office) -> Self {
+    fn new(b: &Booking, office: &Office, readings: &[TakenReading]) -> Self {
         let tz = office.spec.timezone;
         let valid_until = office
             .spec
@@ -129,6 +152,10 @@ impl DeskBookingView {
             queue_number: b.visit.queue_number,
             name: b.name.clone(),
             nik_masked: b.nik.masked(),
+            nik: b.nik.as_str().to_string(),
+            phone: b.phone.as_str().to_string(),
+            email: b.email.clone(),
+            married: b.married,
             birth_date: b.birth_date.to_string(),
             minor: !crate::domain::old_enough(b.birth_date, false, b.local_date, 18),
             guardian_consent: b.guardian_consent,
@@ -145,13 +172,26 @@ impl DeskBookingView {
                 .as_ref()
                 .map(|r| crate::usecases::say(Lang::Id, r)),
             walk_in: b.visit.walk_in,
+            readings: readings
+                .iter()
+                .map(|r| ReadingView {
+                    temperature_c: r.temperature.celsius(),
+                    at: local_rfc3339(r.at, tz),
+                })
+                .collect(),
+            retest_due: readings
+                .last()
+                .filter(|_| b.status == crate::domain::BookingStatus::Confirmed)
+                .and_then(|r| r.retest_due)
+                .map(|t| local_rfc3339(t, tz)),
         }
     }
 }
 
 async fn view(state: &AppState, b: &Booking) -> Result<Json<DeskBookingView>, AppError> {
     let office = state.store.office(b.office_slug.as_str()).await?;
-    Ok(Json(DeskBookingView::new(b, &office)))
+    let readings = desk::readings(state, b).await?;
+    Ok(Json(DeskBookingView::new(b, &office, &readings)))
 }
 
 /// The day's bookings of an office, by time.
@@ -198,7 +238,11 @@ pub async fn get_booking(
     Path(code): Path<String>,
 ) -> Result<Json<DeskBookingView>, AppError> {
     let d = desk::open(&state, &staff.0, &code).await?;
-    Ok(Json(DeskBookingView::new(&d.booking, &d.office)))
+    Ok(Json(DeskBookingView::new(
+        &d.booking,
+        &d.office,
+        &d.readings,
+    )))
 }
 
 /// Temperatures read at the door.
@@ -506,7 +550,11 @@ pub async fn walk_in(
                     .next()
                     .unwrap_or_else(|| AppError::new(Code::Invalid, "err-required"))
             })?;
-        Ok((StatusCode::CREATED, Json(DeskBookingView::new(&b, office))))
+        let readings = desk::readings(&state, &b).await?;
+        Ok((
+            StatusCode::CREATED,
+            Json(DeskBookingView::new(&b, office, &readings)),
+        ))
     };
     once(
         &state,

@@ -72,6 +72,7 @@ use utoipa::OpenApi;
         super::dto::RuleVersion,
         super::desk::DayListRow,
         super::desk::DeskBookingView,
+        super::desk::ReadingView,
         super::desk::CheckIn,
         super::desk::OutcomeBody,
         super::desk::ReviewBody,

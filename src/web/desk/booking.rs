@@ -5,6 +5,7 @@ use super::super::api::desk::certificate_response;
 use super::super::kit::page::{Frame, OrPage, PageError, short_when};
 use super::kind_name;
 use crate::domain::BookingStatus;
+use crate::domain::desk::Temperature;
 use crate::usecases::desk::{self, DeskBooking};
 use crate::usecases::{AppError, Code};
 use crate::web::AppState;
@@ -38,6 +39,8 @@ struct BookingPage {
     birth: String,
     nik: String,
     status: String,
+    /// "Measure again at 08:47", while a first reading above the limit waits.
+    retest_due: Option<String>,
     /// Why the visit ended as it did, in the page's language.
     outcome: Option<String>,
     certificate_kind: String,
@@ -88,13 +91,26 @@ async fn page(
     let b = &d.booking;
     let tz = d.office.spec.timezone;
     let now = state.clock.now();
-    let fmt_t = |t: i64| format!("{}.{} °C", t / 10, t % 10);
-    let temperatures = [b.visit.temperature_dc, b.visit.retest_dc]
-        .into_iter()
-        .flatten()
-        .map(fmt_t)
-        .collect::<Vec<_>>()
-        .join(" → ");
+    // Every reading, with when it was taken (a visit of the version before kept only the
+    // booking's two columns).
+    let temperatures = if d.readings.is_empty() {
+        [b.visit.temperature_dc, b.visit.retest_dc]
+            .into_iter()
+            .flatten()
+            .map(|t| format!("{} °C", Temperature::from_tenths(t)))
+            .collect::<Vec<_>>()
+            .join(" → ")
+    } else {
+        d.readings
+            .iter()
+            .map(|r| format!("{} °C ({})", r.temperature, crate::i18n::hm(r.at, tz)))
+            .collect::<Vec<_>>()
+            .join(" → ")
+    };
+    let retest_due = d
+        .retest_pending()
+        .and_then(|r| r.retest_due)
+        .map(|due| lang.format("desk-retest-due", &[("at", crate::i18n::hm(due, tz))]));
     let is_today = b.local_date == d.today;
     let new_dates = if b.status == BookingStatus::TurnedAway {
         desk::new_dates(state, &d.office, 3)
@@ -114,7 +130,9 @@ async fn page(
             Some(&d.office.slug),
         ),
         when: crate::web::applicant::slot_label(lang, &d.office, b.slot_start, b.slot_end),
-        nik: b.nik.masked(),
+        // The whole NIK: the operator types it into SIAK (this view is audited).
+        nik: b.nik.as_str().to_string(),
+        retest_due,
         birth: lang.long_date(b.birth_date),
         status: lang.text(b.status.message_key()),
         outcome: b
