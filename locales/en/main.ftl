@@ -424,6 +424,7 @@ desk-temperature-hint = The limit is { $limit } °C. Above it: the applicant res
 desk-temperature-first = Body temperature (°C)
 desk-temperature-second = Second reading after the rest (°C, if needed)
 desk-retest-due = measure again at { $at }
+desk-waiting-retest = Waiting for a second temperature reading
 desk-married = Marriage
 desk-married-proof = Declared married: ask for the proof (marriage book or certificate)
 desk-outcome = Outcome of the visit

@@ -424,6 +424,7 @@ desk-temperature-hint = Batas suhu { $limit } °C. Di atas batas: pemohon istira
 desk-temperature-first = Suhu tubuh (°C)
 desk-temperature-second = Suhu kedua setelah istirahat (°C, jika perlu)
 desk-retest-due = ukur ulang pukul { $at }
+desk-waiting-retest = Menunggu ukur ulang suhu
 desk-married = Status kawin
 desk-married-proof = Menyatakan sudah kawin: minta bukti (buku nikah/akta)
 desk-outcome = Hasil kunjungan

@@ -89,6 +89,9 @@ pub struct DeskRow {
     pub queue_number: Option<i64>,
     /// Registered at the desk.
     pub walk_in: i64,
+    /// While a first reading above the limit waits for its retest: when it is due
+    /// (epoch seconds).
+    pub retest_due: Option<i64>,
 }
 
 /// A certificate waiting for review.
@@ -551,10 +554,13 @@ impl Store {
 pub(crate) fn day_list_sql() -> String {
     format!(
         "SELECT b.code, b.slot_start, b.name, b.nik, b.status, c.status AS certificate_status, \
-         b.queue_number, b.walk_in FROM bookings b \
+         b.queue_number, b.walk_in, CASE WHEN b.status = {} THEN \
+         (SELECT r.retest_due_at FROM readings r WHERE r.booking_id = b.id \
+          ORDER BY r.taken_at DESC, r.id DESC LIMIT 1) END AS retest_due FROM bookings b \
          JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
          WHERE b.office_id = $1 AND b.local_date = $2 AND {} \
          ORDER BY b.slot_start, b.queue_number, b.code",
+        lit(BookingStatus::Confirmed),
         *crate::domain::booking::sql::HOLDS_SEAT
     )
 }

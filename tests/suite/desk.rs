@@ -980,6 +980,19 @@ async fn a_first_high_reading_is_kept_and_the_second_comes_alone(app: TestApp) {
     assert_eq!(v["readings"][0]["temperature_c"], 38.0);
     assert_eq!(v["readings"][0]["at"], "2026-11-30T07:00:00+07:00");
     assert_eq!(v["retest_due"], "2026-11-30T07:05:00+07:00");
+    // The day list says whose retest is due, and when.
+    let day_path = "/api/v1/staff/offices/ciruas/days/2026-11-30/bookings";
+    let due_of = |rows: &Value, code: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code)
+            .map(|r| r["retest_due"].clone())
+            .unwrap()
+    };
+    let rows = app.staff_json(day_path, &officer).await;
+    assert_eq!(due_of(&rows, &a), "2026-11-30T07:05:00+07:00");
+    assert!(due_of(&rows, b).is_null());
     // What the desk needs of the person.
     assert_eq!(v["nik"], nik(301));
     assert_eq!(v["nik_masked"], format!("************{}", &nik(301)[12..]));
@@ -1003,6 +1016,8 @@ async fn a_first_high_reading_is_kept_and_the_second_comes_alone(app: TestApp) {
     assert_eq!(temps, [38.0, 37.9], "both readings are kept");
     assert!(v["retest_due"].is_null());
     assert!(v["reason"].as_str().unwrap().contains("37.9"), "{v}");
+    let rows = app.staff_json(day_path, &officer).await;
+    assert!(due_of(&rows, &a).is_null(), "decided: no retest is due");
 
     // 38.1, then 36.8 alone after the rest: checked in, with a queue number.
     let r = check_in(&app, &officer, b, json!({"temperature_c": 38.1})).await;

@@ -68,6 +68,8 @@ pub struct DayListRow {
     pub queue_number: Option<i64>,
     /// Registered at the desk without a booking.
     pub walk_in: bool,
+    /// While a first reading above the limit waits for its retest: when it is due.
+    pub retest_due: Option<String>,
 }
 
 /// A booking as the desk sees it.
@@ -223,6 +225,10 @@ pub async fn day_list(
                 certificate_status: r.certificate_status,
                 queue_number: r.queue_number,
                 walk_in: r.walk_in != 0,
+                retest_due: r
+                    .retest_due
+                    .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                    .map(|t| local_rfc3339(t, tz)),
             })
             .collect(),
     ))

@@ -57,6 +57,9 @@ async fn my_desk(
     desk::office(state, me, slug).await.or_page(lang)
 }
 
+/// The day list's filter value for the bookings whose retest is due.
+const RETEST: &str = "retest";
+
 /// A row of the day list, ready to show.
 struct Row {
     time: String,
@@ -67,6 +70,8 @@ struct Row {
     status_class: &'static str,
     certificate: String,
     queue: String,
+    /// "measure again at 07:05", while a first reading above the limit waits.
+    retest: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -109,7 +114,9 @@ async fn day_page(
     let checked = all.iter().filter(|r| r.queue_number.is_some()).count();
     let rows = all
         .into_iter()
-        .filter(|r| status.is_empty() || r.status == status)
+        .filter(|r| {
+            status.is_empty() || r.status == status || (status == RETEST && r.retest_due.is_some())
+        })
         .filter(|r| {
             search.is_empty()
                 || r.code.to_lowercase() == search
@@ -127,6 +134,11 @@ async fn day_page(
                 certificate: CertificateStatus::parse(&r.certificate_status)
                     .map_or(r.certificate_status.clone(), |c| lang.text(c.message_key())),
                 queue: r.queue_number.map(|n| n.to_string()).unwrap_or_default(),
+                retest: r
+                    .retest_due
+                    .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                    .map(|t| lang.format("desk-retest-due", &[("at", crate::i18n::hm(t, tz))]))
+                    .unwrap_or_default(),
                 code: r.code,
                 name: if r.walk_in != 0 {
                     format!("{} ({})", r.name, lang.text("desk-walk-in-mark"))
@@ -140,6 +152,7 @@ async fn day_page(
         .into_iter()
         .filter(|s| s.holds_seat(false, false))
         .map(|s| (s.as_str(), lang.text(s.message_key())))
+        .chain([(RETEST, lang.text("desk-waiting-retest"))])
         .collect();
     Ok(DayPage {
         frame: Frame::staff_menu(
