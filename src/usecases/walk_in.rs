@@ -47,15 +47,8 @@ pub async fn walk_in(
         }
         .try_into(),
     );
-    let temperature = match form.get("temperature_c") {
-        // At the counter the temperature is always taken; the API leaves it optional.
-        "" if channel == Channel::Page => {
-            p.push(
-                super::form::Step::Temperature,
-                invalid("temperature_c", "err-temperature"),
-            );
-            None
-        }
+    // A reading as typed (`36,6` or `36.6`); a field left empty is `None`.
+    let mut reading = |field: &'static str, message: &'static str| match form.get(field) {
         "" => None,
         t => match t
             .replace(',', ".")
@@ -65,35 +58,53 @@ pub async fn walk_in(
         {
             Some(t) => Some(t),
             None => {
-                p.push(
-                    super::form::Step::Temperature,
-                    invalid("temperature_c", "err-temperature"),
-                );
+                p.push(super::form::Step::Temperature, invalid(field, message));
                 None
             }
         },
     };
+    let temperature = reading("temperature_c", "err-temperature");
+    let retest = reading("retest_c", "err-retest-temperature");
+    // At the counter the temperature is always taken; the API leaves it optional.
+    if temperature.is_none() && form.get("temperature_c").is_empty() && channel == Channel::Page {
+        p.push(
+            super::form::Step::Temperature,
+            invalid("temperature_c", "err-temperature"),
+        );
+    }
     let (Some(applicant), Some(certificate)) = (applicant, certificate) else {
         return Err(p.into_errors());
     };
     if !p.is_empty() {
         return Err(p.into_errors());
     }
+    // The two-reading rule, as for a booking: above the limit the person rests and is
+    // measured again; only a second reading above it keeps them out (no booking is made).
     if let Some(t) = temperature {
         let limit = Temperature::from_celsius(ctx.settings.max_temperature_c)
             .unwrap_or(Temperature::from_tenths(373));
-        if screen(t, None, limit) != Screening::Pass {
-            return Err(vec![AppError::field(
-                Code::RetestRequired,
-                "temperature_c",
-                "err-walk-in-temperature",
-            )]);
+        match screen(t, retest, limit) {
+            Screening::Pass => {}
+            Screening::RetestRequired => {
+                return Err(vec![AppError::field(
+                    Code::RetestRequired,
+                    "retest_c",
+                    "err-retest-required",
+                )]);
+            }
+            Screening::TurnAway => {
+                return Err(vec![AppError::field(
+                    Code::Invalid,
+                    "retest_c",
+                    "err-walk-in-temperature",
+                )]);
+            }
         }
     }
     let readings = temperature.map(|first| Readings {
         first_on_file: false,
         first,
-        retest: None,
+        retest,
     });
     let lang = if form.get("lang") == "en" { "en" } else { "id" };
     let day = planner::plan_day(&office.spec, &office.calendar, today);

@@ -23,6 +23,7 @@ both_databases!(
     an_admin_manages_accounts_on_the_page_but_never_locks_everyone_out,
     the_desk_is_told_why_and_nothing_happens_too_early,
     a_first_high_reading_is_kept_and_the_second_comes_alone,
+    a_walk_in_follows_the_two_reading_rule,
 );
 
 async fn desk(app: &TestApp, name: &str, office: &str) -> String {
@@ -1030,4 +1031,56 @@ async fn a_first_high_reading_is_kept_and_the_second_comes_alone(app: TestApp) {
     assert_eq!(v["readings"].as_array().unwrap().len(), 2);
     assert_eq!(v["temperature_c"], 38.1);
     assert_eq!(v["retest_c"], 36.8);
+}
+
+/// Issue 21, item 5: a walk-in's temperature follows the same two-reading rule: one
+/// reading above the limit asks for the second (422 `retest_required`, nothing written), a
+/// second above it keeps the person out, a second under it registers them with both
+/// readings kept.
+async fn a_walk_in_follows_the_two_reading_rule(app: TestApp) {
+    assert_eq!(app.put_office("ciruas", big_office()).await.status(), 200);
+    let officer = desk(&app, "loket-wi", "ciruas").await;
+    let walk_in = |first: &'static str, second: Option<&'static str>, n: u32| {
+        let (app, officer) = (&app, &officer);
+        async move {
+            let mut form = BookingForm::new("", &nik(n))
+                .without("slot_start")
+                .set("temperature_c", first);
+            if let Some(s) = second {
+                form = form.set("retest_c", s);
+            }
+            app.client
+                .post(app.url("/api/v1/staff/offices/ciruas/walk-ins"))
+                .bearer_auth(officer)
+                .multipart(form.multipart())
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let before = app.written().await;
+    let r = walk_in("38.0", None, 601).await;
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(
+        (e["error"].as_str(), e["field"].as_str()),
+        (Some("retest_required"), Some("retest_c")),
+        "{e}"
+    );
+    let r = walk_in("38.0", Some("37,9"), 601).await;
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["field"], "retest_c", "{e}");
+    assert_eq!(before, app.written().await, "nobody was registered");
+    let r = walk_in("38.0", Some("36,8"), 601).await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["status"], "checked_in", "{v}");
+    let temps: Vec<f64> = v["readings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["temperature_c"].as_f64().unwrap())
+        .collect();
+    assert_eq!(temps, [38.0, 36.8]);
 }

@@ -289,6 +289,16 @@ struct WalkInPage {
     kinds: Vec<(String, String)>,
     min_age: u32,
     file_lost: bool,
+    /// The limit, and what to do above it.
+    temperature_hint: String,
+}
+
+/// The temperature limit, and what the desk does above it.
+fn temperature_hint(state: &AppState, lang: Lang) -> String {
+    lang.format(
+        "desk-temperature-hint",
+        &[("limit", format!("{:.1}", state.settings.max_temperature_c))],
+    )
 }
 
 async fn walk_in_page(
@@ -310,6 +320,7 @@ async fn walk_in_page(
         office,
         form: FormView::default(),
         file_lost: false,
+        temperature_hint: temperature_hint(&state, lang),
     })
 }
 
@@ -342,6 +353,7 @@ async fn walk_in_submit(
                 form: FormView::from_errors(lang, &form, &errors).with_file_note(lang, file_lost),
                 office,
                 file_lost,
+                temperature_hint: temperature_hint(&state, lang),
             };
             Ok((status, page).into_response())
         }
