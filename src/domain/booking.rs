@@ -288,6 +288,8 @@ pub struct CertificateInfo {
     pub status: CertificateStatus,
     /// Why it was rejected.
     pub reason: Option<String>,
+    /// Seen on paper at the desk (a walk-in's): there is no file.
+    pub on_paper: bool,
 }
 
 /// What happened at the office (empty until the desk sees the person).

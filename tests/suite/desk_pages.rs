@@ -107,6 +107,16 @@ async fn a_desk_officer_checks_in_turns_away_registers_a_walk_in_and_reports(app
     c.goto(&app.url("/staff/offices/ciruas/walk-in"))
         .await
         .unwrap();
+    // The form speaks of the applicant to the officer; the temperature opens the keypad.
+    assert!(
+        text(&c, "label[for='f-consent']")
+            .await
+            .starts_with("Pemohon")
+    );
+    assert_eq!(
+        attr(&c, "#f-temperature_c", "inputmode").await.as_deref(),
+        Some("decimal")
+    );
     type_into(&c, "f-name", "Siti Aminah").await;
     type_into(&c, "f-nik", &nik(3)).await;
     set_value(&c, "#f-birth_date", "2009-05-07").await;
@@ -119,6 +129,9 @@ async fn a_desk_officer_checks_in_turns_away_registers_a_walk_in_and_reports(app
     click_to_next_page(&c, Locator::Id("walk-in-submit")).await;
     assert!(text(&c, "#desk-notice").await.contains("check-in"));
     assert!(text(&c, "#queue-number").await.contains('2'));
+    // The paper seen at the desk shows as such, not as a link to a file there is not.
+    assert!(c.find(Locator::Id("certificate-on-paper")).await.is_ok());
+    assert!(c.find(Locator::Id("view-certificate")).await.is_err());
     screenshot(&c, "desk-4-walk-in").await;
 
     // The day report shows all three.

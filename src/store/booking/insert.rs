@@ -352,6 +352,7 @@ fn as_written(
                 CertificateStatus::Submitted
             },
             reason: None,
+            on_paper: new.certificate.content.is_empty(),
         },
     }
 }

@@ -49,6 +49,7 @@ struct BookingRow {
     certificate_issued_at: i64,
     certificate_status: String,
     certificate_reason: Option<String>,
+    certificate_size: i64,
     queue_number: Option<i64>,
     checked_in_at: Option<i64>,
     temperature_dc: Option<i64>,
@@ -86,6 +87,7 @@ impl TryFrom<BookingRow> for Booking {
                 kind: r.certificate_kind,
                 issued_at: from_ts(r.certificate_issued_at),
                 reason: r.certificate_reason,
+                on_paper: r.certificate_size == 0,
             },
             id: r.id,
             code: crate::domain::BookingCode::stored(r.code),
@@ -125,7 +127,7 @@ const BOOKING_SELECT: &str = "SELECT b.id, b.code, b.token_hash, b.office_id, o.
     b.email, b.married, b.guardian_consent, b.version, b.created_at, b.hold_until, b.wait_from, b.wait_to, \
     c.kind AS certificate_kind, \
     c.issued_at AS certificate_issued_at, c.status AS certificate_status, \
-    c.review_reason AS certificate_reason, b.queue_number, b.checked_in_at, \
+    c.review_reason AS certificate_reason, c.size_bytes AS certificate_size, b.queue_number, b.checked_in_at, \
     b.temperature_dc, b.retest_dc, b.outcome_reason, b.outcome_notice, b.walk_in, b.verify_by \
     FROM bookings b JOIN offices o ON o.id = b.office_id \
     JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL";

@@ -152,6 +152,7 @@ impl Receipt {
                 issued_at: r.certificate.issued_at,
                 status: r.certificate.status,
                 reason: r.certificate.reason.clone(),
+                on_paper: false,
             },
         }
     }
