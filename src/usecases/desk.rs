@@ -258,8 +258,12 @@ pub async fn check_in(
     let limit = Temperature::from_celsius(ctx.settings.max_temperature_c)
         .unwrap_or(Temperature::from_tenths(373));
     // After the rest the second reading may come alone: the first is on file.
+    // (Or with both, the first re-sent as the page keeps it: it is not kept twice.)
     let (first, retest, first_on_file) = match (d.retest_pending(), retest) {
         (Some(on_file), None) => (on_file.temperature, Some(first), true),
+        (Some(on_file), Some(second)) if on_file.temperature == first => {
+            (first, Some(second), true)
+        }
         _ => (first, retest, false),
     };
     let readings = Readings {

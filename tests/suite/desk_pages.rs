@@ -83,11 +83,33 @@ async fn a_desk_officer_checks_in_turns_away_registers_a_walk_in_and_reports(app
     assert!(text(&c, "#desk-error").await.contains("istirahat"));
     let kept = prop(&c, "#f-temperature_c", "value").await;
     assert_eq!(kept.as_deref(), Some("38.0"));
+    // The reading is kept, with when to measure again (five minutes' rest) …
+    c.goto(&app.url(&format!("/staff/bookings/{code_b}")))
+        .await
+        .unwrap();
+    assert!(text(&c, "#retest-due").await.contains("07:05"));
+    // … and the day list finds who waits for a retest.
+    c.goto(&app.url("/staff/offices/ciruas/desk?status=retest"))
+        .await
+        .unwrap();
+    let waiting = text(&c, "#day-list tbody").await;
+    assert!(
+        waiting.contains(code_b) && !waiting.contains(code_a),
+        "{waiting}"
+    );
+    c.goto(&app.url(&format!("/staff/bookings/{code_b}")))
+        .await
+        .unwrap();
+    type_into(&c, "f-temperature_c", "38.0").await;
     // … and 37.9 °C after the rest turns the person away, with the reason.
     type_into(&c, "f-retest_c", "37.9").await;
     click_to_next_page(&c, Locator::Id("check-in")).await;
     let status = text(&c, "#booking-status").await;
     assert!(status.contains("37.9"), "{status}");
+    // Both readings kept, the first (re-sent as the page kept it) once.
+    let temps = text(&c, "#temperatures").await;
+    assert_eq!(temps.matches("38.0").count(), 1, "{temps}");
+    assert!(temps.contains("37.9"), "{temps}");
     // A new date is offered: tomorrow's first free time.
     let offered = text(&c, "#new-dates").await;
     assert!(offered.contains("1 Desember 2026"), "{offered}");
