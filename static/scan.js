@@ -1,8 +1,18 @@
-// Scans a booking's QR code with the camera where the browser can (BarcodeDetector),
-// and opens it. Without it, or without a camera, the code is typed: nothing here is
-// needed for the page to work.
+// The desk's script. Nothing here is needed for the pages to work:
+// - a page that answers a form (the check-in answers with the booking's page) puts the
+//   address it stands for in the bar, so that reloading it does not send the form again;
+// - the QR scanner uses the camera where the browser can (BarcodeDetector) and opens the
+//   code it reads; without it, or without a camera, the code is typed (or a USB scanner
+//   types it, with Enter).
 (function () {
   "use strict";
+  var address = document.getElementById("page-address");
+  if (address && window.history && history.replaceState) {
+    var url = address.getAttribute("data-url");
+    if (url && location.pathname + location.search !== url) {
+      history.replaceState(null, "", url);
+    }
+  }
   var button = document.getElementById("scan");
   var video = document.getElementById("scan-video");
   var input = document.getElementById("f-code");

@@ -178,6 +178,61 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
     }
 }
 
+/// chromedriver's log of a kind (`performance`: the DevTools events), emptied by reading.
+#[derive(Debug)]
+struct Log(&'static str);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Log {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({"type": self.0}).to_string()),
+        )
+    }
+}
+
+/// The requests the page sent since the last call (documents, forms, scripts' fetches,
+/// files), as (DevTools resource type, method, URL path), in order.
+pub(crate) async fn requests(c: &Client) -> Vec<(String, String, String)> {
+    let log = c
+        .issue_cmd(Log("performance"))
+        .await
+        .expect("performance log");
+    let mut out = Vec::new();
+    for entry in log.as_array().into_iter().flatten() {
+        let Some(m) = entry["message"].as_str() else {
+            continue;
+        };
+        let m: Value = serde_json::from_str(m).unwrap_or_default();
+        if m["message"]["method"] != "Network.requestWillBeSent" {
+            continue;
+        }
+        let p = &m["message"]["params"];
+        let url = p["request"]["url"].as_str().unwrap_or_default();
+        let path = url::Url::parse(url).map_or(url.to_string(), |u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        });
+        out.push((
+            p["type"].as_str().unwrap_or_default().to_string(),
+            p["request"]["method"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            path,
+        ));
+    }
+    out
+}
+
 /// The session itself, with a window of that size.
 async fn browser_window(width: u32, height: u32, javascript: bool) -> Option<(Driver, Client)> {
     let (Some(driver_bin), Some(chromium)) = (
@@ -233,6 +288,8 @@ async fn browser_window(width: u32, height: u32, javascript: bool) -> Option<(Dr
             "prefs": prefs,
         }),
     );
+    // What the page asks the network for, read by `requests`.
+    caps.insert("goog:loggingPrefs".into(), json!({"performance": "ALL"}));
     // Chromium's first start on a busy machine can miss chromedriver's deadline: retry.
     let mut last_error = None;
     for _ in 0..3 {
@@ -258,6 +315,20 @@ async fn browser_window(width: u32, height: u32, javascript: bool) -> Option<(Dr
 pub(crate) async fn click_to_next_page(c: &Client, locator: Locator<'_>) {
     let old_page = c.find(Locator::Css("html")).await.unwrap();
     c.find(locator).await.unwrap().click().await.unwrap();
+    next_page(c, old_page).await;
+}
+
+/// Types keys into the field with the focus, as a USB scanner or a person at a keyboard
+/// does (ending with Enter, `\n`), and waits until the page that answers has loaded.
+pub(crate) async fn keys_to_next_page(c: &Client, keys: &str) {
+    let old_page = c.find(Locator::Css("html")).await.unwrap();
+    let focused = c.active_element().await.unwrap();
+    focused.send_keys(keys).await.unwrap();
+    next_page(c, old_page).await;
+}
+
+/// Waits until `old_page` is replaced and the new document has loaded.
+async fn next_page(c: &Client, old_page: fantoccini::elements::Element) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     // The old document's root goes stale once the new document replaces it.
     while old_page.tag_name().await.is_ok() {

@@ -24,6 +24,7 @@ both_databases!(
     the_desk_is_told_why_and_nothing_happens_too_early,
     a_first_high_reading_is_kept_and_the_second_comes_alone,
     a_walk_in_follows_the_two_reading_rule,
+    the_check_in_form_asks_for_the_certificate_first_and_a_rejection_can_be_undone,
 );
 
 async fn desk(app: &TestApp, name: &str, office: &str) -> String {
@@ -1083,4 +1084,65 @@ async fn a_walk_in_follows_the_two_reading_rule(app: TestApp) {
         .map(|r| r["temperature_c"].as_f64().unwrap())
         .collect();
     assert_eq!(temps, [38.0, 36.8]);
+}
+
+/// Issue 21, item 4: the check-in form of the page decides an unreviewed certificate first
+/// (the server asks, not only the browser); a rejected one is refused at check-in saying
+/// that accepting the paper original is possible, and accepting it then lets the person in.
+async fn the_check_in_form_asks_for_the_certificate_first_and_a_rejection_can_be_undone(
+    app: TestApp,
+) {
+    let token = desk(&app, "loket-4", "ciruas").await;
+    let b = app
+        .book_ok(&BookingForm::new(&wib(11, 30, 8, 0), &nik(41)).set("guardian_consent", "true"))
+        .await;
+    let code = b["code"].as_str().unwrap();
+    let (_, cookie) = crate::security::log_in(&app, "loket-4").await;
+    let post = |path: String, form: Vec<(&'static str, &'static str)>| {
+        let (client, cookie, url) = (app.client.clone(), cookie.clone(), app.url(&path));
+        async move {
+            let r = client
+                .post(url)
+                .header("Cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let check_in = format!("/staff/bookings/{code}/check-in");
+    let (status, page) = post(check_in.clone(), vec![("temperature_c", "36,5")]).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("terima atau tolak"), "{page}");
+    let v = app
+        .staff_json(&format!("/api/v1/staff/bookings/{code}"), &token)
+        .await;
+    assert_eq!(v["status"], "confirmed");
+    assert_eq!(v["certificate_status"], "submitted");
+    // Rejected (from the review queue, say): check-in says the original may be accepted.
+    let (status, _) = post(
+        format!("/staff/bookings/{code}/review"),
+        vec![("decision", "rejected"), ("review_reason", "buram")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (status, page) = post(check_in.clone(), vec![("temperature_c", "36,5")]).await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("surat aslinya"), "{page}");
+    // The original is shown and accepted; then the check-in goes through.
+    let (status, _) = post(
+        format!("/staff/bookings/{code}/review"),
+        vec![("decision", "accepted")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (status, page) = post(check_in, vec![("temperature_c", "36,5")]).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("id=\"queue-number\""), "{page}");
+    let v = app
+        .staff_json(&format!("/api/v1/staff/bookings/{code}"), &token)
+        .await;
+    assert_eq!(v["status"], "checked_in");
+    assert_eq!(v["certificate_status"], "accepted");
 }

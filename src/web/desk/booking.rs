@@ -32,7 +32,7 @@ pub(super) fn router() -> Router<AppState> {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "staff/booking.html")]
-struct BookingPage {
+pub(super) struct BookingPage {
     frame: Frame,
     d: DeskBooking,
     when: String,
@@ -64,6 +64,17 @@ struct BookingPage {
     /// What was typed in the forms, re-shown after an error.
     typed: HashMap<String, String>,
     temperature_hint: String,
+    /// Early or late against the slot ("came at 07:45 for 09:00"), shown at check-in.
+    arrival: Option<String>,
+    /// The first reading on file, while the second is awaited: "38.0 °C at 07:00".
+    first_on_file: Option<String>,
+    /// The certificate is not yet reviewed: the check-in asks for a decision first.
+    decide_certificate: bool,
+    /// The scan field has the focus (after a check-in, or when nothing waits here);
+    /// otherwise the temperature has it.
+    focus_scan: bool,
+    /// The address the page stands for (a page answering a form replaces its URL).
+    canonical: String,
     /// The spellings the forms send: outcomes, then review decisions.
     recorded: &'static str,
     no_show: &'static str,
@@ -78,15 +89,29 @@ impl BookingPage {
     }
 }
 
-async fn page(
+/// What a booking page says besides the booking: after a form, its result.
+#[derive(Default)]
+pub(super) struct Said {
+    /// The result of a form that succeeded (and the `m=` the page's address keeps).
+    pub notice: Option<(String, &'static str)>,
+    /// The error of a refused form, and the code of that error.
+    pub error: Option<(String, Code)>,
+    /// What was typed in the forms, re-shown after an error.
+    pub typed: HashMap<String, String>,
+}
+
+pub(super) async fn page(
     state: &AppState,
     lang: Lang,
     me: &crate::store::StaffMember,
     code: &str,
-    notice: Option<String>,
-    error: Option<String>,
-    typed: HashMap<String, String>,
+    said: Said,
 ) -> Result<BookingPage, PageError> {
+    let Said {
+        notice,
+        error,
+        typed,
+    } = said;
     let d = desk::open(state, me, code).await.or_page(lang)?;
     let b = &d.booking;
     let tz = d.office.spec.timezone;
@@ -112,6 +137,32 @@ async fn page(
         .and_then(|r| r.retest_due)
         .map(|due| lang.format("desk-retest-due", &[("at", crate::i18n::hm(due, tz))]));
     let is_today = b.local_date == d.today;
+    let may_check_in = b.status == BookingStatus::Confirmed && is_today;
+    let arrival = may_check_in.then(|| arrival(lang, &d, now)).flatten();
+    let first_on_file = d.retest_pending().map(|r| {
+        lang.format(
+            "desk-first-on-file",
+            &[
+                ("reading", r.temperature.to_string()),
+                ("at", crate::i18n::hm(r.at, tz)),
+                (
+                    "due",
+                    r.retest_due
+                        .map(|t| crate::i18n::hm(t, tz))
+                        .unwrap_or_default(),
+                ),
+            ],
+        )
+    });
+    // Back to the scan field once done here, or when the person was sent to rest.
+    let sent_to_rest = error
+        .as_ref()
+        .is_some_and(|(_, c)| *c == Code::RetestRequired);
+    let focus_scan = !may_check_in || notice.is_some() || sent_to_rest;
+    let canonical = match &notice {
+        Some((_, m)) => format!("/staff/bookings/{code}?m={m}"),
+        None => format!("/staff/bookings/{code}"),
+    };
     let new_dates = if b.status == BookingStatus::TurnedAway {
         desk::new_dates(state, &d.office, 3)
             .await
@@ -155,7 +206,12 @@ async fn page(
             lang.format(key, &[("until", until)])
         },
         valid_now: d.certificate_valid_now(now),
-        may_check_in: b.status == BookingStatus::Confirmed && is_today,
+        may_check_in,
+        arrival,
+        first_on_file,
+        decide_certificate: b.certificate.status == crate::domain::CertificateStatus::Submitted,
+        focus_scan,
+        canonical,
         may_record: b.status == BookingStatus::CheckedIn,
         may_no_show: b.status == BookingStatus::Confirmed && b.slot_end <= now,
         ask_guardian: d.minor && !b.guardian_consent,
@@ -164,8 +220,8 @@ async fn page(
         may_cancel: b.status.is_cancellable(),
         temperatures,
         is_today,
-        notice,
-        error,
+        notice: notice.map(|(n, _)| n),
+        error: error.map(|(e, _)| e),
         typed,
         recorded: BookingStatus::Recorded.as_str(),
         no_show: BookingStatus::NoShow.as_str(),
@@ -187,16 +243,59 @@ async fn booking_page(
     Path(code): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<BookingPage, PageError> {
-    let notice = q.get("m").and_then(|m| match m.as_str() {
-        "in" => Some(lang.text("desk-checked-in")),
-        "walk_in" => Some(lang.text("desk-walked-in")),
-        "outcome" => Some(lang.text("desk-outcome-saved")),
-        "review" => Some(lang.text("desk-review-saved")),
-        "cancel" => Some(lang.text("desk-cancelled")),
-        _ => None,
-    });
-    page(&state, lang, &me, &code, notice, None, HashMap::new()).await
+    let notice = q.get("m").and_then(|m| said(lang, m));
+    page(
+        &state,
+        lang,
+        &me,
+        &code,
+        Said {
+            notice,
+            ..Said::default()
+        },
+    )
+    .await
 }
+
+/// The notice of a form's result, by its `m=` spelling.
+fn said(lang: Lang, m: &str) -> Option<(String, &'static str)> {
+    let (key, m) = match m {
+        "in" => ("desk-checked-in", "in"),
+        "away" => ("desk-turned-away", "away"),
+        "walk_in" => ("desk-walked-in", "walk_in"),
+        "outcome" => ("desk-outcome-saved", "outcome"),
+        "review" => ("desk-review-saved", "review"),
+        "cancel" => ("desk-cancelled", "cancel"),
+        _ => return None,
+    };
+    Some((lang.text(key), m))
+}
+
+/// "Came early: the slot is at 09:00, it is 07:45", or late, when the person stands at
+/// the desk more than a quarter of an hour before their slot or after its end.
+fn arrival(lang: Lang, d: &DeskBooking, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    let tz = d.office.spec.timezone;
+    let b = &d.booking;
+    let args = |minutes: i64| {
+        [
+            ("slot", crate::i18n::hm(b.slot_start, tz)),
+            ("now", crate::i18n::hm(now, tz)),
+            ("minutes", minutes.to_string()),
+        ]
+    };
+    let early = (b.slot_start - now).num_minutes();
+    let late = (now - b.slot_end).num_minutes();
+    if early > EARLY_MINUTES {
+        Some(lang.format("desk-arrived-early", &args(early)))
+    } else if late > 0 {
+        Some(lang.format("desk-arrived-late", &args(late)))
+    } else {
+        None
+    }
+}
+
+/// How early a person may come before their slot without the desk being told.
+const EARLY_MINUTES: i64 = 15;
 
 /// The page again with the error of a refused form, and what was typed in it.
 async fn refused(
@@ -211,16 +310,12 @@ async fn refused(
         return Err(PageError(lang, e));
     }
     let status = super::super::kit::error::status(e.code);
-    let page = page(
-        state,
-        lang,
-        me,
-        code,
-        None,
-        Some(lang.text(e.message)),
+    let said = Said {
+        error: Some((lang.text(e.message), e.code)),
         typed,
-    )
-    .await?;
+        ..Said::default()
+    };
+    let page = page(state, lang, me, code, said).await?;
     Ok((status, page).into_response())
 }
 
@@ -248,9 +343,39 @@ async fn check_in(
         guardian_confirmed: guardian,
         channel: crate::usecases::form::Channel::Page,
     };
-    let d = desk::open(&state, &me, &code).await.or_page(lang)?;
+    let mut d = desk::open(&state, &me, &code).await.or_page(lang)?;
+    // A certificate nobody has looked at yet is decided first, in the same form.
+    if d.booking.certificate.status == crate::domain::CertificateStatus::Submitted {
+        let decision = f.get("certificate_decision").map_or("", String::as_str);
+        if decision.is_empty() {
+            let e = AppError::field(
+                Code::Invalid,
+                "certificate_decision",
+                "err-certificate-decide-first",
+            );
+            return refused(&state, lang, &me, &code, e, f).await;
+        }
+        let reason = f.get("review_reason").map(String::as_str);
+        if let Err(e) = desk::review(&state, &d, decision, reason).await {
+            return refused(&state, lang, &me, &code, e, f).await;
+        }
+        d = desk::open(&state, &me, &code).await.or_page(lang)?;
+    }
     match desk::check_in(&state, &d, reading).await {
-        Ok(_) => Ok(Redirect::to(&format!("/staff/bookings/{code}?m=in")).into_response()),
+        // The answer is the page itself, the scan field ready for the next person: one
+        // request from the typed temperature to the next scan.
+        Ok(b) => {
+            let m = if b.status == BookingStatus::TurnedAway {
+                "away"
+            } else {
+                "in"
+            };
+            let said = Said {
+                notice: said(lang, m),
+                ..Said::default()
+            };
+            Ok(page(&state, lang, &me, &code, said).await?.into_response())
+        }
         Err(e) => refused(&state, lang, &me, &code, e, f).await,
     }
 }

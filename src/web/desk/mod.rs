@@ -4,6 +4,7 @@
 //! enhancement where the browser has `BarcodeDetector`.
 
 mod booking;
+mod find;
 mod reports;
 
 use super::AppState;
@@ -15,8 +16,8 @@ use crate::domain::nik::mask_nik;
 use crate::domain::{BookingStatus, CertificateStatus};
 use crate::store::{Office, StaffMember};
 use crate::usecases::auth::{AtOffice, Authorized, Desk};
+use crate::usecases::desk;
 use crate::usecases::form::Channel;
-use crate::usecases::{AppError, desk};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -31,7 +32,7 @@ use std::collections::HashMap;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/staff/offices/{slug}/desk", get(day_page))
-        .route("/staff/find", get(find))
+        .route("/staff/find", get(find::find).post(find::find_post))
         .route("/staff/offices/{slug}/review", get(review_page))
         .route(
             "/staff/offices/{slug}/walk-in",
@@ -85,7 +86,6 @@ struct DayPage {
     /// (value, label) of the status filter.
     statuses: Vec<(&'static str, String)>,
     status: String,
-    q: String,
     counts: String,
     error: Option<String>,
     /// A code typed that opened nothing, shown again.
@@ -99,16 +99,55 @@ async fn day_page(
     Path(slug): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<DayPage, PageError> {
-    let who = my_desk(&state, lang, &me, &slug).await?;
+    let ask = DayAsk {
+        date: q.get("date").cloned(),
+        status: q.get("status").cloned().unwrap_or_default(),
+        search: q.get("q").cloned().unwrap_or_default(),
+        error: q
+            .get("m")
+            .filter(|m| *m == "unknown")
+            .map(|_| lang.text("desk-unknown-code")),
+        typed_code: q.get("code").cloned().unwrap_or_default(),
+    };
+    day_view(&state, lang, &me, &slug, ask).await
+}
+
+/// What the day page is asked to show.
+#[derive(Default)]
+struct DayAsk {
+    /// `YYYY-MM-DD`; today when absent.
+    date: Option<String>,
+    /// A status spelling, or [`RETEST`].
+    status: String,
+    /// A code, a name or a NIK, as typed.
+    search: String,
+    error: Option<String>,
+    /// What was typed in the scan field and opened nothing, shown again.
+    typed_code: String,
+}
+
+/// Does a row of the day list match what was typed (lower case)? A code whole, a part of
+/// the name, or the NIK (whole, or its last four digits).
+fn matches(search: &str, r: &crate::store::DeskRow) -> bool {
+    search.is_empty()
+        || r.code.to_lowercase() == search
+        || r.name.to_lowercase().contains(search)
+        || desk::nik_matches(search, &r.nik)
+}
+
+async fn day_view(
+    state: &AppState,
+    lang: Lang,
+    me: &StaffMember,
+    slug: &str,
+    ask: DayAsk,
+) -> Result<DayPage, PageError> {
+    let who = my_desk(state, lang, me, slug).await?;
     let office = who.office().clone();
-    let date =
-        desk::date_or_today(&state, &office, q.get("date").map(String::as_str)).or_page(lang)?;
-    let all = desk::day_list(&state, &who, date).await.or_page(lang)?;
-    let status = q.get("status").cloned().unwrap_or_default();
-    let search = q
-        .get("q")
-        .map(|s| s.trim().to_lowercase())
-        .unwrap_or_default();
+    let date = desk::date_or_today(state, &office, ask.date.as_deref()).or_page(lang)?;
+    let all = desk::day_list(state, &who, date).await.or_page(lang)?;
+    let status = ask.status;
+    let search = ask.search.trim().to_lowercase();
     let tz = office.spec.timezone;
     let total = all.len();
     let checked = all.iter().filter(|r| r.queue_number.is_some()).count();
@@ -117,12 +156,7 @@ async fn day_page(
         .filter(|r| {
             status.is_empty() || r.status == status || (status == RETEST && r.retest_due.is_some())
         })
-        .filter(|r| {
-            search.is_empty()
-                || r.code.to_lowercase() == search
-                || r.name.to_lowercase().contains(&search)
-                || desk::nik_matches(&search, &r.nik)
-        })
+        .filter(|r| matches(&search, r))
         .map(|r| {
             let s = BookingStatus::parse(&r.status);
             let start = chrono::DateTime::from_timestamp(r.slot_start, 0).unwrap_or_default();
@@ -155,12 +189,7 @@ async fn day_page(
         .chain([(RETEST, lang.text("desk-waiting-retest"))])
         .collect();
     Ok(DayPage {
-        frame: Frame::staff_menu(
-            lang,
-            &format!("/staff/offices/{slug}/desk"),
-            &me,
-            Some(&slug),
-        ),
+        frame: Frame::staff_menu(lang, &format!("/staff/offices/{slug}/desk"), me, Some(slug)),
         date: date.to_string(),
         date_label: lang.long_date(date),
         counts: lang.format(
@@ -170,72 +199,18 @@ async fn day_page(
                 ("checked", checked.to_string()),
             ],
         ),
-        error: q
-            .get("m")
-            .filter(|m| *m == "unknown")
-            .map(|_| lang.text("desk-unknown-code")),
-        typed_code: q
-            .get("code")
-            .map(|c| {
-                c.chars()
-                    .filter(char::is_ascii_alphanumeric)
-                    .take(12)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        error: ask.error,
+        typed_code: ask
+            .typed_code
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '\'')
+            .take(40)
+            .collect(),
         office,
         rows,
         statuses,
         status,
-        q: search,
     })
-}
-
-/// A typed (or scanned) code opens its booking; nonsense goes back to the list.
-async fn find(
-    State(state): State<AppState>,
-    lang: Lang,
-    StaffSession(me): StaffSession,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
-    let typed = q
-        .get("code")
-        .map(|c| c.trim().to_uppercase())
-        .unwrap_or_default();
-    // A booking of another office answers like an unknown code.
-    if let Some(code) = desk::find_code(&state, &me, &typed).await.or_page(lang)? {
-        let to = format!("/staff/bookings/{}", code.as_str());
-        return Ok(Redirect::to(&to).into_response());
-    }
-    // Back to the list, saying so, with what was typed (only letters and digits of it).
-    let slug = match q
-        .get("office")
-        .and_then(|s| crate::domain::OfficeSlug::parse(s))
-    {
-        Some(slug) => Some(slug.as_str().to_string()),
-        None => match me.office_id {
-            Some(id) => Some(
-                state
-                    .store
-                    .office_by_id(id)
-                    .await
-                    .map_err(AppError::from)
-                    .or_page(lang)?
-                    .slug,
-            ),
-            None => None,
-        },
-    };
-    let kept: String = typed
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(12)
-        .collect();
-    let back = match slug {
-        Some(slug) => format!("/staff/offices/{slug}/desk?m=unknown&code={kept}"),
-        None => "/staff".to_string(),
-    };
-    Ok(Redirect::to(&back).into_response())
 }
 
 #[derive(Template, WebTemplate)]
