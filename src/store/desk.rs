@@ -106,6 +106,8 @@ pub struct ReviewRow {
     pub kind: String,
     /// Uploaded (epoch seconds).
     pub uploaded_at: i64,
+    /// Issued (epoch seconds): with the kind, how long it is valid.
+    pub issued_at: i64,
 }
 
 /// The stored file of a certificate.
@@ -576,7 +578,7 @@ pub(crate) fn review_from(now: DateTime<Utc>) -> String {
 /// bookings' index, on SQLite through its days' index from yesterday on.
 pub(crate) fn review_queue_sql(backend: super::Backend) -> String {
     format!(
-        "SELECT b.code, b.slot_start, b.name, c.kind, c.uploaded_at FROM bookings b{} \
+        "SELECT b.code, b.slot_start, b.name, c.kind, c.uploaded_at, c.issued_at FROM bookings b{} \
          JOIN certificates c ON c.booking_id = b.id AND c.superseded_at IS NULL \
          WHERE b.office_id = $1 AND b.local_date >= $3 AND b.status = {} AND c.status = {} \
          AND b.slot_end > $2 ORDER BY b.slot_start, c.uploaded_at LIMIT 200",

@@ -25,6 +25,7 @@ both_databases!(
     a_first_high_reading_is_kept_and_the_second_comes_alone,
     a_walk_in_follows_the_two_reading_rule,
     the_check_in_form_asks_for_the_certificate_first_and_a_rejection_can_be_undone,
+    certificates_are_reviewed_one_after_another_a_pdf_shown_as_an_image,
 );
 
 async fn desk(app: &TestApp, name: &str, office: &str) -> String {
@@ -1145,4 +1146,135 @@ async fn the_check_in_form_asks_for_the_certificate_first_and_a_rejection_can_be
         .await;
     assert_eq!(v["status"], "checked_in");
     assert_eq!(v["certificate_status"], "accepted");
+}
+
+/// A one-page PDF with a word on it, as a phone's scanner app makes.
+fn one_page_pdf() -> Vec<u8> {
+    let content = "BT /F1 24 Tf 20 40 Td (SEHAT) Tj ET";
+    format!(
+        "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n\
+         2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n\
+         3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]/Contents 4 0 R\
+         /Resources<</Font<</F1 5 0 R>>>>>>endobj\n\
+         4 0 obj<</Length {}>>stream\n{content}\nendstream endobj\n\
+         5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n\
+         trailer<</Root 1 0 R>>\n%%EOF\n",
+        content.len()
+    )
+    .into_bytes()
+}
+
+/// Issue 21, item 4: the review queue shows each certificate against its slot, the
+/// current one inline (a PDF rendered to an image on the server), and a decision moves
+/// on to the next; a refused decision keeps the same one, with what was typed.
+async fn certificates_are_reviewed_one_after_another_a_pdf_shown_as_an_image(app: TestApp) {
+    desk(&app, "loket-5", "ciruas").await;
+    let a = app
+        .book_ok(&BookingForm::new(&wib(11, 30, 9, 0), &nik(51)).file(
+            one_page_pdf(),
+            "surat.pdf",
+            "application/pdf",
+        ))
+        .await;
+    let b = app
+        .book_ok(&BookingForm::new(&wib(11, 30, 9, 30), &nik(52)).set("name", "Dewi Lestari"))
+        .await;
+    let (code_a, code_b) = (a["code"].as_str().unwrap(), b["code"].as_str().unwrap());
+    let (_, cookie) = crate::security::log_in(&app, "loket-5").await;
+    let get = |path: String| {
+        let (client, cookie, url) = (app.client.clone(), cookie.clone(), app.url(&path));
+        async move {
+            client
+                .get(url)
+                .header("Cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let page = get("/staff/offices/ciruas/review".into())
+        .await
+        .text()
+        .await
+        .unwrap();
+    let current = &page[page.find("id=\"current\"").expect("a current certificate")..];
+    let current = &current[..current.find("</section>").unwrap()];
+    assert!(
+        current.contains(code_a),
+        "the earliest slot first: {current}"
+    );
+    assert!(current.contains("mencakup jadwalnya"), "{current}");
+    assert!(current.contains(&format!("/staff/bookings/{code_a}/certificate/preview")));
+    // The PDF is shown as a PNG made on the server.
+    let r = get(format!("/staff/bookings/{code_a}/certificate/preview")).await;
+    if which("pdftoppm") {
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "image/png");
+        assert!(
+            r.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("sandbox")
+        );
+        assert!(r.bytes().await.unwrap().starts_with(b"\x89PNG"));
+    } else {
+        skip("pdftoppm (poppler-utils) is not installed: the PDF preview was not checked");
+    }
+    // An image is shown as itself.
+    let r = get(format!("/staff/bookings/{code_b}/certificate/preview")).await;
+    assert_eq!(r.bytes().await.unwrap().to_vec(), tiny_png());
+    // Accept: on to the next.
+    let post = |form: Vec<(&'static str, String)>| {
+        let (client, cookie) = (app.client.clone(), cookie.clone());
+        let url = app.url("/staff/offices/ciruas/review");
+        async move {
+            client
+                .post(url)
+                .header("Cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = post(vec![
+        ("code", code_a.into()),
+        ("decision", "accepted".into()),
+    ])
+    .await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let page = get(to).await.text().await.unwrap();
+    assert!(page.contains(&format!("Surat {code_a} diterima")), "{page}");
+    let current = &page[page.find("id=\"current\"").unwrap()..];
+    assert!(current.contains("Dewi Lestari"), "the next one: {current}");
+    // Rejecting without a reason keeps this one, saying why.
+    let r = post(vec![
+        ("code", code_b.into()),
+        ("decision", "rejected".into()),
+    ])
+    .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"review-error\""), "{page}");
+    assert!(page[page.find("id=\"current\"").unwrap()..].contains(code_b));
+    let r = post(vec![
+        ("code", code_b.into()),
+        ("decision", "rejected".into()),
+        ("review_reason", "buram".into()),
+    ])
+    .await;
+    assert_eq!(r.status(), 303);
+    let page = get(r.headers()["location"].to_str().unwrap().to_string())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Tidak ada surat yang menunggu"), "{page}");
+}
+
+/// Is a program on the PATH?
+fn which(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }

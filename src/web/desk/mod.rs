@@ -6,6 +6,7 @@
 mod booking;
 mod find;
 mod reports;
+mod review;
 
 use super::AppState;
 use super::applicant::{kind_name, kinds};
@@ -33,13 +34,13 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/staff/offices/{slug}/desk", get(day_page))
         .route("/staff/find", get(find::find).post(find::find_post))
-        .route("/staff/offices/{slug}/review", get(review_page))
         .route(
             "/staff/offices/{slug}/walk-in",
             get(walk_in_page).post(walk_in_submit),
         )
         .merge(booking::router())
         .merge(reports::router())
+        .merge(review::router())
         .layer(axum::middleware::from_fn(
             super::kit::page::staff_error_frame,
         ))
@@ -210,48 +211,6 @@ async fn day_view(
         rows,
         statuses,
         status,
-    })
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "staff/review.html")]
-struct ReviewPage {
-    frame: Frame,
-    office: Office,
-    /// (code, when, name, kind).
-    rows: Vec<(String, String, String, String)>,
-}
-
-async fn review_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    StaffSession(me): StaffSession,
-    Path(slug): Path<String>,
-) -> Result<ReviewPage, PageError> {
-    let who = my_desk(&state, lang, &me, &slug).await?;
-    let office = who.office().clone();
-    let rows = desk::review_queue(&state, &who).await.or_page(lang)?;
-    let tz = office.spec.timezone;
-    Ok(ReviewPage {
-        frame: Frame::staff_menu(
-            lang,
-            &format!("/staff/offices/{slug}/review"),
-            &me,
-            Some(&slug),
-        ),
-        rows: rows
-            .into_iter()
-            .map(|r| {
-                let at = chrono::DateTime::from_timestamp(r.slot_start, 0).unwrap_or_default();
-                (
-                    r.code,
-                    super::kit::page::short_when(lang, tz, at),
-                    r.name,
-                    kind_name(lang, &r.kind),
-                )
-            })
-            .collect(),
-        office,
     })
 }
 
