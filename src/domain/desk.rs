@@ -110,6 +110,12 @@ impl Outcome {
     }
 }
 
+/// A queue number as the person is told it and the screen shows it: three digits at
+/// least (`017`), so that numbers shown side by side never run together.
+pub fn queue_label(number: i64) -> String {
+    format!("{number:03}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -535,21 +535,6 @@ impl Store {
         }
         Ok(released)
     }
-
-    /// The queue board of an office's day: the numbers checked in and not yet done, in
-    /// order, with when each was checked in.
-    pub async fn queue_board(&self, office_id: i64, date: NaiveDate) -> StoreResult<Vec<i64>> {
-        let rows: Vec<(i64,)> = sqlx::query_as(&format!(
-            "SELECT queue_number FROM bookings WHERE office_id = $1 AND local_date = $2 \
-             AND status = {} AND queue_number IS NOT NULL ORDER BY queue_number",
-            lit(BookingStatus::CheckedIn)
-        ))
-        .bind(office_id)
-        .bind(date.to_string())
-        .fetch_all(&self.read)
-        .await?;
-        Ok(rows.into_iter().map(|(n,)| n).collect())
-    }
 }
 
 /// An office's bookings of a day that hold (or held) a seat there.

@@ -10,6 +10,7 @@
 mod access_log;
 mod booking;
 mod calendar;
+mod calls;
 pub(crate) mod desk;
 mod group_commit;
 mod idempotency;
@@ -31,6 +32,7 @@ pub use booking::{
 pub use idempotency::Replayed;
 // (IdempotencyKey is defined below.)
 pub use calendar::{LevelScheduleRow, RuleVersion};
+pub use calls::{Call, Called, QueueBoard};
 pub use desk::{CertificateFile, DeskRow, Readings, ReviewRow, TakenReading};
 pub use offices::Office;
 pub use outbox::{DELIVERY_TRIED_FOR, FailedMessage, OutboxRow};

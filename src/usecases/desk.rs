@@ -463,11 +463,6 @@ pub async fn review_queue(
     Ok(ctx.store.review_queue(office.id, ctx.clock.now()).await?)
 }
 
-/// The numbers of an office's queue today, in order (no names, no NIK).
-pub async fn queue_board(ctx: &Context, office: &Office) -> Result<Vec<i64>, AppError> {
-    Ok(ctx.store.queue_board(office.id, today(ctx, office)).await?)
-}
-
 /// A date of the desk's pages, or today.
 pub fn date_or_today(
     ctx: &Context,

@@ -16,6 +16,7 @@ pub mod lookup;
 pub mod outbox;
 pub mod passwords;
 pub mod plan;
+pub mod queue;
 pub mod reports;
 pub mod retention;
 pub mod second_factor;

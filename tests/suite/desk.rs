@@ -26,6 +26,7 @@ both_databases!(
     a_walk_in_follows_the_two_reading_rule,
     the_check_in_form_asks_for_the_certificate_first_and_a_rejection_can_be_undone,
     certificates_are_reviewed_one_after_another_a_pdf_shown_as_an_image,
+    desks_calling_at_once_never_call_the_same_person,
 );
 
 async fn desk(app: &TestApp, name: &str, office: &str) -> String {
@@ -1277,4 +1278,49 @@ async fn certificates_are_reviewed_one_after_another_a_pdf_shown_as_an_image(app
 fn which(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// Issue 21, item 6: twelve calls at once from two desks for ten people waiting call each
+/// of them exactly once, in queue order overall, and two find nobody.
+async fn desks_calling_at_once_never_call_the_same_person(app: TestApp) {
+    assert_eq!(app.put_office("ciruas", big_office()).await.status(), 200);
+    let officer = desk(&app, "loket-6", "ciruas").await;
+    for i in 0..10 {
+        let form = BookingForm::new("", &nik(600 + i))
+            .without("slot_start")
+            .set("temperature_c", "36.5");
+        let r = app
+            .client
+            .post(app.url("/api/v1/staff/offices/ciruas/walk-ins"))
+            .bearer_auth(&officer)
+            .multipart(form.multipart())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let office = app.store.office("ciruas").await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let calls = join_all((0..12).map(|i| {
+        let store = app.store.clone();
+        let now = app.clock.now();
+        async move {
+            store
+                .call_next(office.id, today, 1 + i % 2, &rekam::domain::Actor::Cli, now)
+                .await
+                .unwrap()
+                .map(|c| c.queue_number)
+        }
+    }))
+    .await;
+    let called: BTreeSet<i64> = calls.iter().flatten().copied().collect();
+    assert_eq!(called, (1..=10).collect::<BTreeSet<i64>>(), "{calls:?}");
+    assert_eq!(calls.iter().filter(|c| c.is_none()).count(), 2, "{calls:?}");
+    let board = app.store.queue_board(office.id, today).await.unwrap();
+    assert!(board.waiting.is_empty(), "{board:?}");
+    assert_eq!(board.desks.len(), 2, "{board:?}");
+    assert_eq!(
+        board.newest.as_ref().map(|c| c.id),
+        board.desks.iter().map(|c| c.id).max()
+    );
 }

@@ -192,10 +192,16 @@ async fn a_desk_officer_checks_in_turns_away_registers_a_walk_in_and_reports(app
     );
     screenshot(&c, "desk-5-report").await;
 
-    // The queue screen: numbers only.
+    // The desk calls the next number (the walk-in's) to its desk …
+    c.goto(&app.url("/staff/offices/ciruas/call"))
+        .await
+        .unwrap();
+    click_to_next_page(&c, Locator::Id("call-next")).await;
+    assert!(text(&c, "#call-notice").await.contains("002"));
+    // … and the queue screen shows it at that desk: numbers only.
     c.goto(&app.url("/o/ciruas/antrean")).await.unwrap();
     let board = text(&c, ".queue-board").await;
-    assert!(text(&c, "#serving").await.contains('2'), "{board}");
+    assert!(text(&c, ".desk.newest").await.contains("002"), "{board}");
     for personal in ["Siti", "Budi", "Dewi", &nik(3)[12..]] {
         assert!(
             !board.contains(personal),

@@ -19,6 +19,7 @@ pub(crate) mod outbox;
 mod outputs;
 pub(crate) mod planner;
 mod plans;
+mod queue_screen;
 mod retention;
 mod schema;
 pub(crate) mod security;

@@ -5,6 +5,7 @@
 
 mod booking;
 mod find;
+mod queue;
 mod reports;
 mod review;
 
@@ -44,8 +45,7 @@ pub fn router() -> Router<AppState> {
         .layer(axum::middleware::from_fn(
             super::kit::page::staff_error_frame,
         ))
-        // The waiting-room screen is public: numbers only.
-        .route("/o/{slug}/antrean", get(queue_display))
+        .merge(queue::router())
         .route("/static/scan.js", get(scan_js))
 }
 
@@ -292,54 +292,6 @@ async fn walk_in_submit(
             Ok((status, page).into_response())
         }
     }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "queue.html")]
-struct QueueDisplay {
-    frame: Frame,
-    office: Office,
-    serving: Vec<i64>,
-    next: Vec<i64>,
-    updated: String,
-}
-
-/// The waiting room's screen: the numbers at the recording sets now (the first checked
-/// in, one per set in use) and the next ones; no names, no NIK; it reloads itself.
-async fn queue_display(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-) -> Result<Response, PageError> {
-    let lang = Lang::Id;
-    let office = crate::usecases::availability::office(&state, &slug)
-        .await
-        .or_page(lang)?;
-    let numbers = desk::queue_board(&state, &office).await.or_page(lang)?;
-    let today = desk::today(&state, &office);
-    let sets = crate::planner::plan_day(&office.spec, &office.calendar, today)
-        .staffed_sets
-        .max(1) as usize;
-    let serving: Vec<i64> = numbers.iter().take(sets).copied().collect();
-    let next: Vec<i64> = numbers.iter().skip(sets).take(8).copied().collect();
-    let now = state.clock.now();
-    let page = QueueDisplay {
-        frame: Frame::new(lang, &format!("/o/{slug}/antrean")),
-        updated: lang.format(
-            "queue-updated",
-            &[(
-                "time",
-                format!(
-                    "{} {}",
-                    crate::i18n::hm(now, office.spec.timezone),
-                    crate::domain::office::zone_abbreviation(office.spec.timezone)
-                ),
-            )],
-        ),
-        office,
-        serving,
-        next,
-    };
-    Ok(([(header::REFRESH, "15")], page).into_response())
 }
 
 /// The QR scanner: uses the camera where the browser has `BarcodeDetector`, else stays

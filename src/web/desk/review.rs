@@ -88,9 +88,11 @@ async fn review_page(
 ) -> Result<ReviewPage, PageError> {
     let notice = q.get("done").map(|done| {
         let code: String = done.chars().filter(char::is_ascii_alphanumeric).collect();
-        let key = match q.get("m").map(String::as_str) {
-            Some("rejected") => "review-rejected",
-            _ => "review-accepted",
+        let rejected = crate::domain::CertificateStatus::Rejected.as_str();
+        let key = if q.get("m").is_some_and(|m| m == rejected) {
+            "review-rejected"
+        } else {
+            "review-accepted"
         };
         lang.format(key, &[("code", code)])
     });

@@ -56,6 +56,7 @@ impl Frame {
             for (path, key) in [
                 ("desk", "menu-today"),
                 ("review", "menu-review"),
+                ("call", "menu-call"),
                 ("walk-in", "menu-walk-in"),
                 ("report", "menu-report"),
                 ("", "menu-plan"),
@@ -71,6 +72,7 @@ impl Frame {
         }
         if me.role >= Role::Supervisor {
             nav.push(("/staff/audit".to_string(), lang.text("menu-audit"), false));
+            nav.push(("/staff/rules".to_string(), lang.text("menu-rules"), false));
         }
         if me.role >= Role::Admin {
             nav.push((
