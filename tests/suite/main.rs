@@ -24,4 +24,5 @@ mod retention;
 mod schema;
 pub(crate) mod security;
 mod shutdown;
+mod staff_pages;
 pub(crate) mod verification;

@@ -98,6 +98,21 @@ impl Frame {
     }
 }
 
+/// The staff frame of a page of no one office (the account, the rules): the menu still
+/// leads to the member's own office.
+pub async fn home_frame(
+    state: &crate::web::AppState,
+    lang: Lang,
+    here: &str,
+    me: &StaffMember,
+) -> Frame {
+    let slug = match me.office_id {
+        Some(id) => state.store.office_by_id(id).await.ok().map(|o| o.slug),
+        None => None,
+    };
+    Frame::staff_menu(lang, here, me, slug.as_deref())
+}
+
 /// The retention periods the pages state (days: certificate files, personal data), from
 /// the settings of the server (set once when its router is built).
 static RETENTION: std::sync::OnceLock<(u32, u32)> = std::sync::OnceLock::new();

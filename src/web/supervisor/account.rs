@@ -8,7 +8,7 @@ use crate::web::AppState;
 use crate::web::kit::form::Form;
 use crate::web::kit::lang::Lang;
 use crate::web::kit::limits::AccountDelays;
-use crate::web::kit::page::{Frame, OrPage, PageError, qr_svg, too_many};
+use crate::web::kit::page::{Frame, OrPage, PageError, home_frame, qr_svg, too_many};
 use crate::web::kit::session::{self, StaffSession};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -87,7 +87,7 @@ async fn page(
         second_factor::Step::Code => None,
     };
     Ok(AccountPage {
-        frame: Frame::staff_menu(lang, "/staff/account", me, None),
+        frame: home_frame(state, lang, "/staff/account", me).await,
         username: me.username.clone(),
         role: match me.role {
             crate::domain::Role::Desk => "role-desk",
@@ -167,7 +167,7 @@ async fn enroll_submit(
     let code = f.get("code").map_or("", String::as_str);
     match second_factor::enroll(&state, &me, code).await {
         Ok(Some(codes)) => Ok(RecoveryPage {
-            frame: Frame::staff_menu(lang, "/staff/account", &me, None),
+            frame: home_frame(&state, lang, "/staff/account", &me).await,
             codes,
             next: "/staff/account",
         }
@@ -193,7 +193,7 @@ async fn codes_submit(
         .await
         .or_page(lang)?;
     Ok(RecoveryPage {
-        frame: Frame::staff_menu(lang, "/staff/account", &me, None),
+        frame: home_frame(&state, lang, "/staff/account", &me).await,
         codes,
         next: "/staff/account",
     }

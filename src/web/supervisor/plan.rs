@@ -201,7 +201,7 @@ pub(super) async fn plan_page(
         .collect();
     let today = crate::planner::local_date(&office.spec, state.clock.now()).to_string();
     Ok(PlanPage {
-        frame: Frame::staff(lang, &format!("/staff/offices/{slug}")),
+        frame: Frame::staff_menu(lang, &format!("/staff/offices/{slug}"), &me, Some(&slug)),
         may_change: supervising.is_some(),
         level_legend: Level::ALL
             .iter()
@@ -262,6 +262,7 @@ struct Submitted {
 async fn change_submit(
     state: &AppState,
     lang: Lang,
+    me: &StaffMember,
     who: auth::Authorized<auth::AtOffice<Supervisor>>,
     submitted: Submitted,
 ) -> Result<Response, PageError> {
@@ -303,7 +304,12 @@ async fn change_submit(
         })
         .collect();
     Ok(PreviewPage {
-        frame: Frame::staff(lang, &format!("/staff/offices/{}", office.slug)),
+        frame: Frame::staff_menu(
+            lang,
+            &format!("/staff/offices/{}", office.slug),
+            me,
+            Some(&office.slug),
+        ),
         displaced,
         marked: report.displaced.len() - moved,
         moved,
@@ -353,7 +359,7 @@ pub(super) async fn level_submit(
         fields: f,
         action: format!("/staff/offices/{slug}/level"),
     };
-    change_submit(&state, lang, who, submitted).await
+    change_submit(&state, lang, &me, who, submitted).await
 }
 
 pub(super) async fn closure_submit(
@@ -373,5 +379,5 @@ pub(super) async fn closure_submit(
         fields: f,
         action: format!("/staff/offices/{slug}/closure"),
     };
-    change_submit(&state, lang, who, submitted).await
+    change_submit(&state, lang, &me, who, submitted).await
 }

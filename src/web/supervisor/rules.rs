@@ -79,6 +79,7 @@ pub(super) struct NationalPreview {
 impl NationalPreview {
     fn new(
         lang: Lang,
+        me: &crate::store::StaffMember,
         title: String,
         reports: &[crate::store::OfficeReplan],
         fields: Vec<(String, String)>,
@@ -93,7 +94,7 @@ impl NationalPreview {
             .filter(|d| d.to_slot_start.is_some())
             .count();
         Self {
-            frame: Frame::staff(lang, "/staff/rules"),
+            frame: Frame::staff_menu(lang, "/staff/rules", me, None),
             title,
             offices,
             displaced,
@@ -150,7 +151,7 @@ async fn rules_page_with(
     }
     Ok(RulesPage {
         lang,
-        frame: Frame::staff(lang, "/staff/rules"),
+        frame: crate::web::kit::page::home_frame(state, lang, "/staff/rules", me).await,
         rules,
         history,
         notice,
@@ -229,7 +230,8 @@ pub(super) async fn rule_submit(
                 .filter(|(k, _)| k != "preview")
                 .chain([("preview".to_string(), versions.to_string())])
                 .collect();
-            let page = NationalPreview::new(lang, title, &reports, fields, "/staff/rules", false);
+            let page =
+                NationalPreview::new(lang, &me, title, &reports, fields, "/staff/rules", false);
             return Ok(page.into_response());
         }
     };
@@ -315,7 +317,7 @@ pub(super) async fn holidays_submit(
                 ("preview".to_string(), versions.to_string()),
             ];
             let mut page =
-                NationalPreview::new(lang, title, &reports, fields, "/staff/holidays", true);
+                NationalPreview::new(lang, &me, title, &reports, fields, "/staff/holidays", true);
             page.holidays = holiday_lines(lang, days);
             Ok(page.into_response())
         }

@@ -1,0 +1,168 @@
+//! Every staff page, as the supervisor and the admin find them on a laptop (1366×768):
+//! reachable from the landing page by links alone, and clean under axe-core (WCAG 2 A and
+//! AA rules). A screenshot of each is kept for the README's staff section.
+
+use crate::browser::{browser_with, log_in, screenshot};
+use crate::helpers::*;
+use fantoccini::Client;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+crate::both_databases!(every_staff_page_is_reached_by_links_and_axe_finds_nothing);
+
+/// axe-core's script, from `REKAM_AXE` (scripts/test installs it from the npm registry).
+fn axe_source() -> Option<String> {
+    let path = std::env::var("REKAM_AXE").ok()?;
+    std::fs::read_to_string(path).ok()
+}
+
+/// What axe-core finds on the page now: "rule: elements".
+async fn axe(c: &Client, source: &str) -> Vec<String> {
+    c.execute(source, vec![]).await.expect("axe-core loads");
+    let found = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+               .then(r => done(r.violations.map(v => v.id + ': ' +
+                     v.nodes.map(n => n.target.join(' ')).join(', '))))
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .expect("axe-core runs");
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The staff pages reached from where the browser stands by following links alone (one
+/// booking's page at most), each checked by axe-core when it is there, with what it found.
+async fn crawl(
+    c: &Client,
+    app: &TestApp,
+    who: &str,
+    axe_js: Option<&str>,
+) -> BTreeMap<String, Vec<String>> {
+    let start = c.current_url().await.unwrap().path().to_string();
+    let mut found = BTreeMap::new();
+    let mut queue = VecDeque::from([start]);
+    let mut booking_seen = false;
+    while let Some(path) = queue.pop_front() {
+        if found.contains_key(&path) || found.len() >= 40 {
+            continue;
+        }
+        c.goto(&app.url(&path)).await.unwrap();
+        let problems = match axe_js {
+            Some(js) => axe(c, js).await,
+            None => Vec::new(),
+        };
+        let name = path.trim_start_matches('/').replace('/', "-");
+        screenshot(c, &format!("staff-{who}-{name}")).await;
+        found.insert(path, problems);
+        let hrefs = c
+            .execute(
+                "return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))",
+                vec![],
+            )
+            .await
+            .unwrap();
+        for href in hrefs.as_array().unwrap() {
+            let href = href.as_str().unwrap_or_default();
+            let path = href
+                .split(['?', '#'])
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            if !(path.starts_with("/staff") || path.starts_with("/o/")) {
+                continue;
+            }
+            if let Some(rest) = path.strip_prefix("/staff/bookings/") {
+                // One booking's page; its file and its other views are not pages.
+                if rest.contains('/') || booking_seen {
+                    continue;
+                }
+                booking_seen = true;
+            }
+            queue.push_back(path);
+        }
+    }
+    found
+}
+
+async fn every_staff_page_is_reached_by_links_and_axe_finds_nothing(app: TestApp) {
+    let axe_js = axe_source();
+    if axe_js.is_none() {
+        skip("axe-core is not installed (REKAM_AXE): staff pages were crawled without it");
+    }
+    // A morning with someone booked, checked in and waiting for a review.
+    let b = app
+        .book_ok(&BookingForm::new(&wib(11, 30, 9, 0), &nik(71)).set("guardian_consent", "true"))
+        .await;
+    assert!(b["code"].is_string());
+    app.staff_token("spv-1", rekam::domain::Role::Supervisor, Some("ciruas"))
+        .await;
+    let Some((_driver, c)) = browser_with(1366, 768, true).await else {
+        return;
+    };
+    let mut problems = Vec::new();
+    for (who, must) in [
+        (
+            "spv-1",
+            vec![
+                "/staff/offices/ciruas",
+                "/staff/offices/ciruas/desk",
+                "/staff/offices/ciruas/review",
+                "/staff/offices/ciruas/call",
+                "/staff/offices/ciruas/walk-in",
+                "/staff/offices/ciruas/report",
+                "/staff/audit",
+                "/staff/rules",
+                "/staff/account",
+                "/o/ciruas/antrean",
+            ],
+        ),
+        (
+            "test-admin",
+            vec![
+                "/staff",
+                "/staff/offices/ciruas",
+                "/staff/offices/ciruas/desk",
+                "/staff/offices/ciruas/review",
+                "/staff/offices/ciruas/call",
+                "/staff/offices/ciruas/walk-in",
+                "/staff/offices/ciruas/report",
+                "/staff/audit",
+                "/staff/rules",
+                "/staff/accounts",
+                "/staff/account",
+            ],
+        ),
+    ] {
+        c.delete_all_cookies().await.unwrap();
+        log_in(&c, &app, who).await;
+        let found = crawl(&c, &app, who, axe_js.as_deref()).await;
+        let reached: BTreeSet<&str> = found.keys().map(String::as_str).collect();
+        let missing: Vec<&&str> = must.iter().filter(|p| !reached.contains(**p)).collect();
+        assert!(
+            missing.is_empty(),
+            "{who}: not reached by links from the landing page: {missing:?} (reached {reached:?})"
+        );
+        assert!(
+            reached.iter().any(|p| p.starts_with("/staff/bookings/")),
+            "{who}: a booking's page is reached from the lists: {reached:?}"
+        );
+        for (page, found) in found {
+            for f in found {
+                problems.push(format!("{who} {page}: {f}"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "axe-core found:\n{}",
+        problems.join("\n")
+    );
+    c.close().await.unwrap();
+}
