@@ -90,6 +90,12 @@ impl Nik {
         self.0.get(at)?.parse().ok()
     }
 
+    /// The kecamatan where the NIK was first issued, as Kemendagri writes it: `36.04.09`.
+    pub fn kecamatan(&self) -> String {
+        let d = &self.0;
+        format!("{}.{}.{}", &d[0..2], &d[2..4], &d[4..6])
+    }
+
     /// True when the NIK encodes a woman (day + 40).
     pub fn is_female(&self) -> bool {
         self.field(6..8).is_some_and(|day| day > 40)

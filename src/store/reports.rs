@@ -97,6 +97,26 @@ impl Store {
         .await?)
     }
 
+    /// The people recorded at an office in a range of days: (NIK, birth date, day), for
+    /// the breakdown by kecamatan, sex and age (anonymised rows carry no NIK to read).
+    pub async fn recorded_people(
+        &self,
+        office_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(String, String, String)>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT nik, birth_date, local_date FROM bookings WHERE office_id = $1 \
+             AND local_date >= $2 AND local_date <= $3 AND status = {}",
+            lit(BookingStatus::Recorded)
+        ))
+        .bind(office_id)
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     /// The audit log, newest first, filtered. Only the filters given are in the SQL (a
     /// `$n IS NULL OR …` test would hide the indexes from PostgreSQL's generic plans),
     /// and a booking code is looked up first, so that its rows come from the booking's

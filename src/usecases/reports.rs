@@ -32,7 +32,8 @@ pub fn report_range(
     Ok((from, to))
 }
 
-/// What became of an office's seats, per day.
+/// What became of an office's seats, per day: every day of the range has its row, a day
+/// nobody came included (zeros).
 pub async fn report(
     ctx: &Context,
     who: &Authorized<AtOffice<Desk>>,
@@ -40,7 +41,136 @@ pub async fn report(
     to: NaiveDate,
 ) -> Result<Vec<DayReport>, AppError> {
     let office = who.scope().office();
-    Ok(ctx.store.day_report(office.id, from, to).await?)
+    let mut had: HashMap<String, DayReport> = ctx
+        .store
+        .day_report(office.id, from, to)
+        .await?
+        .into_iter()
+        .map(|d| (d.date.clone(), d))
+        .collect();
+    Ok(from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .map(|d| {
+            let date = d.to_string();
+            had.remove(&date).unwrap_or(DayReport {
+                date,
+                booked: 0,
+                checked_in: 0,
+                recorded: 0,
+                no_show: 0,
+                turned_away: 0,
+                walk_ins: 0,
+                cancelled: 0,
+            })
+        })
+        .collect())
+}
+
+/// The age groups of the breakdown, by age on the day of recording: under 17 (married),
+/// 17 (the first-time voters a recording drive is for), 18 to 21, 22 and over.
+pub const AGE_GROUPS: [&str; 4] = [
+    "report-age-under-17",
+    "report-age-17",
+    "report-age-18-21",
+    "report-age-22",
+];
+
+/// Who was recorded, counted by kecamatan of the NIK, sex and age group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Breakdown {
+    /// (kecamatan code, count), most first.
+    pub kecamatan: Vec<(String, i64)>,
+    pub men: i64,
+    pub women: i64,
+    /// Counts in the order of [`AGE_GROUPS`].
+    pub ages: [i64; 4],
+    /// Rows whose NIK can no longer be read (anonymised).
+    pub unknown: i64,
+}
+
+/// The breakdown of the people recorded in a range of days.
+pub async fn breakdown(
+    ctx: &Context,
+    who: &Authorized<AtOffice<Desk>>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Breakdown, AppError> {
+    let office = who.scope().office();
+    let people = ctx.store.recorded_people(office.id, from, to).await?;
+    Ok(count_people(&people))
+}
+
+/// Counts (NIK, birth date, day) rows into a [`Breakdown`].
+pub fn count_people(people: &[(String, String, String)]) -> Breakdown {
+    let mut b = Breakdown::default();
+    let mut kecamatan: HashMap<String, i64> = HashMap::new();
+    for (nik, birth, day) in people {
+        let (Ok(nik), Ok(birth), Ok(day)) = (
+            crate::domain::Nik::parse(nik),
+            NaiveDate::parse_from_str(birth, "%Y-%m-%d"),
+            NaiveDate::parse_from_str(day, "%Y-%m-%d"),
+        ) else {
+            b.unknown += 1;
+            continue;
+        };
+        *kecamatan.entry(nik.kecamatan()).or_default() += 1;
+        if nik.is_female() {
+            b.women += 1;
+        } else {
+            b.men += 1;
+        }
+        let age = day.years_since(birth).unwrap_or(0);
+        let group = match age {
+            0..=16 => 0,
+            17 => 1,
+            18..=21 => 2,
+            _ => 3,
+        };
+        b.ages[group] += 1;
+    }
+    b.kecamatan = kecamatan.into_iter().collect();
+    b.kecamatan
+        .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    b
+}
+
+/// The day's bookings for the recording operators, as CSV with the **full** NIK (they type
+/// it into SIAK); the export is audited like a view of each booking would be.
+pub async fn day_export(
+    ctx: &Context,
+    who: &Authorized<AtOffice<Desk>>,
+    date: NaiveDate,
+) -> Result<String, AppError> {
+    let office = who.scope().office();
+    let rows = ctx.store.day_list(office.id, date).await?;
+    ctx.store
+        .audit_read(
+            who.actor(),
+            "day_list.export",
+            Some(office.id),
+            None,
+            ctx.clock.now(),
+        )
+        .await?;
+    let tz = office.spec.timezone;
+    let mut out =
+        String::from("queue_number,time,code,name,nik,status,certificate_status,walk_in\n");
+    for r in rows {
+        let at = chrono::DateTime::from_timestamp(r.slot_start, 0).unwrap_or_default();
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            r.queue_number.map(|n| n.to_string()).unwrap_or_default(),
+            crate::i18n::hm(at, tz),
+            csv_field(&r.code),
+            csv_field(&r.name),
+            csv_field(&r.nik),
+            csv_field(&r.status),
+            csv_field(&r.certificate_status),
+            r.walk_in != 0,
+        ));
+    }
+    Ok(out)
 }
 
 /// The filter of an audit query as sent (`from`, `to` as office-local dates, `actor`,

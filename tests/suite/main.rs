@@ -20,6 +20,7 @@ mod outputs;
 pub(crate) mod planner;
 mod plans;
 mod queue_screen;
+mod report_pages;
 mod retention;
 mod schema;
 pub(crate) mod security;

@@ -58,7 +58,11 @@ async fn crawl(
             Some(js) => axe(c, js).await,
             None => Vec::new(),
         };
-        let name = path.trim_start_matches('/').replace('/', "-");
+        let name = if path.starts_with("/staff/bookings/") {
+            "booking".to_string()
+        } else {
+            path.trim_start_matches('/').replace('/', "-")
+        };
         screenshot(c, &format!("staff-{who}-{name}")).await;
         found.insert(path, problems);
         let hrefs = c

@@ -196,19 +196,38 @@ async fn view(state: &AppState, b: &Booking) -> Result<Json<DeskBookingView>, Ap
     Ok(Json(DeskBookingView::new(b, &office, &readings)))
 }
 
-/// The day's bookings of an office, by time.
+/// The day's bookings of an office, by time (NIK masked). With `Accept: text/csv`, the day's
+/// export for the recording operators: the same bookings with the **full** NIK, which they
+/// type into SIAK (audited as an export).
 #[utoipa::path(get, path = "/api/v1/staff/offices/{slug}/days/{date}/bookings", tag = "desk",
     params(("slug" = String, Path), ("date" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = [DayListRow]), (status = 401), (status = 403),
-        (status = 404), (status = 422)))]
+    responses((status = 200, content(([DayListRow] = "application/json"), (String = "text/csv"))),
+        (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn day_list(
     State(state): State<AppState>,
     staff: Staff,
     Path((slug, date)): Path<(String, String)>,
-) -> Result<Json<Vec<DayListRow>>, AppError> {
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     let who = desk::office(&state, &staff.0, &slug).await?;
     let office = who.office();
     let date = parse_date(&date, "date")?;
+    let csv = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"));
+    if csv {
+        let body = crate::usecases::reports::day_export(&state, &who, date).await?;
+        let name = format!("attachment; filename=\"rekam-{slug}-{date}.csv\"");
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, name),
+            ],
+            body,
+        )
+            .into_response());
+    }
     let rows = desk::day_list(&state, &who, date).await?;
     let tz = office.spec.timezone;
     Ok(Json(
@@ -230,8 +249,9 @@ pub async fn day_list(
                     .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
                     .map(|t| local_rfc3339(t, tz)),
             })
-            .collect(),
-    ))
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
 }
 
 /// A booking, for the desk of its office (the read is audited).

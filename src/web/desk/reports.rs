@@ -24,6 +24,7 @@ use std::collections::HashMap;
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/staff/offices/{slug}/report", get(report_page))
+        .route("/staff/offices/{slug}/day-export", get(day_export))
         .route("/staff/audit", get(audit_page))
         .route("/staff/accounts", get(accounts_page).post(account_add))
         .route("/staff/accounts/{username}", post(account_change))
@@ -51,8 +52,63 @@ struct ReportPage {
     from: String,
     to: String,
     days: Vec<DayReport>,
-    /// Bar height of each day's seats, out of 100.
-    heights: Vec<(i64, i64)>,
+    /// The chart's bars, laid out for any number of days (one to 366).
+    bars: Vec<Bar>,
+    breakdown: reports::Breakdown,
+    /// (label, count) of the age groups.
+    ages: Vec<(String, i64)>,
+}
+
+/// One day's bars in the report's chart (SVG user units; the chart is 600 × 120).
+struct Bar {
+    x: f64,
+    width: f64,
+    booked_y: f64,
+    booked_h: f64,
+    recorded_x: f64,
+    recorded_width: f64,
+    recorded_y: f64,
+    recorded_h: f64,
+    /// "2026-11-30: 12 booked, 9 recorded", shown when pointed at.
+    title: String,
+}
+
+/// Width and height of the chart's drawing area.
+const CHART_W: f64 = 600.0;
+const CHART_H: f64 = 110.0;
+
+/// The bars of `days`: each day gets an equal share of the width (a single day does not
+/// become one bar the size of the page), heights out of the busiest day.
+fn bars(lang: Lang, days: &[DayReport]) -> Vec<Bar> {
+    let max = days.iter().map(|d| d.booked).max().unwrap_or(0).max(1) as f64;
+    let step = CHART_W / days.len().max(1) as f64;
+    let width = (step * 0.8).min(40.0);
+    days.iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let x = i as f64 * step + (step - width) / 2.0;
+            let booked_h = d.booked as f64 / max * CHART_H;
+            let recorded_h = d.recorded as f64 / max * CHART_H;
+            Bar {
+                x,
+                width,
+                booked_y: CHART_H - booked_h,
+                booked_h,
+                recorded_x: x + width * 0.2,
+                recorded_width: width * 0.6,
+                recorded_y: CHART_H - recorded_h,
+                recorded_h,
+                title: lang.format(
+                    "report-bar",
+                    &[
+                        ("date", d.date.clone()),
+                        ("booked", d.booked.to_string()),
+                        ("done", d.recorded.to_string()),
+                    ],
+                ),
+            }
+        })
+        .collect()
 }
 
 async fn report_page(
@@ -78,10 +134,13 @@ async fn report_page(
             reports::report_csv(&days),
         ));
     }
-    let max = days.iter().map(|d| d.booked).max().unwrap_or(0).max(1);
-    let heights = days
+    let breakdown = reports::breakdown(&state, &who, from, to)
+        .await
+        .or_page(lang)?;
+    let ages = reports::AGE_GROUPS
         .iter()
-        .map(|d| (d.booked * 100 / max, d.recorded * 100 / max))
+        .zip(breakdown.ages)
+        .map(|(key, n)| (lang.text(key), n))
         .collect();
     Ok(ReportPage {
         frame: Frame::staff_menu(
@@ -93,10 +152,33 @@ async fn report_page(
         office,
         from: from.to_string(),
         to: to.to_string(),
+        bars: bars(lang, &days),
         days,
-        heights,
+        breakdown,
+        ages,
     }
     .into_response())
+}
+
+/// The day's bookings for the recording operators: CSV with the full NIK (audited).
+async fn day_export(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(slug): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let who = my_desk(&state, lang, &me, &slug).await?;
+    let date = crate::usecases::desk::date_or_today(
+        &state,
+        who.office(),
+        q.get("date").map(String::as_str),
+    )
+    .or_page(lang)?;
+    let body = reports::day_export(&state, &who, date)
+        .await
+        .or_page(lang)?;
+    Ok(csv(&format!("rekam-{slug}-{date}"), body))
 }
 
 #[derive(Template, WebTemplate)]
