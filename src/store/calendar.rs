@@ -60,6 +60,8 @@ pub struct RuleVersion {
 /// A row of an office's level schedule.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LevelScheduleRow {
+    /// The period's id (to end or delete it).
+    pub id: i64,
     pub level: String,
     /// First day.
     pub effective_from: String,
@@ -194,7 +196,7 @@ impl Store {
     /// An office's level schedule, in the order it was set.
     pub async fn level_schedule(&self, office_id: i64) -> StoreResult<Vec<LevelScheduleRow>> {
         Ok(sqlx::query_as(
-            "SELECT level, effective_from, effective_to, reason, set_by FROM office_levels \
+            "SELECT id, level, effective_from, effective_to, reason, set_by FROM office_levels \
              WHERE office_id = $1 ORDER BY id",
         )
         .bind(office_id)

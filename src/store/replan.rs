@@ -31,6 +31,14 @@ pub enum PlanChange {
     Close(NaiveDate),
     /// The office opens on a date it had closed, or on a holiday.
     Reopen(NaiveDate),
+    /// A level period (by its id) ends on `last` (its last day), or is deleted (`None`):
+    /// undoing a level set by mistake or lifted early.
+    EndLevel {
+        /// The period's id.
+        id: i64,
+        /// Its new last day, or `None` to delete it.
+        last: Option<NaiveDate>,
+    },
     /// New resources, hours or limits.
     Office(Box<OfficeSpec>),
 }
@@ -128,6 +136,31 @@ async fn write_change(
             .execute(conn)
             .await?;
         }
+        PlanChange::EndLevel { id, last } => {
+            let done = match last {
+                Some(last) => {
+                    sqlx::query(
+                        "UPDATE office_levels SET effective_to = $1 WHERE id = $2 \
+                         AND office_id = $3 AND effective_from <= $1",
+                    )
+                    .bind(last.to_string())
+                    .bind(id)
+                    .bind(office_id)
+                    .execute(conn)
+                    .await?
+                }
+                None => {
+                    sqlx::query("DELETE FROM office_levels WHERE id = $1 AND office_id = $2")
+                        .bind(id)
+                        .bind(office_id)
+                        .execute(conn)
+                        .await?
+                }
+            };
+            if done.rows_affected() == 0 {
+                return Err(super::StoreError::NotFound);
+            }
+        }
         PlanChange::Office(spec) => write_office(conn, slug, spec, now).await?,
     }
     Ok(())
@@ -157,7 +190,9 @@ impl Store {
         let notice = match change {
             PlanChange::Level { level, .. } => Reason::level(*level, reason),
             PlanChange::Office(_) => Reason::OfficeSettings,
-            PlanChange::Close(_) | PlanChange::Reopen(_) => Reason::typed(reason),
+            PlanChange::Close(_) | PlanChange::Reopen(_) | PlanChange::EndLevel { .. } => {
+                Reason::typed(reason)
+            }
         };
         let before = Before {
             office_id,
@@ -174,6 +209,8 @@ impl Store {
             PlanChange::Level { .. } => "plan.level",
             PlanChange::Close(_) => "plan.close",
             PlanChange::Reopen(_) => "plan.reopen",
+            PlanChange::EndLevel { last: Some(_), .. } => "plan.level_end",
+            PlanChange::EndLevel { last: None, .. } => "plan.level_delete",
             PlanChange::Office(_) => "office.update",
         };
         audit(&mut tx, now, actor, action, Some(office_id), None, reason).await?;

@@ -2,12 +2,18 @@
 //! reachable from the landing page by links alone, and clean under axe-core (WCAG 2 A and
 //! AA rules). A screenshot of each is kept for the README's staff section.
 
-use crate::browser::{browser_with, log_in, screenshot};
+use crate::browser::{
+    browser_with, click_to_next_page, log_in, screenshot, set_value, text, type_in,
+};
 use crate::helpers::*;
 use fantoccini::Client;
+use fantoccini::Locator;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-crate::both_databases!(every_staff_page_is_reached_by_links_and_axe_finds_nothing);
+crate::both_databases!(
+    every_staff_page_is_reached_by_links_and_axe_finds_nothing,
+    a_supervisor_undoes_a_closure_and_a_level_from_the_page,
+);
 
 /// axe-core's script, from `REKAM_AXE` (scripts/test installs it from the npm registry).
 fn axe_source() -> Option<String> {
@@ -167,6 +173,92 @@ async fn every_staff_page_is_reached_by_links_and_axe_finds_nothing(app: TestApp
         problems.is_empty(),
         "axe-core found:\n{}",
         problems.join("\n")
+    );
+    c.close().await.unwrap();
+}
+
+/// Seats left on a day, from the public availability.
+async fn open_slots(app: &TestApp, day: &str) -> u64 {
+    let a = app.availability("ciruas", day, day).await;
+    a["days"][0]["slots"].as_array().map_or(0, |s| {
+        s.iter().map(|s| s["remaining"].as_u64().unwrap_or(0)).sum()
+    })
+}
+
+/// Issue 21, item 9: a closure is reopened and a level period ended or deleted from the
+/// plan page, each through the same preview as the change it undoes.
+async fn a_supervisor_undoes_a_closure_and_a_level_from_the_page(app: TestApp) {
+    let b = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 9, 0), &nik(81)).set("guardian_consent", "true"))
+        .await;
+    let code = b["code"].as_str().unwrap().to_string();
+    app.staff_token("spv-u", rekam::domain::Role::Supervisor, Some("ciruas"))
+        .await;
+    let open_before = open_slots(&app, "2026-12-01").await;
+    assert!(open_before > 0);
+    let Some((_driver, c)) = browser_with(1366, 768, true).await else {
+        return;
+    };
+    log_in(&c, &app, "spv-u").await;
+    // Close Tuesday: the preview names the booking it displaces; apply.
+    set_value(&c, "#f-date", "2026-12-01").await;
+    type_in(&c, "#f-closure-reason", "Disinfeksi").await;
+    click_to_next_page(&c, Locator::Css("form[action$='/closure'] button")).await;
+    assert!(text(&c, "#displaced").await.contains(&code));
+    click_to_next_page(&c, Locator::Id("apply")).await;
+    assert_eq!(open_slots(&app, "2026-12-01").await, 0, "closed");
+    // Reopen it from its row: the same preview, then open again.
+    click_to_next_page(&c, Locator::Id("reopen-2026-12-01")).await;
+    assert!(text(&c, "main").await.contains("2026-12-01"));
+    screenshot(&c, "plan-reopen-preview").await;
+    click_to_next_page(&c, Locator::Id("apply")).await;
+    // Open again, with the seat of the booking the closure moved away free too.
+    assert_eq!(
+        open_slots(&app, "2026-12-01").await,
+        open_before + 1,
+        "open again"
+    );
+
+    // A level 4 period from Wednesday: set, then ended on Thursday, then deleted.
+    let wednesday = open_slots(&app, "2026-12-02").await;
+    c.find(Locator::Css("#f-level option[value='4']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    set_value(&c, "#f-effective_from", "2026-12-02").await;
+    type_in(&c, "#f-reason", "Inmendagri 99/2026").await;
+    click_to_next_page(&c, Locator::Id("level-preview")).await;
+    click_to_next_page(&c, Locator::Id("apply")).await;
+    let periods = text(&c, "#level-periods").await;
+    assert!(periods.contains("Inmendagri 99/2026"), "{periods}");
+    let friday_cut = open_slots(&app, "2026-12-04").await;
+    let end = c
+        .find(Locator::Css("#level-periods button[id^='end-']"))
+        .await
+        .unwrap();
+    let id = end.attr("id").await.unwrap().unwrap()[4..].to_string();
+    set_value(&c, &format!("#f-last-{id}"), "2026-12-03").await;
+    click_to_next_page(&c, Locator::Id(&format!("end-{id}"))).await;
+    assert!(text(&c, "main").await.contains("2026-12-03"));
+    click_to_next_page(&c, Locator::Id("apply")).await;
+    assert!(text(&c, "#level-periods").await.contains("2026-12-03"));
+    assert!(
+        open_slots(&app, "2026-12-04").await > friday_cut,
+        "Friday is no longer under level 4"
+    );
+    click_to_next_page(&c, Locator::Id(&format!("delete-{id}"))).await;
+    click_to_next_page(&c, Locator::Id("apply")).await;
+    assert!(
+        !text(&c, "#level-periods")
+            .await
+            .contains("Inmendagri 99/2026")
+    );
+    assert_eq!(
+        open_slots(&app, "2026-12-02").await,
+        wednesday,
+        "as before the level"
     );
     c.close().await.unwrap();
 }

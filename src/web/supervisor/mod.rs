@@ -30,6 +30,11 @@ pub fn router() -> Router<AppState> {
         .route("/staff/offices/{slug}", get(plan::plan_page))
         .route("/staff/offices/{slug}/level", post(plan::level_submit))
         .route("/staff/offices/{slug}/closure", post(plan::closure_submit))
+        .route("/staff/offices/{slug}/reopen", post(plan::reopen_submit))
+        .route(
+            "/staff/offices/{slug}/level-end",
+            post(plan::level_end_submit),
+        )
         .route(
             "/staff/rules",
             get(rules::rules_page).post(rules::rule_submit),

@@ -104,6 +104,20 @@ struct DayRow {
     booked: u32,
     note: String,
     over: bool,
+    /// `YYYY-MM-DD`, for the reopen form of a closed day.
+    date: String,
+    /// Closed (a closure, a holiday or a joint leave day): it may be opened.
+    closed: bool,
+}
+
+/// A level period of the office, with what may be done to it.
+struct PeriodRow {
+    id: i64,
+    level: String,
+    from: String,
+    to: String,
+    reason: String,
+    set_by: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -127,6 +141,8 @@ pub(super) struct PlanPage {
     level_legend: Vec<(&'static str, String)>,
     /// Messages to applicants given up on (supervisors): (code, kind, last error).
     failed: Vec<(String, String, String)>,
+    /// The office's level periods, newest first.
+    periods: Vec<PeriodRow>,
 }
 
 pub(super) async fn plan_page(
@@ -179,6 +195,8 @@ pub(super) async fn plan_page(
                 (None, None) => lang.text("staff-no-hours"),
             };
             DayRow {
+                date: date.to_string(),
+                closed: d.closed.is_some(),
                 waiting: d.waiting,
                 label: lang.short_date(date),
                 level: level_name(lang, d.level),
@@ -200,7 +218,25 @@ pub(super) async fn plan_page(
         })
         .collect();
     let today = crate::planner::local_date(&office.spec, state.clock.now()).to_string();
+    let periods = state
+        .store
+        .level_schedule(office.id)
+        .await
+        .map_err(crate::usecases::AppError::from)
+        .or_page(lang)?
+        .into_iter()
+        .rev()
+        .map(|p| PeriodRow {
+            id: p.id,
+            level: Level::parse(&p.level).map_or(p.level.clone(), |l| level_name(lang, l)),
+            from: p.effective_from,
+            to: p.effective_to.unwrap_or_default(),
+            reason: p.reason,
+            set_by: p.set_by,
+        })
+        .collect();
     Ok(PlanPage {
+        periods,
         frame: Frame::staff_menu(lang, &format!("/staff/offices/{slug}"), &me, Some(&slug)),
         may_change: supervising.is_some(),
         level_legend: Level::ALL
@@ -378,6 +414,65 @@ pub(super) async fn closure_submit(
         title,
         fields: f,
         action: format!("/staff/offices/{slug}/closure"),
+    };
+    change_submit(&state, lang, &me, who, submitted).await
+}
+
+/// Opens a closed day from the plan page (a closure lifted, or a holiday or joint leave day
+/// worked), through the same preview.
+pub(super) async fn reopen_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(slug): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let who = my_office::<Supervisor>(&state, lang, &me, &slug).await?;
+    let date = parse_date(field(&f, "date"), "date").or_page(lang)?;
+    changes::check_reason(field(&f, "reason")).or_page(lang)?;
+    let title = lang.format("staff-reopen-title", &[("date", date.to_string())]);
+    let submitted = Submitted {
+        change: PlanChange::Reopen(date),
+        title,
+        fields: f,
+        action: format!("/staff/offices/{slug}/reopen"),
+    };
+    change_submit(&state, lang, &me, who, submitted).await
+}
+
+/// Ends a level period on a day, or deletes it (no day given), through the same preview.
+pub(super) async fn level_end_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    StaffSession(me): StaffSession,
+    Path(slug): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let who = my_office::<Supervisor>(&state, lang, &me, &slug).await?;
+    let id = field(&f, "period").parse::<i64>().map_err(|_| {
+        PageError(
+            lang,
+            crate::usecases::AppError::field(
+                crate::usecases::Code::Invalid,
+                "period",
+                "err-period",
+            ),
+        )
+    })?;
+    let last = match field(&f, "last_day") {
+        "" => None,
+        day => Some(parse_date(day, "last_day").or_page(lang)?),
+    };
+    changes::check_reason(field(&f, "reason")).or_page(lang)?;
+    let title = match last {
+        Some(day) => lang.format("staff-level-end-title", &[("date", day.to_string())]),
+        None => lang.text("staff-level-delete-title"),
+    };
+    let submitted = Submitted {
+        change: PlanChange::EndLevel { id, last },
+        title,
+        fields: f,
+        action: format!("/staff/offices/{slug}/level-end"),
     };
     change_submit(&state, lang, &me, who, submitted).await
 }
