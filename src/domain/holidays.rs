@@ -58,6 +58,35 @@ pub struct Holiday {
 /// A year's holidays by date.
 pub type Holidays = BTreeMap<NaiveDate, Holiday>;
 
+/// The national holidays on fixed dates (UU and Keppres that fix them; they never move):
+/// known for a year whose file is not loaded yet. A loaded file governs its year.
+pub const FIXED: [(u32, u32, &str); 5] = [
+    (1, 1, "Tahun Baru Masehi"),
+    (5, 1, "Hari Buruh Internasional"),
+    (6, 1, "Hari Lahir Pancasila"),
+    (8, 17, "Hari Proklamasi Kemerdekaan Republik Indonesia"),
+    (12, 25, "Hari Raya Natal"),
+];
+
+/// Are the holidays of `year` loaded (any day of it in the list)?
+pub fn year_loaded<T>(holidays: &BTreeMap<NaiveDate, T>, year: i32) -> bool {
+    let (Some(first), Some(last)) = (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return false;
+    };
+    holidays.range(first..=last).next().is_some()
+}
+
+/// The fixed-date national holiday on `date`, if it is one.
+pub fn fixed(date: NaiveDate) -> Option<&'static str> {
+    FIXED
+        .iter()
+        .find(|(m, d, _)| date.month() == *m && date.day() == *d)
+        .map(|(_, _, name)| *name)
+}
+
 /// What is wrong with a holiday file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileProblem {
@@ -330,6 +359,20 @@ fn finish(days: Holidays) -> Result<Holidays, HolidayFileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fixed_date_holidays_are_known_every_year_and_a_loaded_year_is_seen() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        for year in [2027, 2031] {
+            assert_eq!(fixed(d(year, 8, 17)), Some(FIXED[3].2));
+            assert_eq!(fixed(d(year, 12, 25)), Some("Hari Raya Natal"));
+            assert_eq!(fixed(d(year, 8, 18)), None);
+        }
+        let mut list = BTreeMap::new();
+        list.insert(d(2026, 12, 24), ());
+        assert!(year_loaded(&list, 2026));
+        assert!(!year_loaded(&list, 2027));
+    }
 
     #[test]
     fn csv_is_read_with_its_errors_named_by_line() {

@@ -16,6 +16,7 @@ pub use replan::{
     DayImpact, Displacement, Move, Outcome, Placed, Replan, Seated, displace, replan,
 };
 
+use crate::domain::holidays;
 use crate::domain::level::seed_rules;
 use crate::domain::{Level, LevelRule, OfficeSpec, Weekday};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
@@ -68,12 +69,20 @@ impl Calendar {
     }
 
     /// Why the office is closed on `date`, if it is (the office's word beats the
-    /// holiday list: it may open on a joint leave day or close on a working day).
+    /// holiday list: it may open on a joint leave day or close on a working day). In a
+    /// year whose holidays are not loaded, the fixed-date national holidays still close
+    /// it (1 January, 1 May, 1 June, 17 August, 25 December).
     pub fn closed_on(&self, date: NaiveDate) -> Option<&str> {
         match self.overrides.get(&date) {
             Some(DayOverride::Closed(reason)) => Some(reason),
             Some(DayOverride::Open) => None,
-            None => self.holidays.get(&date).map(String::as_str),
+            None => match self.holidays.get(&date) {
+                Some(name) => Some(name),
+                None if !holidays::year_loaded(&self.holidays, date.year()) => {
+                    holidays::fixed(date)
+                }
+                None => None,
+            },
         }
     }
 

@@ -215,3 +215,28 @@ pub fn plan_table(plan: &Plan) -> String {
     }
     out
 }
+
+/// The first year the booking horizon of any office reaches whose holidays are not loaded
+/// (only its fixed-date holidays are known), or `None`. Supervisors and admins are warned
+/// on every staff page until a file for it is loaded.
+pub async fn holidays_missing(ctx: &Context) -> Result<Option<i32>, AppError> {
+    use chrono::Datelike;
+    let offices = ctx.store.list_offices().await?;
+    let mut last_year = None::<i32>;
+    let mut first_year = None::<i32>;
+    for office in &offices {
+        let today = planner::local_date(&office.spec, ctx.clock.now());
+        let end = today + Duration::days(i64::from(office.spec.booking_horizon_days));
+        first_year = Some(first_year.map_or(today.year(), |y| y.min(today.year())));
+        last_year = Some(last_year.map_or(end.year(), |y| y.max(end.year())));
+    }
+    let (Some(first), Some(last)) = (first_year, last_year) else {
+        return Ok(None);
+    };
+    for year in first..=last {
+        if ctx.store.holidays(year).await?.is_empty() {
+            return Ok(Some(year));
+        }
+    }
+    Ok(None)
+}

@@ -33,6 +33,8 @@ pub struct AppState {
     pub limits: Arc<kit::limits::Limits>,
     /// The host names served.
     pub hosts: Arc<kit::hosts::AllowedHosts>,
+    /// The year of missing holidays staff pages warn of, as last worked out.
+    pub holidays_missing: Arc<kit::page::HolidaysMissing>,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
                 &settings.allowed_hosts,
             )),
             ctx: Context::new(store, clock, settings),
+            holidays_missing: Arc::default(),
         }
     }
 }
@@ -87,6 +90,11 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)
+        // Staff pages warn when next year's holidays are missing: worked out beforehand.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            kit::page::holiday_check,
+        ))
         // Requests counted by route template and status, and timed.
         .route_layer(axum::middleware::from_fn(metrics::track))
         // Every audited action records the client address it came from.

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 both_databases!(
+    next_years_holidays_are_warned_of_and_its_fixed_dates_are_known,
     level_four_displaces_exactly_the_bookings_above_the_new_caps,
     the_moved_applicant_sees_the_new_day_and_the_reason,
     lifting_the_level_offers_the_freed_seats_in_queue_order,
@@ -843,8 +844,10 @@ async fn holidays_closures_and_holiday_files_take_effect(app: TestApp) {
         "Cuti bersama Kelahiran Yesus Kristus"
     );
     assert_eq!(day(&a, "2026-12-23")["closed"], false);
+    // 2027 is not loaded yet, but its fixed-date holidays are known.
     let jan1 = day(&a, "2027-01-01");
-    assert_eq!(jan1["closed"], false, "2027 is not loaded yet");
+    assert_eq!(jan1["closed"], true, "a fixed-date holiday without a file");
+    assert_eq!(jan1["reason"], "Tahun Baru Masehi");
 
     // An ad-hoc closure: no slots, its reason shown, bookings refused with 409 closed.
     let r = app
@@ -1486,4 +1489,88 @@ async fn bookings_whose_slot_has_started_keep_their_seat_through_a_replan(app: T
     assert_eq!(monday, 8, "six that came and two more: the day's cap");
     app.assert_within_caps("ciruas", "2026-11-30", "2026-12-14")
         .await;
+}
+
+/// Issue 21, item 10: when the booking horizon reaches a year whose holidays are not
+/// loaded, supervisors and admins are warned (the plan API says which year; every staff
+/// page of theirs shows it, a desk officer's does not); the fixed-date holidays of that
+/// year close the office without a file; a loaded file ends the warning.
+async fn next_years_holidays_are_warned_of_and_its_fixed_dates_are_known(app: TestApp) {
+    let sup = supervisor(&app, "sup-h", "ciruas").await;
+    app.staff_token("desk-h", rekam::domain::Role::Desk, Some("ciruas"))
+        .await;
+    // Fourteen days from 30 November 2026: 2026 only, whose holidays are loaded.
+    let plan = app
+        .staff_json("/api/v1/staff/offices/ciruas/plan", &sup)
+        .await;
+    assert_eq!(plan["holidays_missing"], Value::Null);
+    let mut office = demo_office();
+    office["booking_horizon_days"] = json!(60);
+    assert_eq!(app.put_office("ciruas", office).await.status(), 200);
+    let plan = app
+        .staff_json("/api/v1/staff/offices/ciruas/plan", &sup)
+        .await;
+    assert_eq!(plan["holidays_missing"], 2027);
+    // Its fixed-date holidays are known; other days are open.
+    let a = app.availability("ciruas", "2027-01-01", "2027-01-04").await;
+    assert_eq!(a["days"][0]["closed"], true);
+    assert_eq!(a["days"][0]["reason"], "Tahun Baru Masehi");
+    let monday = a["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["date"] == "2027-01-04");
+    assert_eq!(monday.unwrap()["closed"], false);
+    // Every staff page of a supervisor says so; a desk officer's does not.
+    let page = |user: &'static str, path: &'static str| {
+        let app = &app;
+        async move {
+            let (_, cookie) = crate::security::log_in(app, user).await;
+            app.client
+                .get(app.url(path))
+                .header("Cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    for path in [
+        "/staff/offices/ciruas",
+        "/staff/offices/ciruas/desk",
+        "/staff/account",
+    ] {
+        let html = page("sup-h", path).await;
+        assert!(
+            html.contains("id=\"holiday-warning\"") && html.contains("2027"),
+            "{path}: {html}"
+        );
+    }
+    assert!(
+        !page("desk-h", "/staff/offices/ciruas/desk")
+            .await
+            .contains("holiday-warning")
+    );
+    // Loaded: no warning, at once.
+    let r = app
+        .client
+        .put(app.url("/api/v1/staff/holidays/2027"))
+        .bearer_auth(&app.admin_token)
+        .header("Content-Type", "text/csv")
+        .body("2027-01-01,Tahun Baru Masehi\n2027-08-17,Hari Kemerdekaan\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let plan = app
+        .staff_json("/api/v1/staff/offices/ciruas/plan", &sup)
+        .await;
+    assert_eq!(plan["holidays_missing"], Value::Null);
+    assert!(
+        !page("sup-h", "/staff/offices/ciruas")
+            .await
+            .contains("holiday-warning")
+    );
 }

@@ -219,6 +219,12 @@ async fn a_supervisor_undoes_a_closure_and_a_level_from_the_page(app: TestApp) {
         "open again"
     );
 
+    // A joint leave day (Christmas Eve) is opened from its row too.
+    click_to_next_page(&c, Locator::Id("reopen-2026-12-24")).await;
+    click_to_next_page(&c, Locator::Id("apply")).await;
+    let a = app.availability("ciruas", "2026-12-24", "2026-12-24").await;
+    assert_eq!(a["days"][0]["closed"], false, "open on a joint leave day");
+
     // A level 4 period from Wednesday: set, then ended on Thursday, then deleted.
     let wednesday = open_slots(&app, "2026-12-02").await;
     c.find(Locator::Css("#f-level option[value='4']"))

@@ -326,6 +326,9 @@ pub struct Plan {
     /// Slots of these days holding more than their capacity (seats that cannot move, such
     /// as a started slot's, may; anything else is a bug).
     pub over_capacity: Vec<OverCapacity>,
+    /// The first year the booking horizon reaches whose holidays are not loaded (only the
+    /// fixed-date holidays of it are known); null when every such year is loaded.
+    pub holidays_missing: Option<i32>,
 }
 
 /// A slot holding more seats than it has.
@@ -343,6 +346,7 @@ impl From<plan::Plan> for Plan {
     fn from(p: plan::Plan) -> Self {
         let tz = p.timezone;
         Self {
+            holidays_missing: None,
             over_capacity: p
                 .over_capacity
                 .iter()

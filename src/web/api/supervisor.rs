@@ -169,7 +169,9 @@ pub async fn get_plan(
             .filter(|d| (1..=62).contains(d))
             .ok_or_else(|| AppError::field(Code::Invalid, "days", "err-required"))?,
     };
-    Ok(Json(plan::plan(&state, office, days).await?.into()))
+    let mut answer: super::dto::Plan = plan::plan(&state, office, days).await?.into();
+    answer.holidays_missing = plan::holidays_missing(&state).await?;
+    Ok(Json(answer))
 }
 
 /// The rules in force, one per level.
@@ -315,6 +317,9 @@ pub async fn put_holidays(
         }
     })?;
     let reports = changes::load_holidays(&state, &who, year, &days, dry_run).await?;
+    if !dry_run {
+        state.holidays_missing.changed();
+    }
     let offices: Vec<OfficeReport> = reports.iter().map(OfficeReport::new).collect();
     Ok((
         StatusCode::OK,

@@ -24,6 +24,8 @@ pub struct Frame {
     pub staff: bool,
     /// The staff menu: (link, label, this page).
     pub nav: Vec<(String, String, bool)>,
+    /// A warning for supervisors and admins on every staff page (next year's holidays).
+    pub warning: Option<String>,
 }
 
 impl Frame {
@@ -38,6 +40,7 @@ impl Frame {
             ),
             staff: false,
             nav: Vec::new(),
+            warning: None,
         }
     }
 
@@ -91,11 +94,67 @@ impl Frame {
         for item in &mut nav {
             item.2 = item.0 == path;
         }
+        let missing = WARN_OF.try_with(|y| *y).ok().flatten();
+        let warning = missing
+            .filter(|_| me.role >= Role::Supervisor)
+            .map(|year| lang.format("staff-holidays-missing", &[("year", year.to_string())]));
         Self {
             nav,
+            warning,
             ..Self::staff(lang, here)
         }
     }
+}
+
+/// The year of missing holidays that supervisors and admins are warned of, as last worked
+/// out (by [`holiday_check`], at most every 30 seconds) and when; one per application.
+#[derive(Default)]
+pub struct HolidaysMissing(std::sync::Mutex<(Option<std::time::Instant>, Option<i32>)>);
+
+impl HolidaysMissing {
+    /// After holidays are loaded: the next staff page works the warning out again.
+    pub fn changed(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).0 = None;
+    }
+}
+
+tokio::task_local! {
+    /// The year of missing holidays, for the frames of the staff page being answered.
+    static WARN_OF: Option<i32>;
+}
+
+/// Works out, before a staff page, whether the booking horizon reaches a year without
+/// holidays (at most every 30 seconds; at once after holidays are loaded here), and lets
+/// the page's frame know.
+pub async fn holiday_check(
+    axum::extract::State(state): axum::extract::State<crate::web::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !req.uri().path().starts_with("/staff") {
+        return next.run(req).await;
+    }
+    let held = *state
+        .holidays_missing
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let missing = match held {
+        (Some(at), missing) if at.elapsed() < std::time::Duration::from_secs(30) => missing,
+        _ => match crate::usecases::plan::holidays_missing(&state).await {
+            Ok(missing) => {
+                *state
+                    .holidays_missing
+                    .0
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) =
+                    (Some(std::time::Instant::now()), missing);
+                missing
+            }
+            Err(_) => held.1,
+        },
+    };
+    WARN_OF.scope(missing, next.run(req)).await
 }
 
 /// The staff frame of a page of no one office (the account, the rules): the menu still

@@ -306,6 +306,7 @@ pub(super) async fn holidays_submit(
                 .await
                 .or_page(lang)?;
             if apply {
+                state.holidays_missing.changed();
                 return Ok(Redirect::to("/staff/rules?m=holidays").into_response());
             }
             // The preview re-sends the file's text (and its name, which says its kind).
