@@ -115,6 +115,10 @@ pub struct FailedMessage {
     pub attempts: i64,
     /// The last error.
     pub last_error: Option<String>,
+    /// The applicant, to be reached another way.
+    pub name: String,
+    pub phone: String,
+    pub email: Option<String>,
 }
 
 /// `1, 2, 3` from row ids.
@@ -233,8 +237,8 @@ impl Store {
     /// Messages given up on at an office (all offices for `None`), newest first.
     pub async fn failed_messages(&self, office_id: Option<i64>) -> StoreResult<Vec<FailedMessage>> {
         Ok(sqlx::query_as(
-            "SELECT n.id, n.kind, b.code, n.created_at, n.attempts, n.last_error \
-             FROM notifications n JOIN bookings b ON b.id = n.booking_id \
+            "SELECT n.id, n.kind, b.code, n.created_at, n.attempts, n.last_error, b.name, \
+             b.phone, b.email FROM notifications n JOIN bookings b ON b.id = n.booking_id \
              WHERE n.failed_at IS NOT NULL AND ($1 IS NULL OR b.office_id = $1) \
              ORDER BY n.id DESC LIMIT 200",
         )

@@ -385,12 +385,62 @@ pub async fn failed(
     who: &super::auth::Authorized<super::auth::AtOffice<super::auth::Supervisor>>,
 ) -> Result<Vec<crate::store::FailedMessage>, AppError> {
     let office = who.scope().office();
-    Ok(ctx.store.failed_messages(Some(office.id)).await?)
+    let rows = ctx.store.failed_messages(Some(office.id)).await?;
+    if !rows.is_empty() {
+        // They carry the applicants' phones and e-mail addresses: the read is audited.
+        ctx.store
+            .audit_read(
+                who.actor(),
+                "failed_messages.view",
+                Some(office.id),
+                None,
+                ctx.clock.now(),
+            )
+            .await?;
+    }
+    Ok(rows)
+}
+
+/// Why a message could not be delivered, as the supervisor reads it: the key of a text
+/// and its arguments, from the error the delivery recorded (written by this module).
+pub fn failure_reason(last_error: Option<&str>) -> (&'static str, Vec<(&'static str, String)>) {
+    let e = last_error.unwrap_or_default();
+    let code = |prefix: &str| e.strip_prefix(prefix).map(|c| c.trim().to_string());
+    if e.starts_with("no answer within") {
+        ("outbox-fail-timeout", Vec::new())
+    } else if e.starts_with("no answer") {
+        ("outbox-fail-unreachable", Vec::new())
+    } else if let Some(status) = code("answered") {
+        ("outbox-fail-refused", vec![("status", status)])
+    } else if let Some(status) = code("the SMTP server answered") {
+        ("outbox-fail-smtp-refused", vec![("status", status)])
+    } else if e == "the SMTP server could not be reached" {
+        ("outbox-fail-smtp-unreachable", Vec::new())
+    } else if e == "the stored e-mail address is not valid" {
+        ("outbox-fail-address", Vec::new())
+    } else {
+        ("outbox-fail-other", vec![("error", e.to_string())])
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_read_as_what_went_wrong() {
+        assert_eq!(
+            failure_reason(Some("no answer within 10 s")).0,
+            "outbox-fail-timeout"
+        );
+        assert_eq!(
+            failure_reason(Some("no answer: error sending request")).0,
+            "outbox-fail-unreachable"
+        );
+        let (key, args) = failure_reason(Some("answered 503"));
+        assert_eq!((key, args[0].1.as_str()), ("outbox-fail-refused", "503"));
+        assert_eq!(failure_reason(None).0, "outbox-fail-other");
+    }
 
     #[test]
     fn delays_grow_to_an_hour() {

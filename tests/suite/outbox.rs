@@ -324,6 +324,10 @@ async fn a_receiver_down_for_a_day_sees_the_message_marked_failed(
         .await;
     assert_eq!(list[0]["booking_code"], b["code"]);
     assert_eq!(list[0]["kind"], "booking_confirmed");
+    // With how to reach the applicant another way, and why, readable.
+    assert_eq!(list[0]["applicant"]["phone"], "+6281234567890");
+    let why = list[0]["reason"].as_str().unwrap();
+    assert!(why.contains("HTTP") && !why.contains("answered"), "{why}");
     // And on their plan page.
     // (Behind its public URL, the server takes staff forms from that origin.)
     let login = app
@@ -355,6 +359,11 @@ async fn a_receiver_down_for_a_day_sees_the_message_marked_failed(
     assert!(
         page.contains("failed-messages") && page.contains(b["code"].as_str().unwrap()),
         "{page}"
+    );
+    let listed = &page[page.find("id=\"failed-list\"").expect("the list")..];
+    assert!(
+        listed.contains("+6281234567890") && listed.contains("menolak pesannya"),
+        "{listed}"
     );
     // No more attempts.
     app.advance_and_sweep(chrono::Duration::hours(2)).await;

@@ -337,6 +337,7 @@ pub async fn put_holidays(
     responses((status = 200), (status = 401), (status = 403), (status = 404)))]
 pub async fn failed_messages(
     State(state): State<AppState>,
+    lang: crate::web::kit::lang::Lang,
     staff: Staff,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
@@ -346,8 +347,11 @@ pub async fn failed_messages(
     let rows: Vec<serde_json::Value> = rows
         .iter()
         .map(|m| {
+            let (key, args) = crate::usecases::outbox::failure_reason(m.last_error.as_deref());
             serde_json::json!({"id": m.id, "kind": kinds(&m.kind), "booking_code": m.code,
-                "attempts": m.attempts, "last_error": m.last_error})
+                "attempts": m.attempts, "last_error": m.last_error,
+                "reason": lang.format(key, &args),
+                "applicant": {"name": m.name, "phone": m.phone, "email": m.email}})
         })
         .collect();
     Ok(Json(rows).into_response())

@@ -110,6 +110,18 @@ struct DayRow {
     closed: bool,
 }
 
+/// A message given up on, and how to reach its applicant another way.
+struct FailedRow {
+    code: String,
+    name: String,
+    /// Phone, and e-mail when given.
+    contact: String,
+    kind: String,
+    /// What went wrong, readable.
+    reason: String,
+    attempts: i64,
+}
+
 /// A level period of the office, with what may be done to it.
 struct PeriodRow {
     id: i64,
@@ -139,8 +151,8 @@ pub(super) struct PlanPage {
     today: String,
     /// One swatch per level: CSS class, name.
     level_legend: Vec<(&'static str, String)>,
-    /// Messages to applicants given up on (supervisors): (code, kind, last error).
-    failed: Vec<(String, String, String)>,
+    /// Messages to applicants given up on (supervisors).
+    failed: Vec<FailedRow>,
     /// The office's level periods, newest first.
     periods: Vec<PeriodRow>,
 }
@@ -162,7 +174,28 @@ pub(super) async fn plan_page(
             .await
             .or_page(lang)?
             .into_iter()
-            .map(|m| (m.code, m.kind, m.last_error.unwrap_or_default()))
+            .map(|m| {
+                let (key, args) = crate::usecases::outbox::failure_reason(m.last_error.as_deref());
+                let kind = crate::domain::NotificationKind::parse(&m.kind)
+                    .map_or(m.kind.clone(), |k| k.wire().to_string());
+                FailedRow {
+                    contact: match &m.email {
+                        Some(email) => format!("{} · {email}", m.phone),
+                        None => m.phone.clone(),
+                    },
+                    code: m.code,
+                    name: m.name,
+                    kind,
+                    reason: lang.format(
+                        key,
+                        &args
+                            .iter()
+                            .map(|(k, v)| (*k, v.clone()))
+                            .collect::<Vec<_>>(),
+                    ),
+                    attempts: m.attempts,
+                }
+            })
             .collect(),
         // A desk officer does not see them.
         None => Vec::new(),
