@@ -64,6 +64,8 @@ pub struct AuditFilter {
     pub before_id: Option<i64>,
     /// At most this many rows.
     pub limit: i64,
+    /// Leave out the records of reads (views and exports), so that changes stand out.
+    pub hide_reads: bool,
 }
 
 impl Store {
@@ -232,6 +234,9 @@ pub(crate) fn audit_sql(f: &AuditFilter, by_booking: bool) -> String {
     add("a.office_id = ?", f.office_id.is_some());
     add("a.booking_id = ?", by_booking);
     add("a.id < ?", f.before_id.is_some());
+    if f.hide_reads {
+        sql.push_str(" AND a.action NOT LIKE '%.view' AND a.action NOT LIKE '%.export'");
+    }
     sql.push_str(&format!(" ORDER BY a.id DESC LIMIT ${}", n + 1));
     sql
 }

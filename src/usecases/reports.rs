@@ -8,6 +8,103 @@ use crate::store::{AuditFilter, AuditRow, DayReport, Office, StaffMember};
 use chrono::{Duration, NaiveDate};
 use std::collections::HashMap;
 
+/// Every action the audit log records, with the text that tells it as a sentence ("Siti
+/// (desk) checked in K7QM2XPA"); the page's action filter lists them.
+pub const ACTIONS: [(&str, &str); 51] = [
+    ("audit.view", "audit-act-audit-view"),
+    ("booking.cancel", "audit-act-booking-cancel"),
+    ("booking.check_in", "audit-act-booking-check-in"),
+    ("booking.create", "audit-act-booking-create"),
+    ("booking.displaced", "audit-act-booking-displaced"),
+    ("booking.recorded", "audit-act-booking-recorded"),
+    ("booking.no_show", "audit-act-booking-no-show"),
+    ("booking.turned_away", "audit-act-booking-turned-away"),
+    ("booking.offer_claimed", "audit-act-booking-offer-claimed"),
+    ("booking.offered", "audit-act-booking-offered"),
+    ("booking.release", "audit-act-booking-release"),
+    ("booking.reschedule", "audit-act-booking-reschedule"),
+    ("booking.retest_due", "audit-act-booking-retest-due"),
+    ("booking.token_reissued", "audit-act-booking-token-reissued"),
+    (
+        "booking.verification_failed",
+        "audit-act-booking-verification-failed",
+    ),
+    ("booking.verified", "audit-act-booking-verified"),
+    ("booking.view", "audit-act-booking-view"),
+    ("certificate.accepted", "audit-act-certificate-accepted"),
+    ("certificate.rejected", "audit-act-certificate-rejected"),
+    ("certificate.replace", "audit-act-certificate-replace"),
+    ("certificate.view", "audit-act-certificate-view"),
+    ("day_list.export", "audit-act-day-list-export"),
+    ("day_list.view", "audit-act-day-list-view"),
+    ("failed_messages.view", "audit-act-failed-messages-view"),
+    ("holidays.load", "audit-act-holidays-load"),
+    ("level_rule.update", "audit-act-level-rule-update"),
+    ("office.create", "audit-act-office-create"),
+    ("office.update", "audit-act-office-update"),
+    ("plan.close", "audit-act-plan-close"),
+    ("plan.level", "audit-act-plan-level"),
+    ("plan.level_delete", "audit-act-plan-level-delete"),
+    ("plan.level_end", "audit-act-plan-level-end"),
+    ("plan.reopen", "audit-act-plan-reopen"),
+    ("queue.call", "audit-act-queue-call"),
+    ("retention.anonymised", "audit-act-retention-anonymised"),
+    (
+        "retention.certificate_deleted",
+        "audit-act-retention-certificate-deleted",
+    ),
+    ("retention.purge", "audit-act-retention-purge"),
+    (
+        "retention.tokens_removed",
+        "audit-act-retention-tokens-removed",
+    ),
+    ("staff.add", "audit-act-staff-add"),
+    ("staff.disable", "audit-act-staff-disable"),
+    ("staff.enable", "audit-act-staff-enable"),
+    ("staff.login", "audit-act-staff-login"),
+    ("staff.login_failed", "audit-act-staff-login-failed"),
+    ("staff.password", "audit-act-staff-password"),
+    ("staff.recovery_codes", "audit-act-staff-recovery-codes"),
+    ("staff.revoke", "audit-act-staff-revoke"),
+    ("staff.role", "audit-act-staff-role"),
+    (
+        "staff.second_factor_off",
+        "audit-act-staff-second-factor-off",
+    ),
+    ("staff.second_factor_on", "audit-act-staff-second-factor-on"),
+    ("verification.expire", "audit-act-verification-expire"),
+    ("waitlist.join", "audit-act-waitlist-join"),
+];
+
+/// The audit row as a sentence in the reader's language: who (with their role), what,
+/// which booking. `roles` maps usernames to their role's text.
+pub fn audit_sentence(
+    lang: crate::i18n::Lang,
+    row: &AuditRow,
+    roles: &HashMap<String, String>,
+) -> String {
+    let who = match row.actor.as_str() {
+        "applicant" => lang.text("audit-who-applicant"),
+        "system" => lang.text("audit-who-system"),
+        "cli" => lang.text("audit-who-cli"),
+        actor => match actor.strip_prefix("staff:") {
+            Some(name) => match roles.get(name) {
+                Some(role) => format!("{name} ({role})"),
+                None => name.to_string(),
+            },
+            None => actor.to_string(),
+        },
+    };
+    let code = row.booking.clone().unwrap_or_default();
+    match ACTIONS.iter().find(|(a, _)| *a == row.action) {
+        Some((_, key)) => lang.format(key, &[("who", who), ("code", code)]),
+        None => lang.format(
+            "audit-act-other",
+            &[("who", who), ("action", row.action.clone())],
+        ),
+    }
+}
+
 /// The longest range a report covers.
 const MAX_REPORT_DAYS: i64 = 366;
 
@@ -232,7 +329,32 @@ pub async fn audit_filter(
         booking: text("booking")?,
         before_id,
         limit: if csv { 10_000 } else { 100 },
+        hide_reads: false,
     })
+}
+
+/// The zone the audit log is read in: the member's office's, else WIB.
+pub async fn audit_zone(ctx: &Context, member: &StaffMember) -> chrono_tz::Tz {
+    match member.office_id {
+        Some(id) => ctx
+            .store
+            .office_by_id(id)
+            .await
+            .map(|o| o.spec.timezone)
+            .unwrap_or(chrono_tz::Asia::Jakarta),
+        None => chrono_tz::Asia::Jakarta,
+    }
+}
+
+/// Staff usernames and their roles, to say who did what.
+pub async fn staff_roles(ctx: &Context) -> Result<HashMap<String, Role>, AppError> {
+    Ok(ctx
+        .store
+        .list_staff()
+        .await?
+        .into_iter()
+        .filter_map(|a| Some((a.username, Role::parse(&a.role)?)))
+        .collect())
 }
 
 /// The audit log as filtered, newest first; reading it is itself audited.
@@ -291,11 +413,12 @@ pub fn report_csv(days: &[DayReport]) -> String {
 }
 
 /// The audit log as CSV (instants in UTC, RFC 3339).
-pub fn audit_csv(rows: &[AuditRow]) -> String {
+pub fn audit_csv(rows: &[AuditRow], tz: chrono_tz::Tz) -> String {
     let mut out = String::from("id,at,actor,action,office,booking,detail,origin\n");
     for r in rows {
+        // In the office's zone, with its offset (as the page shows it).
         let at = chrono::DateTime::from_timestamp(r.at, 0)
-            .map(|t| t.to_rfc3339())
+            .map(|t| crate::domain::office::local_rfc3339(t, tz))
             .unwrap_or_default();
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{}\n",

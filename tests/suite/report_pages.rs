@@ -8,6 +8,7 @@ use crate::helpers::*;
 use serde_json::{Value, json};
 
 crate::both_databases!(
+    the_audit_log_reads_as_sentences_and_hides_reads_unless_asked,
     the_report_has_every_day_and_the_day_export_has_the_full_nik,
     the_report_page_draws_one_day_and_a_year_and_breaks_the_recorded_down,
 );
@@ -200,4 +201,60 @@ async fn the_report_page_draws_one_day_and_a_year_and_breaks_the_recorded_down(a
     assert_eq!(text(&c, "#report tbody").await.lines().count(), 365);
     screenshot(&c, "report-a-year").await;
     c.close().await.unwrap();
+}
+
+/// Issue 21, item 12: the audit page tells each record as a sentence ("loket-a (Petugas
+/// loket) men-check-in K7QM2XPA"), leaves the records of reads out unless asked, offers
+/// the actions as a list, and gives times in the office's zone (the CSV too).
+async fn the_audit_log_reads_as_sentences_and_hides_reads_unless_asked(app: TestApp) {
+    let token = app
+        .staff_token("loket-a", rekam::domain::Role::Desk, Some("ciruas"))
+        .await;
+    let codes = record(&app, &token, &[(1, &nik(1))]).await;
+    // A read, which the page leaves out by default.
+    app.staff_json(&format!("/api/v1/staff/bookings/{}", codes[0]), &token)
+        .await;
+    app.staff_token("spv-a", rekam::domain::Role::Supervisor, Some("ciruas"))
+        .await;
+    let (_, cookie) = crate::security::log_in(&app, "spv-a").await;
+    let get = |path: &'static str| {
+        let (client, cookie, url) = (app.client.clone(), cookie.clone(), app.url(path));
+        async move {
+            client
+                .get(url)
+                .header("Cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let page = get("/staff/audit").await;
+    let said = format!("loket-a (Petugas loket) men-check-in {}", codes[0]);
+    assert!(page.contains(&said), "{page}");
+    assert!(page.contains(&format!(
+        "loket-a (Petugas loket) mencatat {} sudah direkam",
+        codes[0]
+    )));
+    let table = &page[page.find("id=\"audit\"").expect("the log")..];
+    assert!(
+        !table.contains("melihat data"),
+        "reads are left out: {table}"
+    );
+    assert!(
+        page.contains("<option value=\"booking.check_in\""),
+        "actions as a list"
+    );
+    let with_reads = get("/staff/audit?reads=1").await;
+    assert!(
+        with_reads.contains(&format!(
+            "loket-a (Petugas loket) melihat data {}",
+            codes[0]
+        )),
+        "{with_reads}"
+    );
+    let csv = get("/staff/audit?format=csv").await;
+    assert!(csv.lines().nth(1).unwrap().contains("+07:00"), "{csv}");
 }

@@ -92,7 +92,8 @@ pub async fn audit(
     let filter: AuditFilter = reports::audit_filter(&state, &staff.0, &q, csv).await?;
     let rows = reports::audit(&state, &staff.0, &filter).await?;
     if csv {
-        return Ok(csv_response("audit", reports::audit_csv(&rows)));
+        let tz = reports::audit_zone(&state, &staff.0).await;
+        return Ok(csv_response("audit", reports::audit_csv(&rows, tz)));
     }
     // Instants with the offset of the row's office (UTC where it has none).
     let zones: HashMap<String, chrono_tz::Tz> = crate::usecases::availability::offices(&state)

@@ -181,11 +181,23 @@ async fn day_export(
     Ok(csv(&format!("rekam-{slug}-{date}"), body))
 }
 
+/// The text key of a role's name.
+fn role_key(role: Role) -> &'static str {
+    match role {
+        Role::Desk => "role-desk",
+        Role::Supervisor => "role-supervisor",
+        Role::Admin => "role-admin",
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "staff/audit.html")]
 struct AuditPage {
     frame: Frame,
-    rows: Vec<(String, AuditRow)>,
+    /// (when, the sentence, the row).
+    rows: Vec<(String, String, AuditRow)>,
+    /// (action, its label) for the filter.
+    actions: Vec<(&'static str, String)>,
     q: HashMap<String, String>,
     csv_href: String,
     next_href: Option<String>,
@@ -208,12 +220,16 @@ async fn audit_page(
     q.retain(|_, v| !v.trim().is_empty());
     q.values_mut().for_each(|v| *v = v.trim().to_string());
     let as_csv = q.get("format").is_some_and(|f| f == "csv");
-    let filter = reports::audit_filter(&state, &me, &q, as_csv)
+    let mut filter = reports::audit_filter(&state, &me, &q, as_csv)
         .await
         .or_page(lang)?;
+    // Reads (who viewed what) would drown the changes: shown when asked, or when the
+    // action asked for is one.
+    filter.hide_reads = !q.contains_key("reads") && filter.action.is_none();
     let rows = reports::audit(&state, &me, &filter).await.or_page(lang)?;
+    let tz = reports::audit_zone(&state, &me).await;
     if as_csv {
-        return Ok(csv("audit", reports::audit_csv(&rows)));
+        return Ok(csv("audit", reports::audit_csv(&rows, tz)));
     }
     let query = |extra: &[(&str, String)]| {
         let mut pairs: Vec<(String, String)> = q
@@ -242,20 +258,29 @@ async fn audit_page(
         })
         .flatten();
     let office = me.office_id;
-    let tz = match office {
-        Some(id) => state
-            .store
-            .office_by_id(id)
-            .await
-            .map(|o| o.spec.timezone)
-            .unwrap_or(chrono_tz::Asia::Jakarta),
-        None => chrono_tz::Asia::Jakarta,
-    };
+    let roles: HashMap<String, String> = reports::staff_roles(&state)
+        .await
+        .or_page(lang)?
+        .into_iter()
+        .map(|(name, role)| (name, lang.text(role_key(role))))
+        .collect();
     let rows = rows
         .into_iter()
         .map(|r| {
             let at = chrono::DateTime::from_timestamp(r.at, 0).unwrap_or_default();
-            (short_when(lang, tz, at), r)
+            (
+                short_when(lang, tz, at),
+                reports::audit_sentence(lang, &r, &roles),
+                r,
+            )
+        })
+        .collect();
+    let dots = "…".to_string();
+    let actions = reports::ACTIONS
+        .iter()
+        .map(|(action, key)| {
+            let label = lang.format(key, &[("who", dots.clone()), ("code", dots.clone())]);
+            (*action, label)
         })
         .collect();
     let slug = match office {
@@ -267,6 +292,7 @@ async fn audit_page(
         csv_href: format!("/staff/audit?{}", query(&[("format", "csv".to_string())])),
         next_href,
         rows,
+        actions,
         q,
     }
     .into_response())
