@@ -52,6 +52,8 @@ pub struct DisplacedBooking {
     pub id: i64,
     /// Booking code.
     pub code: String,
+    /// The applicant's name (for the preview; never in the API's answer).
+    pub name: String,
     /// Its slot before.
     pub from: DateTime<Utc>,
     /// Its new slot, or none when it needs rebooking.
@@ -86,6 +88,7 @@ pub struct Notice {
 struct PlacedRow {
     id: i64,
     code: String,
+    name: String,
     slot_start: i64,
     local_date: String,
     status: String,
@@ -259,7 +262,7 @@ pub(crate) async fn replan_office(
     let cal = load_calendar(&mut *tx, office_id).await?;
     let today = planner::local_date(&spec, now);
     let rows: Vec<PlacedRow> = sqlx::query_as(&format!(
-        "SELECT b.id, b.code, b.slot_start, b.local_date, b.status, b.created_at, c.kind, \
+        "SELECT b.id, b.code, b.name, b.slot_start, b.local_date, b.status, b.created_at, c.kind, \
          c.issued_at FROM bookings b JOIN certificates c ON c.booking_id = b.id \
          AND c.superseded_at IS NULL WHERE b.office_id = $1 AND b.slot_start >= $2 \
          AND {}",
@@ -301,6 +304,7 @@ pub(crate) async fn replan_office(
             .map(|m| DisplacedBooking {
                 id: m.id,
                 code: by_id[&m.id].code.clone(),
+                name: by_id[&m.id].name.clone(),
                 from: m.from,
                 to: match m.outcome {
                     Outcome::Moved { slot, .. } => Some(slot.start),

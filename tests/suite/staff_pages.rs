@@ -204,7 +204,21 @@ async fn a_supervisor_undoes_a_closure_and_a_level_from_the_page(app: TestApp) {
     set_value(&c, "#f-date", "2026-12-01").await;
     type_in(&c, "#f-closure-reason", "Disinfeksi").await;
     click_to_next_page(&c, Locator::Css("form[action$='/closure'] button")).await;
-    assert!(text(&c, "#displaced").await.contains(&code));
+    // The preview says who (code and name), where they go, and what they are told, by
+    // which channel (none is set here).
+    let who = text(&c, "#displaced").await;
+    assert!(who.contains(&code) && who.contains("Budi Santoso"), "{who}");
+    let told = text(&c, "#told").await;
+    assert!(
+        told.contains(&code) && told.contains("Disinfeksi"),
+        "{told}"
+    );
+    assert!(
+        text(&c, "#channel")
+            .await
+            .contains("Tidak ada saluran pesan")
+    );
+    screenshot(&c, "plan-close-preview").await;
     click_to_next_page(&c, Locator::Id("apply")).await;
     assert_eq!(open_slots(&app, "2026-12-01").await, 0, "closed");
     // Reopen it from its row: the same preview, then open again.

@@ -308,8 +308,62 @@ struct PreviewPage {
     action: String,
     moved: usize,
     marked: usize,
-    /// Each displaced booking: code, its slot, where it goes (none: asked to rebook).
-    displaced: Vec<(String, String, Option<String>)>,
+    /// Each displaced booking: code, name, its slot, where it goes (none: asked to rebook).
+    displaced: Vec<(String, String, String, Option<String>)>,
+    /// What the applicants will be told (one message of each kind, as it will read).
+    told: Vec<String>,
+    /// By which channel, or that none is set.
+    channel: String,
+}
+
+/// What the applicants of a preview are told, one message of each kind (the first moved
+/// one's and the first asked to rebook's), as the outbox will write them in Indonesian.
+fn told(
+    lang: Lang,
+    office: &Office,
+    change: &PlanChange,
+    reason: &str,
+    displaced: &[crate::store::DisplacedBooking],
+) -> Vec<String> {
+    let why = match change {
+        PlanChange::Level { level, .. } => crate::domain::Reason::level(*level, reason),
+        PlanChange::Office(_) => crate::domain::Reason::OfficeSettings,
+        _ => crate::domain::Reason::typed(reason),
+    };
+    let tz = office.spec.timezone;
+    let when = |t| short_when(lang, tz, t);
+    let moved = displaced.iter().find(|d| d.to.is_some());
+    let stuck = displaced.iter().find(|d| d.to.is_none());
+    let link = lang.text("staff-told-link");
+    let say = crate::usecases::say(lang, &why);
+    moved
+        .map(|d| ("msg-moved", d))
+        .into_iter()
+        .chain(stuck.map(|d| ("msg-needs-rebooking", d)))
+        .map(|(key, d)| {
+            lang.format(
+                key,
+                &[
+                    ("code", d.code.clone()),
+                    ("when", when(d.from)),
+                    ("to", d.to.map(when).unwrap_or_default()),
+                    ("reason", say.clone()),
+                    ("link", link.clone()),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// The channel messages go by, as the preview says it.
+fn channel(lang: Lang, settings: &crate::config::Settings) -> String {
+    if !settings.notify_webhook_url.is_empty() {
+        lang.text("staff-channel-webhook")
+    } else if !settings.smtp_url.is_empty() {
+        lang.text("staff-channel-smtp")
+    } else {
+        lang.text("staff-channel-none")
+    }
 }
 
 fn field<'a>(f: &'a HashMap<String, String>, name: &str) -> &'a str {
@@ -367,11 +421,20 @@ async fn change_submit(
         .map(|d| {
             (
                 d.code.clone(),
+                d.name.clone(),
                 short_when(lang, tz, d.from),
                 d.to.map(|t| short_when(lang, tz, t)),
             )
         })
         .collect();
+    let told = told(
+        lang,
+        &office,
+        &change,
+        field(&f, "reason"),
+        &report.displaced,
+    );
+    let channel = channel(lang, &state.settings);
     Ok(PreviewPage {
         frame: Frame::staff_menu(
             lang,
@@ -380,6 +443,8 @@ async fn change_submit(
             Some(&office.slug),
         ),
         displaced,
+        told,
+        channel,
         marked: report.displaced.len() - moved,
         moved,
         title,
