@@ -819,6 +819,56 @@ async fn an_admin_manages_accounts_on_the_page_but_never_locks_everyone_out(app:
     )
     .await;
     assert_eq!(r.status(), 303);
+    // Disabling another's account asks first, saying what it does; nothing changes yet.
+    let r = post(
+        "/staff/accounts/loket-baru".into(),
+        vec![("action", "disable")],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Nonaktifkan akun loket-baru?"), "{page}");
+    let disabled = |app: &TestApp| {
+        let store = app.store.clone();
+        async move {
+            store
+                .list_staff()
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|a| a.username == "loket-baru")
+                .unwrap()
+                .disabled
+        }
+    };
+    assert_eq!(disabled(&app).await, 0, "not disabled before the yes");
+    // Yes: done, and the list says exactly what happened, to whom.
+    let r = post(
+        "/staff/accounts/loket-baru".into(),
+        vec![("action", "disable"), ("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(to, "/staff/accounts?m=disabled&u=loket%2Dbaru");
+    assert_eq!(disabled(&app).await, 1);
+    let page = app
+        .client
+        .get(app.url(&to))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Akun loket-baru dinonaktifkan"), "{page}");
+    let r = post(
+        "/staff/accounts/loket-baru".into(),
+        vec![("action", "enable")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
     // Disabling oneself, or the last admin, is refused.
     let r = post(
         "/staff/accounts/test-admin".into(),

@@ -181,6 +181,19 @@ async fn day_export(
     Ok(csv(&format!("rekam-{slug}-{date}"), body))
 }
 
+/// A question before a change that cannot be taken back at once: what it does, yes or back.
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/confirm.html")]
+struct ConfirmPage {
+    frame: Frame,
+    title: String,
+    text: String,
+    action: String,
+    fields: Vec<(&'static str, String)>,
+    confirm: String,
+    back: String,
+}
+
 /// The text key of a role's name.
 fn role_key(role: Role) -> &'static str {
     match role {
@@ -360,7 +373,16 @@ async fn accounts_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<AccountsPage, PageError> {
     auth::nationwide(&me).or_page(lang)?;
-    let notice = q.get("m").map(|_| lang.text("accounts-saved"));
+    // What happened, to whom.
+    let user: String = q
+        .get("u")
+        .map(|u| u.chars().filter(|c| !c.is_control()).take(64).collect())
+        .unwrap_or_default();
+    let notice = q.get("m").map(|m| match m.as_str() {
+        "disabled" => lang.format("accounts-disabled-done", &[("user", user.clone())]),
+        "enabled" => lang.format("accounts-enabled-done", &[("user", user.clone())]),
+        _ => lang.text("accounts-saved"),
+    });
     accounts_view(&state, lang, &me, notice, None, HashMap::new()).await
 }
 
@@ -432,6 +454,28 @@ async fn account_change(
                 Err(e) => refused(&state, lang, &me, e, HashMap::new()).await,
             };
         }
+        // Another's account is disabled after a confirmation that says what it does.
+        "disable" if get("confirm") != "yes" && username != me.username => {
+            let account = accounts::list(&state, &who)
+                .await
+                .or_page(lang)?
+                .into_iter()
+                .find(|a| a.username == username)
+                .ok_or_else(|| PageError(lang, AppError::not_found()))?;
+            return Ok(ConfirmPage {
+                frame: Frame::staff_menu(lang, "/staff/accounts", &me, None),
+                title: lang.format(
+                    "accounts-disable-confirm",
+                    &[("user", account.username.clone())],
+                ),
+                text: lang.text("accounts-disable-explain"),
+                action: format!("/staff/accounts/{}", account.username),
+                fields: vec![("action", "disable".into()), ("confirm", "yes".into())],
+                confirm: lang.text("accounts-disable-yes"),
+                back: "/staff/accounts".into(),
+            }
+            .into_response());
+        }
         "disable" => AccountChange::Disabled(true),
         "enable" => AccountChange::Disabled(false),
         "password" => AccountChange::Password(f.get("password").cloned().unwrap_or_default()),
@@ -443,8 +487,20 @@ async fn account_change(
             }
         },
     };
+    let done = match change {
+        AccountChange::Disabled(true) => "disabled",
+        AccountChange::Disabled(false) => "enabled",
+        _ => "changed",
+    };
     match accounts::change(&state.store, &who, &username, change, state.clock.now()).await {
-        Ok(()) => Ok(Redirect::to("/staff/accounts?m=changed").into_response()),
+        Ok(()) => {
+            let user: String = percent_encoding::utf8_percent_encode(
+                &username,
+                percent_encoding::NON_ALPHANUMERIC,
+            )
+            .to_string();
+            Ok(Redirect::to(&format!("/staff/accounts?m={done}&u={user}")).into_response())
+        }
         Err(e) => refused(&state, lang, &me, e, HashMap::new()).await,
     }
 }
