@@ -73,7 +73,7 @@ async fn crawl(
         found.insert(path, problems);
         let hrefs = c
             .execute(
-                "return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))",
+                "return Array.from(document.querySelectorAll('a[href]:not([download])')).map(a => a.getAttribute('href'))",
                 vec![],
             )
             .await
