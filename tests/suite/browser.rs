@@ -829,6 +829,19 @@ async fn an_admin_edits_a_level_rule_and_loads_next_years_holidays_through_their
     // The preview first: every office, what it would do; then apply.
     assert!(text(&c, "#preview-summary").await.contains("0"));
     assert!(c.find(Locator::Id("preview-ciruas")).await.is_ok());
+    // Each part of the rule, old → new; the one that changes stands out.
+    let changed = text(&c, "#rule-changes tr.changed").await;
+    assert!(
+        changed.contains("25 %") && changed.contains("50 %"),
+        "{changed}"
+    );
+    assert_eq!(
+        c.find_all(Locator::Css("#rule-changes tr.changed"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     click_to_next_page(&c, Locator::Id("apply")).await;
     assert!(text(&c, ".notice").await.contains("versi lama"));
     let history = text(&c, "#rule-history tbody tr").await;

@@ -1322,6 +1322,20 @@ async fn certificates_are_reviewed_one_after_another_a_pdf_shown_as_an_image(app
         .await
         .unwrap();
     assert!(page.contains("Tidak ada surat yang menunggu"), "{page}");
+    // A decision sent again from a page shown before (another officer decided meanwhile):
+    // refused, saying so; the rejection stands.
+    let r = post(vec![
+        ("code", code_b.into()),
+        ("decision", "accepted".into()),
+    ])
+    .await;
+    assert_eq!(r.status(), 409);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("sudah diputuskan petugas lain")
+    );
 }
 
 /// Is a program on the PATH?

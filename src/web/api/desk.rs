@@ -223,6 +223,7 @@ pub async fn day_list(
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
                 (header::CONTENT_DISPOSITION, name),
+                (header::CACHE_CONTROL, "no-store".to_string()),
             ],
             body,
         )

@@ -42,10 +42,11 @@ pub fn router() -> Router<AppState> {
         .merge(booking::router())
         .merge(reports::router())
         .merge(review::router())
+        .merge(queue::call_router())
         .layer(axum::middleware::from_fn(
             super::kit::page::staff_error_frame,
         ))
-        .merge(queue::router())
+        .merge(queue::screen_router())
         .route("/static/scan.js", get(scan_js))
 }
 

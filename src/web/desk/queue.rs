@@ -25,16 +25,20 @@ use axum::routing::get;
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// The screen's routes (public) and the call page's (desk).
-pub(super) fn router() -> Router<AppState> {
+/// The screen's routes: public, numbers only.
+pub(super) fn screen_router() -> Router<AppState> {
     Router::new()
         .route("/o/{slug}/antrean", get(screen))
         .route("/o/{slug}/antrean.json", get(screen_json))
         .route("/static/antrean.js", get(screen_js))
-        .route(
-            "/staff/offices/{slug}/call",
-            get(call_page).post(call_submit),
-        )
+}
+
+/// The call page's routes (desk).
+pub(super) fn call_router() -> Router<AppState> {
+    Router::new().route(
+        "/staff/offices/{slug}/call",
+        get(call_page).post(call_submit),
+    )
 }
 
 /// A desk on the screen: its latest call.

@@ -53,6 +53,8 @@ struct Current {
     /// Shown inline (an image, or a PDF's first page rendered); a paper seen at the desk
     /// has nothing to show.
     preview: bool,
+    /// Which certificate was shown (its issue time): a decision is about that one.
+    seen: i64,
 }
 
 #[derive(Template, WebTemplate)]
@@ -157,6 +159,7 @@ async fn view(
         Some(Current {
             issued: short_when(lang, tz, c.issued_at),
             preview: !c.on_paper,
+            seen: c.issued_at.timestamp(),
             row,
         })
     };
@@ -192,6 +195,20 @@ async fn review_submit(
     let d = desk::open(&state, &me, code).await.or_page(lang)?;
     if d.office.slug != slug {
         return Err(PageError(lang, AppError::not_found()));
+    }
+    // Decided meanwhile by someone else, or replaced by the applicant since it was shown:
+    // the decision was about something else; the page shows what is there now.
+    let seen = f.get("seen").and_then(|s| s.parse::<i64>().ok());
+    let c = &d.booking.certificate;
+    if c.status != crate::domain::CertificateStatus::Submitted
+        || seen.is_some_and(|t| t != c.issued_at.timestamp())
+    {
+        let ask = Ask {
+            error: Some(lang.text("review-changed-meanwhile")),
+            ..Ask::default()
+        };
+        let page = view(&state, lang, &me, &slug, ask).await?;
+        return Ok((axum::http::StatusCode::CONFLICT, page).into_response());
     }
     match desk::review(&state, &d, decision, Some(&reason)).await {
         Ok(b) => {

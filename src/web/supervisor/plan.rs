@@ -317,7 +317,8 @@ struct PreviewPage {
 }
 
 /// What the applicants of a preview are told, one message of each kind (the first moved
-/// one's and the first asked to rebook's), as the outbox will write them in Indonesian.
+/// one's and the first asked to rebook's), in the reader's language (each applicant gets
+/// it in their own).
 fn told(
     lang: Lang,
     office: &Office,

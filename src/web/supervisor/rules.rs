@@ -74,6 +74,43 @@ pub(super) struct NationalPreview {
     multipart: bool,
     /// For a holiday file: the days as read from it, to check before applying.
     holidays: Vec<HolidayLine>,
+    /// For a rule: each field, old → new, and whether it changes.
+    rule_changes: Vec<(String, String, String, bool)>,
+}
+
+/// Each field of a level rule, its value before and after: (label, old, new, changed).
+fn rule_changes(
+    lang: Lang,
+    before: Option<&crate::domain::LevelRule>,
+    after: &crate::domain::LevelRule,
+) -> Vec<(String, String, String, bool)> {
+    let percent = |v: u32| format!("{v} %");
+    let or_none = |v: Option<String>| v.unwrap_or_else(|| "–".to_string());
+    let of = |r: &crate::domain::LevelRule| {
+        [
+            percent(r.wfo_percent),
+            percent(r.occupancy_percent),
+            or_none(r.max_visitors.map(|m| m.to_string())),
+            or_none(r.latest_close.clone()),
+            r.source.clone(),
+        ]
+    };
+    let new = of(after);
+    let old = before.map_or_else(|| new.clone().map(|_| "–".to_string()), of);
+    [
+        "staff-wfo",
+        "staff-occupancy",
+        "staff-max-visitors",
+        "staff-latest-close",
+        "staff-source",
+    ]
+    .into_iter()
+    .zip(old.into_iter().zip(new))
+    .map(|(key, (old, new))| {
+        let changed = old != new;
+        (lang.text(key), old, new, changed)
+    })
+    .collect()
 }
 
 impl NationalPreview {
@@ -103,6 +140,7 @@ impl NationalPreview {
             action,
             multipart,
             holidays: Vec::new(),
+            rule_changes: Vec::new(),
         }
     }
 }
@@ -230,8 +268,14 @@ pub(super) async fn rule_submit(
                 .filter(|(k, _)| k != "preview")
                 .chain([("preview".to_string(), versions.to_string())])
                 .collect();
-            let page =
+            let mut page =
                 NationalPreview::new(lang, &me, title, &reports, fields, "/staff/rules", false);
+            let before = changes::rules(&state)
+                .await
+                .or_page(lang)?
+                .into_iter()
+                .find(|r| r.level == parsed.level);
+            page.rule_changes = rule_changes(lang, before.as_ref(), &parsed);
             return Ok(page.into_response());
         }
     };
