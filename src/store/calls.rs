@@ -88,14 +88,20 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Called>> {
-        for _ in 0..8 {
+        // On PostgreSQL a desk skips the person another desk is calling this instant
+        // (SQLite has one writer at a time); the unique index is the last word either way.
+        let skip_locked = match self.backend {
+            super::Backend::Postgres => " FOR UPDATE OF b SKIP LOCKED",
+            super::Backend::Sqlite => "",
+        };
+        for _ in 0..32 {
             let mut tx = self.begin_write().await?;
             let next: Option<Called> = sqlx::query_as(&format!(
                 "SELECT b.id AS booking_id, b.queue_number, b.code, b.name FROM bookings b \
                  WHERE b.office_id = $1 AND b.local_date = $2 AND b.status = {} \
                  AND b.queue_number IS NOT NULL AND NOT EXISTS \
                  (SELECT 1 FROM queue_calls q WHERE q.booking_id = b.id) \
-                 ORDER BY b.queue_number LIMIT 1",
+                 ORDER BY b.queue_number LIMIT 1{skip_locked}",
                 lit(BookingStatus::CheckedIn)
             ))
             .bind(office_id)
