@@ -181,6 +181,7 @@ staff-cap-before = Cap before
 staff-cap-after = Cap after
 staff-displaced-list = Bookings that no longer fit (most recently booked first)
 staff-nobody-displaced = Nobody is displaced.
+staff-listed-first = the first { $n }
 staff-rule-changes = What the rule changes
 staff-rule-field = Part of the rule
 staff-before = Before
@@ -389,6 +390,12 @@ reschedule-explain = Your current time stays yours until the new one is taken.
 reschedule-back = Back to my booking
 reschedule-yours = your current time
 reschedule-not-covered = your certificate no longer covers it
+reschedule-confirm-title = Move your booking?
+reschedule-from = Current time
+reschedule-to = New time
+reschedule-confirm = Yes, move it
+reschedule-other = Choose another time
+booking-rescheduled-from = Your booking was moved from { $from } to { $to }.
 
 ## find
 find-title = Find my booking

@@ -181,6 +181,7 @@ staff-cap-before = Kapasitas sebelum
 staff-cap-after = Kapasitas sesudah
 staff-displaced-list = Jadwal yang tidak muat lagi (yang terakhir memesan lebih dulu)
 staff-nobody-displaced = Tidak ada jadwal yang tergeser.
+staff-listed-first = { $n } pertama
 staff-rule-changes = Perubahan aturan
 staff-rule-field = Bagian aturan
 staff-before = Sebelum
@@ -389,6 +390,12 @@ reschedule-explain = Jadwal lama tetap milik Anda sampai jam baru berhasil diamb
 reschedule-back = Kembali ke jadwal saya
 reschedule-yours = jadwal Anda sekarang
 reschedule-not-covered = surat Anda tidak berlaku lagi
+reschedule-confirm-title = Pindahkan jadwal?
+reschedule-from = Jadwal sekarang
+reschedule-to = Jadwal baru
+reschedule-confirm = Ya, pindahkan
+reschedule-other = Pilih jam lain
+booking-rescheduled-from = Jadwal Anda dipindahkan dari { $from } ke { $to }.
 
 ## find
 find-title = Cari jadwal saya

@@ -539,11 +539,28 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels(app: TestApp
     click_to_next_page(&c, Locator::Id("reschedule-link")).await;
     screenshot(&c, "4-reschedule").await;
     click_to_next_page(&c, Locator::Css("details[open] button.slot")).await;
+    // Choosing a time asks first, saying from what to what; nothing moved yet.
+    let old = text(&c, "#reschedule-old").await;
+    assert_eq!(
+        text(&c, "#reschedule-new").await,
+        "Senin, 30 November 2026, 08:30–09:00 WIB"
+    );
+    assert_eq!(
+        app.remaining("ciruas", &wib(11, 30, 8, 30)).await,
+        6,
+        "nothing is moved before the confirmation"
+    );
+    click_to_next_page(&c, Locator::Id("confirm-reschedule")).await;
     assert_eq!(
         text(&c, "#booking-when").await,
         "Senin, 30 November 2026, 08:30–09:00 WIB"
     );
     assert_eq!(notice_of(&c).await.as_deref(), Some("booking-rescheduled"));
+    let said = text(&c, "#page-notice").await;
+    assert!(
+        said.contains(&old) && said.contains("08:30–09:00"),
+        "the notice says from what to what: {said}"
+    );
 
     // Cancel, confirming on the next page.
     click_to_next_page(&c, Locator::Id("cancel-link")).await;
@@ -854,6 +871,41 @@ async fn an_admin_edits_a_level_rule_and_loads_next_years_holidays_through_their
         .await;
     assert_eq!(rules[3]["wfo_percent"], 50);
 
+    // A cut that displaces someone names them in the preview: office, code, from, to.
+    let sup = app
+        .staff_token("sup-rules", rekam::domain::Role::Supervisor, Some("ciruas"))
+        .await;
+    let r = app
+        .client
+        .put(app.url("/api/v1/staff/offices/ciruas/levels"))
+        .bearer_auth(&sup)
+        .json(&json!({"level": "3", "effective_from": "2026-11-30", "reason": "Inmendagri"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mut codes = Vec::new();
+    for (n, hour) in [(71, 8), (72, 9)] {
+        let form = BookingForm::new(&wib(12, 1, hour, 0), &nik(n))
+            .set("name", &format!("Pemohon Rule {n}"));
+        let b = app.book_ok(&form).await;
+        codes.push(b["code"].as_str().unwrap().to_string());
+    }
+    c.goto(&app.url("/staff/rules")).await.unwrap();
+    let max = c.find(Locator::Id("max-3")).await.unwrap();
+    max.clear().await.unwrap();
+    max.send_keys("1").await.unwrap();
+    type_in(&c, "#reason-3", "uji").await;
+    click_to_next_page(&c, Locator::Css("#rule-3 button[type=submit]")).await;
+    let listed = text(&c, "#displaced tbody").await;
+    assert!(
+        listed.contains("ciruas")
+            && codes.iter().any(|code| listed.contains(code.as_str()))
+            && listed.contains("Pemohon Rule 7"),
+        "the displaced are named: {listed}"
+    );
+    c.goto(&app.url("/staff/rules")).await.unwrap();
+
     // A bad holiday file is refused with its line; a good one loads.
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("libur-2027-salah.csv");
@@ -982,6 +1034,8 @@ async fn every_applicant_page_works_without_javascript_on_a_360_pixel_screen(app
     click_to_next_page(&c, Locator::Id("reschedule-link")).await;
     fits(&c, "reschedule").await;
     click_to_next_page(&c, Locator::Css("details[open] button.slot")).await;
+    fits(&c, "reschedule-confirm").await;
+    click_to_next_page(&c, Locator::Id("confirm-reschedule")).await;
     fits(&c, "rescheduled").await;
     assert_eq!(notice_of(&c).await.as_deref(), Some("booking-rescheduled"));
     click_to_next_page(&c, Locator::Id("cancel-link")).await;

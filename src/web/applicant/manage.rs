@@ -1,18 +1,15 @@
 //! The booking page (confirmation, ticket and management in one) and what it links to:
 //! the calendar file, claiming an offered seat, cancelling, moving, a new certificate.
 
-use super::{DayItem, day_items, kinds, rfc3339, slot_label};
-use crate::domain::Validity;
+use super::{kinds, slot_label};
 use crate::domain::office::zone_abbreviation;
 use crate::domain::{Booking, BookingStatus, NotificationKind};
 use crate::i18n::hm;
 use crate::store::Verified;
 use crate::store::{Notice, Office};
 use crate::usecases::auth::{Authorized, OwnBooking};
-use crate::usecases::availability::coming_days;
-use crate::usecases::{AppError, Code, booking, verify};
+use crate::usecases::{AppError, booking, verify};
 use crate::web::AppState;
-use crate::web::kit::error::status;
 use crate::web::kit::form::Form;
 use crate::web::kit::lang::Lang;
 use crate::web::kit::multipart::read_form;
@@ -68,8 +65,11 @@ pub(super) struct BookingPage {
 
 #[derive(Deserialize)]
 pub(super) struct TokenQuery {
-    t: Option<String>,
+    pub(super) t: Option<String>,
     m: Option<String>,
+    /// After a reschedule: the old slot's start (Unix seconds), so the notice says from
+    /// what to what.
+    from: Option<String>,
 }
 
 use crate::web::kit::page::qr_svg;
@@ -198,7 +198,7 @@ fn booking_page(
     }
 }
 
-async fn owned(
+pub(super) async fn owned(
     state: &AppState,
     lang: Lang,
     code: &str,
@@ -282,6 +282,19 @@ pub(super) async fn manage(
         notice.map(|k| lang.text(k)),
         FormView::default(),
     );
+    if notice == Some("booking-rescheduled") {
+        let from = q.from.as_deref().and_then(|f| f.parse::<i64>().ok());
+        if let Some(from) = from.and_then(|f| DateTime::<Utc>::from_timestamp(f, 0)) {
+            let end = from + Duration::minutes(i64::from(page.office.spec.slot_minutes));
+            page.notice = Some(lang.format(
+                "booking-rescheduled-from",
+                &[
+                    ("from", slot_label(lang, &page.office, from, end)),
+                    ("to", page.when.clone()),
+                ],
+            ));
+        }
+    }
     page.queue_position = situation.queue_position;
     page.notice_key = notice;
     page.offer = offer.map(|(start, until)| {
@@ -340,8 +353,10 @@ pub(super) async fn calendar(
 
 #[derive(Deserialize)]
 pub(super) struct TokenForm {
-    t: String,
-    slot_start: Option<String>,
+    pub(super) t: String,
+    pub(super) slot_start: Option<String>,
+    /// A reschedule is made only once the chosen time is confirmed (`1`).
+    pub(super) confirm: Option<String>,
 }
 
 pub(super) async fn claim_submit(
@@ -399,102 +414,6 @@ pub(super) async fn cancel_submit(
         manage_path(b.code.as_str(), &f.t),
         BookingStatus::Cancelled
     )))
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "reschedule.html")]
-pub(super) struct ReschedulePage {
-    frame: Frame,
-    b: Booking,
-    token: String,
-    when: String,
-    office: Office,
-    days: Vec<DayItem>,
-    error: Option<String>,
-    zone: &'static str,
-    /// Holds a seat now (its slot is "yours", not "full").
-    has_seat: bool,
-    now: DateTime<Utc>,
-}
-
-impl ReschedulePage {
-    fn time(&self, t: &DateTime<Utc>) -> String {
-        hm(*t, self.office.spec.timezone)
-    }
-
-    fn rfc(&self, t: &DateTime<Utc>) -> String {
-        rfc3339(&self.office, *t)
-    }
-
-    /// Does the booking's certificate still cover a slot starting at `t`? Slots it does
-    /// not are marked, not offered.
-    fn covered(&self, t: &DateTime<Utc>) -> bool {
-        let c = &self.b.certificate;
-        self.office
-            .spec
-            .certificates
-            .judge(&c.kind, c.issued_at, *t, self.now)
-            == Validity::Valid
-    }
-}
-
-async fn reschedule_view(
-    state: &AppState,
-    lang: Lang,
-    b: Booking,
-    office: Office,
-    token: String,
-    error: Option<String>,
-) -> Result<ReschedulePage, PageError> {
-    let days = coming_days(state, &office).await.or_page(lang)?;
-    Ok(ReschedulePage {
-        zone: office.spec.zone_abbreviation(),
-        has_seat: b.has_ticket(),
-        now: state.clock.now(),
-        frame: Frame::new(lang, &format!("/b/{}/reschedule?t={token}", b.code)),
-        when: slot_label(lang, &office, b.slot_start, b.slot_end),
-        days: day_items(lang, days),
-        b,
-        token,
-        office,
-        error,
-    })
-}
-
-pub(super) async fn reschedule_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    Path(code): Path<String>,
-    Query(q): Query<TokenQuery>,
-) -> Result<ReschedulePage, PageError> {
-    let who = owned(&state, lang, &code, q.t.as_deref()).await?;
-    let (b, office) = (who.booking().clone(), who.office().clone());
-    reschedule_view(&state, lang, b, office, q.t.unwrap_or_default(), None).await
-}
-
-pub(super) async fn reschedule_submit(
-    State(state): State<AppState>,
-    lang: Lang,
-    Path(code): Path<String>,
-    Form(f): Form<TokenForm>,
-) -> Result<Response, PageError> {
-    let who = owned(&state, lang, &code, Some(&f.t)).await?;
-    let (b, office) = (who.booking().clone(), who.office().clone());
-    let start = f.slot_start.unwrap_or_default();
-    match booking::reschedule(&state, &who, &start).await {
-        Ok(b) => Ok(Redirect::to(&format!(
-            "{}&m=rescheduled",
-            manage_path(b.code.as_str(), &f.t)
-        ))
-        .into_response()),
-        Err(e) if e.code == Code::Internal => Err(PageError(lang, e)),
-        Err(e) => {
-            let code = status(e.code);
-            let page =
-                reschedule_view(&state, lang, b, office, f.t, Some(lang.text(e.message))).await?;
-            Ok((code, page).into_response())
-        }
-    }
 }
 
 pub(super) async fn certificate_submit(

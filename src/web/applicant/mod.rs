@@ -5,6 +5,7 @@
 mod book;
 mod find;
 mod manage;
+mod reschedule;
 
 use super::AppState;
 use super::kit::lang::Lang;
@@ -48,7 +49,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/b/{code}/reschedule",
-            get(manage::reschedule_page).post(manage::reschedule_submit),
+            get(reschedule::reschedule_page).post(reschedule::reschedule_submit),
         )
         .route("/b/{code}/certificate", post(manage::certificate_submit))
         .route("/find", get(find::find_page).post(find::find_submit))

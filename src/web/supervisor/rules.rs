@@ -76,7 +76,13 @@ pub(super) struct NationalPreview {
     holidays: Vec<HolidayLine>,
     /// For a rule: each field, old → new, and whether it changes.
     rule_changes: Vec<(String, String, String, bool)>,
+    /// The first [`LISTED`] displaced bookings of every office: office, code, name, its
+    /// slot, where it goes (none: asked to rebook).
+    listed: Vec<(String, String, String, String, Option<String>)>,
 }
+
+/// How many displaced bookings a national preview names; the rest are counted.
+const LISTED: usize = 500;
 
 /// Each field of a level rule, its value before and after: (label, old, new, changed).
 fn rule_changes(
@@ -130,7 +136,23 @@ impl NationalPreview {
             .flat_map(|o| &o.report.displaced)
             .filter(|d| d.to_slot_start.is_some())
             .count();
+        let when = |tz, t| crate::web::kit::page::short_when(lang, tz, t);
+        let listed = reports
+            .iter()
+            .flat_map(|r| r.report.displaced.iter().map(move |d| (r, d)))
+            .take(LISTED)
+            .map(|(r, d)| {
+                (
+                    r.office.clone(),
+                    d.code.clone(),
+                    d.name.clone(),
+                    when(r.timezone, d.from),
+                    d.to.map(|t| when(r.timezone, t)),
+                )
+            })
+            .collect();
         Self {
+            listed,
             frame: Frame::staff_menu(lang, "/staff/rules", me, None),
             title,
             offices,
