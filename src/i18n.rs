@@ -80,6 +80,10 @@ impl Lang {
             .iter()
             .map(|(k, v)| (k.to_string(), FluentValue::from(v.clone())))
             .collect();
+        self.format_values(key, args)
+    }
+
+    fn format_values(self, key: &str, args: HashMap<String, FluentValue>) -> String {
         let args = (!args.is_empty()).then_some(&args);
         match LOCALES.lookup_single_language(self.id(), key, args) {
             Ok(text) => text,
@@ -96,8 +100,15 @@ impl Lang {
     }
 
     /// The text of `key` with its one placeholder `$n`.
+    /// The count is a number to the text, so that a plural (`{ $n -> [one] … }`) chooses
+    /// by it.
     pub fn n(self, key: &str, n: impl std::fmt::Display) -> String {
-        self.format(key, &[("n", n.to_string())])
+        let n = n.to_string();
+        let value = match n.parse::<i64>() {
+            Ok(i) => FluentValue::from(i),
+            Err(_) => FluentValue::from(n),
+        };
+        self.format_values(key, HashMap::from([("n".to_string(), value)]))
     }
 
     /// "Selasa, 1 Desember 2026" / "Tuesday, 1 December 2026".
@@ -284,7 +295,7 @@ mod tests {
             "Ada jadwal untuk Anda: Selasa, 1 Desember 2026, 08:00–08:30 WIB. \
              Ambil sebelum Senin, 30 November 2026, 20:00 WIB."
         );
-        assert_eq!(Lang::En.n("office-slot-left", 3), "left 3");
+        assert_eq!(Lang::En.n("office-slot-left", 3), "3 left");
     }
 
     #[test]

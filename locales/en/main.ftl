@@ -48,7 +48,6 @@ err-multipart = Send the form as multipart/form-data.
 err-form = The form could not be read; reload the page and send it again.
 err-range = Invalid date range (at most 62 days).
 err-date = Dates are YYYY-MM-DD.
-err-find = No booking matches that code, NIK and birth date.
 err-slug = An office slug has lowercase letters, digits and dashes.
 err-text = The field contains characters that are not allowed.
 err-closed = The office is closed that day. Please choose another day.
@@ -265,7 +264,10 @@ offer-text = A seat is held for you: { $slot }. Claim it before { $until }.
 
 ## wait
 wait-title = Waiting list
-wait-explain = No time that suits you? Join the waiting list: when a seat frees up in your date range it is held for you and shown on your booking page. Open your booking link to check (no message is sent yet).
+wait-explain = No time that suits you? Join the waiting list: when a seat frees up in your date range it is held for you, shown on your booking page, and a message is sent to you.
+wait-explain-none = No time that suits you? Join the waiting list: when a seat frees up in your date range it is held for you and shown on your booking page. This office sends no automatic messages yet: open your booking link to check.
+wait-next = When a seat frees up in your date range, it is held for you and shown on this page with a deadline to claim it.
+offer-deadline = Claim it before { $until }
 wait-join = Join the waiting list
 wait-from = From
 wait-to = Until
@@ -310,6 +312,10 @@ home-lost = Already booked?
 ## office
 office-title = Choose a day and time
 office-certificates = Certificates accepted, counted from the sample or issue time to the time of recording:
+office-covers = A certificate issued now covers bookings up to:
+office-covers-kind = { $name }: until { $until }
+office-unreachable = not yet bookable: no certificate issued now is valid this far ahead
+office-unreachable-notice = That time is too far ahead: a certificate issued today is not valid until then. Choose a nearer time, or book later.
 office-full = full
 office-closed = Closed
 office-no-slots = No times left
@@ -318,8 +324,8 @@ office-binding-throughput = limited by: recording equipment
 office-binding-waiting-room = limited by: waiting-room seats
 office-binding-level-maximum = limited by: the PPKM level's daily maximum
 office-binding-daily-maximum = limited by: daily quota
-office-left-of = left { $left } of { $cap }
-office-slot-left = left { $n }
+office-left-of = { $left } of { $cap } left
+office-slot-left = { $n } left
 office-closed-because = Closed: { $reason }
 
 ## book
@@ -336,11 +342,16 @@ book-email = E-mail (optional)
 book-certificate-kind = Certificate type
 book-certificate-issued-at = Time of issue / sample
 book-certificate = Certificate file (PDF, JPG or PNG, max 5 MB)
+book-certificate-hint = A phone photo is fine; a large one is made smaller automatically where your browser can.
+book-upload-kept = Your certificate is uploaded and kept for this form for now:
+book-certificate-other = Replace it with another file (optional; PDF, JPG or PNG, at most 5 MB)
 book-consent = I agree that my health data is processed for this appointment and seen only by staff (UU 27/2022).
 book-guardian = I am under 18 on the day of recording, and my parent or guardian agrees to this booking (UU 27/2022 art. 25).
 book-submit = Book this time
 book-kind-label = { $name } (valid for { $hours } hours)
+book-kind-label-hour = { $name } (valid for 1 hour)
 book-kind-label-days = { $name } (valid for { $days } days)
+book-kind-label-day = { $name } (valid for 1 day)
 
 ## kind
 kind-antigen = Antigen test result
@@ -363,6 +374,8 @@ booking-bring-self = Come in person: recording cannot be done by proxy. Entry is
 booking-certificate = Health certificate
 booking-valid-until = valid until
 booking-calendar = Add to calendar
+booking-certificate-rejected = The staff rejected your certificate. Upload a new one before your time.
+booking-calendar-reminder = e-KTP recording: bring your original family card, your health certificate and a mask. Come in person.
 booking-reschedule = Reschedule
 booking-cancel = Cancel booking
 booking-replace = Replace the certificate
@@ -389,7 +402,11 @@ reschedule-title = Choose a new time
 reschedule-explain = Your current time stays yours until the new one is taken.
 reschedule-back = Back to my booking
 reschedule-yours = your current time
-reschedule-not-covered = your certificate no longer covers it
+reschedule-uncovered = { $n ->
+    [one] 1 more free time is not covered by your certificate, so it is not shown. A new certificate would open it.
+   *[other] { $n } more free times are not covered by your certificate, so they are not shown. A new certificate would open them.
+}
+reschedule-new-certificate = Upload a new certificate
 reschedule-confirm-title = Move your booking?
 reschedule-from = Current time
 reschedule-to = New time
@@ -398,11 +415,16 @@ reschedule-other = Choose another time
 booking-rescheduled-from = Your booking was moved from { $from } to { $to }.
 
 ## find
-find-title = Find my booking
-find-explain = Enter the booking code, NIK and birth date. Your old link is replaced by a new one.
-find-code = Booking code (8 characters)
-find-submit = Find
-find-lost-link = Lost the link to your booking? Find it with its code, NIK and birth date.
+find-title = Get a new link
+find-explain-phone = Lost your code or the link to your booking? Enter your NIK and date of birth. If a booking matches, a new link is sent to the phone (and e-mail) given when booking. Earlier links still work.
+find-explain-email = Lost your code or the link to your booking? Enter your NIK and date of birth. If a booking matches and an e-mail address was given when booking, a new link is sent to it. Earlier links still work.
+find-explain-none = This office has no message service set up, so a new link cannot be sent. If you lost the link to your booking, come to the office at your time with your original family card (KK); the staff find your booking by NIK.
+find-sent-phone = If a booking matches that NIK and date of birth, a new link was sent to the phone (and e-mail) given when booking. Earlier links still work.
+find-sent-email = If a booking matches that NIK and date of birth and an e-mail address was given when booking, a new link was sent to it. Earlier links still work.
+find-cannot-send = A new link cannot be sent: this office has no message service set up. Come to the office at your time with your original family card (KK); the staff find your booking by NIK.
+find-again = Send again for another NIK
+find-submit = Send a new link
+find-lost-link = Wrong or old link? Get a new one with your NIK and date of birth.
 
 ## error
 error-title = Something is wrong
@@ -666,6 +688,7 @@ msg-certificate-rejected = rekam: the health certificate for { $code } was rejec
 msg-released = rekam: booking { $code } on { $when } was released because its health certificate stayed rejected. Book again: { $link }
 msg-reminder = rekam: tomorrow { $when }, e-KTP recording { $code } at { $office }. Bring your health certificate. { $link }
 msg-verification-code = rekam: verification code { $otp } for booking { $code }. Valid until { $until }. Do not share this code.
+msg-link-recovery = rekam: a new link for booking { $code } at { $office }, { $when }. Earlier links still work. Manage: { $link }
 
 ## Why the office or the system changed a booking (domain::Reason), in messages and pages
 reason-level = { $level ->

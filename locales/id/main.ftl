@@ -48,7 +48,6 @@ err-multipart = Kirim formulir sebagai multipart/form-data.
 err-form = Formulir tidak dapat dibaca; muat ulang halaman lalu kirim kembali.
 err-range = Rentang tanggal tidak valid (paling panjang 62 hari).
 err-date = Masukkan tanggal dengan format YYYY-MM-DD.
-err-find = Tidak ada jadwal dengan kode, NIK dan tanggal lahir itu.
 err-slug = Nama kantor di URL hanya huruf kecil, angka dan tanda minus.
 err-text = Isian berisi karakter yang tidak diperbolehkan.
 err-closed = Kantor tutup pada hari itu. Silakan pilih hari lain.
@@ -265,7 +264,10 @@ offer-text = Ada jadwal untuk Anda: { $slot }. Ambil sebelum { $until }.
 
 ## wait
 wait-title = Daftar tunggu
-wait-explain = Tidak menemukan jam yang cocok? Masuk daftar tunggu: bila ada kuota kosong pada rentang tanggal Anda, kuota itu ditahan untuk Anda dan tampil di halaman jadwal Anda. Buka tautan jadwal Anda untuk memeriksanya (belum ada pesan otomatis).
+wait-explain = Tidak menemukan jam yang cocok? Masuk daftar tunggu: bila ada kuota kosong pada rentang tanggal Anda, kuota itu ditahan untuk Anda, tampil di halaman jadwal Anda, dan pesan dikirim kepada Anda.
+wait-explain-none = Tidak menemukan jam yang cocok? Masuk daftar tunggu: bila ada kuota kosong pada rentang tanggal Anda, kuota itu ditahan untuk Anda dan tampil di halaman jadwal Anda. Kantor ini belum mengirim pesan otomatis: buka tautan jadwal Anda untuk memeriksanya.
+wait-next = Bila ada kuota kosong pada rentang tanggal Anda, kuota itu ditahan untuk Anda dan tampil di halaman ini dengan batas waktu untuk mengambilnya.
+offer-deadline = Ambil sebelum { $until }
 wait-join = Masuk daftar tunggu
 wait-from = Dari tanggal
 wait-to = Sampai tanggal
@@ -274,7 +276,7 @@ wait-position-text = Anda menunggu kuota kosong. Urutan Anda dalam antrean: { $n
 
 ## status
 status-waitlisted = Dalam daftar tunggu
-status-confirmed = Terkonfirmasi
+status-confirmed = Terjadwal
 status-needs-rebooking = Perlu pilih jadwal baru
 status-cancelled = Dibatalkan
 status-checked-in = Sudah datang
@@ -310,6 +312,10 @@ home-lost = Sudah punya jadwal?
 ## office
 office-title = Pilih hari dan jam
 office-certificates = Surat yang diterima, dihitung dari waktu pengambilan sampel atau terbit sampai jam perekaman:
+office-covers = Surat yang terbit sekarang mencakup jadwal sampai:
+office-covers-kind = { $name }: sampai { $until }
+office-unreachable = belum bisa dipesan: surat apa pun belum berlaku sampai jam ini
+office-unreachable-notice = Jam itu terlalu jauh: surat yang terbit hari ini belum berlaku sampai jam itu. Pilih jam yang lebih dekat, atau pesan lagi nanti.
 office-full = penuh
 office-closed = Tutup
 office-no-slots = Tidak ada jam tersisa
@@ -336,11 +342,16 @@ book-email = Email (tidak wajib)
 book-certificate-kind = Jenis surat
 book-certificate-issued-at = Waktu terbit surat / pengambilan sampel
 book-certificate = Berkas surat (PDF, JPG atau PNG, maks. 5 MB)
+book-certificate-hint = Foto dari HP boleh; foto besar diperkecil otomatis bila browser Anda mendukung.
+book-upload-kept = Surat sudah diunggah dan disimpan sementara untuk formulir ini:
+book-certificate-other = Ganti dengan berkas lain (tidak wajib; PDF, JPG atau PNG, maks. 5 MB)
 book-consent = Saya setuju data kesehatan saya diproses untuk jadwal ini dan hanya dilihat oleh petugas (UU 27/2022).
 book-guardian = Umur saya di bawah 18 tahun pada hari perekaman, dan orang tua/wali saya menyetujui pendaftaran ini (UU 27/2022 pasal 25).
 book-submit = Ambil jadwal
 book-kind-label = { $name } (berlaku { $hours } jam)
-book-kind-label-days = { $name } (berlaku { $days } hari)
+book-kind-label-hour = { $name } (berlaku 1 jam)
+book-kind-label-days = { $name } (berlaku { $days }×24 jam)
+book-kind-label-day = { $name } (berlaku 1×24 jam)
 
 ## kind
 kind-antigen = Hasil tes antigen
@@ -363,6 +374,8 @@ booking-bring-self = Datang sendiri: perekaman tidak bisa diwakilkan. Suhu tubuh
 booking-certificate = Surat kesehatan
 booking-valid-until = berlaku sampai
 booking-calendar = Tambahkan ke kalender
+booking-certificate-rejected = Surat Anda ditolak petugas. Unggah surat baru sebelum jadwal Anda.
+booking-calendar-reminder = Jadwal perekaman KTP-el: bawa KK asli, surat sehat, dan masker. Datang sendiri.
 booking-reschedule = Ganti jadwal
 booking-cancel = Batalkan jadwal
 booking-replace = Ganti berkas surat
@@ -389,7 +402,8 @@ reschedule-title = Pilih jam baru
 reschedule-explain = Jadwal lama tetap milik Anda sampai jam baru berhasil diambil.
 reschedule-back = Kembali ke jadwal saya
 reschedule-yours = jadwal Anda sekarang
-reschedule-not-covered = surat Anda tidak berlaku lagi
+reschedule-uncovered = { $n } jam kosong lain tidak tercakup surat Anda, jadi tidak ditampilkan. Surat baru bisa membukanya.
+reschedule-new-certificate = Unggah surat baru
 reschedule-confirm-title = Pindahkan jadwal?
 reschedule-from = Jadwal sekarang
 reschedule-to = Jadwal baru
@@ -398,11 +412,16 @@ reschedule-other = Pilih jam lain
 booking-rescheduled-from = Jadwal Anda dipindahkan dari { $from } ke { $to }.
 
 ## find
-find-title = Cari jadwal saya
-find-explain = Masukkan kode jadwal, NIK dan tanggal lahir. Tautan lama akan diganti dengan tautan baru.
-find-code = Kode jadwal (8 huruf/angka)
-find-submit = Cari
-find-lost-link = Kehilangan tautan jadwal Anda? Cari jadwal dengan kode, NIK, dan tanggal lahir.
+find-title = Minta tautan baru
+find-explain-phone = Lupa kode atau kehilangan tautan jadwal? Masukkan NIK dan tanggal lahir. Jika ada jadwal yang cocok, tautan baru dikirim ke nomor HP (dan surel) yang diberikan saat mendaftar. Tautan lama tetap berlaku.
+find-explain-email = Lupa kode atau kehilangan tautan jadwal? Masukkan NIK dan tanggal lahir. Jika ada jadwal yang cocok dan surel diberikan saat mendaftar, tautan baru dikirim ke surel itu. Tautan lama tetap berlaku.
+find-explain-none = Kantor ini belum memasang pengiriman pesan, jadi tautan baru tidak dapat dikirim. Jika Anda kehilangan tautan jadwal, datanglah ke kantor pada jadwal Anda dengan membawa KK asli; petugas mencari jadwal Anda dengan NIK.
+find-sent-phone = Jika ada jadwal yang cocok dengan NIK dan tanggal lahir itu, tautan baru sudah dikirim ke nomor HP (dan surel) yang diberikan saat mendaftar. Tautan lama tetap berlaku.
+find-sent-email = Jika ada jadwal yang cocok dengan NIK dan tanggal lahir itu dan surel diberikan saat mendaftar, tautan baru sudah dikirim ke surel itu. Tautan lama tetap berlaku.
+find-cannot-send = Tautan baru tidak dapat dikirim: kantor ini belum memasang pengiriman pesan. Datanglah ke kantor pada jadwal Anda dengan membawa KK asli; petugas mencari jadwal Anda dengan NIK.
+find-again = Kirim lagi dengan NIK lain
+find-submit = Kirim tautan baru
+find-lost-link = Tautan salah atau sudah lama? Minta tautan baru dengan NIK dan tanggal lahir.
 
 ## error
 error-title = Ada masalah
@@ -666,6 +685,7 @@ msg-certificate-rejected = rekam: surat sehat untuk { $code } ditolak: { $reason
 msg-released = rekam: jadwal { $code } pada { $when } dilepas karena surat sehat masih ditolak. Buat jadwal baru: { $link }
 msg-reminder = rekam: besok { $when } perekaman KTP-el { $code } di { $office }. Bawa surat sehat. { $link }
 msg-verification-code = rekam: kode verifikasi { $otp } untuk jadwal { $code }. Berlaku sampai { $until }. Jangan berikan kode ini kepada siapa pun.
+msg-link-recovery = rekam: tautan baru untuk jadwal { $code } di { $office }, { $when }. Tautan lama tetap berlaku. Kelola: { $link }
 
 ## Why the office or the system changed a booking (domain::Reason), in messages and pages
 reason-level = { $level ->

@@ -225,11 +225,13 @@ pub enum NotificationKind {
     Reminder,
     /// A phone verification code.
     VerificationCode,
+    /// A new manage link, asked for with the NIK and birth date.
+    LinkRecovery,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Moved,
         Self::NeedsRebooking,
         Self::Offered,
@@ -239,6 +241,7 @@ impl NotificationKind {
         Self::Confirmed,
         Self::Reminder,
         Self::VerificationCode,
+        Self::LinkRecovery,
     ];
 
     /// The database spelling.
@@ -253,6 +256,7 @@ impl NotificationKind {
             Self::Confirmed => "confirmed",
             Self::Reminder => "reminder",
             Self::VerificationCode => "verification_code",
+            Self::LinkRecovery => "link_recovery",
         }
     }
 
@@ -268,6 +272,7 @@ impl NotificationKind {
             Self::Confirmed => "booking_confirmed",
             Self::Reminder => "reminder",
             Self::VerificationCode => "verification_code",
+            Self::LinkRecovery => "link_recovery",
         }
     }
 

@@ -71,6 +71,15 @@ impl CertificateRules {
         Validity::Valid
     }
 
+    /// The last slot start any accepted certificate can cover when it is issued `now`
+    /// (none issued later can be uploaded today): slots after it cannot be booked yet.
+    pub fn reach(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.0
+            .values()
+            .max()
+            .map(|h| now + Duration::hours(i64::from(*h)))
+    }
+
     /// The last slot start a certificate issued at `issued_at` still covers.
     pub fn valid_until(&self, kind: &str, issued_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.0

@@ -12,6 +12,7 @@ mod booking;
 mod calendar;
 mod calls;
 pub(crate) mod desk;
+mod drafts;
 mod group_commit;
 mod idempotency;
 pub(crate) mod offers;

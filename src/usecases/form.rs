@@ -22,6 +22,8 @@ pub struct RawForm {
     pub fields: HashMap<String, String>,
     /// The uploaded certificate, if any.
     pub certificate: Option<Vec<u8>>,
+    /// Its file name as the browser gave it (for "already uploaded: sehat.jpg").
+    pub certificate_name: Option<String>,
     /// The upload was cut off at the size limit.
     pub certificate_too_large: bool,
     /// Text fields refused as sent (too long, not UTF-8, control characters).

@@ -9,6 +9,7 @@ pub mod availability;
 pub mod booking;
 pub mod changes;
 pub mod desk;
+pub mod drafts;
 pub mod error;
 pub mod form;
 pub mod jobs;

@@ -167,6 +167,7 @@ pub fn render(d: &Delivery, office: &crate::store::Office, row: &OutboxRow) -> S
         NotificationKind::Released => "msg-released",
         NotificationKind::Reminder => "msg-reminder",
         NotificationKind::VerificationCode => "msg-verification-code",
+        NotificationKind::LinkRecovery => "msg-link-recovery",
     };
     lang.format(
         key,

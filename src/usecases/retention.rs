@@ -17,6 +17,10 @@ async fn purge_at(
     dry_run: bool,
 ) -> Result<PurgeReport, AppError> {
     let s = &ctx.settings;
+    if !dry_run {
+        // Certificates kept for a form's correction go after an hour whatever happens.
+        ctx.store.drop_draft_upload("", now).await?;
+    }
     Ok(ctx
         .store
         .purge(

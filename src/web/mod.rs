@@ -66,6 +66,22 @@ pub use crate::domain::code::manage_path;
 /// Largest request body: a 5 MB certificate plus the form's text fields.
 pub const MAX_BODY_BYTES: usize = crate::domain::certificate::MAX_CERTIFICATE_BYTES + 64 * 1024;
 
+/// Largest body of an applicant page's upload form (booking, waiting list, a new
+/// certificate): the whole body is read so that a photo over 5 MB re-shows the form with
+/// everything typed and the file's error at its field; only 5 MB of the file is kept.
+pub const PAGE_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
+
+/// Is this request an applicant page's upload form?
+fn page_upload(req: &Request) -> bool {
+    let path = req.uri().path();
+    let parts: Vec<&str> = path.split('/').collect();
+    req.method() == axum::http::Method::POST
+        && matches!(
+            parts.as_slice(),
+            ["", "o", _, "book" | "waitlist"] | ["", "b", _, "certificate"]
+        )
+}
+
 /// Largest oversized body that is still read (and dropped) so that the client sees the
 /// 413 rather than a reset connection.
 const DRAIN_AT_MOST: u64 = 4 * MAX_BODY_BYTES as u64;
@@ -227,7 +243,12 @@ async fn refuse_oversized(lang: Lang, req: Request, next: axum::middleware::Next
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if let Some(n) = announced.filter(|n| *n > MAX_BODY_BYTES as u64) {
+    let limit = if page_upload(&req) {
+        PAGE_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    if let Some(n) = announced.filter(|n| *n > limit as u64) {
         // Only the forms with an upload accept bodies anywhere near this size.
         let e = crate::usecases::AppError::field(
             crate::usecases::Code::TooLarge,

@@ -10,7 +10,6 @@ use std::time::Duration;
 // Every page a person uses, on both engines (the staff sessions live in the database).
 crate::both_databases!(
     an_applicant_books_on_a_phone_then_reschedules_and_cancels,
-    a_lost_link_is_found_again_with_code_nik_and_birth_date,
     a_supervisor_previews_and_applies_level_three_and_the_moved_applicant_sees_why,
     an_applicant_joins_the_waiting_list_and_claims_a_freed_seat,
     an_admin_edits_a_level_rule_and_loads_next_years_holidays_through_their_previews,
@@ -44,7 +43,7 @@ async fn what_an_applicant_is_told_is_true_and_leads_somewhere_on_a_phone(app: T
     click_to_next_page(&c, Locator::Css("a[href='/o/ciruas']")).await;
     let accepted = text(&c, "#accepted-certificates").await;
     assert!(
-        accepted.contains("Surat keterangan sehat") && accepted.contains("berlaku 7 hari"),
+        accepted.contains("Surat keterangan sehat") && accepted.contains("berlaku 7×24 jam"),
         "validity known before a slot is chosen: {accepted}"
     );
     let wait = text(&c, "main").await;
@@ -77,7 +76,7 @@ async fn what_an_applicant_is_told_is_true_and_leads_somewhere_on_a_phone(app: T
     .await
     .unwrap();
     fits(&c, "true-wrong-link").await;
-    assert!(c.find(Locator::Css("#find-link a")).await.is_ok());
+    assert!(c.find(Locator::Css("#find-link form")).await.is_ok());
     // The booking page names the certificate's kind; the reschedule page marks the
     // booking's own time instead of calling it full.
     c.goto(&app.url(earlier["manage_url"].as_str().unwrap()))
@@ -581,37 +580,6 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels(app: TestApp
     c.close().await.unwrap();
 }
 
-async fn a_lost_link_is_found_again_with_code_nik_and_birth_date(app: TestApp) {
-    let Some((_driver, c)) = browser().await else {
-        return;
-    };
-    let b: Value = app
-        .book_ok(&BookingForm::new(&wib(12, 1, 9, 0), &nik(5)))
-        .await;
-    let code = b["code"].as_str().unwrap().to_lowercase();
-    c.goto(&app.url("/find")).await.unwrap();
-    type_in(&c, "#f-code", &code).await;
-    type_in(&c, "#f-nik", &nik(6)).await;
-    set_value(&c, "#f-birth_date", "2009-05-07").await;
-    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
-    assert!(
-        text(&c, "#e-code").await.contains("Tidak ada jadwal"),
-        "wrong NIK is not found"
-    );
-    let nik_field = c.find(Locator::Id("f-nik")).await.unwrap();
-    nik_field.clear().await.unwrap();
-    nik_field.send_keys(&nik(5)).await.unwrap();
-    set_value(&c, "#f-birth_date", "2009-05-07").await;
-    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
-    assert_eq!(text(&c, "#booking-code").await, code.to_uppercase());
-    // The old link was replaced by the new one.
-    let old = app
-        .get_booking(b["code"].as_str().unwrap(), b["token"].as_str().unwrap())
-        .await;
-    assert_eq!(old.status(), 404);
-    c.close().await.unwrap();
-}
-
 async fn a_supervisor_previews_and_applies_level_three_and_the_moved_applicant_sees_why(
     app: TestApp,
 ) {
@@ -783,11 +751,25 @@ async fn an_applicant_joins_the_waiting_list_and_claims_a_freed_seat(app: TestAp
     click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     screenshot(&c, "10-waiting").await;
     assert_eq!(notice_of(&c).await.as_deref(), Some("wait-joined"));
-    assert!(text(&c, "#queue-position").await.ends_with('1'));
+    assert!(text(&c, "#queue-position p").await.ends_with('1'));
     assert!(
         c.find(Locator::Css(".qr svg")).await.is_err(),
         "no ticket without a seat"
     );
+    // An entry is not a booking: its range of days, what happens next, and neither a
+    // calendar file nor a new time to choose.
+    assert!(text(&c, "#booking-when").await.contains(" – "), "a range");
+    assert!(!text(&c, "#booking-when").await.contains("00:00"));
+    assert!(text(&c, "#wait-next").await.len() > 20);
+    for absent in ["calendar-link", "reschedule-link"] {
+        assert!(c.find(Locator::Id(absent)).await.is_err(), "{absent}");
+    }
+    let manage_now = c.current_url().await.unwrap();
+    let ics = manage_now
+        .as_str()
+        .replacen("?t=", "/calendar.ics?t=", 1)
+        .replace("&m=waitlisted", "");
+    assert_eq!(app.client.get(&ics).send().await.unwrap().status(), 404);
     let manage = c.current_url().await.unwrap();
 
     // Someone cancels: the seat is held for her; she takes it.
@@ -812,6 +794,8 @@ async fn an_applicant_joins_the_waiting_list_and_claims_a_freed_seat(app: TestAp
         c.find(Locator::Id("change-notice")).await.is_err(),
         "an offer is not a withdrawal"
     );
+    // The deadline stands on its own, large.
+    assert!(text(&c, "#offer-until").await.contains("WIB"));
     click_to_next_page(&c, Locator::Id("claim")).await;
     assert_eq!(status_of_page(&c).await, "confirmed");
     assert_eq!(
@@ -954,7 +938,7 @@ async fn an_admin_edits_a_level_rule_and_loads_next_years_holidays_through_their
 }
 
 /// The page fits the screen: nothing to scroll sideways.
-async fn fits(c: &Client, page: &str) {
+pub(crate) async fn fits(c: &Client, page: &str) {
     let sizes = c
         .execute(
             "return [document.documentElement.scrollWidth, window.innerWidth];",
@@ -1048,21 +1032,33 @@ async fn every_applicant_page_works_without_javascript_on_a_360_pixel_screen(app
     assert!(text(&c, ".status").await.contains("Cancelled"));
     click_to_next_page(&c, Locator::Css("a[hreflang='id']")).await;
 
-    // The lost-link lookup, wrong and then right.
-    let b = app
-        .book_ok(&BookingForm::new(&wib(12, 2, 9, 0), &nik(78)))
+    // The lost link, asked for again with the NIK and birth date: a typo first.
+    app.book_ok(&BookingForm::new(&wib(12, 2, 9, 0), &nik(78)))
         .await;
     c.goto(&app.url("/find")).await.unwrap();
     fits(&c, "find").await;
-    retype("f-code", b["code"].as_str().unwrap().to_string()).await;
-    retype("f-nik", nik(79)).await;
+    retype("f-nik", "36040512".into()).await;
     set_value(&c, "#f-birth_date", "2009-05-07").await;
     click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
     fits(&c, "find-error").await;
+    assert!(
+        text(&c, "#e-nik").await.contains("16"),
+        "the NIK's error at it"
+    );
+    assert_eq!(
+        prop(&c, "#f-nik", "value").await.as_deref(),
+        Some("36040512")
+    );
     retype("f-nik", nik(78)).await;
-    set_value(&c, "#f-birth_date", "2009-05-07").await;
     click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
-    assert_eq!(text(&c, "#booking-code").await, b["code"].as_str().unwrap());
+    fits(&c, "find-done").await;
+    // No channel is set here: the page says the link cannot be sent, and shows none.
+    assert_eq!(
+        attr(&c, "#find-done", "data-notice").await.as_deref(),
+        Some("find-cannot-send")
+    );
+    let body = c.source().await.unwrap();
+    assert!(!body.contains("/b/"), "no manage link on a lookup's answer");
 
     // The waiting list form, and the page of someone waiting.
     c.goto(&app.url("/o/ciruas/waitlist")).await.unwrap();

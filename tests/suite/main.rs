@@ -13,6 +13,7 @@ mod desk_pages;
 pub(crate) mod durability;
 mod helpers;
 mod hostile;
+mod journey;
 mod metrics;
 pub(crate) mod multiprocess;
 pub(crate) mod outbox;

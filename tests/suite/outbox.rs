@@ -59,7 +59,7 @@ pub(crate) async fn receiver(refuse_first: usize) -> (String, Arc<Mutex<Inbox>>)
 }
 
 /// Waits (real time, at most 20 s) until the receiver has seen `n` requests.
-async fn wait_for(inbox: &Arc<Mutex<Inbox>>, n: usize) {
+pub(crate) async fn wait_for(inbox: &Arc<Mutex<Inbox>>, n: usize) {
     for _ in 0..200 {
         if inbox.lock().unwrap().seen.len() >= n {
             return;
@@ -103,7 +103,10 @@ fn verifies(signature: &str, body: &str) -> bool {
     signature == format!("sha256={hex}")
 }
 
-async fn app_with_receiver(db: Db, refuse_first: usize) -> Option<(TestApp, Arc<Mutex<Inbox>>)> {
+pub(crate) async fn app_with_receiver(
+    db: Db,
+    refuse_first: usize,
+) -> Option<(TestApp, Arc<Mutex<Inbox>>)> {
     let (url, inbox) = receiver(refuse_first).await;
     let settings = rekam::config::Settings {
         notify_webhook_url: url,

@@ -201,7 +201,7 @@ async fn a_pending_booking_holds_its_seat_until_its_phone_is_verified(
     let said = e["message"].as_str().unwrap();
     assert!(said.contains("KK"), "the owner is told how: {said}");
     assert!(!said.contains("0001") && !said.contains("81200"), "{said}");
-    for state in ["verif", "pending", "waiting", "confirmed", "Terkonfirmasi"] {
+    for state in ["verif", "pending", "waiting", "confirmed", "Terjadwal"] {
         assert!(!said.contains(state), "no state of that booking: {said}");
     }
     // The confirmation with the manage link follows.
@@ -538,7 +538,7 @@ async fn an_applicant_verifies_her_phone_on_the_booking_page(
     type_code(&c, &second).await;
     screenshot(&c, "22-verified").await;
     assert!(text(&c, ".notice").await.contains("terverifikasi"));
-    assert!(text(&c, ".status").await.contains("Terkonfirmasi"));
+    assert!(text(&c, ".status").await.contains("Terjadwal"));
     assert!(
         c.find(Locator::Css(".qr svg")).await.is_ok(),
         "now a ticket"
@@ -603,7 +603,7 @@ async fn an_applicant_verifies_her_phone_on_the_booking_page(
     let late = app.book_ok(&form(&slot, 46, "081277770046")).await;
     app.advance_and_sweep(chrono::Duration::minutes(16)).await;
     c.goto(manage.as_str()).await.unwrap();
-    assert!(text(&c, ".status").await.contains("Terkonfirmasi"));
+    assert!(text(&c, ".status").await.contains("Terjadwal"));
     c.goto(&app.url(&format!(
         "/b/{}?t={}",
         late["code"].as_str().unwrap(),

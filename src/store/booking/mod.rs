@@ -6,6 +6,7 @@
 pub(crate) mod insert;
 mod new;
 mod receipt;
+mod recover;
 
 use super::seats::{Seat, insert_certificate, move_seat};
 use super::{Store, StoreError, StoreResult, audit, from_ts, ts};
@@ -19,7 +20,7 @@ pub use new::{NewBooking, NewCertificate, NewVerification, SeatRequest};
 pub use receipt::{Receipt, ReceiptBooking};
 
 /// Extra manage links a booking keeps (replayed answers); the oldest go beyond this.
-const EXTRA_TOKENS: i64 = 10;
+pub(super) const EXTRA_TOKENS: i64 = 10;
 
 /// A booking row as stored, with its current certificate.
 #[derive(sqlx::FromRow)]
@@ -387,38 +388,6 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.booking(b.code.as_str()).await
-    }
-
-    /// Issues a new manage token (the old links stop working, extra ones too).
-    pub async fn replace_booking_token(
-        &self,
-        booking_id: i64,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE bookings SET token_hash = $2, updated_at = $3 WHERE id = $1")
-            .bind(booking_id)
-            .bind(token_hash)
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM booking_tokens WHERE booking_id = $1")
-            .bind(booking_id)
-            .execute(&mut *tx)
-            .await?;
-        audit(
-            &mut tx,
-            now,
-            &Actor::Applicant,
-            "booking.token_reissued",
-            None,
-            Some(booking_id),
-            "",
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// Bookings of an office waiting for a new slot.

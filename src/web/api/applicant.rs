@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/offices/{slug}/availability", get(availability))
         .route("/api/v1/bookings", post(create_booking))
         .route("/api/v1/offices/{slug}/waitlist", post(join_waitlist))
+        .route("/api/v1/bookings/recover", post(recover_link))
         .route("/api/v1/bookings/{code}/claim", post(claim_offer))
         .route("/api/v1/bookings/{code}", get(get_booking))
         .route("/api/v1/bookings/{code}/cancel", post(cancel_booking))
@@ -418,4 +419,53 @@ pub async fn join_waitlist(
     })?;
     let view = BookingView::new(&b, &valid.office, Some(&token), state.clock.now());
     Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// Body of a lost-link request.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RecoverBody {
+    /// The 16-digit NIK.
+    nik: String,
+    /// `YYYY-MM-DD`.
+    birth_date: String,
+}
+
+/// The answer to a lost-link request: the same whether or not a booking matched.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RecoverAnswer {
+    /// Always true.
+    sent: bool,
+}
+
+/// Send a new manage link (lost link and code): where the NIK holds an active booking
+/// with that birth date, a `link_recovery` message goes to the phone (and e-mail) given
+/// at booking; links sent before keep working. The answer is 202 either way.
+#[utoipa::path(post, path = "/api/v1/bookings/recover", tag = "applicant",
+    request_body = RecoverBody,
+    responses((status = 202, body = RecoverAnswer),
+        (status = 422, description = "not a NIK, or not a birth date"),
+        (status = 429, description = "too many requests from this address or for this NIK")))]
+pub async fn recover_link(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    if let Err(wait) = state.limits.lookup(ip) {
+        return Ok(crate::web::kit::error::rate_limited(wait));
+    }
+    let body: RecoverBody = parse_json(&headers, &body)?;
+    let form = crate::usecases::form::RawForm {
+        fields: HashMap::from([
+            ("nik".to_string(), body.nik),
+            ("birth_date".to_string(), body.birth_date),
+        ]),
+        ..Default::default()
+    };
+    let (nik, birth) = crate::usecases::lookup::read(&state, &form).map_err(first_error)?;
+    if let Err(wait) = state.limits.recover_nik(nik.as_str()) {
+        return Ok(crate::web::kit::error::rate_limited(wait));
+    }
+    crate::usecases::lookup::recover(&state, &nik, birth).await?;
+    Ok((StatusCode::ACCEPTED, Json(RecoverAnswer { sent: true })).into_response())
 }

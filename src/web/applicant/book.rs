@@ -5,6 +5,7 @@ use crate::i18n::hm;
 use crate::store::Office;
 use crate::usecases::availability::{self, coming_days};
 use crate::usecases::booking::Created;
+use crate::usecases::drafts;
 use crate::usecases::form::{Channel, parse_instant};
 use crate::usecases::{AppError, Code, booking, waitlist};
 use crate::web::AppState;
@@ -33,9 +34,23 @@ pub(super) struct OfficePage {
     zone: &'static str,
     days: Vec<DayItem>,
     any_open: bool,
+    /// The last slot start a certificate issued now can cover: later slots are shown,
+    /// marked, and not offered.
+    reach: Option<DateTime<Utc>>,
+    /// Each kind: the last slot a certificate of it issued now covers, as read.
+    covers: Vec<String>,
+    /// Why the page is shown instead of a form (a slot no certificate can reach yet).
+    notice: Option<String>,
+    /// The waiting list explained for this server's message channel.
+    wait_explain: &'static str,
 }
 
 impl OfficePage {
+    /// Can a certificate issued now cover a slot starting at `t`?
+    fn reachable(&self, t: &DateTime<Utc>) -> bool {
+        self.reach.is_some_and(|r| *t <= r)
+    }
+
     fn time(&self, t: &DateTime<Utc>) -> String {
         hm(*t, self.office.spec.timezone)
     }
@@ -50,13 +65,42 @@ pub(super) async fn office_page(
     lang: Lang,
     Path(slug): Path<String>,
 ) -> Result<OfficePage, PageError> {
-    let office = availability::office(&state, &slug).await.or_page(lang)?;
-    let days = coming_days(&state, &office).await.or_page(lang)?;
+    office_view(&state, lang, &slug, None).await
+}
+
+async fn office_view(
+    state: &AppState,
+    lang: Lang,
+    slug: &str,
+    notice: Option<String>,
+) -> Result<OfficePage, PageError> {
+    let office = availability::office(state, slug).await.or_page(lang)?;
+    let days = coming_days(state, &office).await.or_page(lang)?;
     let any_open = days.iter().any(|d| d.bookable);
+    let now = state.clock.now();
+    let rules = &office.spec.certificates;
+    let covers = rules
+        .0
+        .keys()
+        .filter_map(|k| {
+            let until = rules.valid_until(k, now)?;
+            Some(lang.format(
+                "office-covers-kind",
+                &[
+                    ("name", super::kind_name(lang, k)),
+                    ("until", super::instant_label(lang, &office, until)),
+                ],
+            ))
+        })
+        .collect();
     Ok(OfficePage {
         kinds: kinds(lang, &office),
         frame: Frame::new(lang, &format!("/o/{slug}")),
         zone: office.spec.zone_abbreviation(),
+        reach: rules.reach(now),
+        wait_explain: wait_explain(&state.settings),
+        covers,
+        notice,
         office,
         days: day_items(lang, days),
         any_open,
@@ -158,6 +202,14 @@ pub(super) async fn book_form(
     let Some(slot) = q.slot.filter(|s| parse_instant(s).is_some()) else {
         return Ok(Redirect::to(&format!("/o/{slug}")).into_response());
     };
+    // A time no certificate can reach yet: the office page says so, before anything is
+    // typed.
+    let reach = office.spec.certificates.reach(state.clock.now());
+    if parse_instant(&slot).is_some_and(|t| reach.is_none_or(|r| t > r)) {
+        let notice = Some(lang.text("office-unreachable-notice"));
+        let page = office_view(&state, lang, &slug, notice).await?;
+        return Ok((axum::http::StatusCode::CONFLICT, page).into_response());
+    }
     Ok(book_page(
         lang,
         state.settings.min_age,
@@ -177,10 +229,11 @@ pub(super) async fn book_submit(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
     let office = availability::office(&state, &slug).await.or_page(lang)?;
-    let form = read_form(multipart).await.or_page(lang)?;
+    let mut form = read_form(multipart).await.or_page(lang)?;
     if let Err(wait) = state.limits.bookings_left(ip) {
         return Ok(too_many_saying(lang, wait, "err-bookings-per-hour"));
     }
+    drafts::restore(&state, &mut form).await.or_page(lang)?;
     let slot_start = form.get("slot_start").to_string();
     let result = match booking::validate(&state, &form, &slug, lang.code(), Channel::Page).await {
         Ok(valid) => {
@@ -200,19 +253,26 @@ pub(super) async fn book_submit(
         }
     };
     match result {
-        Ok(Created::New { booking, token }) => Ok(Redirect::to(&format!(
-            "{}&m=created",
-            crate::web::manage_path(booking.code.as_str(), &token)
-        ))
-        .into_response()),
+        Ok(Created::New { booking, token }) => {
+            drafts::forget(&state, &form).await;
+            Ok(Redirect::to(&format!(
+                "{}&m=created",
+                crate::web::manage_path(booking.code.as_str(), &token)
+            ))
+            .into_response())
+        }
         Ok(Created::Replay(_)) => Err(PageError(
             lang,
             AppError::new(Code::Conflict, "err-conflict"),
         )),
         Err(errors) => {
             let status = form_status(lang, &errors)?;
-            let file_lost = form.certificate.is_some() || form.certificate_too_large;
-            let view = FormView::from_errors(lang, &form, &errors).with_file_note(lang, file_lost);
+            let upload = drafts::keep(&state, &form, &errors).await;
+            let file_lost =
+                (form.certificate.is_some() || form.certificate_too_large) && upload.is_none();
+            let view = FormView::from_errors(lang, &form, &errors)
+                .with_upload(upload)
+                .with_file_note(lang, file_lost);
             let full = errors
                 .iter()
                 .any(|e| matches!(e.code, Code::SlotFull | Code::DayFull));
@@ -243,11 +303,13 @@ pub(super) struct WaitlistPage {
     today: String,
     last: String,
     min_age: u32,
+    /// What joining leads to, as this server's message channel allows.
+    wait_explain: &'static str,
 }
 
 fn waitlist_page(
     lang: Lang,
-    min_age: u32,
+    settings: &crate::config::Settings,
     office: Office,
     now: DateTime<Utc>,
     form: FormView,
@@ -263,7 +325,18 @@ fn waitlist_page(
         file_lost,
         today: today.to_string(),
         last: last.to_string(),
-        min_age,
+        min_age: settings.min_age,
+        wait_explain: wait_explain(settings),
+    }
+}
+
+/// The waiting list explained: a held seat is also sent as a message where a channel is
+/// set; without one it is only shown on the booking page.
+pub(super) fn wait_explain(settings: &crate::config::Settings) -> &'static str {
+    if crate::web::kit::page::messages_sent(settings) {
+        "wait-explain"
+    } else {
+        "wait-explain-none"
     }
 }
 
@@ -275,7 +348,7 @@ pub(super) async fn waitlist_form(
     let office = availability::office(&state, &slug).await.or_page(lang)?;
     Ok(waitlist_page(
         lang,
-        state.settings.min_age,
+        &state.settings,
         office,
         state.clock.now(),
         FormView::default(),
@@ -291,10 +364,11 @@ pub(super) async fn waitlist_submit(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
     let office = availability::office(&state, &slug).await.or_page(lang)?;
-    let form = read_form(multipart).await.or_page(lang)?;
+    let mut form = read_form(multipart).await.or_page(lang)?;
     if let Err(wait) = state.limits.bookings_left(ip) {
         return Ok(too_many_saying(lang, wait, "err-bookings-per-hour"));
     }
+    drafts::restore(&state, &mut form).await.or_page(lang)?;
     let result = match waitlist::validate(&state, &form, &slug, lang.code(), Channel::Page).await {
         Ok(valid) => {
             if let Err(wait) = state.limits.book(ip) {
@@ -313,21 +387,28 @@ pub(super) async fn waitlist_submit(
         }
     };
     match result {
-        Ok((b, token)) => Ok(Redirect::to(&format!(
-            "{}&m={}",
-            crate::web::manage_path(b.code.as_str(), &token),
-            crate::domain::BookingStatus::Waitlisted
-        ))
-        .into_response()),
+        Ok((b, token)) => {
+            drafts::forget(&state, &form).await;
+            Ok(Redirect::to(&format!(
+                "{}&m={}",
+                crate::web::manage_path(b.code.as_str(), &token),
+                crate::domain::BookingStatus::Waitlisted
+            ))
+            .into_response())
+        }
         Err(errors) => {
             let status = form_status(lang, &errors)?;
-            let file_lost = form.certificate.is_some() || form.certificate_too_large;
-            let view = FormView::from_errors(lang, &form, &errors).with_file_note(lang, file_lost);
+            let upload = drafts::keep(&state, &form, &errors).await;
+            let file_lost =
+                (form.certificate.is_some() || form.certificate_too_large) && upload.is_none();
+            let view = FormView::from_errors(lang, &form, &errors)
+                .with_upload(upload)
+                .with_file_note(lang, file_lost);
             Ok((
                 status,
                 waitlist_page(
                     lang,
-                    state.settings.min_age,
+                    &state.settings,
                     office,
                     state.clock.now(),
                     view,

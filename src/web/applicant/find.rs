@@ -1,18 +1,18 @@
-//! The lost link: code + NIK + birth date give a new manage link.
+//! The lost link: a NIK and its birth date send a new manage link to the phone (and
+//! e-mail) given at booking. The page answers the same whether or not a booking matches
+//! and never shows a manage link.
 
 use crate::usecases::form::RawForm;
-use crate::usecases::{AppError, Code, lookup};
+use crate::usecases::lookup;
 use crate::web::AppState;
 use crate::web::kit::form::Form;
 use crate::web::kit::lang::Lang;
 use crate::web::kit::limits::ClientIp;
-use crate::web::kit::page::{FormView, Frame, OrPage, PageError, too_many};
-use crate::web::manage_path;
+use crate::web::kit::page::{FormView, Frame, OrPage, PageError, form_status, too_many};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 
 #[derive(Template, WebTemplate)]
@@ -20,66 +20,74 @@ use std::collections::HashMap;
 pub(super) struct FindPage {
     frame: Frame,
     form: FormView,
+    /// What this server can send a link by: the text key saying so.
+    channel: &'static str,
+    /// After a request: what the page may say happened (the same whether or not a
+    /// booking matched).
+    done: Option<&'static str>,
 }
 
-/// The lookup form; `?code=` (from a message's link) fills in the code.
-pub(super) async fn find_page(
-    lang: Lang,
-    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
-) -> FindPage {
-    let code: String = q
-        .get("code")
-        .map(|c| {
-            c.chars()
-                .filter(char::is_ascii_alphanumeric)
-                .take(12)
-                .collect()
-        })
-        .unwrap_or_default();
-    let raw = RawForm {
-        fields: HashMap::from([("code".to_string(), code)]),
-        ..RawForm::default()
-    };
-    FindPage {
-        frame: Frame::new(lang, "/find"),
-        form: FormView::from_errors(lang, &raw, &[]),
+/// How a new link would reach the applicant, as the page says it: by the message
+/// gateway (phone, and e-mail where given), by e-mail only, or not at all.
+fn channel(state: &AppState) -> (&'static str, &'static str) {
+    if !state.settings.notify_webhook_url.is_empty() {
+        ("find-explain-phone", "find-sent-phone")
+    } else if !state.settings.smtp_url.is_empty() {
+        ("find-explain-email", "find-sent-email")
+    } else {
+        ("find-explain-none", "find-cannot-send")
     }
 }
 
-/// Finds a booking by code, NIK and birth date and sends its owner to a new manage link.
+/// The recovery form.
+pub(super) async fn find_page(State(state): State<AppState>, lang: Lang) -> FindPage {
+    FindPage {
+        frame: Frame::new(lang, "/find"),
+        form: FormView::default(),
+        channel: channel(&state).0,
+        done: None,
+    }
+}
+
+/// Sends a new link when a booking matches; the page says the same either way.
 pub(super) async fn find_submit(
     State(state): State<AppState>,
     lang: Lang,
     ClientIp(ip): ClientIp,
     Form(fields): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    // Code + NIK + birth date can be guessed at: a few tries a minute per address.
+    // A few tries a minute per address…
     if let Err(wait) = state.limits.lookup(ip) {
         return Ok(too_many(lang, wait));
-    }
-    // …and a few an hour for one booking code, from every address together.
-    if let Some(code) = fields.get("code").filter(|c| !c.trim().is_empty()) {
-        if let Err(wait) = state.limits.lookup_code(code) {
-            return Ok(too_many(lang, wait));
-        }
     }
     let raw = RawForm {
         fields,
         ..RawForm::default()
     };
-    match lookup::find(&state, &raw).await.or_page(lang)? {
-        Some((b, token)) => Ok(Redirect::to(&manage_path(b.code.as_str(), &token)).into_response()),
-        None => {
-            let view = FormView::from_errors(
-                lang,
-                &raw,
-                &[AppError::field(Code::NotFound, "code", "err-find")],
-            );
+    let (explain, sent) = channel(&state);
+    let (nik, birth) = match lookup::read(&state, &raw) {
+        Ok(read) => read,
+        Err(errors) => {
+            let status = form_status(lang, &errors)?;
             let page = FindPage {
                 frame: Frame::new(lang, "/find"),
-                form: view,
+                form: FormView::from_errors(lang, &raw, &errors),
+                channel: explain,
+                done: None,
             };
-            Ok((StatusCode::NOT_FOUND, page).into_response())
+            return Ok((status, page).into_response());
         }
+    };
+    // …and a few an hour for one NIK, from every address together.
+    if let Err(wait) = state.limits.recover_nik(nik.as_str()) {
+        return Ok(too_many(lang, wait));
     }
+    lookup::recover(&state, &nik, birth).await.or_page(lang)?;
+    Ok(FindPage {
+        frame: Frame::new(lang, "/find"),
+        form: FormView::default(),
+        channel: explain,
+        done: Some(sent),
+    }
+    .into_response())
 }

@@ -1,10 +1,8 @@
 //! The booking page (confirmation, ticket and management in one) and what it links to:
 //! the calendar file, claiming an offered seat, cancelling, moving, a new certificate.
 
-use super::{kinds, slot_label};
-use crate::domain::office::zone_abbreviation;
+use super::{instant_label, kinds, slot_label};
 use crate::domain::{Booking, BookingStatus, NotificationKind};
-use crate::i18n::hm;
 use crate::store::Verified;
 use crate::store::{Notice, Office};
 use crate::usecases::auth::{Authorized, OwnBooking};
@@ -48,6 +46,8 @@ pub(super) struct BookingPage {
     change_notice: Option<String>,
     /// A seat offered while waiting for a new slot, and until when it is held.
     offer: Option<String>,
+    /// The offer's deadline, shown large.
+    offer_until: Option<String>,
     /// Place in the queue while waiting without an offer.
     queue_position: Option<i64>,
     /// A confirmed seat (or later): the ticket with its QR code is shown.
@@ -73,17 +73,6 @@ pub(super) struct TokenQuery {
 }
 
 use crate::web::kit::page::qr_svg;
-
-/// "Selasa, 1 Desember 2026, 08:00 WIB".
-fn instant_label(lang: Lang, office: &Office, t: DateTime<Utc>) -> String {
-    let tz = office.spec.timezone;
-    format!(
-        "{}, {} {}",
-        lang.long_date(t.with_timezone(&tz).date_naive()),
-        hm(t, tz),
-        zone_abbreviation(tz)
-    )
-}
 
 /// What the desk (or the office) decided about the visit, said to the applicant, and
 /// whether they should book again.
@@ -145,8 +134,8 @@ fn booking_page(
         .map(|t| instant_label(lang, &office, t))
         .unwrap_or_default();
     // A waiting-list entry has no time yet: it wants a range of days.
-    let when = match (b.status, b.hold_until, b.wait) {
-        (BookingStatus::Waitlisted, None, Some((from, to))) => {
+    let when = match b.wait {
+        Some((from, to)) if !b.has_ticket() => {
             format!("{} – {}", lang.long_date(from), lang.long_date(to))
         }
         _ => slot_label(lang, &office, b.slot_start, b.slot_end),
@@ -181,6 +170,7 @@ fn booking_page(
         change_notice: None,
         notice_key: None,
         offer: None,
+        offer_until: None,
         queue_position: None,
         status_text: lang.text(b.status.message_key()),
         kind_name: super::kind_name(lang, &b.certificate.kind),
@@ -297,6 +287,12 @@ pub(super) async fn manage(
     }
     page.queue_position = situation.queue_position;
     page.notice_key = notice;
+    page.offer_until = offer.map(|(_, until)| {
+        lang.format(
+            "offer-deadline",
+            &[("until", instant_label(lang, &page.office, until))],
+        )
+    });
     page.offer = offer.map(|(start, until)| {
         let end = start + Duration::minutes(i64::from(page.office.spec.slot_minutes));
         lang.format(
@@ -320,6 +316,10 @@ pub(super) async fn calendar(
     use icalendar::{Component, Event, EventLike};
     let who = owned(&state, lang, &code, q.t.as_deref()).await?;
     let (b, office) = (who.booking().clone(), who.office().clone());
+    // Only a held or confirmed seat is an appointment; a waiting-list entry is not.
+    if !b.has_ticket() {
+        return Err(PageError(lang, AppError::not_found()));
+    }
     let mut event = Event::new();
     event
         .uid(&format!("{}@rekam", b.code))
@@ -333,7 +333,25 @@ pub(super) async fn calendar(
             lang.text("booking-bring-mask")
         ))
         .starts(b.slot_start)
-        .ends(b.slot_end);
+        .ends(b.slot_end)
+        // Reminders the day before and two hours before.
+        .alarm(icalendar::Alarm::display(
+            &lang.text("booking-calendar-reminder"),
+            -Duration::days(1),
+        ))
+        .alarm(icalendar::Alarm::display(
+            &lang.text("booking-calendar-reminder"),
+            -Duration::hours(2),
+        ));
+    // The manage link, where the server knows its public address.
+    if !state.settings.public_url.is_empty() {
+        let token = q.t.as_deref().unwrap_or_default();
+        event.url(&format!(
+            "{}{}",
+            state.settings.public_url.trim_end_matches('/'),
+            manage_path(b.code.as_str(), token)
+        ));
+    }
     let cal = icalendar::Calendar::new().push(event.done()).done();
     Ok((
         [
@@ -422,19 +440,26 @@ pub(super) async fn certificate_submit(
     Path(code): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
-    let form = read_form(multipart).await.or_page(lang)?;
+    let mut form = read_form(multipart).await.or_page(lang)?;
     let token = form.get("t").to_string();
     let who = owned(&state, lang, &code, Some(&token)).await?;
     let (b, office) = (who.booking().clone(), who.office().clone());
+    crate::usecases::drafts::restore(&state, &mut form)
+        .await
+        .or_page(lang)?;
     match booking::replace_certificate(&state, &who, &form).await {
-        Ok(b) => Ok(Redirect::to(&format!(
-            "{}&m=replaced",
-            manage_path(b.code.as_str(), &token)
-        ))
-        .into_response()),
+        Ok(b) => {
+            crate::usecases::drafts::forget(&state, &form).await;
+            Ok(Redirect::to(&format!(
+                "{}&m=replaced",
+                manage_path(b.code.as_str(), &token)
+            ))
+            .into_response())
+        }
         Err(errors) => {
             let status = form_status(lang, &errors)?;
-            let view = FormView::from_errors(lang, &form, &errors);
+            let upload = crate::usecases::drafts::keep(&state, &form, &errors).await;
+            let view = FormView::from_errors(lang, &form, &errors).with_upload(upload);
             Ok((
                 status,
                 booking_page(&state, lang, b, office, &token, None, view),

@@ -32,11 +32,15 @@ pub fn router() -> Router<AppState> {
         .route("/o/{slug}", get(book::office_page))
         .route(
             "/o/{slug}/book",
-            get(book::book_form).post(book::book_submit),
+            get(book::book_form)
+                .post(book::book_submit)
+                .layer(upload_limit()),
         )
         .route(
             "/o/{slug}/waitlist",
-            get(book::waitlist_form).post(book::waitlist_submit),
+            get(book::waitlist_form)
+                .post(book::waitlist_submit)
+                .layer(upload_limit()),
         )
         .route("/b/{code}", get(manage::manage))
         .route("/b/{code}/calendar.ics", get(manage::calendar))
@@ -51,8 +55,31 @@ pub fn router() -> Router<AppState> {
             "/b/{code}/reschedule",
             get(reschedule::reschedule_page).post(reschedule::reschedule_submit),
         )
-        .route("/b/{code}/certificate", post(manage::certificate_submit))
+        .route(
+            "/b/{code}/certificate",
+            post(manage::certificate_submit).layer(upload_limit()),
+        )
         .route("/find", get(find::find_page).post(find::find_submit))
+        .route("/static/upload.js", get(upload_js))
+}
+
+/// Shrinks a large photo before upload (an enhancement; the forms work without it).
+async fn upload_js() -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../../static/upload.js"),
+    )
+        .into_response()
+}
+
+/// The body limit of the upload forms (see [`super::PAGE_UPLOAD_BYTES`]).
+fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(super::PAGE_UPLOAD_BYTES)
 }
 
 struct OfficeItem {
@@ -153,6 +180,17 @@ fn day_items(lang: Lang, days: Vec<DayView>) -> Vec<DayItem> {
         .collect()
 }
 
+/// "Selasa, 1 Desember 2026, 08:00 WIB".
+pub(crate) fn instant_label(lang: Lang, office: &Office, t: DateTime<Utc>) -> String {
+    let tz = office.spec.timezone;
+    format!(
+        "{}, {} {}",
+        lang.long_date(t.with_timezone(&tz).date_naive()),
+        hm(t, tz),
+        zone_abbreviation(tz)
+    )
+}
+
 /// "Selasa, 1 Desember 2026, 08:00–08:30 WIB".
 pub(crate) fn slot_label(
     lang: Lang,
@@ -180,7 +218,11 @@ pub(crate) fn kinds(lang: Lang, office: &Office) -> Vec<(String, String)> {
         .map(|(k, h)| {
             let name = kind_name(lang, k);
             // Whole days read better than "168 jam".
-            let label = if h % 24 == 0 {
+            let label = if *h == 24 {
+                lang.format("book-kind-label-day", &[("name", name)])
+            } else if *h == 1 {
+                lang.format("book-kind-label-hour", &[("name", name)])
+            } else if h % 24 == 0 {
                 lang.format(
                     "book-kind-label-days",
                     &[("name", name), ("days", (h / 24).to_string())],

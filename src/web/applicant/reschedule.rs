@@ -34,6 +34,8 @@ pub(super) struct ReschedulePage {
     /// The time chosen, waiting for the applicant's confirmation: its start as sent and
     /// as read.
     chosen: Option<(String, String)>,
+    /// Free times the certificate does not cover (not listed).
+    uncovered: usize,
     zone: &'static str,
     /// Holds a seat now (its slot is "yours", not "full").
     has_seat: bool,
@@ -70,7 +72,25 @@ async fn reschedule_view(
     error: Option<String>,
 ) -> Result<ReschedulePage, PageError> {
     let days = coming_days(state, &office).await.or_page(lang)?;
+    // Free times the certificate does not cover are not listed; a new certificate would
+    // open them, and the page says how many.
+    let c = &b.certificate;
+    let now = state.clock.now();
+    let uncovered = days
+        .iter()
+        .filter(|d| d.bookable)
+        .flat_map(|d| d.slots.iter())
+        .filter(|s| s.remaining > 0 && s.start != b.slot_start)
+        .filter(|s| {
+            office
+                .spec
+                .certificates
+                .judge(&c.kind, c.issued_at, s.start, now)
+                != Validity::Valid
+        })
+        .count();
     Ok(ReschedulePage {
+        uncovered,
         zone: office.spec.zone_abbreviation(),
         has_seat: b.has_ticket(),
         now: state.clock.now(),

@@ -259,6 +259,15 @@ impl Limits {
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
+    /// May a new link be asked for this NIK again? Shares the hourly allowance of a
+    /// booking code's lookups, keyed by the NIK's hash (no NIK is kept in memory).
+    pub fn recover_nik(&self, nik: &str) -> Result<(), Duration> {
+        let key = format!("nik:{}", crate::domain::code::hash_secret(nik));
+        self.lookups_by_code
+            .check_key(&key)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
     /// May this address try another login?
     pub fn login(&self, ip: IpAddr) -> Result<(), Duration> {
         Self::check(&self.logins, ip)

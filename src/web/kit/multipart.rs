@@ -66,6 +66,7 @@ pub async fn read_form(
             } else if form.certificate.is_none() && !(bytes.is_empty() && file_name.is_empty()) {
                 // (A browser sends an empty part with no file name when nothing was chosen.)
                 form.certificate = Some(bytes);
+                form.certificate_name = Some(file_name.chars().take(120).collect());
             }
             continue;
         }

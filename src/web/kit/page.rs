@@ -202,6 +202,8 @@ pub struct FormView {
     errors: Vec<(String, String)>,
     /// The NIK already has a booking: its owner may have lost the link.
     active_booking: bool,
+    /// The certificate kept for this correction: its reference, name and size as read.
+    upload: Option<(String, String, String)>,
 }
 
 impl FormView {
@@ -211,6 +213,7 @@ impl FormView {
             values: form.fields.clone(),
             errors: Vec::new(),
             active_booking: errors.iter().any(|e| e.code == Code::ActiveBookingExists),
+            upload: None,
         };
         for e in errors {
             let field = e.field.clone().unwrap_or_default();
@@ -251,7 +254,27 @@ impl FormView {
 
     /// The summary also says the file must be chosen again (it is never kept across a
     /// refused form).
+    /// The certificate kept for the correction (see `usecases::drafts`): the form shows
+    /// it and carries its reference instead of asking for the file again.
+    pub fn with_upload(mut self, upload: Option<crate::usecases::drafts::Upload>) -> Self {
+        self.upload = upload.map(|u| {
+            let size = if u.size >= 1024 * 1024 {
+                format!("{:.1} MB", u.size as f64 / (1024.0 * 1024.0))
+            } else {
+                format!("{} KB", u.size.div_ceil(1024))
+            };
+            (u.reference, u.name, size)
+        });
+        self
+    }
+
+    /// The certificate kept for this correction: reference, name, size.
+    pub fn upload(&self) -> Option<&(String, String, String)> {
+        self.upload.as_ref()
+    }
+
     pub fn with_file_note(mut self, lang: Lang, file_lost: bool) -> Self {
+        let file_lost = file_lost && self.upload.is_none();
         if file_lost && !self.errors.iter().any(|(f, _)| f == "certificate") {
             self.errors
                 .push(("certificate".to_string(), lang.text("err-reupload")));
@@ -420,4 +443,10 @@ pub fn qr_svg(text: &str) -> String {
                 .build()
         })
         .unwrap_or_default()
+}
+
+/// Does this server send messages to applicants (a gateway or e-mail)? Without either,
+/// messages only reach the server's log, and pages must not say anything is sent.
+pub fn messages_sent(settings: &crate::config::Settings) -> bool {
+    !settings.notify_webhook_url.is_empty() || !settings.smtp_url.is_empty()
 }

@@ -1,0 +1,375 @@
+//! Issue 22: the applicant's journey without dead ends — a lost link sent again by NIK
+//! and birth date, the limits known before choosing, nothing typed lost.
+
+use crate::browser::{
+    attr, browser, click_to_next_page, fill_applicant, fits, set_value, text, type_in,
+};
+use crate::helpers::*;
+use crate::outbox::{Inbox, wait_for};
+use fantoccini::Locator;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+
+crate::both_databases!(setup = |db| crate::outbox::app_with_receiver(db, 0);
+    a_lost_link_is_sent_again_by_nik_and_birth_date,
+    a_wrong_link_offers_a_new_one_on_a_phone);
+
+async fn recover(app: &TestApp, nik: &str, birth_date: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/bookings/recover"))
+        .json(&json!({"nik": nik, "birth_date": birth_date}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The messages of a kind the receiver saw, read.
+fn seen(inbox: &Arc<Mutex<Inbox>>, kind: &str) -> Vec<Value> {
+    inbox
+        .lock()
+        .unwrap()
+        .seen
+        .iter()
+        .map(|(_, _, body)| serde_json::from_str::<Value>(body).unwrap())
+        .filter(|m| m["kind"] == kind)
+        .collect()
+}
+
+/// The token in a message's manage link.
+fn token_of(message: &Value) -> String {
+    let text = message["text"].as_str().unwrap();
+    let at = text.find("?t=").expect("a manage link") + 3;
+    text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+async fn a_lost_link_is_sent_again_by_nik_and_birth_date(
+    (app, inbox): (TestApp, Arc<Mutex<Inbox>>),
+) {
+    let b = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(1)))
+        .await;
+    let (code, first) = (b["code"].as_str().unwrap(), b["token"].as_str().unwrap());
+    wait_for(&inbox, 1).await;
+    // The same answer whether or not a booking matches: a wrong birth date, an unknown
+    // NIK, the right pair.
+    let before = app.written().await;
+    for (n, birth) in [(1, "2009-05-08"), (2, "2009-05-07")] {
+        let r = recover(&app, &nik(n), birth).await;
+        assert_eq!(r.status(), 202);
+        assert_eq!(r.json::<Value>().await.unwrap(), json!({"sent": true}));
+    }
+    assert_eq!(
+        before,
+        app.written().await,
+        "nothing matched, nothing written"
+    );
+    // Not a NIK, not a date: 422 naming the field (that says nothing of any booking).
+    let r = recover(&app, "12345", "2009-05-07").await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().await.unwrap()["field"], "nik");
+    let r = recover(&app, &nik(1), "7 Mei 2009").await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().await.unwrap()["field"], "birth_date");
+
+    let r = recover(&app, &nik(1), "2009-05-07").await;
+    assert_eq!(r.status(), 202);
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({"sent": true}));
+    wait_for(&inbox, 2).await;
+    let sent = seen(&inbox, "link_recovery");
+    assert_eq!(
+        sent.len(),
+        1,
+        "one message for the match, none for the misses"
+    );
+    let m = &sent[0];
+    assert_eq!(m["booking_code"], code);
+    assert_eq!(
+        m["to"]["phone"], "+6281234567890",
+        "to the phone given at booking"
+    );
+    let new = token_of(m);
+    assert_ne!(new, first);
+    // The new link works, and so does the one sent before.
+    assert_eq!(app.get_booking(code, &new).await.status(), 200);
+    assert_eq!(app.get_booking(code, first).await.status(), 200);
+    // It is in the audit log, under the booking.
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'booking.link_recovered' \
+         AND booking_id = (SELECT id FROM bookings WHERE code = $1)",
+    )
+    .bind(code)
+    .fetch_one(app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(n, 1);
+    // With a public address, the calendar file carries the manage link.
+    let ics = app
+        .client
+        .get(app.url(&format!("/b/{code}/calendar.ics?t={new}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .replace("\r\n ", "");
+    assert!(
+        ics.contains(&format!("URL:https://rekam.example.go.id/b/{code}?t={new}")),
+        "{ics}"
+    );
+    // A few an hour for one NIK, whatever the address.
+    let mut last = 0;
+    for _ in 0..12 {
+        last = recover(&app, &nik(1), "2009-05-07").await.status().as_u16();
+        if last == 429 {
+            break;
+        }
+    }
+    assert_eq!(last, 429, "one NIK's requests are limited");
+}
+
+async fn a_wrong_link_offers_a_new_one_on_a_phone((app, inbox): (TestApp, Arc<Mutex<Inbox>>)) {
+    let b = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 8, 0), &nik(3)))
+        .await;
+    let code = b["code"].as_str().unwrap();
+    wait_for(&inbox, 1).await;
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    // An old or mistyped link: the page says so and offers a new link at once.
+    c.goto(&app.url(&format!("/b/{code}?t=not-the-token")))
+        .await
+        .unwrap();
+    assert!(text(&c, "#find-link").await.contains("NIK"));
+    type_in(&c, "#find-link #f-nik", &nik(3)).await;
+    set_value(&c, "#find-link #f-birth_date", "2009-05-07").await;
+    click_to_next_page(&c, Locator::Css("#find-link button[type=submit]")).await;
+    // With a gateway set, the page says a link went to the phone given at booking (if a
+    // booking matched), and shows no part of the number nor any link.
+    assert_eq!(
+        attr(&c, "#find-done", "data-notice").await.as_deref(),
+        Some("find-sent-phone")
+    );
+    let page = c.source().await.unwrap();
+    assert!(!page.contains("/b/") && !page.contains("7890"), "{page}");
+    wait_for(&inbox, 2).await;
+    let sent = seen(&inbox, "link_recovery");
+    assert_eq!(sent.len(), 1);
+    // The link in the message opens the booking.
+    let token = token_of(&sent[0]);
+    c.goto(&app.url(&format!("/b/{code}?t={token}")))
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "#booking-code").await, code);
+    c.close().await.unwrap();
+}
+
+crate::both_databases!(a_big_photo_and_a_correction_lose_nothing_on_a_phone,);
+
+/// A TCP proxy in front of the app counting the bytes clients send through it: what a
+/// phone really uploads.
+async fn counting_proxy(app: &TestApp) -> (String, Arc<std::sync::atomic::AtomicU64>) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let upstream = app.url("").trim_start_matches("http://").to_string();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let sent = Arc::new(AtomicU64::new(0));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let upstream = upstream.clone();
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                    return;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                let up = async move {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    while let Ok(n) = client_read.read(&mut buf).await {
+                        if n == 0 || server_write.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                        counter.fetch_add(n as u64, Ordering::SeqCst);
+                    }
+                    let _ = server_write.shutdown().await;
+                };
+                let down = async move {
+                    let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+                    let _ = client_write.shutdown().await;
+                };
+                tokio::join!(up, down);
+            });
+        }
+    });
+    (base, sent)
+}
+
+/// A valid PNG of about `size` bytes (a private chunk carries the bulk).
+fn png_of(size: usize) -> Vec<u8> {
+    let tiny = tiny_png();
+    let mut png = tiny[..33].to_vec();
+    png.extend_from_slice(&(size as u32).to_be_bytes());
+    png.extend_from_slice(b"raNd");
+    png.extend(std::iter::repeat_n(b'x', size));
+    png.extend_from_slice(&[0, 0, 0, 0]);
+    png.extend_from_slice(&tiny[33..]);
+    png
+}
+
+async fn a_big_photo_and_a_correction_lose_nothing_on_a_phone(app: TestApp) {
+    use std::sync::atomic::Ordering;
+    let (base, sent) = counting_proxy(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("foto-hp.jpg");
+    std::fs::write(&big, vec![0xffu8; 7 * 1024 * 1024]).unwrap();
+    let photo = dir.path().join("sehat.png");
+    std::fs::write(&photo, png_of(300 * 1024)).unwrap();
+    for javascript in [false, true] {
+        let Some((_driver, c)) = crate::browser::browser_with(360, 740, javascript).await else {
+            return;
+        };
+        let n = if javascript { 41 } else { 40 };
+        let slot = wib(12, 1, 9, 0);
+        c.goto(&format!("{base}/o/ciruas/book?slot={}", urlencode(&slot)))
+            .await
+            .unwrap();
+        // A 7 MB phone photo: the form comes back with everything typed and the file's
+        // error at its field, saying the limit.
+        fill_applicant(&c, "Siti Aminah", &nik(n), "081234567890", &big).await;
+        // A week-long certificate reaches the slot (antigen's day would not).
+        crate::browser::click(&c, "#f-certificate_kind option[value='surat_sehat']").await;
+        click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+        fits(&c, &format!("big-photo-{javascript}")).await;
+        assert!(text(&c, "#e-certificate").await.contains("5 MB"));
+        assert_eq!(
+            crate::browser::prop(&c, "#f-name", "value")
+                .await
+                .as_deref(),
+            Some("Siti Aminah")
+        );
+        assert_eq!(
+            crate::browser::prop(&c, "#f-nik", "value").await.as_deref(),
+            Some(nik(n).as_str())
+        );
+        // A good file with a mistake elsewhere (no name): the file is kept…
+        let name = c.find(Locator::Id("f-name")).await.unwrap();
+        name.clear().await.unwrap();
+        type_in(&c, "#f-certificate", &photo.display().to_string()).await;
+        for id in ["f-consent", "f-guardian_consent"] {
+            let on = crate::browser::prop(&c, &format!("#{id}"), "checked").await;
+            assert_eq!(on.as_deref(), Some("true"), "{id} kept");
+        }
+        click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+        assert!(text(&c, "#e-name").await.len() > 3, "the name's error");
+        assert!(
+            text(&c, "#upload-kept").await.contains("sehat.png"),
+            "the kept file is named"
+        );
+        // …so the correction sends kilobytes, not the file again.
+        let before = sent.load(Ordering::SeqCst);
+        type_in(&c, "#f-name", "Siti Aminah").await;
+        click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+        let uploaded = sent.load(Ordering::SeqCst) - before;
+        assert!(
+            c.find(Locator::Id("booking-code")).await.is_ok(),
+            "booked: {}",
+            c.source().await.unwrap()
+        );
+        assert!(
+            uploaded < 20 * 1024,
+            "the correction sent {uploaded} bytes for a 300 KB file"
+        );
+        c.close().await.unwrap();
+    }
+    // The booking has the file, and its draft is gone.
+    assert_eq!(app.count("draft_uploads").await, 0);
+    let (size,): (i64,) = sqlx::query_as("SELECT MAX(size_bytes) FROM certificates")
+        .fetch_one(app.db().await)
+        .await
+        .unwrap();
+    assert!(size > 300 * 1024, "{size}");
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace(':', "%3A").replace('+', "%2B")
+}
+
+crate::both_databases!(the_limits_are_known_before_choosing_on_a_phone,);
+
+async fn the_limits_are_known_before_choosing_on_a_phone(app: TestApp) {
+    let Some((_driver, c)) = crate::browser::browser_with(360, 740, false).await else {
+        return;
+    };
+    // Monday 30 November, 07:00: a week-long certificate issued now reaches Monday 7
+    // December 07:00; nothing reaches the days after.
+    c.goto(&app.url("/o/ciruas")).await.unwrap();
+    fits(&c, "office-limits").await;
+    let covers = text(&c, "#covers").await;
+    assert!(
+        covers.contains("Surat keterangan sehat")
+            && covers.contains("sampai Senin, 7 Desember 2026"),
+        "{covers}"
+    );
+    let far = wib(12, 9, 9, 0);
+    let links: Vec<String> = {
+        let mut v = Vec::new();
+        for a in c.find_all(Locator::Css("a.slot")).await.unwrap() {
+            v.push(a.attr("href").await.unwrap().unwrap_or_default());
+        }
+        v
+    };
+    assert!(!links.is_empty());
+    assert!(
+        links.iter().all(|l| !l.contains("2026-12-09")),
+        "no link to a day no certificate reaches"
+    );
+    let marked = c.find_all(Locator::Css(".slot.unreachable")).await.unwrap();
+    assert!(!marked.is_empty(), "the far slots are shown, marked");
+    // The form is not even offered for such a time.
+    c.goto(&app.url(&format!("/o/ciruas/book?slot={}", urlencode(&far))))
+        .await
+        .unwrap();
+    assert!(text(&c, "#page-notice").await.contains("terlalu jauh"));
+    assert!(
+        c.find(Locator::Id("f-name")).await.is_err(),
+        "no form to fill"
+    );
+    let r = app
+        .client
+        .get(app.url(&format!("/o/ciruas/book?slot={}", urlencode(&far))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+
+    // A reschedule lists only the times the booking's certificate covers, and says how
+    // many more a new one would open; choosing asks to confirm.
+    let b = app
+        .book_ok(
+            &BookingForm::new(&wib(11, 30, 9, 0), &nik(50))
+                .set("certificate_kind", "antigen")
+                .set("certificate_issued_at", "2026-11-30T06:00:00+07:00"),
+        )
+        .await;
+    let (code, token) = (b["code"].as_str().unwrap(), b["token"].as_str().unwrap());
+    c.goto(&app.url(&format!("/b/{code}/reschedule?t={token}")))
+        .await
+        .unwrap();
+    fits(&c, "reschedule-covered").await;
+    assert!(text(&c, "#uncovered").await.contains("surat"));
+    let times = c.find_all(Locator::Css("button.slot")).await.unwrap();
+    for t in &times {
+        let value = t.attr("value").await.unwrap().unwrap_or_default();
+        assert!(
+            value.starts_with("2026-11-30") || value.starts_with("2026-12-01T0"),
+            "antigen of 06:00 covers until Tuesday 06:00: {value}"
+        );
+    }
+}
