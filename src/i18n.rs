@@ -111,6 +111,14 @@ impl Lang {
         self.format_values(key, HashMap::from([("n".to_string(), value)]))
     }
 
+    /// "Senin" / "Monday".
+    pub fn weekday(self, day: chrono::Weekday) -> String {
+        // A Monday-based week of 2026: the date only carries the weekday.
+        NaiveDate::from_isoywd_opt(2026, 2, day)
+            .map(|d| d.format_localized("%A", self.locale()).to_string())
+            .unwrap_or_default()
+    }
+
     /// "Selasa, 1 Desember 2026" / "Tuesday, 1 December 2026".
     pub fn long_date(self, d: NaiveDate) -> String {
         d.format_localized("%A, %-d %B %Y", self.locale())

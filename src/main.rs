@@ -392,7 +392,7 @@ async fn change(
     .map_err(|e| {
         anyhow::anyhow!(
             "{}{}",
-            rekam::i18n::Lang::En.text(e.message),
+            e.text(rekam::i18n::Lang::En),
             e.field.map(|f| format!(" ({f})")).unwrap_or_default()
         )
     })

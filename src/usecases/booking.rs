@@ -266,7 +266,17 @@ pub async fn reschedule(
             day.date,
             ctx.settings.min_age,
         ) {
-            return Err(invalid("slot_start", "err-too-young-for-slot"));
+            let age = ctx.settings.min_age;
+            let turns = booking
+                .birth_date
+                .checked_add_months(chrono::Months::new(12 * age));
+            return Err(
+                invalid("slot_start", "err-too-young-for-slot").with_args(vec![
+                    ("on", AppError::date(day.date)),
+                    ("turns", turns.map(AppError::date).unwrap_or_default()),
+                    ("age", age.to_string()),
+                ]),
+            );
         }
         let cert = &booking.certificate;
         if office

@@ -145,6 +145,7 @@ pub async fn put_office(
         field: Some(e.field),
         message: "err-required",
         retry_after: None,
+        args: Vec::new(),
     })?;
     let (created, replan) = ctx
         .store

@@ -95,6 +95,8 @@ pub struct AppError {
     pub message: &'static str,
     /// For `rate_limited`: seconds until a retry can succeed (else a minute is said).
     pub retry_after: Option<u64>,
+    /// Values for the message's placeholders (a date, an age), if it has any.
+    pub args: Vec<(&'static str, String)>,
 }
 
 impl AppError {
@@ -105,6 +107,7 @@ impl AppError {
             field: Some(field.to_string()),
             message,
             retry_after: None,
+            args: Vec::new(),
         }
     }
 
@@ -115,7 +118,36 @@ impl AppError {
             field: None,
             message,
             retry_after: None,
+            args: Vec::new(),
         }
+    }
+
+    /// The same error, its message filled in with `args`.
+    pub fn with_args(mut self, args: Vec<(&'static str, String)>) -> Self {
+        self.args = args;
+        self
+    }
+
+    /// The message in `lang`, filled in; a value written `date:YYYY-MM-DD` (see
+    /// [`AppError::date`]) reads as a date of that language.
+    pub fn text(&self, lang: crate::i18n::Lang) -> String {
+        let args: Vec<(&str, String)> = self
+            .args
+            .iter()
+            .map(|(k, v)| {
+                let read = v
+                    .strip_prefix("date:")
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .map_or_else(|| v.clone(), |d| lang.long_date(d));
+                (*k, read)
+            })
+            .collect();
+        lang.format(self.message, &args)
+    }
+
+    /// A date as a placeholder's value, read in the reader's language.
+    pub fn date(d: chrono::NaiveDate) -> String {
+        format!("date:{d}")
     }
 
     /// 404, the same answer for an unknown code and a wrong token.

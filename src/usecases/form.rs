@@ -391,7 +391,13 @@ impl TryFrom<ApplicantForm<'_>> for Applicant {
         let married = form.flag("married");
         if let (Some(bd), Some(on)) = (birth_date, f.on) {
             if !old_enough(bd, married, on, f.min_age) {
-                p.push(Step::Age, invalid("birth_date", "err-too-young"));
+                let turns = bd.checked_add_months(chrono::Months::new(12 * f.min_age));
+                let e = invalid("birth_date", "err-too-young").with_args(vec![
+                    ("on", AppError::date(on)),
+                    ("turns", turns.map(AppError::date).unwrap_or_default()),
+                    ("age", f.min_age.to_string()),
+                ]);
+                p.push(Step::Age, e);
             }
         }
         let phone = PhoneNumber::parse(form.get("phone"));

@@ -64,6 +64,7 @@ pub async fn hashing<T: Send + 'static>(
         .await
         .map_err(|_| super::AppError {
             retry_after: Some(5),
+            args: Vec::new(),
             ..super::AppError::new(super::Code::RateLimited, "err-rate-limited")
         })?
         .map_err(super::AppError::internal)?;

@@ -373,3 +373,94 @@ async fn the_limits_are_known_before_choosing_on_a_phone(app: TestApp) {
         );
     }
 }
+
+crate::both_databases!(english_pages_carry_no_indonesian_text,);
+
+/// The simple `key = value` lines of a locale file (multi-line values left out).
+fn texts_of(lang: &str) -> std::collections::HashMap<String, String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("locales")
+        .join(lang)
+        .join("main.ftl");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once(" = "))
+        .filter(|(k, _)| !k.starts_with('#') && !k.starts_with(' '))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
+/// Item 11: every text of a page in English is English. Each Indonesian text (its pieces
+/// between placeholders, 16 characters or more) that differs from its English one must be
+/// absent from every applicant page (and the queue screen) asked for in English.
+async fn english_pages_carry_no_indonesian_text(app: TestApp) {
+    let (id, en) = (texts_of("id"), texts_of("en"));
+    let mut pieces: Vec<(String, String)> = Vec::new();
+    for (key, value) in &id {
+        if en.get(key) == Some(value) || key.starts_with("msg-") {
+            continue;
+        }
+        let mut rest = value.as_str();
+        while !rest.is_empty() {
+            let (piece, after) = match rest.find('{') {
+                Some(i) => (
+                    &rest[..i],
+                    rest[i..].find('}').map_or("", |j| &rest[i + j + 1..]),
+                ),
+                None => (rest, ""),
+            };
+            let piece = piece.trim();
+            if piece.chars().count() >= 16 {
+                pieces.push((key.clone(), piece.to_string()));
+            }
+            rest = after;
+        }
+    }
+    assert!(pieces.len() > 100, "the check has something to check");
+    let b = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 9, 0), &nik(60)).set("lang", "en"))
+        .await;
+    let (code, token) = (b["code"].as_str().unwrap(), b["token"].as_str().unwrap());
+    let slot = urlencode(&wib(12, 1, 9, 30));
+    let pages = [
+        "/".to_string(),
+        "/o/ciruas".to_string(),
+        format!("/o/ciruas/book?slot={slot}"),
+        format!("/o/ciruas/book?slot={}", urlencode(&wib(12, 10, 9, 0))),
+        "/o/ciruas/waitlist".to_string(),
+        "/find".to_string(),
+        format!("/b/{code}?t={token}"),
+        format!("/b/{code}/reschedule?t={token}"),
+        format!("/b/{code}/cancel?t={token}"),
+        format!("/b/{code}?t=not-the-token"),
+        "/o/ciruas/antrean".to_string(),
+    ];
+    let mut found = Vec::new();
+    for page in &pages {
+        let html = app
+            .client
+            .get(app.url(page))
+            .header("Cookie", "lang=en")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .replace("&#x27;", "'")
+            .replace("&#39;", "'")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&");
+        for (key, piece) in &pieces {
+            if html.contains(piece.as_str()) {
+                found.push(format!("{page}: {key}: {piece}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "Indonesian on English pages:\n{}",
+        found.join("\n")
+    );
+}

@@ -79,6 +79,7 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
             field: missing.or((path != ".").then_some(path)),
             message: "err-json",
             retry_after: None,
+            args: Vec::new(),
         }
     })?;
     // Every string the body gives us is text of ours: control characters and

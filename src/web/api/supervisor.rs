@@ -314,6 +314,7 @@ pub async fn put_holidays(
             field: Some(field),
             message: "err-holiday-file",
             retry_after: None,
+            args: Vec::new(),
         }
     })?;
     let reports = changes::load_holidays(&state, &who, year, &days, dry_run).await?;

@@ -43,6 +43,10 @@ pub(super) struct OfficePage {
     notice: Option<String>,
     /// The waiting list explained for this server's message channel.
     wait_explain: &'static str,
+    /// The PPKM level in force today, as read.
+    level_today: Option<String>,
+    /// Opening hours by weekday: (day, hours), as read.
+    hours: Vec<(String, String)>,
 }
 
 impl OfficePage {
@@ -93,7 +97,33 @@ async fn office_view(
             ))
         })
         .collect();
+    let today = crate::planner::local_date(&office.spec, now);
+    let level_today = days
+        .iter()
+        .find(|d| d.date == today)
+        .map(|d| crate::web::kit::page::level_name(lang, d.level));
+    let hours = office
+        .spec
+        .hours
+        .iter()
+        .map(|(day, h)| {
+            (
+                lang.weekday(
+                    chrono::Weekday::try_from(
+                        crate::domain::office::Weekday::ALL
+                            .iter()
+                            .position(|d| d == day)
+                            .unwrap_or(0) as u8,
+                    )
+                    .unwrap_or(chrono::Weekday::Mon),
+                ),
+                format!("{}–{}", h.open.format("%H:%M"), h.close.format("%H:%M")),
+            )
+        })
+        .collect();
     Ok(OfficePage {
+        level_today,
+        hours,
         kinds: kinds(lang, &office),
         frame: Frame::new(lang, &format!("/o/{slug}")),
         zone: office.spec.zone_abbreviation(),

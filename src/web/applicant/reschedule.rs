@@ -147,8 +147,7 @@ pub(super) async fn reschedule_submit(
         Err(e) if e.code == Code::Internal => Err(PageError(lang, e)),
         Err(e) => {
             let code = status(e.code);
-            let page =
-                reschedule_view(&state, lang, b, office, f.t, Some(lang.text(e.message))).await?;
+            let page = reschedule_view(&state, lang, b, office, f.t, Some(e.text(lang))).await?;
             Ok((code, page).into_response())
         }
     }

@@ -311,7 +311,7 @@ async fn refused(
     }
     let status = super::super::kit::error::status(e.code);
     let said = Said {
-        error: Some((lang.text(e.message), e.code)),
+        error: Some((e.text(lang), e.code)),
         typed,
         ..Said::default()
     };

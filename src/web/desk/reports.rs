@@ -404,8 +404,8 @@ async fn refused(
         _ => None,
     };
     let message = match label {
-        Some(l) => format!("{}: {}", lang.text(l), lang.text(e.message)),
-        None => lang.text(e.message),
+        Some(l) => format!("{}: {}", lang.text(l), e.text(lang)),
+        None => e.text(lang),
     };
     let page = accounts_view(state, lang, me, None, Some(message), typed).await?;
     Ok((status, page).into_response())

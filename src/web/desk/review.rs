@@ -226,7 +226,7 @@ async fn review_submit(
             let status = crate::web::kit::error::status(e.code);
             let ask = Ask {
                 code: Some(d.booking.code.as_str().to_string()),
-                error: Some(lang.text(e.message)),
+                error: Some(e.text(lang)),
                 reason,
                 ..Ask::default()
             };

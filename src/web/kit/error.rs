@@ -38,7 +38,7 @@ struct Body<'a> {
 
 /// The JSON body of the contract, with the message in English.
 pub fn json(e: AppError) -> Response {
-    let message = crate::i18n::Lang::En.text(e.message);
+    let message = e.text(crate::i18n::Lang::En);
     let mut resp = (
         status(e.code),
         Json(Body {

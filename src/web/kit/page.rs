@@ -218,7 +218,7 @@ impl FormView {
         for e in errors {
             let field = e.field.clone().unwrap_or_default();
             if !view.errors.iter().any(|(f, _)| *f == field) {
-                view.errors.push((field, lang.text(e.message)));
+                view.errors.push((field, e.text(lang)));
             }
         }
         view
@@ -301,7 +301,7 @@ fn render_error(lang: Lang, e: &AppError, frame: Frame) -> Response {
     let staff = frame.staff;
     let page = ErrorPage {
         frame,
-        message: lang.text(e.message),
+        message: e.text(lang),
         lost_link: e.code == Code::NotFound && !staff,
     };
     let mut response = (status(e.code), page).into_response();

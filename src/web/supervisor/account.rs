@@ -124,7 +124,7 @@ async fn refused(
 ) -> Result<Response, PageError> {
     let status = crate::web::kit::error::status(e.code);
     let field = e.field.clone().unwrap_or_default();
-    let page = page(state, lang, me, None, Some((field, lang.text(e.message)))).await?;
+    let page = page(state, lang, me, None, Some((field, e.text(lang)))).await?;
     Ok((status, page).into_response())
 }
 
