@@ -132,8 +132,14 @@ impl Lang {
 }
 
 /// "08:00" in the office's zone.
-pub fn hm(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%H:%M").to_string()
+/// A time of day as each language writes it: "08.00" in Indonesian (KBBI/EYD), "08:00"
+/// in English.
+pub fn hm(lang: Lang, t: DateTime<Utc>, tz: Tz) -> String {
+    let format = match lang {
+        Lang::Id => "%H.%M",
+        Lang::En => "%H:%M",
+    };
+    t.with_timezone(&tz).format(format).to_string()
 }
 
 /// Every key of a language's file.

@@ -130,44 +130,13 @@ impl Store {
                 .await?;
             let mut tx = self.begin_write().await?;
             for (id, office) in &people {
-                // The code, office, day, slot and outcome stay for statistics; who it was goes.
-                let done = sqlx::query(
-                    "UPDATE bookings SET nik = '', name = '', phone = '', email = NULL, \
-                     birth_date = '1900-01-01', token_hash = '', outcome_reason = NULL, \
-                     outcome_notice = NULL, anonymised_at = $2 WHERE id = $1 AND anonymised_at IS NULL",
-                )
-                .bind(id)
-                .bind(ts(now))
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    continue;
-                }
-                for forget in [
-                    "DELETE FROM booking_tokens WHERE booking_id = $1",
-                    // Temperatures are health data.
-                    "DELETE FROM readings WHERE booking_id = $1",
-                ] {
-                    sqlx::query(forget).bind(id).execute(&mut *tx).await?;
-                }
-                sqlx::query(
-                    "UPDATE notifications SET reason = '', notice = NULL, secret = NULL \
-                     WHERE booking_id = $1",
-                )
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
                 let detail = format!("{} days after the visit", personal_after.num_days());
-                audit(
-                    &mut tx,
-                    now,
-                    &Actor::System,
-                    "retention.anonymised",
-                    Some(*office),
-                    Some(*id),
-                    &detail,
-                )
-                .await?;
+                let who = Forget {
+                    actor: &Actor::System,
+                    action: "retention.anonymised",
+                    detail: &detail,
+                };
+                anonymise(&mut tx, *id, *office, now, &who).await?;
             }
             tx.commit().await?;
             report.anonymised += people.len() as u64;
@@ -247,4 +216,59 @@ pub(super) async fn delete_certificate_file(
         .await?;
     }
     Ok(())
+}
+
+/// Who forgets a booking's person, and why (for the audit log).
+pub(crate) struct Forget<'a> {
+    pub(crate) actor: &'a Actor,
+    pub(crate) action: &'a str,
+    pub(crate) detail: &'a str,
+}
+
+/// Forgets who a booking was: the code, office, day, slot and outcome stay for
+/// statistics; name, NIK, contact, birth date, tokens, temperatures and the reasons of
+/// messages go. `false` when it was forgotten before.
+pub(crate) async fn anonymise(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: i64,
+    office: i64,
+    now: DateTime<Utc>,
+    who: &Forget<'_>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE bookings SET nik = '', name = '', phone = '', email = NULL, \
+         birth_date = '1900-01-01', token_hash = '', outcome_reason = NULL, \
+         outcome_notice = NULL, anonymised_at = $2 WHERE id = $1 AND anonymised_at IS NULL",
+    )
+    .bind(id)
+    .bind(ts(now))
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    for forget in [
+        "DELETE FROM booking_tokens WHERE booking_id = $1",
+        // Temperatures are health data.
+        "DELETE FROM readings WHERE booking_id = $1",
+    ] {
+        sqlx::query(forget).bind(id).execute(&mut **tx).await?;
+    }
+    sqlx::query(
+        "UPDATE notifications SET reason = '', notice = NULL, secret = NULL WHERE booking_id = $1",
+    )
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    audit(
+        tx,
+        now,
+        who.actor,
+        who.action,
+        Some(office),
+        Some(id),
+        who.detail,
+    )
+    .await?;
+    Ok(true)
 }

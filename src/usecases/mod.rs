@@ -20,6 +20,7 @@ pub mod plan;
 pub mod queue;
 pub mod reports;
 pub mod retention;
+pub mod rights;
 pub mod second_factor;
 pub mod verify;
 pub mod waitlist;
@@ -62,7 +63,17 @@ impl Context {
 /// words a staff member typed, as typed.
 pub fn say(lang: crate::i18n::Lang, reason: &crate::domain::Reason) -> String {
     match reason.message() {
-        Some((key, args)) => lang.format(key, &args),
+        Some((key, mut args)) => {
+            // Temperatures as the language writes decimals: "37,9" in Indonesian.
+            if lang == crate::i18n::Lang::Id {
+                for (name, value) in args.iter_mut() {
+                    if matches!(*name, "reading" | "limit") {
+                        *value = value.replace('.', ",");
+                    }
+                }
+            }
+            lang.format(key, &args)
+        }
         None => reason.typed_text().to_string(),
     }
 }
@@ -93,7 +104,7 @@ mod reason_tests {
             limit: "37.5".into(),
         };
         assert!(say(Lang::En, &fever).contains("37.9 °C"));
-        assert!(say(Lang::Id, &fever).starts_with("Suhu tubuh 37.9 °C"));
+        assert!(say(Lang::Id, &fever).starts_with("Suhu tubuh 37,9 °C"));
         assert_eq!(say(Lang::En, &Reason::typed("Disinfeksi")), "Disinfeksi");
     }
 }

@@ -131,7 +131,7 @@ pub fn render(d: &Delivery, office: &crate::store::Office, row: &OutboxRow) -> S
         format!(
             "{} {} {zone}",
             lang.short_date(t.with_timezone(&tz).date_naive()),
-            hm(t, tz)
+            hm(lang, t, tz)
         )
     };
     let link = match &row.secret {
@@ -147,7 +147,7 @@ pub fn render(d: &Delivery, office: &crate::store::Office, row: &OutboxRow) -> S
     let (link, otp, until) = match kind {
         NotificationKind::VerificationCode => {
             let until = row.verify_by.and_then(|t| DateTime::from_timestamp(t, 0));
-            let until = until.map(|t| format!("{} {zone}", hm(t, tz)));
+            let until = until.map(|t| format!("{} {zone}", hm(lang, t, tz)));
             let otp = row.secret.clone().unwrap_or_default();
             (String::new(), otp, until.unwrap_or_default())
         }

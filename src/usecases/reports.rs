@@ -258,7 +258,7 @@ pub async fn day_export(
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{}\n",
             r.queue_number.map(|n| n.to_string()).unwrap_or_default(),
-            crate::i18n::hm(at, tz),
+            crate::i18n::hm(crate::i18n::Lang::En, at, tz),
             csv_field(&r.code),
             csv_field(&r.name),
             csv_field(&r.nik),

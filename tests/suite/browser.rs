@@ -91,7 +91,7 @@ async fn what_an_applicant_is_told_is_true_and_leads_somewhere_on_a_phone(app: T
         .await
         .unwrap_or_default();
     assert!(
-        yours.contains("09:00") && yours.contains("WIB") && yours.contains("jadwal Anda sekarang"),
+        yours.contains("09.00") && yours.contains("WIB") && yours.contains("jadwal Anda sekarang"),
         "{yours}"
     );
     c.close().await.unwrap();
@@ -483,7 +483,7 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels(app: TestApp
     assert!(
         text(&c, ".chosen")
             .await
-            .contains("Senin, 30 November 2026, 08:00–08:30 WIB")
+            .contains("Senin, 30 November 2026, 08.00–08.30 WIB")
     );
 
     // A wrong phone number first: the form comes back with everything typed kept.
@@ -525,7 +525,7 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels(app: TestApp
     );
     assert_eq!(
         text(&c, "#booking-when").await,
-        "Senin, 30 November 2026, 08:00–08:30 WIB"
+        "Senin, 30 November 2026, 08.00–08.30 WIB"
     );
     let manage = c.current_url().await.unwrap();
     assert!(manage.path().ends_with(&code));
@@ -542,7 +542,7 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels(app: TestApp
     let old = text(&c, "#reschedule-old").await;
     assert_eq!(
         text(&c, "#reschedule-new").await,
-        "Senin, 30 November 2026, 08:30–09:00 WIB"
+        "Senin, 30 November 2026, 08.30–09.00 WIB"
     );
     assert_eq!(
         app.remaining("ciruas", &wib(11, 30, 8, 30)).await,
@@ -552,12 +552,12 @@ async fn an_applicant_books_on_a_phone_then_reschedules_and_cancels(app: TestApp
     click_to_next_page(&c, Locator::Id("confirm-reschedule")).await;
     assert_eq!(
         text(&c, "#booking-when").await,
-        "Senin, 30 November 2026, 08:30–09:00 WIB"
+        "Senin, 30 November 2026, 08.30–09.00 WIB"
     );
     assert_eq!(notice_of(&c).await.as_deref(), Some("booking-rescheduled"));
     let said = text(&c, "#page-notice").await;
     assert!(
-        said.contains(&old) && said.contains("08:30–09:00"),
+        said.contains(&old) && said.contains("08.30–09.00"),
         "the notice says from what to what: {said}"
     );
 
@@ -788,7 +788,7 @@ async fn an_applicant_joins_the_waiting_list_and_claims_a_freed_seat(app: TestAp
     assert!(
         text(&c, "#offer")
             .await
-            .contains("Selasa, 1 Desember 2026, 08:00–08:30 WIB")
+            .contains("Selasa, 1 Desember 2026, 08.00–08.30 WIB")
     );
     assert!(
         c.find(Locator::Id("change-notice")).await.is_err(),
@@ -800,7 +800,7 @@ async fn an_applicant_joins_the_waiting_list_and_claims_a_freed_seat(app: TestAp
     assert_eq!(status_of_page(&c).await, "confirmed");
     assert_eq!(
         text(&c, "#booking-when").await,
-        "Selasa, 1 Desember 2026, 08:00–08:30 WIB"
+        "Selasa, 1 Desember 2026, 08.00–08.30 WIB"
     );
     assert!(
         c.find(Locator::Css(".qr svg")).await.is_ok(),

@@ -97,7 +97,7 @@ async fn a_desk_officer_checks_in_turns_away_registers_a_walk_in_and_reports(app
     // What was typed is kept, as the reading on file; the field now takes the second.
     let on_file = text(&c, "#first-reading").await;
     assert!(
-        on_file.contains("38.0") && on_file.contains("07:05"),
+        on_file.contains("38,0") && on_file.contains("07.05"),
         "{on_file}"
     );
     let label = text(&c, "label[for='f-temperature_c']").await;
@@ -106,7 +106,7 @@ async fn a_desk_officer_checks_in_turns_away_registers_a_walk_in_and_reports(app
     c.goto(&app.url(&format!("/staff/bookings/{code_b}")))
         .await
         .unwrap();
-    assert!(text(&c, "#retest-due").await.contains("07:05"));
+    assert!(text(&c, "#retest-due").await.contains("07.05"));
     // … and the day list finds who waits for a retest.
     c.goto(&app.url("/staff/offices/ciruas/desk?status=retest"))
         .await
@@ -128,11 +128,11 @@ async fn a_desk_officer_checks_in_turns_away_registers_a_walk_in_and_reports(app
             .contains("tidak dapat direkam")
     );
     let status = text(&c, "#booking-status").await;
-    assert!(status.contains("37.9"), "{status}");
+    assert!(status.contains("37,9"), "{status}");
     // Both readings kept, the first (re-sent as the page kept it) once.
     let temps = text(&c, "#temperatures").await;
-    assert_eq!(temps.matches("38.0").count(), 1, "{temps}");
-    assert!(temps.contains("37.9"), "{temps}");
+    assert_eq!(temps.matches("38,0").count(), 1, "{temps}");
+    assert!(temps.contains("37,9"), "{temps}");
     // A new date is offered: tomorrow's first free time.
     let offered = text(&c, "#new-dates").await;
     assert!(offered.contains("1 Desember 2026"), "{offered}");
@@ -143,7 +143,7 @@ async fn a_desk_officer_checks_in_turns_away_registers_a_walk_in_and_reports(app
         .unwrap();
     let told = text(&c, "#visit-notice").await;
     assert!(
-        told.contains("37.9") && told.contains("jadwal baru"),
+        told.contains("37,9") && told.contains("jadwal baru"),
         "{told}"
     );
     assert!(c.find(Locator::Id("book-again")).await.is_ok());
@@ -278,7 +278,7 @@ async fn a_scanned_code_is_checked_in_in_two_requests_on_a_tablet(app: TestApp) 
     // Two hours early: said, not silently accepted.
     let early = text(&c, "#arrival-note").await;
     assert!(
-        early.contains("09:00") && early.contains("07:00"),
+        early.contains("09.00") && early.contains("07.00"),
         "{early}"
     );
     // On the tablet the button is above the fold.

@@ -464,3 +464,115 @@ async fn english_pages_carry_no_indonesian_text(app: TestApp) {
         found.join("\n")
     );
 }
+
+crate::both_databases!(an_applicant_corrects_downloads_and_erases_their_data_on_a_phone,);
+
+/// How many audit records of `action` name the booking `code`.
+async fn audited(app: &TestApp, action: &str, code: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE action = $1 \
+         AND booking_id = (SELECT id FROM bookings WHERE code = $2)",
+    )
+    .bind(action)
+    .bind(code)
+    .fetch_one(app.db().await)
+    .await
+    .unwrap();
+    n
+}
+
+/// Item 10: the phone and e-mail are corrected on the page, what is stored is
+/// downloaded, and the booking is cancelled and its person erased at once; each audited.
+async fn an_applicant_corrects_downloads_and_erases_their_data_on_a_phone(app: TestApp) {
+    let b = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 9, 0), &nik(61)))
+        .await;
+    let (code, token) = (b["code"].as_str().unwrap(), b["token"].as_str().unwrap());
+    let seats = app.remaining("ciruas", &wib(12, 1, 9, 0)).await;
+    let Some((_driver, c)) = crate::browser::browser_with(360, 740, false).await else {
+        return;
+    };
+    let manage = app.url(&format!("/b/{code}?t={token}"));
+    c.goto(&manage).await.unwrap();
+    // A wrong e-mail: its error at the field, what was typed kept.
+    crate::browser::click(&c, "#contact summary").await;
+    let email = c.find(Locator::Css("#contact #f-email")).await.unwrap();
+    email.send_keys("siti@").await.unwrap();
+    click_to_next_page(&c, Locator::Id("contact-submit")).await;
+    fits(&c, "contact-error").await;
+    assert!(text(&c, "#e-email").await.len() > 5);
+    assert_eq!(
+        crate::browser::prop(&c, "#f-email", "value")
+            .await
+            .as_deref(),
+        Some("siti@")
+    );
+    // Right this time, with a new phone.
+    let email = c.find(Locator::Css("#contact #f-email")).await.unwrap();
+    email.clear().await.unwrap();
+    email.send_keys("siti@example.id").await.unwrap();
+    let phone = c.find(Locator::Css("#contact #f-phone")).await.unwrap();
+    phone.clear().await.unwrap();
+    phone.send_keys("0813-1111-2222").await.unwrap();
+    click_to_next_page(&c, Locator::Id("contact-submit")).await;
+    assert_eq!(
+        attr(&c, "#page-notice", "data-notice").await.as_deref(),
+        Some("booking-contact-changed")
+    );
+    let (stored_phone, stored_email): (String, Option<String>) =
+        sqlx::query_as("SELECT phone, email FROM bookings WHERE code = $1")
+            .bind(code)
+            .fetch_one(app.db().await)
+            .await
+            .unwrap();
+    assert_eq!(stored_phone, "+6281311112222");
+    assert_eq!(stored_email.as_deref(), Some("siti@example.id"));
+    assert_eq!(audited(&app, "booking.contact_changed", code).await, 1);
+
+    // What is stored, as a file; the copy is audited.
+    let href = attr(&c, "#data-download", "href").await.unwrap();
+    let r = app.client.get(app.url(&href)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let data: Value = r.json().await.unwrap();
+    assert_eq!(data["person"]["nik"], nik(61));
+    assert_eq!(data["person"]["phone"], "+6281311112222");
+    assert_eq!(data["booking"]["code"], code);
+    assert_eq!(audited(&app, "booking.data_export", code).await, 1);
+
+    // Cancel and erase, after a confirmation.
+    click_to_next_page(&c, Locator::Id("erase-link")).await;
+    fits(&c, "erase").await;
+    click_to_next_page(&c, Locator::Id("confirm-erase")).await;
+    fits(&c, "erased").await;
+    assert!(text(&c, "#erased").await.len() > 10);
+    assert_eq!(app.remaining("ciruas", &wib(12, 1, 9, 0)).await, seats + 1);
+    let (name, stored_nik, status): (String, String, String) =
+        sqlx::query_as("SELECT name, nik, status FROM bookings WHERE code = $1")
+            .bind(code)
+            .fetch_one(app.db().await)
+            .await
+            .unwrap();
+    assert_eq!(
+        (name.as_str(), stored_nik.as_str()),
+        ("", ""),
+        "the person is gone"
+    );
+    assert_eq!(status, "cancelled", "the count stays, anonymous");
+    let (size,): (i64,) = sqlx::query_as(
+        "SELECT size_bytes FROM certificates WHERE booking_id = \
+         (SELECT id FROM bookings WHERE code = $1)",
+    )
+    .bind(code)
+    .fetch_one(app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(size, 0, "the certificate file is gone");
+    assert_eq!(audited(&app, "booking.erased", code).await, 1);
+    assert_eq!(
+        app.get_booking(code, token).await.status(),
+        404,
+        "the link ends"
+    );
+    c.close().await.unwrap();
+}

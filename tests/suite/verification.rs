@@ -497,7 +497,7 @@ async fn an_applicant_verifies_her_phone_on_the_booking_page(
         "the number is partly hidden: {told}"
     );
     assert!(
-        told.contains("Senin, 30 November 2026, 07:15 WIB"),
+        told.contains("Senin, 30 November 2026, 07.15 WIB"),
         "{told}"
     );
     assert!(
@@ -583,7 +583,7 @@ async fn an_applicant_verifies_her_phone_on_the_booking_page(
     assert!(
         text(&c, "#offer")
             .await
-            .contains("Selasa, 1 Desember 2026, 08:00–08:30 WIB")
+            .contains("Selasa, 1 Desember 2026, 08.00–08.30 WIB")
     );
 
     // The deadline: her first page reloaded after 16 minutes is still confirmed; a third

@@ -7,6 +7,7 @@ pub(crate) mod insert;
 mod new;
 mod receipt;
 mod recover;
+mod rights;
 
 use super::seats::{Seat, insert_certificate, move_seat};
 use super::{Store, StoreError, StoreResult, audit, from_ts, ts};

@@ -56,7 +56,7 @@ impl OfficePage {
     }
 
     fn time(&self, t: &DateTime<Utc>) -> String {
-        hm(*t, self.office.spec.timezone)
+        hm(self.frame.lang, *t, self.office.spec.timezone)
     }
 
     fn rfc(&self, t: &DateTime<Utc>) -> String {
@@ -117,7 +117,10 @@ async fn office_view(
                     )
                     .unwrap_or(chrono::Weekday::Mon),
                 ),
-                format!("{}–{}", h.open.format("%H:%M"), h.close.format("%H:%M")),
+                {
+                    let f = if lang == Lang::Id { "%H.%M" } else { "%H:%M" };
+                    format!("{}–{}", h.open.format(f), h.close.format(f))
+                },
             )
         })
         .collect();

@@ -38,6 +38,8 @@ pub(super) struct BookingPage {
     changeable: bool,
     kinds: Vec<(String, String)>,
     form: FormView,
+    /// The contact form (phone, e-mail): the booking's own, or what was typed.
+    pub(super) contact: FormView,
     status_text: String,
     certificate_text: String,
     /// The certificate's kind by name (not its key).
@@ -118,7 +120,7 @@ fn visit_notice(lang: Lang, b: &Booking) -> (Option<String>, bool) {
     }
 }
 
-fn booking_page(
+pub(super) fn booking_page(
     state: &AppState,
     lang: Lang,
     b: Booking,
@@ -160,7 +162,19 @@ fn booking_page(
             let until = instant_label(lang, &office, until);
             lang.format(key, &[("phone", phone), ("until", until)])
         });
+    let contact = FormView::from_errors(
+        lang,
+        &crate::usecases::form::RawForm {
+            fields: std::collections::HashMap::from([
+                ("phone".to_string(), b.phone.as_str().to_string()),
+                ("email".to_string(), b.email.clone().unwrap_or_default()),
+            ]),
+            ..Default::default()
+        },
+        &[],
+    );
     BookingPage {
+        contact,
         verify,
         tries_left: None,
         visit_notice,
@@ -247,6 +261,7 @@ pub(super) async fn manage(
         Some("rescheduled") => Some("booking-rescheduled"),
         Some(m) if m == BookingStatus::Cancelled.as_str() => Some("booking-cancelled-now"),
         Some("replaced") => Some("booking-replaced"),
+        Some("contact") => Some("booking-contact-changed"),
         Some("claimed") => Some("offer-claimed"),
         Some("verified") if b.status == BookingStatus::Waitlisted => Some("verify-done-entry"),
         Some("verified") => Some("verify-done"),

@@ -6,6 +6,7 @@ mod book;
 mod find;
 mod manage;
 mod reschedule;
+mod rights;
 
 use super::AppState;
 use super::kit::lang::Lang;
@@ -58,6 +59,12 @@ pub fn router() -> Router<AppState> {
         .route(
             "/b/{code}/certificate",
             post(manage::certificate_submit).layer(upload_limit()),
+        )
+        .route("/b/{code}/contact", post(rights::contact_submit))
+        .route("/b/{code}/data.json", get(rights::data_download))
+        .route(
+            "/b/{code}/erase",
+            get(rights::erase_confirm).post(rights::erase_submit),
         )
         .route("/find", get(find::find_page).post(find::find_submit))
         .route("/static/upload.js", get(upload_js))
@@ -186,7 +193,7 @@ pub(crate) fn instant_label(lang: Lang, office: &Office, t: DateTime<Utc>) -> St
     format!(
         "{}, {} {}",
         lang.long_date(t.with_timezone(&tz).date_naive()),
-        hm(t, tz),
+        hm(lang, t, tz),
         zone_abbreviation(tz)
     )
 }
@@ -202,8 +209,8 @@ pub(crate) fn slot_label(
     format!(
         "{}, {}–{} {}",
         lang.long_date(start.with_timezone(&tz).date_naive()),
-        hm(start, tz),
-        hm(end, tz),
+        hm(lang, start, tz),
+        hm(lang, end, tz),
         zone_abbreviation(tz)
     )
 }

@@ -44,7 +44,7 @@ pub(super) struct ReschedulePage {
 
 impl ReschedulePage {
     fn time(&self, t: &DateTime<Utc>) -> String {
-        hm(*t, self.office.spec.timezone)
+        hm(self.frame.lang, *t, self.office.spec.timezone)
     }
 
     fn rfc(&self, t: &DateTime<Utc>) -> String {

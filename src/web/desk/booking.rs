@@ -122,20 +122,23 @@ pub(super) async fn page(
         [b.visit.temperature_dc, b.visit.retest_dc]
             .into_iter()
             .flatten()
-            .map(|t| format!("{} °C", Temperature::from_tenths(t)))
+            .map(|t| format!("{} °C", degrees(lang, Temperature::from_tenths(t))))
             .collect::<Vec<_>>()
             .join(" → ")
     } else {
         d.readings
             .iter()
-            .map(|r| format!("{} °C ({})", r.temperature, crate::i18n::hm(r.at, tz)))
+            .map(|r| {
+                let at = crate::i18n::hm(lang, r.at, tz);
+                format!("{} °C ({at})", degrees(lang, r.temperature))
+            })
             .collect::<Vec<_>>()
             .join(" → ")
     };
     let retest_due = d
         .retest_pending()
         .and_then(|r| r.retest_due)
-        .map(|due| lang.format("desk-retest-due", &[("at", crate::i18n::hm(due, tz))]));
+        .map(|due| lang.format("desk-retest-due", &[("at", crate::i18n::hm(lang, due, tz))]));
     let is_today = b.local_date == d.today;
     let may_check_in = b.status == BookingStatus::Confirmed && is_today;
     let arrival = may_check_in.then(|| arrival(lang, &d, now)).flatten();
@@ -143,12 +146,12 @@ pub(super) async fn page(
         lang.format(
             "desk-first-on-file",
             &[
-                ("reading", r.temperature.to_string()),
-                ("at", crate::i18n::hm(r.at, tz)),
+                ("reading", degrees(lang, r.temperature)),
+                ("at", crate::i18n::hm(lang, r.at, tz)),
                 (
                     "due",
                     r.retest_due
-                        .map(|t| crate::i18n::hm(t, tz))
+                        .map(|t| crate::i18n::hm(lang, t, tz))
                         .unwrap_or_default(),
                 ),
             ],
@@ -230,7 +233,14 @@ pub(super) async fn page(
         rejected: crate::domain::CertificateStatus::Rejected.as_str(),
         temperature_hint: lang.format(
             "desk-temperature-hint",
-            &[("limit", format!("{:.1}", state.settings.max_temperature_c))],
+            &[("limit", {
+                let limit = format!("{:.1}", state.settings.max_temperature_c);
+                if lang == Lang::Id {
+                    limit.replace('.', ",")
+                } else {
+                    limit
+                }
+            })],
         ),
         d,
     })
@@ -278,8 +288,8 @@ fn arrival(lang: Lang, d: &DeskBooking, now: chrono::DateTime<chrono::Utc>) -> O
     let b = &d.booking;
     let args = |minutes: i64| {
         [
-            ("slot", crate::i18n::hm(b.slot_start, tz)),
-            ("now", crate::i18n::hm(now, tz)),
+            ("slot", crate::i18n::hm(lang, b.slot_start, tz)),
+            ("now", crate::i18n::hm(lang, now, tz)),
             ("minutes", minutes.to_string()),
         ]
     };
@@ -437,4 +447,14 @@ async fn certificate(
     let d = desk::open(&state, &me, &code).await.or_page(lang)?;
     let file = desk::certificate(&state, &d).await.or_page(lang)?;
     Ok(certificate_response(&code, file))
+}
+
+/// A temperature as the reader's language writes it: "37,3" in Indonesian.
+fn degrees(lang: Lang, t: impl std::fmt::Display) -> String {
+    let t = t.to_string();
+    if lang == Lang::Id {
+        t.replace('.', ",")
+    } else {
+        t
+    }
 }

@@ -163,7 +163,7 @@ async fn day_view(
             let s = BookingStatus::parse(&r.status);
             let start = chrono::DateTime::from_timestamp(r.slot_start, 0).unwrap_or_default();
             Row {
-                time: crate::i18n::hm(start, tz),
+                time: crate::i18n::hm(lang, start, tz),
                 nik: mask_nik(&r.nik),
                 status: s.map_or(r.status.clone(), |s| lang.text(s.message_key())),
                 status_class: s.map_or("", BookingStatus::as_str),
@@ -173,7 +173,9 @@ async fn day_view(
                 retest: r
                     .retest_due
                     .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                    .map(|t| lang.format("desk-retest-due", &[("at", crate::i18n::hm(t, tz))]))
+                    .map(|t| {
+                        lang.format("desk-retest-due", &[("at", crate::i18n::hm(lang, t, tz))])
+                    })
                     .unwrap_or_default(),
                 code: r.code,
                 name: if r.walk_in != 0 {
@@ -232,7 +234,14 @@ struct WalkInPage {
 fn temperature_hint(state: &AppState, lang: Lang) -> String {
     lang.format(
         "desk-temperature-hint",
-        &[("limit", format!("{:.1}", state.settings.max_temperature_c))],
+        &[("limit", {
+            let limit = format!("{:.1}", state.settings.max_temperature_c);
+            if lang == Lang::Id {
+                limit.replace('.', ",")
+            } else {
+                limit
+            }
+        })],
     )
 }
 

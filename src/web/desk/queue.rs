@@ -111,7 +111,7 @@ async fn board_of(state: &AppState, lang: Lang, slug: &str) -> Result<(String, B
             "time",
             format!(
                 "{} {}",
-                crate::i18n::hm(now, tz),
+                crate::i18n::hm(lang, now, tz),
                 crate::domain::office::zone_abbreviation(tz)
             ),
         )],

@@ -428,7 +428,7 @@ pub fn short_when(lang: Lang, tz: chrono_tz::Tz, t: chrono::DateTime<chrono::Utc
     format!(
         "{}, {} {}",
         lang.short_date(t.with_timezone(&tz).date_naive()),
-        crate::i18n::hm(t, tz),
+        crate::i18n::hm(lang, t, tz),
         crate::domain::office::zone_abbreviation(tz)
     )
 }
