@@ -6,12 +6,14 @@ ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check
 
 -- A certificate accepted with a form refused for another field is kept for the form's
 -- correction (issue 22): the form carries a random reference (only its hash is here),
--- and the row goes when the booking is made or after an hour.
+-- and the row goes when the booking is made or after an hour. All drafts together are
+-- capped (see src/store/drafts.rs), so refused forms cannot fill the disk.
 CREATE TABLE draft_uploads (
     id BIGSERIAL PRIMARY KEY,
     ref_hash TEXT NOT NULL UNIQUE,
     file_name TEXT NOT NULL,
     content BYTEA NOT NULL,
+    size_bytes BIGINT NOT NULL,
     created_at BIGINT NOT NULL
 );
 CREATE INDEX draft_uploads_created ON draft_uploads (created_at);

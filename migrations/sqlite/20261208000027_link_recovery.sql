@@ -36,12 +36,14 @@ create unique index notifications_one_reminder on notifications (booking_id)
 
 -- A certificate accepted with a form refused for another field is kept for the form's
 -- correction (issue 22): the form carries a random reference (only its hash is here),
--- and the row goes when the booking is made or after an hour.
+-- and the row goes when the booking is made or after an hour. All drafts together are
+-- capped (see src/store/drafts.rs), so refused forms cannot fill the disk.
 create table draft_uploads (
     id integer primary key,
     ref_hash text not null unique,
     file_name text not null,
     content blob not null,
+    size_bytes bigint not null,
     created_at bigint not null
 );
 create index draft_uploads_created on draft_uploads (created_at);

@@ -63,11 +63,16 @@ pub async fn keep(ctx: &Context, form: &RawForm, errors: &[AppError]) -> Option<
         .clone()
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "surat".to_string());
-    ctx.store
+    let kept = ctx
+        .store
         .keep_draft_upload(&hash_secret(&reference), &name, bytes, ctx.clock.now())
         .await
         .inspect_err(|e| tracing::warn!(error = %e, "a draft's file was not kept"))
         .ok()?;
+    if !kept {
+        tracing::warn!("drafts are full: a refused form asks for its file again");
+        return None;
+    }
     Some(Upload {
         reference,
         name,

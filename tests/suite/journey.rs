@@ -452,6 +452,11 @@ async fn english_pages_carry_no_indonesian_text(app: TestApp) {
             .replace("&#39;", "'")
             .replace("&quot;", "\"")
             .replace("&amp;", "&");
+        // Light on slow data: under 30 KB gzipped.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, html.as_bytes()).unwrap();
+        let size = gz.finish().unwrap().len();
+        assert!(size < 30 * 1024, "{page}: {size} bytes gzipped");
         for (key, piece) in &pieces {
             if html.contains(piece.as_str()) {
                 found.push(format!("{page}: {key}: {piece}"));
@@ -573,6 +578,177 @@ async fn an_applicant_corrects_downloads_and_erases_their_data_on_a_phone(app: T
         app.get_booking(code, token).await.status(),
         404,
         "the link ends"
+    );
+    c.close().await.unwrap();
+}
+
+crate::both_databases!(every_applicant_page_is_clean_for_axe_on_a_phone,);
+
+/// axe-core (WCAG 2.1 A/AA) on every applicant page of this issue, in both languages.
+async fn every_applicant_page_is_clean_for_axe_on_a_phone(app: TestApp) {
+    let Some(axe_js) = crate::staff_pages::axe_source() else {
+        skip("axe-core is not installed (REKAM_AXE): applicant pages were not checked");
+        return;
+    };
+    let b = app
+        .book_ok(&BookingForm::new(&wib(12, 1, 9, 0), &nik(62)))
+        .await;
+    let (code, token) = (b["code"].as_str().unwrap(), b["token"].as_str().unwrap());
+    let Some((_driver, c)) = crate::browser::browser_with(360, 740, true).await else {
+        return;
+    };
+    let mut found = Vec::new();
+    for lang in ["id", "en"] {
+        c.goto(&app.url(&format!("/lang/{lang}?next=/")))
+            .await
+            .unwrap();
+        let pages = [
+            "/".to_string(),
+            "/o/ciruas".to_string(),
+            format!("/o/ciruas/book?slot={}", urlencode(&wib(12, 1, 9, 30))),
+            format!("/o/ciruas/book?slot={}", urlencode(&wib(12, 10, 9, 0))),
+            "/o/ciruas/waitlist".to_string(),
+            "/find".to_string(),
+            format!("/b/{code}?t={token}"),
+            format!("/b/{code}/reschedule?t={token}"),
+            format!("/b/{code}/cancel?t={token}"),
+            format!("/b/{code}/erase?t={token}"),
+            format!("/b/{code}?t=not-the-token"),
+        ];
+        for page in &pages {
+            c.goto(&app.url(page)).await.unwrap();
+            for v in crate::staff_pages::axe(&c, &axe_js).await {
+                found.push(format!("{lang} {page}: {v}"));
+            }
+        }
+        // Pages that answer a form: errors at their fields, a confirmation, a result.
+        c.goto(&app.url(&format!(
+            "/o/ciruas/book?slot={}",
+            urlencode(&wib(12, 1, 9, 30))
+        )))
+        .await
+        .unwrap();
+        click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+        for v in crate::staff_pages::axe(&c, &axe_js).await {
+            found.push(format!("{lang} book errors: {v}"));
+        }
+        c.goto(&app.url(&format!("/b/{code}/reschedule?t={token}")))
+            .await
+            .unwrap();
+        click_to_next_page(&c, Locator::Css("details[open] button.slot")).await;
+        for v in crate::staff_pages::axe(&c, &axe_js).await {
+            found.push(format!("{lang} reschedule confirm: {v}"));
+        }
+        c.goto(&app.url("/find")).await.unwrap();
+        type_in(&c, "#f-nik", &nik(62)).await;
+        set_value(&c, "#f-birth_date", "2009-05-07").await;
+        click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+        for v in crate::staff_pages::axe(&c, &axe_js).await {
+            found.push(format!("{lang} find done: {v}"));
+        }
+    }
+    assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
+}
+
+crate::both_databases!(a_big_photo_is_made_smaller_before_upload_where_scripts_run,);
+
+/// CRC-32 (IEEE) of a PNG chunk's type and data: browsers check it.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for b in bytes {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A real photo-sized PNG a browser decodes: `side`² pixels of noise (which does not
+/// compress), stored without compression.
+fn noise_png(side: u32) -> Vec<u8> {
+    let chunk = |kind: &[u8], data: &[u8]| {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        c.extend_from_slice(&body);
+        c.extend_from_slice(&crc32(&body).to_be_bytes());
+        c
+    };
+    let mut ihdr = side.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&side.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
+    let mut x = 0x2545_f491u32;
+    let mut noise = move || {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        (x >> 24) as u8
+    };
+    // Each row: its filter byte (none), then its pixels.
+    let raw: Vec<u8> = (0..side)
+        .flat_map(|_| {
+            std::iter::once(0u8)
+                .chain((0..side * 3).map(|_| noise()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::none());
+    std::io::Write::write_all(&mut z, &raw).unwrap();
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &ihdr));
+    png.extend(chunk(b"IDAT", &z.finish().unwrap()));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}
+
+/// Item 3 with scripts: a 7 MB photo is shrunk in the browser and booked in one go, the
+/// phone sending a fraction of it.
+async fn a_big_photo_is_made_smaller_before_upload_where_scripts_run(app: TestApp) {
+    use std::sync::atomic::Ordering;
+    let (base, sent) = counting_proxy(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("foto-surat.png");
+    let png = noise_png(1600);
+    assert!(png.len() > 7 * 1024 * 1024, "{}", png.len());
+    std::fs::write(&photo, &png).unwrap();
+    let Some((_driver, c)) = crate::browser::browser_with(360, 740, true).await else {
+        return;
+    };
+    let slot = wib(12, 1, 9, 0);
+    c.goto(&format!("{base}/o/ciruas/book?slot={}", urlencode(&slot)))
+        .await
+        .unwrap();
+    fill_applicant(&c, "Siti Aminah", &nik(45), "081234567890", &photo).await;
+    crate::browser::click(&c, "#f-certificate_kind option[value='surat_sehat']").await;
+    // The script says what it did once the photo is smaller.
+    let mut said = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Id("shrink-note")).await {
+            said = e.text().await.unwrap_or_default();
+            if !said.is_empty() {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(said.contains("KB"), "the photo was made smaller: {said:?}");
+    let before = sent.load(Ordering::SeqCst);
+    click_to_next_page(&c, Locator::Css("form button[type=submit]")).await;
+    let uploaded = sent.load(Ordering::SeqCst) - before;
+    assert!(
+        c.find(Locator::Id("booking-code")).await.is_ok(),
+        "booked: {}",
+        c.source().await.unwrap()
+    );
+    assert!(
+        uploaded < 5 * 1024 * 1024 && (uploaded as usize) < png.len() / 2,
+        "sent {uploaded} bytes for a {} byte photo",
+        png.len()
     );
     c.close().await.unwrap();
 }

@@ -26,5 +26,5 @@ mod retention;
 mod schema;
 pub(crate) mod security;
 mod shutdown;
-mod staff_pages;
+pub(crate) mod staff_pages;
 pub(crate) mod verification;

@@ -16,13 +16,13 @@ crate::both_databases!(
 );
 
 /// axe-core's script, from `REKAM_AXE` (scripts/test installs it from the npm registry).
-fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let path = std::env::var("REKAM_AXE").ok()?;
     std::fs::read_to_string(path).ok()
 }
 
 /// What axe-core finds on the page now: "rule: elements".
-async fn axe(c: &Client, source: &str) -> Vec<String> {
+pub(crate) async fn axe(c: &Client, source: &str) -> Vec<String> {
     c.execute(source, vec![]).await.expect("axe-core loads");
     let found = c
         .execute_async(
