@@ -6,7 +6,7 @@ err-not-found = Not found.
 err-internal = Something went wrong on our side. Please try again.
 err-slot-full = This time slot is full. Please choose another.
 err-day-full = This day is fully booked. Please choose another day.
-err-active-booking-exists = This NIK already has an active booking. If it is yours, open the link in its confirmation message or find it with its booking code on the Find page. If you never made it, come to the office with your original family card (KK): the desk can cancel it.
+err-active-booking-exists = This NIK already has an active booking. If it is yours, open your booking link, or get a new one with your NIK and date of birth on the "Get a new link" page. If you never made it, come to the office with your original family card (KK): the desk can cancel it.
 err-conflict = This booking was just changed elsewhere. Reload and try again.
 err-duplicate = Already exists.
 err-too-many-replacements = The certificate of this booking has been replaced too often today. Try again tomorrow.
@@ -264,7 +264,8 @@ offer-text = A seat is held for you: { $slot }. Claim it before { $until }.
 
 ## wait
 wait-title = Waiting list
-wait-explain = No time that suits you? Join the waiting list: when a seat frees up in your date range it is held for you, shown on your booking page, and a message is sent to you.
+wait-explain = No time that suits you? Join the waiting list: when a seat frees up in your date range it is held for you, shown on your booking page, and a message is sent to your phone.
+wait-explain-email = No time that suits you? Join the waiting list: when a seat frees up in your date range it is held for you, shown on your booking page, and an e-mail is sent if you gave an address.
 wait-explain-none = No time that suits you? Join the waiting list: when a seat frees up in your date range it is held for you and shown on your booking page. This office sends no automatic messages yet: open your booking link to check.
 wait-next = When a seat frees up in your date range, it is held for you and shown on this page with a deadline to claim it.
 offer-deadline = Claim it before { $until }
@@ -276,7 +277,7 @@ wait-position-text = You are waiting for a free seat. Your place in the queue: {
 
 ## status
 status-waitlisted = On the waiting list
-status-confirmed = Confirmed
+status-confirmed = Scheduled
 status-needs-rebooking = Needs a new time
 status-cancelled = Cancelled
 status-checked-in = Checked in
@@ -295,7 +296,7 @@ nav-skip = Skip to content
 nav-home = Home
 staff-title = staff
 staff-nav = Staff menu
-nav-find = Find my booking
+nav-find = Get my booking link
 nav-switch = Bahasa Indonesia
 
 ## site
@@ -323,10 +324,10 @@ office-full = full
 office-closed = Closed
 office-no-slots = No times left
 office-none-open = No days can be booked right now.
-office-binding-throughput = today's quota follows the recording sets in service
-office-binding-waiting-room = today's quota follows the waiting-room seats (kept apart)
-office-binding-level-maximum = today's quota is capped by the PPKM rules in force
-office-binding-daily-maximum = today's quota is capped by the office
+office-binding-throughput = the quota follows the recording sets in service
+office-binding-waiting-room = the quota follows the waiting-room seats (kept apart)
+office-binding-level-maximum = the quota is capped by the PPKM rules in force
+office-binding-daily-maximum = the quota is capped by the office
 office-left-of = { $left } of { $cap } left
 office-slot-left = { $n } left
 office-closed-because = Closed: { $reason }
@@ -335,7 +336,7 @@ office-closed-because = Closed: { $reason }
 book-title = Applicant details
 book-slot = Chosen time
 book-change-slot = Change time
-book-alternatives = That time has just filled up. What you typed is kept: choose the nearest free time, choose your certificate file again, and send.
+book-alternatives = That time has just filled up. What you typed is kept: choose the nearest free time, and send.
 book-name = Full name (as on the family card)
 book-nik = NIK (16 digits, see the family card)
 book-birth-date = Date of birth
@@ -435,10 +436,10 @@ booking-rescheduled-from = Your booking was moved from { $from } to { $to }.
 find-title = Get a new link
 find-explain-phone = Lost your code or the link to your booking? Enter your NIK and date of birth. If a booking matches, a new link is sent to the phone (and e-mail) given when booking. Earlier links still work.
 find-explain-email = Lost your code or the link to your booking? Enter your NIK and date of birth. If a booking matches and an e-mail address was given when booking, a new link is sent to it. Earlier links still work.
-find-explain-none = This office has no message service set up, so a new link cannot be sent. If you lost the link to your booking, come to the office at your time with your original family card (KK); the staff find your booking by NIK.
+find-explain-none = This service has no message sending set up, so a new link cannot be sent. If you lost the link to your booking, come to the office with your original family card (KK); the staff find your booking by NIK.
 find-sent-phone = If a booking matches that NIK and date of birth, a new link was sent to the phone (and e-mail) given when booking. Earlier links still work.
 find-sent-email = If a booking matches that NIK and date of birth and an e-mail address was given when booking, a new link was sent to it. Earlier links still work.
-find-cannot-send = A new link cannot be sent: this office has no message service set up. Come to the office at your time with your original family card (KK); the staff find your booking by NIK.
+find-cannot-send = A new link cannot be sent: this service has no message sending set up. Come to the office with your original family card (KK); the staff find your booking by NIK.
 find-again = Send again for another NIK
 find-submit = Send a new link
 find-lost-link = Wrong or old link? Get a new one with your NIK and date of birth.
@@ -705,7 +706,7 @@ msg-certificate-rejected = rekam: the health certificate for { $code } was rejec
 msg-released = rekam: booking { $code } on { $when } was released because its health certificate stayed rejected. Book again: { $link }
 msg-reminder = rekam: tomorrow { $when }, e-KTP recording { $code } at { $office }. Bring your health certificate. { $link }
 msg-verification-code = rekam: verification code { $otp } for booking { $code }. Valid until { $until }. Do not share this code.
-msg-link-recovery = rekam: a new link for booking { $code } at { $office }, { $when }. Earlier links still work. Manage: { $link }
+msg-link-recovery = rekam: a new link for booking { $code } at { $office }. Earlier links still work. Manage: { $link }
 
 ## Why the office or the system changed a booking (domain::Reason), in messages and pages
 reason-level = { $level ->

@@ -35,6 +35,7 @@ pub async fn restore(ctx: &Context, form: &mut RawForm) -> Result<(), AppError> 
     {
         form.certificate = Some(bytes);
         form.certificate_name = Some(name);
+        form.restored_from = Some(reference);
         form.judge_certificate().await;
     }
     Ok(())
@@ -51,13 +52,15 @@ pub async fn keep(ctx: &Context, form: &RawForm, errors: &[AppError]) -> Option<
     if file_refused || !matches!(form.certificate_judged, Some(Ok(_))) {
         return None;
     }
-    let given = form.get(FIELD);
-    let token_like = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-    let reference = if given.len() >= 20 && given.chars().all(token_like) {
-        given.to_string()
-    } else {
-        new_secret()
-    };
+    // A file restored from its draft is still kept there: nothing to write again.
+    if let Some(reference) = &form.restored_from {
+        return Some(Upload {
+            reference: reference.clone(),
+            name: form.certificate_name.clone().unwrap_or_default(),
+            size: bytes.len(),
+        });
+    }
+    let reference = new_secret();
     let name = form
         .certificate_name
         .clone()

@@ -24,6 +24,8 @@ pub struct RawForm {
     pub certificate: Option<Vec<u8>>,
     /// Its file name as the browser gave it (for "already uploaded: sehat.jpg").
     pub certificate_name: Option<String>,
+    /// The file came from a kept draft under this reference (`usecases::drafts`).
+    pub restored_from: Option<String>,
     /// The upload was cut off at the size limit.
     pub certificate_too_large: bool,
     /// Text fields refused as sent (too long, not UTF-8, control characters).

@@ -37,20 +37,23 @@ pub fn read(ctx: &Context, form: &RawForm) -> Result<(Nik, NaiveDate), Vec<AppEr
     }
 }
 
-/// Sends a new link when the NIK has an active booking with that birth date; `true` when
-/// one was written to the outbox (for the audit and the tests only: callers answer the
-/// same either way).
-pub async fn recover(ctx: &Context, nik: &Nik, birth: NaiveDate) -> Result<bool, AppError> {
-    let token = new_secret();
-    let sent = ctx
-        .store
-        .recover_link(
-            nik.as_str(),
-            birth,
-            &token,
-            &hash_secret(&token),
-            ctx.clock.now(),
-        )
-        .await?;
-    Ok(sent.is_some())
+/// Sends a new link when the NIK has an active booking with that birth date. The work
+/// is done after the answer (in a task of its own), so that how long the answer takes
+/// says nothing about whether a booking matched; where no message channel is set,
+/// nothing is done at all (a link nobody receives would only push out the earlier ones).
+pub fn recover(ctx: &Context, nik: &Nik, birth: NaiveDate) {
+    if ctx.settings.notify_webhook_url.is_empty() && ctx.settings.smtp_url.is_empty() {
+        return;
+    }
+    let (store, now) = (ctx.store.clone(), ctx.clock.now());
+    let nik = nik.as_str().to_string();
+    tokio::spawn(async move {
+        let token = new_secret();
+        let done = store
+            .recover_link(&nik, birth, &token, &hash_secret(&token), now)
+            .await;
+        if let Err(e) = done {
+            tracing::error!(error = %e, "a lost link was not sent");
+        }
+    });
 }

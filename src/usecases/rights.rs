@@ -117,7 +117,7 @@ pub async fn erase(ctx: &Context, who: &Authorized<OwnBooking>) -> Result<(), Ap
         return Err(AppError::new(Code::Conflict, "err-erase-after-visit"));
     }
     ctx.store
-        .erase_booking(b.id, b.office_id, ctx.clock.now())
+        .erase_booking(b.id, b.code.as_str(), b.office_id, ctx.clock.now())
         .await?;
     Ok(())
 }

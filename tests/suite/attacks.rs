@@ -535,8 +535,9 @@ async fn lost_link_requests_for_one_nik_are_limited_from_every_address() {
             .unwrap();
         statuses.push(r.status().as_u16());
     }
-    assert!(statuses[..10].iter().all(|s| *s == 200), "{statuses:?}");
-    assert_eq!(statuses[10..], [429, 429], "{statuses:?}");
+    // Three an hour for one NIK (each match adds a link and sends a message).
+    assert!(statuses[..3].iter().all(|s| *s == 200), "{statuses:?}");
+    assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
     // Another NIK is not held back.
     let r = app
         .client

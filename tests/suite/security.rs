@@ -348,14 +348,13 @@ async fn spawn_sqlite(settings: rekam::config::Settings) -> Option<TestApp> {
 }
 
 async fn find(app: &TestApp, forwarded_for: &str) -> u16 {
+    // A NIK of its own each time: only the address's allowance is tried here.
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     app.client
         .post(app.url("/find"))
         .header("X-Forwarded-For", forwarded_for)
-        .form(&[
-            ("code", "ABCDEFGH"),
-            ("nik", &nik(1)),
-            ("birth_date", "2009-05-07"),
-        ])
+        .form(&[("nik", nik(n).as_str()), ("birth_date", "2009-05-07")])
         .send()
         .await
         .unwrap()

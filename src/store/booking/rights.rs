@@ -49,6 +49,7 @@ impl Store {
     pub async fn erase_booking(
         &self,
         booking_id: i64,
+        code: &str,
         office_id: i64,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
@@ -62,6 +63,25 @@ impl Store {
         .bind(ts(now))
         .execute(&mut *tx)
         .await?;
+        // The staff's words on the certificate are health data too.
+        sqlx::query("UPDATE certificates SET review_reason = NULL WHERE booking_id = $1")
+            .bind(booking_id)
+            .execute(&mut *tx)
+            .await?;
+        // Messages not yet sent are not sent any more.
+        sqlx::query(
+            "UPDATE notifications SET next_attempt_at = NULL, secret = NULL \
+             WHERE booking_id = $1 AND sent_at IS NULL",
+        )
+        .bind(booking_id)
+        .execute(&mut *tx)
+        .await?;
+        // An Idempotency-Key's receipt repeats the booking's answer (name, birth date):
+        // it goes, so that no replay brings the person back.
+        sqlx::query("DELETE FROM idempotency_keys WHERE body LIKE $1")
+            .bind(format!("%\"code\":\"{code}\"%"))
+            .execute(&mut *tx)
+            .await?;
         let who = Forget {
             actor: &Actor::Applicant,
             action: "booking.erased",

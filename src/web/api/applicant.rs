@@ -466,6 +466,6 @@ pub async fn recover_link(
     if let Err(wait) = state.limits.recover_nik(nik.as_str()) {
         return Ok(crate::web::kit::error::rate_limited(wait));
     }
-    crate::usecases::lookup::recover(&state, &nik, birth).await?;
+    crate::usecases::lookup::recover(&state, &nik, birth);
     Ok((StatusCode::ACCEPTED, Json(RecoverAnswer { sent: true })).into_response())
 }

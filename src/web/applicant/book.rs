@@ -168,10 +168,12 @@ async fn alternatives(
     let Ok(days) = coming_days(state, office).await else {
         return Vec::new();
     };
+    let reach = office.spec.certificates.reach(state.clock.now());
     let mut free: Vec<_> = days
         .iter()
         .flat_map(|d| d.slots.iter())
         .filter(|s| s.remaining > 0 && s.start != wanted)
+        .filter(|s| reach.is_some_and(|r| s.start <= r))
         .collect();
     // Nearest first (the earlier of two as near), so the first offered is the closest.
     free.sort_by_key(|s| ((s.start - wanted).num_seconds().abs(), s.start));
@@ -266,7 +268,10 @@ pub(super) async fn book_submit(
     if let Err(wait) = state.limits.bookings_left(ip) {
         return Ok(too_many_saying(lang, wait, "err-bookings-per-hour"));
     }
-    drafts::restore(&state, &mut form).await.or_page(lang)?;
+    let drafts_ok = state.limits.draft(ip);
+    if drafts_ok {
+        drafts::restore(&state, &mut form).await.or_page(lang)?;
+    }
     let slot_start = form.get("slot_start").to_string();
     let result = match booking::validate(&state, &form, &slug, lang.code(), Channel::Page).await {
         Ok(valid) => {
@@ -300,11 +305,14 @@ pub(super) async fn book_submit(
         )),
         Err(errors) => {
             let status = form_status(lang, &errors)?;
-            let upload = drafts::keep(&state, &form, &errors).await;
+            let upload = match drafts_ok {
+                true => drafts::keep(&state, &form, &errors).await,
+                false => None,
+            };
             let file_lost =
                 (form.certificate.is_some() || form.certificate_too_large) && upload.is_none();
             let view = FormView::from_errors(lang, &form, &errors)
-                .with_upload(upload)
+                .with_upload(lang, upload)
                 .with_file_note(lang, file_lost);
             let full = errors
                 .iter()
@@ -363,11 +371,14 @@ fn waitlist_page(
     }
 }
 
-/// The waiting list explained: a held seat is also sent as a message where a channel is
-/// set; without one it is only shown on the booking page.
+/// The waiting list explained: a held seat is also sent as a message by the gateway (to
+/// the phone) or by e-mail (where an address was given); without either it is only
+/// shown on the booking page.
 pub(super) fn wait_explain(settings: &crate::config::Settings) -> &'static str {
-    if crate::web::kit::page::messages_sent(settings) {
+    if !settings.notify_webhook_url.is_empty() {
         "wait-explain"
+    } else if !settings.smtp_url.is_empty() {
+        "wait-explain-email"
     } else {
         "wait-explain-none"
     }
@@ -401,7 +412,10 @@ pub(super) async fn waitlist_submit(
     if let Err(wait) = state.limits.bookings_left(ip) {
         return Ok(too_many_saying(lang, wait, "err-bookings-per-hour"));
     }
-    drafts::restore(&state, &mut form).await.or_page(lang)?;
+    let drafts_ok = state.limits.draft(ip);
+    if drafts_ok {
+        drafts::restore(&state, &mut form).await.or_page(lang)?;
+    }
     let result = match waitlist::validate(&state, &form, &slug, lang.code(), Channel::Page).await {
         Ok(valid) => {
             if let Err(wait) = state.limits.book(ip) {
@@ -431,11 +445,14 @@ pub(super) async fn waitlist_submit(
         }
         Err(errors) => {
             let status = form_status(lang, &errors)?;
-            let upload = drafts::keep(&state, &form, &errors).await;
+            let upload = match drafts_ok {
+                true => drafts::keep(&state, &form, &errors).await,
+                false => None,
+            };
             let file_lost =
                 (form.certificate.is_some() || form.certificate_too_large) && upload.is_none();
             let view = FormView::from_errors(lang, &form, &errors)
-                .with_upload(upload)
+                .with_upload(lang, upload)
                 .with_file_note(lang, file_lost);
             Ok((
                 status,

@@ -8,7 +8,7 @@ use crate::web::AppState;
 use crate::web::kit::form::Form;
 use crate::web::kit::lang::Lang;
 use crate::web::kit::limits::ClientIp;
-use crate::web::kit::page::{FormView, Frame, OrPage, PageError, form_status, too_many};
+use crate::web::kit::page::{FormView, Frame, PageError, form_status, too_many};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -82,7 +82,7 @@ pub(super) async fn find_submit(
     if let Err(wait) = state.limits.recover_nik(nik.as_str()) {
         return Ok(too_many(lang, wait));
     }
-    lookup::recover(&state, &nik, birth).await.or_page(lang)?;
+    lookup::recover(&state, &nik, birth);
     Ok(FindPage {
         frame: Frame::new(lang, "/find"),
         form: FormView::default(),

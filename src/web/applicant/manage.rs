@@ -120,6 +120,17 @@ fn visit_notice(lang: Lang, b: &Booking) -> (Option<String>, bool) {
     }
 }
 
+/// When the booking is: its slot, or for a waiting-list entry without a seat the range
+/// of days it wants (it has no time yet).
+pub(super) fn when_label(lang: Lang, office: &Office, b: &Booking) -> String {
+    match b.wait {
+        Some((from, to)) if !b.has_ticket() => {
+            format!("{} – {}", lang.long_date(from), lang.long_date(to))
+        }
+        _ => slot_label(lang, office, b.slot_start, b.slot_end),
+    }
+}
+
 pub(super) fn booking_page(
     state: &AppState,
     lang: Lang,
@@ -136,12 +147,7 @@ pub(super) fn booking_page(
         .map(|t| instant_label(lang, &office, t))
         .unwrap_or_default();
     // A waiting-list entry has no time yet: it wants a range of days.
-    let when = match b.wait {
-        Some((from, to)) if !b.has_ticket() => {
-            format!("{} – {}", lang.long_date(from), lang.long_date(to))
-        }
-        _ => slot_label(lang, &office, b.slot_start, b.slot_end),
-    };
+    let when = when_label(lang, &office, &b);
     let (visit_notice, book_again) = visit_notice(lang, &b);
     let verify = (b.status == BookingStatus::PendingVerification)
         .then_some(b.verify_by)
@@ -427,7 +433,7 @@ pub(super) async fn cancel_confirm(
     let token = q.t.unwrap_or_default();
     Ok(CancelPage {
         frame: Frame::new(lang, &format!("/b/{}/cancel?t={token}", b.code)),
-        when: slot_label(lang, &office, b.slot_start, b.slot_end),
+        when: when_label(lang, &office, &b),
         b,
         token,
     })
@@ -452,6 +458,7 @@ pub(super) async fn cancel_submit(
 pub(super) async fn certificate_submit(
     State(state): State<AppState>,
     lang: Lang,
+    crate::web::kit::limits::ClientIp(ip): crate::web::kit::limits::ClientIp,
     Path(code): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
@@ -459,9 +466,12 @@ pub(super) async fn certificate_submit(
     let token = form.get("t").to_string();
     let who = owned(&state, lang, &code, Some(&token)).await?;
     let (b, office) = (who.booking().clone(), who.office().clone());
-    crate::usecases::drafts::restore(&state, &mut form)
-        .await
-        .or_page(lang)?;
+    let drafts_ok = state.limits.draft(ip);
+    if drafts_ok {
+        crate::usecases::drafts::restore(&state, &mut form)
+            .await
+            .or_page(lang)?;
+    }
     match booking::replace_certificate(&state, &who, &form).await {
         Ok(b) => {
             crate::usecases::drafts::forget(&state, &form).await;
@@ -473,8 +483,11 @@ pub(super) async fn certificate_submit(
         }
         Err(errors) => {
             let status = form_status(lang, &errors)?;
-            let upload = crate::usecases::drafts::keep(&state, &form, &errors).await;
-            let view = FormView::from_errors(lang, &form, &errors).with_upload(upload);
+            let upload = match drafts_ok {
+                true => crate::usecases::drafts::keep(&state, &form, &errors).await,
+                false => None,
+            };
+            let view = FormView::from_errors(lang, &form, &errors).with_upload(lang, upload);
             Ok((
                 status,
                 booking_page(&state, lang, b, office, &token, None, view),

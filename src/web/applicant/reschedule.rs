@@ -81,6 +81,14 @@ async fn reschedule_view(
         .filter(|d| d.bookable)
         .flat_map(|d| d.slots.iter())
         .filter(|s| s.remaining > 0 && s.start != b.slot_start)
+        // (Only those a certificate issued now could reach.)
+        .filter(|s| {
+            office
+                .spec
+                .certificates
+                .reach(now)
+                .is_some_and(|r| s.start <= r)
+        })
         .filter(|s| {
             office
                 .spec

@@ -1,8 +1,7 @@
 //! The applicant's rights on the booking page: correct the phone and e-mail, download
 //! what is stored, cancel and erase at once (`usecases::rights`).
 
-use super::manage::{TokenForm, TokenQuery, booking_page, owned};
-use super::slot_label;
+use super::manage::{TokenForm, TokenQuery, booking_page, owned, when_label};
 use crate::domain::Booking;
 use crate::usecases::rights;
 use crate::web::AppState;
@@ -97,7 +96,7 @@ pub(super) async fn erase_confirm(
     let token = q.t.unwrap_or_default();
     Ok(ErasePage {
         frame: Frame::new(lang, &format!("/b/{}/erase?t={token}", b.code)),
-        when: slot_label(lang, &office, b.slot_start, b.slot_end),
+        when: when_label(lang, &office, &b),
         b: Some(b),
         token,
     })

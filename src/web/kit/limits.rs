@@ -24,6 +24,11 @@ pub struct Limits {
     /// Lookups per booking code, from every address together.
     lookups_by_code: DefaultKeyedRateLimiter<String>,
     logins: DefaultKeyedRateLimiter<IpAddr>,
+    /// Forms per address that may keep or use a draft's certificate (a few a minute: each
+    /// moves up to 5 MB through the database).
+    drafts: DefaultKeyedRateLimiter<IpAddr>,
+    /// Lost-link requests per NIK (its hash), from every address together.
+    recoveries: DefaultKeyedRateLimiter<String>,
     /// Failed logins per account (and per trusted browser of an account).
     pub accounts: AccountDelays,
     trust_forwarded_for: bool,
@@ -156,6 +161,15 @@ impl Limits {
                 RateLimiter::keyed(Quota::per_hour(n).allow_burst(n))
             },
             logins: RateLimiter::keyed(per_minute(settings.logins_per_minute)),
+            drafts: RateLimiter::keyed(per_minute(6)),
+            recoveries: {
+                // Each request that matches adds a link and sends a message: a few an
+                // hour, so that nobody who knows a NIK floods its phone or pushes the
+                // earlier links out.
+                let n =
+                    NonZeroU32::new(settings.lookups_per_code_hour.clamp(1, 3)).expect("positive");
+                RateLimiter::keyed(Quota::per_hour(n).allow_burst(n))
+            },
             accounts: AccountDelays::new(),
             trust_forwarded_for: settings.trust_forwarded_for,
             proxy_hops: settings.proxy_hops.max(1) as usize,
@@ -259,13 +273,19 @@ impl Limits {
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
-    /// May a new link be asked for this NIK again? Shares the hourly allowance of a
-    /// booking code's lookups, keyed by the NIK's hash (no NIK is kept in memory).
+    /// May a new link be asked for this NIK again? A few an hour (at most 3, fewer with
+    /// `--lookups-per-code-hour`), keyed by the NIK's hash (no NIK is kept in memory).
     pub fn recover_nik(&self, nik: &str) -> Result<(), Duration> {
-        let key = format!("nik:{}", crate::domain::code::hash_secret(nik));
-        self.lookups_by_code
+        let key = crate::domain::code::hash_secret(nik);
+        self.recoveries
             .check_key(&key)
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// May a form from this address keep (or use) a draft's certificate now? Otherwise the
+    /// form simply asks for its file again.
+    pub fn draft(&self, ip: IpAddr) -> bool {
+        Self::check(&self.drafts, ip).is_ok()
     }
 
     /// May this address try another login?

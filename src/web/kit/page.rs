@@ -256,10 +256,19 @@ impl FormView {
     /// refused form).
     /// The certificate kept for the correction (see `usecases::drafts`): the form shows
     /// it and carries its reference instead of asking for the file again.
-    pub fn with_upload(mut self, upload: Option<crate::usecases::drafts::Upload>) -> Self {
+    pub fn with_upload(
+        mut self,
+        lang: Lang,
+        upload: Option<crate::usecases::drafts::Upload>,
+    ) -> Self {
         self.upload = upload.map(|u| {
             let size = if u.size >= 1024 * 1024 {
-                format!("{:.1} MB", u.size as f64 / (1024.0 * 1024.0))
+                let mb = format!("{:.1} MB", u.size as f64 / (1024.0 * 1024.0));
+                if lang == Lang::Id {
+                    mb.replace('.', ",")
+                } else {
+                    mb
+                }
             } else {
                 format!("{} KB", u.size.div_ceil(1024))
             };
@@ -443,10 +452,4 @@ pub fn qr_svg(text: &str) -> String {
                 .build()
         })
         .unwrap_or_default()
-}
-
-/// Does this server send messages to applicants (a gateway or e-mail)? Without either,
-/// messages only reach the server's log, and pages must not say anything is sent.
-pub fn messages_sent(settings: &crate::config::Settings) -> bool {
-    !settings.notify_webhook_url.is_empty() || !settings.smtp_url.is_empty()
 }
