@@ -442,8 +442,8 @@ pub struct RecoverAnswer {
 /// at booking; links sent before keep working. The answer is 202 either way.
 #[utoipa::path(post, path = "/api/v1/bookings/recover", tag = "applicant",
     request_body = RecoverBody,
-    responses((status = 202, body = RecoverAnswer),
-        (status = 422, description = "not a NIK, or not a birth date"),
+    responses((status = 202, body = RecoverAnswer, description = "always, whether or not a booking matches (a value that cannot be a NIK or a date matches none)"),
+        (status = 422, description = "the body is not JSON with `nik` and `birth_date`"),
         (status = 429, description = "too many requests from this address or for this NIK")))]
 pub async fn recover_link(
     State(state): State<AppState>,
@@ -462,10 +462,15 @@ pub async fn recover_link(
         ]),
         ..Default::default()
     };
-    let (nik, birth) = crate::usecases::lookup::read(&state, &form).map_err(first_error)?;
+    let sent = (StatusCode::ACCEPTED, Json(RecoverAnswer { sent: true }));
+    // The contract's answer is always 202: a NIK or date that cannot be one matches no
+    // booking, and is answered like any other that matches none.
+    let Ok((nik, birth)) = crate::usecases::lookup::read(&state, &form) else {
+        return Ok(sent.into_response());
+    };
     if let Err(wait) = state.limits.recover_nik(nik.as_str()) {
         return Ok(crate::web::kit::error::rate_limited(wait));
     }
     crate::usecases::lookup::recover(&state, &nik, birth);
-    Ok((StatusCode::ACCEPTED, Json(RecoverAnswer { sent: true })).into_response())
+    Ok(sent.into_response())
 }
