@@ -122,6 +122,10 @@ pub struct Settings {
     /// The sender of those e-mails, e.g. `rekam <noreply@disdukcapil.example.go.id>`.
     #[arg(long, env = "REKAM_SMTP_FROM", default_value = "")]
     pub smtp_from: String,
+    /// Who every message to an applicant says it is from, at its start (DOMAIN.md,
+    /// "Language": a message names its sender), e.g. `DISDUKCAPIL KAB SERANG`.
+    #[arg(long, env = "REKAM_SENDER_NAME", default_value = "DISDUKCAPIL")]
+    pub sender_name: String,
     /// Phone verification: a new booking holds its seat for `--verify-minutes` until the
     /// six-digit code sent to the phone is entered (API.md, "Phone verification").
     #[arg(long, env = "REKAM_VERIFY_PHONE")]
@@ -190,6 +194,7 @@ impl Default for Settings {
             notify_webhook_secret: String::new(),
             smtp_url: String::new(),
             smtp_from: String::new(),
+            sender_name: "DISDUKCAPIL".to_string(),
             verify_phone: false,
             verify_minutes: 15,
             verify_codes_per_hour: 5,

@@ -131,7 +131,6 @@ impl Lang {
     }
 }
 
-/// "08:00" in the office's zone.
 /// A time of day as each language writes it: "08.00" in Indonesian (KBBI/EYD), "08:00"
 /// in English.
 pub fn hm(lang: Lang, t: DateTime<Utc>, tz: Tz) -> String {

@@ -97,7 +97,8 @@ impl Application {
         let limits = self.limits.clone();
         background::start_scheduler(self.ctx.clone(), self.ticks, move || limits.forget_quiet());
         let delivery =
-            usecases::outbox::Delivery::new(self.channel, self.ctx.settings.public_base());
+            usecases::outbox::Delivery::new(self.channel, self.ctx.settings.public_base())
+                .with_sender(&self.ctx.settings.sender_name);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let deliveries = background::start_deliveries(self.ctx.clone(), delivery, stop_rx);
         let timeout = self.ctx.settings.client_timeout();

@@ -14,6 +14,7 @@ pub mod notice;
 pub mod office;
 pub mod pdf;
 pub mod phone;
+pub mod sms;
 pub mod text;
 
 pub use actor::{Actor, Password, Username};

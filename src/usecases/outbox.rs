@@ -78,14 +78,23 @@ pub struct Delivery {
     pub channel: Channel,
     /// Public base URL for the links in messages.
     pub public_url: String,
+    /// Who the messages say they are from (`--sender-name`).
+    pub sender: String,
     client: reqwest::Client,
 }
 
 impl Delivery {
+    /// The same delivery, its messages naming `sender`.
+    pub fn with_sender(mut self, sender: &str) -> Self {
+        self.sender = crate::domain::sms::to_gsm7(sender.trim());
+        self
+    }
+
     /// A delivery through `channel`, with links under `public_url`.
     pub fn new(channel: Channel, public_url: &str) -> Self {
         Self {
             channel,
+            sender: "DISDUKCAPIL".to_string(),
             public_url: public_url.trim_end_matches('/').to_string(),
             client: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(10))
@@ -169,9 +178,10 @@ pub fn render(d: &Delivery, office: &crate::store::Office, row: &OutboxRow) -> S
         NotificationKind::VerificationCode => "msg-verification-code",
         NotificationKind::LinkRecovery => "msg-link-recovery",
     };
-    lang.format(
+    let text = lang.format(
         key,
         &[
+            ("sender", d.sender.clone()),
             ("code", row.code.clone()),
             ("office", office.spec.name.clone()),
             ("when", when(row.from_slot)),
@@ -179,13 +189,22 @@ pub fn render(d: &Delivery, office: &crate::store::Office, row: &OutboxRow) -> S
             ("until", until),
             (
                 "reason",
-                row.why().map(|r| super::say(lang, &r)).unwrap_or_default(),
+                row.why()
+                    .map(|r| crate::domain::sms::shorten(&super::say(lang, &r), REASON_CHARS))
+                    .unwrap_or_default(),
             ),
             ("link", link),
             ("otp", otp),
         ],
-    )
+    );
+    // One character outside GSM-7 (a dash, a curly quote) would make the whole SMS cost
+    // two to three times as much.
+    crate::domain::sms::to_gsm7(&text)
 }
+
+/// A reason (a staff member's words above all) in a message is cut to this many
+/// characters, with "..."; the page shows it whole.
+pub const REASON_CHARS: usize = 60;
 
 /// Sends one message; `Err` with what went wrong (no personal data in it).
 async fn send(d: &Delivery, row: &OutboxRow, text: &str) -> Result<(), String> {
@@ -441,6 +460,68 @@ mod tests {
         let (key, args) = failure_reason(Some("answered 503"));
         assert_eq!((key, args[0].1.as_str()), ("outbox-fail-refused", "503"));
         assert_eq!(failure_reason(None).0, "outbox-fail-other");
+    }
+
+    /// Every message, in each language, with the longest values it carries in practice
+    /// (Kabupaten Serang's sender, a long office name, a manage link with its token, a
+    /// staff reason cut to its length), is GSM-7 and fits two SMS segments; the code
+    /// message one (DOMAIN.md, "Language").
+    #[test]
+    fn every_message_fits_its_sms_segments() {
+        use crate::domain::sms::{is_gsm7, segments, shorten, to_gsm7};
+        let link = format!(
+            "https://rekam.serangkab.go.id/b/K7QM2XPA?t={}",
+            "x".repeat(32)
+        );
+        let typed =
+            "Gedung ditutup – disinfeksi “menyeluruh” setelah kasus positif di ruang tunggu";
+        for lang in [Lang::Id, Lang::En] {
+            let when = format!(
+                "{} 08.00 WIB",
+                lang.short_date(chrono::NaiveDate::from_ymd_opt(2026, 12, 30).unwrap())
+            );
+            for kind in NotificationKind::ALL {
+                let key = match kind {
+                    NotificationKind::Confirmed => "msg-confirmed",
+                    NotificationKind::Moved => "msg-moved",
+                    NotificationKind::NeedsRebooking => "msg-needs-rebooking",
+                    NotificationKind::Offered => "msg-offered",
+                    NotificationKind::OfferExpired => "msg-offer-expired",
+                    NotificationKind::CertificateRejected => "msg-certificate-rejected",
+                    NotificationKind::Released => "msg-released",
+                    NotificationKind::Reminder => "msg-reminder",
+                    NotificationKind::VerificationCode => "msg-verification-code",
+                    NotificationKind::LinkRecovery => "msg-link-recovery",
+                };
+                let text = to_gsm7(&lang.format(
+                    key,
+                    &[
+                        ("sender", "DISDUKCAPIL KAB SERANG".to_string()),
+                        ("code", "K7QM2XPA".to_string()),
+                        ("office", "UPT Disdukcapil Kecamatan Ciruas".to_string()),
+                        ("when", when.clone()),
+                        ("to", when.clone()),
+                        ("until", when.clone()),
+                        ("reason", shorten(typed, REASON_CHARS)),
+                        ("link", link.clone()),
+                        ("otp", "123456".to_string()),
+                    ],
+                ));
+                assert!(is_gsm7(&text), "{lang:?} {key} is not GSM-7: {text}");
+                let budget = if kind == NotificationKind::VerificationCode {
+                    1
+                } else {
+                    2
+                };
+                assert!(
+                    segments(&text) <= budget,
+                    "{lang:?} {key}: {} segments ({} characters): {text}",
+                    segments(&text),
+                    text.chars().count()
+                );
+                assert!(text.starts_with("DISDUKCAPIL KAB SERANG: "), "{text}");
+            }
+        }
     }
 
     #[test]

@@ -235,6 +235,12 @@ async fn each_event_is_one_signed_message((app, inbox): (TestApp, Arc<Mutex<Inbo
         b["token"].as_str().unwrap()
     );
     assert!(text.contains(&link), "the manage link: {text}");
+    // The sender is named (`--sender-name`), and what to bring is said.
+    assert!(text.starts_with("DISDUKCAPIL: "), "{text}");
+    assert!(
+        text.contains("KK asli") && text.contains("Datang sendiri"),
+        "{text}"
+    );
     assert!(text.contains("Selasa") || text.contains("Sel"), "{text}");
     // The link's token is not kept once delivered.
     let (secrets,): (i64,) =

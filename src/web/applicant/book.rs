@@ -47,6 +47,8 @@ pub(super) struct OfficePage {
     level_today: Option<String>,
     /// Opening hours by weekday: (day, hours), as read.
     hours: Vec<(String, String)>,
+    /// "Come in person … above 37,3 °C", with the configured limit.
+    bring_self: String,
 }
 
 impl OfficePage {
@@ -125,6 +127,7 @@ async fn office_view(
         })
         .collect();
     Ok(OfficePage {
+        bring_self: crate::web::kit::page::bring_self(lang, &state.settings),
         level_today,
         hours,
         kinds: kinds(lang, &office),

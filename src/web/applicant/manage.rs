@@ -40,6 +40,8 @@ pub(super) struct BookingPage {
     form: FormView,
     /// The contact form (phone, e-mail): the booking's own, or what was typed.
     pub(super) contact: FormView,
+    /// "Come in person … above 37,3 °C", with the configured limit.
+    bring_self: String,
     status_text: String,
     certificate_text: String,
     /// The certificate's kind by name (not its key).
@@ -180,6 +182,7 @@ pub(super) fn booking_page(
         &[],
     );
     BookingPage {
+        bring_self: crate::web::kit::page::bring_self(lang, &state.settings),
         contact,
         verify,
         tries_left: None,

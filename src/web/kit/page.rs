@@ -453,3 +453,16 @@ pub fn qr_svg(text: &str) -> String {
         })
         .unwrap_or_default()
 }
+
+/// "Come in person … above 37,3 °C": the limit as `--max-temperature-c` sets it, written
+/// as the reader's language writes decimals. Two readings five minutes apart decide
+/// (KMK HK.01.07/MENKES/382/2020); a reading of exactly the limit passes ("di atas").
+pub fn bring_self(lang: Lang, settings: &crate::config::Settings) -> String {
+    let limit = format!("{:.1}", settings.max_temperature_c);
+    let limit = if lang == Lang::Id {
+        limit.replace('.', ",")
+    } else {
+        limit
+    };
+    lang.format("booking-bring-self", &[("limit", limit)])
+}
