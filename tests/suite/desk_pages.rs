@@ -172,7 +172,7 @@ async fn a_desk_officer_checks_in_turns_away_registers_a_walk_in_and_reports(app
         click(&c, &format!("#{}", id)).await;
     }
     click_to_next_page(&c, Locator::Id("walk-in-submit")).await;
-    assert!(text(&c, "#desk-notice").await.contains("check-in"));
+    assert!(text(&c, "#desk-notice").await.contains("lapor hadir"));
     assert!(text(&c, "#queue-number").await.contains('2'));
     // The paper seen at the desk shows as such, not as a link to a file there is not.
     assert!(c.find(Locator::Id("certificate-on-paper")).await.is_ok());
@@ -303,7 +303,11 @@ async fn a_scanned_code_is_checked_in_in_two_requests_on_a_tablet(app: TestApp) 
     // The temperature and Enter check in; the focus is back on the scan field.
     keys_to_next_page(&c, "36,6\n").await;
     assert!(text(&c, "#queue-number").await.contains('1'));
-    assert!(text(&c, "#desk-notice").await.contains("Check-in berhasil"));
+    assert!(
+        text(&c, "#desk-notice")
+            .await
+            .contains("Lapor hadir tercatat")
+    );
     assert_eq!(focused(&c).await, "f-code");
     let sent = to_the_server(&requests(&c).await);
     assert!(sent.len() <= 2, "one scan, one check-in: {sent:#?}");

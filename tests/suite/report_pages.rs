@@ -232,7 +232,7 @@ async fn the_audit_log_reads_as_sentences_and_hides_reads_unless_asked(app: Test
         }
     };
     let page = get("/staff/audit").await;
-    let said = format!("loket-a (Petugas loket) men-check-in {}", codes[0]);
+    let said = format!("loket-a (Petugas loket) mencatat hadir {}", codes[0]);
     assert!(page.contains(&said), "{page}");
     assert!(page.contains(&format!(
         "loket-a (Petugas loket) mencatat {} sudah direkam",

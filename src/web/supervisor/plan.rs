@@ -321,6 +321,7 @@ struct PreviewPage {
 /// it in their own).
 fn told(
     lang: Lang,
+    sender: &str,
     office: &Office,
     change: &PlanChange,
     reason: &str,
@@ -345,6 +346,7 @@ fn told(
             lang.format(
                 key,
                 &[
+                    ("sender", sender.to_string()),
                     ("code", d.code.clone()),
                     ("when", when(d.from)),
                     ("to", d.to.map(when).unwrap_or_default()),
@@ -430,6 +432,7 @@ async fn change_submit(
         .collect();
     let told = told(
         lang,
+        &state.settings.sender_name,
         &office,
         &change,
         field(&f, "reason"),
